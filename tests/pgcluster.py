@@ -1,0 +1,367 @@
+"""A throwaway PostgreSQL cluster in a temp dir, for tests and benchmarks.
+
+Qt-free and pytest-free so that both ``tests/conftest.py`` and a benchmark can
+use it::
+
+    with PgCluster() as cluster:
+        cluster.create_role("alice", "s3cret")
+        cluster.create_database("scratch", owner="alice")
+        engine = create_engine(cluster.url("scratch", "alice", "s3cret"))
+
+The server listens on 127.0.0.1 only, on a free port, with its socket in the
+temp dir, durability switched off (fsync, synchronous_commit,
+full_page_writes) because the data is thrown away.  TCP logins use
+scram-sha-256, so passwords are really checked; the local socket trusts.
+
+``initdb`` refuses to run as root, so as root every server command runs as the
+``postgres`` user through ``runuser`` and the temp dir is handed to it.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import secrets
+import shlex
+import shutil
+import socket
+import stat
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+import psycopg2
+from psycopg2 import sql
+from sqlalchemy import URL
+
+_DEBIAN_PG_ROOT = Path("/usr/lib/postgresql")
+_SERVICE_USER = "postgres"
+_LOG_TAIL_LINES = 40
+_START_ATTEMPTS = 3
+
+
+class PgClusterError(RuntimeError):
+    """The cluster could not be created, started or stopped."""
+
+
+@dataclass(frozen=True)
+class PgDatabase:
+    """A database on a :class:`PgCluster` and the login role that owns it."""
+
+    name: str
+    user: str
+    password: str
+    host: str
+    port: int
+    url: URL  # as ``user`` with ``password``
+    admin_url: URL  # as the cluster's superuser
+
+
+class PgCluster:
+    """One PostgreSQL server process and its data directory, both disposable."""
+
+    host = "127.0.0.1"
+    superuser = "postgres"
+
+    def __init__(self, bin_dir: str | os.PathLike[str] | None = None) -> None:
+        found = Path(bin_dir) if bin_dir is not None else self.find_bin_dir()
+        if found is None:
+            raise PgClusterError(
+                "PostgreSQL server binaries not found: install the server "
+                f"(initdb, pg_ctl) under {_DEBIAN_PG_ROOT}/<version>/bin, "
+                "or set PG_BIN to their folder"
+            )
+        self.bin_dir = found
+        self.superuser_password = secrets.token_urlsafe(24)
+        self.port: int | None = None
+        self.base_dir: Path | None = None
+        self._as_root = os.geteuid() == 0
+
+    # -- discovery -------------------------------------------------------------
+
+    @classmethod
+    def find_bin_dir(cls) -> Path | None:
+        """``$PG_BIN``, else the highest ``/usr/lib/postgresql/<v>/bin``, else ``PATH``."""
+        env = os.environ.get("PG_BIN")
+        if env:
+            path = Path(env)
+            return path if _has_server_binaries(path) else None
+        if _DEBIAN_PG_ROOT.is_dir():
+            versions = sorted(
+                (_version_key(child.name), child / "bin")
+                for child in _DEBIAN_PG_ROOT.iterdir()
+                if _version_key(child.name) is not None
+            )
+            for _version, path in reversed(versions):
+                if _has_server_binaries(path):
+                    return path
+        on_path = shutil.which("pg_ctl")
+        if on_path:
+            path = Path(on_path).resolve().parent
+            if _has_server_binaries(path):
+                return path
+        return None
+
+    @classmethod
+    def available(cls) -> bool:
+        """Whether the server binaries can be found (see :meth:`find_bin_dir`)."""
+        return cls.find_bin_dir() is not None
+
+    # -- paths -----------------------------------------------------------------
+
+    @property
+    def data_dir(self) -> Path:
+        return self._base() / "data"
+
+    @property
+    def log_file(self) -> Path:
+        return self._base() / "server.log"
+
+    def _base(self) -> Path:
+        if self.base_dir is None:
+            raise PgClusterError("the cluster is not started")
+        return self.base_dir
+
+    # -- lifecycle -------------------------------------------------------------
+
+    def start(self) -> PgCluster:
+        """Create the cluster in a new temp dir and start the server."""
+        if self.base_dir is not None:
+            raise PgClusterError("the cluster is already started")
+        self.base_dir = Path(tempfile.mkdtemp(prefix="pgcluster-"))
+        try:
+            self._initdb()
+            self._start_server()
+        except BaseException:
+            self._discard()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop the server at once (no checkpoint) and delete the temp dir."""
+        self._discard()
+
+    def restart(self) -> None:
+        """Restart the server on the same port; open connections are cut."""
+        # -l again: without it the server would inherit our output pipes and
+        # subprocess.run() would wait for them for as long as the server runs.
+        self._pg_ctl(
+            ["restart", "-m", "fast", "-l", str(self.log_file), "-o", self._server_options()],
+            "restart",
+        )
+
+    def __enter__(self) -> PgCluster:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _initdb(self) -> None:
+        base = self._base()
+        pwfile = base / "superuser-password"
+        pwfile.write_text(self.superuser_password + "\n", encoding="utf-8")
+        pwfile.chmod(0o600)
+        if self._as_root:
+            self._hand_to_service_user(base)
+        self._run(
+            [
+                str(self.bin_dir / "initdb"),
+                "--pgdata",
+                str(self.data_dir),
+                "--username",
+                self.superuser,
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+                f"--pwfile={pwfile}",
+                "--encoding=UTF8",
+                # C collation: the same sort order on every machine, and no
+                # dependency on which locales happen to be generated.
+                "--locale=C",
+                "--no-sync",
+            ],
+            "initdb",
+        )
+        pwfile.unlink()
+
+    def _start_server(self) -> None:
+        # A port picked by bind(0) can be taken by someone else before the
+        # server binds it, so a bind failure gets a new port and another try.
+        for attempt in range(1, _START_ATTEMPTS + 1):
+            self.port = _free_port(self.host)
+            try:
+                self._pg_ctl(
+                    ["start", "-l", str(self.log_file), "-o", self._server_options()],
+                    "start",
+                )
+            except PgClusterError:
+                if attempt < _START_ATTEMPTS and _port_clash(self.log_file):
+                    continue
+                raise
+            return
+
+    def _server_options(self) -> str:
+        options = [
+            "-c", f"listen_addresses={self.host}",
+            "-p", str(self.port),
+            "-k", str(self._base()),
+            "-c", "fsync=off",
+            "-c", "synchronous_commit=off",
+            "-c", "full_page_writes=off",
+        ]  # fmt: skip
+        # pg_ctl hands this string to /bin/sh, hence the shell quoting.
+        return shlex.join(options)
+
+    def _pg_ctl(self, args: list[str], what: str) -> None:
+        command = [str(self.bin_dir / "pg_ctl"), "-w", "-t", "60", "-D", str(self.data_dir)]
+        self._run(command + args, f"pg_ctl {what}")
+
+    def _discard(self) -> None:
+        base = self.base_dir
+        if base is None:
+            return
+        try:
+            if (self.data_dir / "postmaster.pid").exists():
+                self._pg_ctl(["stop", "-m", "immediate"], "stop")
+        finally:
+            self.base_dir = None
+            self.port = None
+            shutil.rmtree(base)
+
+    # -- processes -------------------------------------------------------------
+
+    def _run(self, command: list[str], what: str) -> None:
+        if self._as_root:
+            command = ["runuser", "-u", _SERVICE_USER, "--", *command]
+        result = subprocess.run(
+            command,
+            cwd=self._base(),  # the service user may not be able to enter ours
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise PgClusterError(
+                f"{what} failed (exit {result.returncode}): {shlex.join(command)}\n"
+                f"--- output ---\n{(result.stdout + result.stderr).strip()}\n"
+                f"--- last lines of {self.log_file} ---\n{_tail(self.log_file)}"
+            )
+
+    def _hand_to_service_user(self, base: Path) -> None:
+        try:
+            account = pwd.getpwnam(_SERVICE_USER)
+        except KeyError:
+            raise PgClusterError(
+                f"running as root, but there is no {_SERVICE_USER!r} user to run "
+                "the server as (initdb refuses to run as root)"
+            ) from None
+        for path in (base, *base.iterdir()):
+            os.chown(path, account.pw_uid, account.pw_gid)
+        # The service user must be able to reach the temp dir: add search (x)
+        # permission, not read, to any ancestor that lacks it for others.
+        for ancestor in base.parents:
+            mode = ancestor.stat().st_mode
+            if not mode & stat.S_IXOTH:
+                ancestor.chmod(stat.S_IMODE(mode) | stat.S_IXOTH)
+
+    # -- SQL -------------------------------------------------------------------
+
+    def url(self, database: str, user: str | None = None, password: str | None = None) -> URL:
+        """A SQLAlchemy URL; with no ``user``, the superuser and its password."""
+        if user is None:
+            user, password = self.superuser, self.superuser_password
+        return URL.create(
+            "postgresql+psycopg2",
+            username=user,
+            password=password,
+            host=self.host,
+            port=self.port,
+            database=database,
+        )
+
+    def connect(self, database: str = "postgres") -> psycopg2.extensions.connection:
+        """A psycopg2 superuser connection in autocommit mode; the caller closes it."""
+        if self.port is None:
+            raise PgClusterError("the cluster is not started")
+        connection = psycopg2.connect(
+            host=self.host,
+            port=self.port,
+            user=self.superuser,
+            password=self.superuser_password,
+            dbname=database,
+            connect_timeout=10,
+        )
+        connection.autocommit = True
+        return connection
+
+    def execute(self, statement: sql.Composable, database: str = "postgres") -> None:
+        """Run one statement as the superuser, outside a transaction."""
+        connection = self.connect(database)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(statement)
+        finally:
+            connection.close()
+
+    def create_role(self, name: str, password: str) -> None:
+        """A login role with this password (checked over TCP with scram-sha-256)."""
+        self.execute(
+            sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
+                sql.Identifier(name), sql.Literal(password)
+            )
+        )
+
+    def drop_role(self, name: str) -> None:
+        self.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
+
+    def create_database(self, name: str, owner: str | None = None) -> None:
+        statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        if owner is not None:
+            statement = sql.SQL("{} OWNER {}").format(statement, sql.Identifier(owner))
+        self.execute(statement)
+
+    def drop_database(self, name: str) -> None:
+        """Disconnect everyone from the database, then drop it."""
+        self.execute(
+            sql.SQL(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = {} AND pid <> pg_backend_pid()"
+            ).format(sql.Literal(name))
+        )
+        self.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+
+
+def _version_key(name: str) -> tuple[int, ...] | None:
+    try:
+        return tuple(int(part) for part in name.split("."))
+    except ValueError:
+        return None
+
+
+def _has_server_binaries(path: Path) -> bool:
+    return all(os.access(path / tool, os.X_OK) for tool in ("initdb", "pg_ctl", "postgres"))
+
+
+def _free_port(host: str) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def _port_clash(log_file: Path) -> bool:
+    return "could not bind" in _tail(log_file)
+
+
+def _tail(path: Path) -> str:
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError as error:
+        return f"(no server log: {error.strerror})"
+    return "\n".join(lines[-_LOG_TAIL_LINES:]) or "(server log is empty)"
