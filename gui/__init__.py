@@ -1,0 +1,1 @@
+"""Table editor for PostgreSQL: a Qt-free data layer (``gui.data``) and a thin Qt layer (``gui.qt``)."""

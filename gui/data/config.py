@@ -1,0 +1,56 @@
+"""The one place that names the edited table and its columns.
+
+Every query is built from a :class:`TableSpec` through SQLAlchemy's ``table()`` and
+``column()`` constructs, so identifiers are quoted by SQLAlchemy and never pasted
+into SQL text.  The editor will grow to other tables: only this object changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from sqlalchemy import BigInteger, Integer, column, table
+from sqlalchemy.sql.expression import TableClause
+
+INT32_MIN = -(2**31)
+INT32_MAX = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """The edited table: ``key`` identifies rows (``WHERE key = :key``), ``value`` is edited."""
+
+    table: str = "some_table"
+    key: str = "x"
+    value: str = "y"
+    schema: str | None = None
+    # PostgreSQL ``integer``; a bigint column would widen these.
+    min_value: int = INT32_MIN
+    max_value: int = INT32_MAX
+
+    @cached_property
+    def sa_table(self) -> TableClause:
+        col_type = Integer if (self.min_value, self.max_value) == (INT32_MIN, INT32_MAX) else BigInteger
+        return table(
+            self.table,
+            column(self.key, col_type),
+            column(self.value, col_type),
+            schema=self.schema,
+        )
+
+    @property
+    def key_col(self):
+        return self.sa_table.c[self.key]
+
+    @property
+    def value_col(self):
+        return self.sa_table.c[self.value]
+
+    @property
+    def qualified_name(self) -> str:
+        """For display and journal keys, not for SQL."""
+        return f"{self.schema}.{self.table}" if self.schema else self.table
+
+
+DEFAULT_SPEC = TableSpec()

@@ -1,0 +1,178 @@
+"""The pending-change set: what the user has typed but not yet committed.
+
+A change is keyed by ``x`` (as the tutorial's ``UPDATE ... WHERE x = :x``), so it
+applies to every row with that ``x``.  Each change remembers the ``y`` values the
+user saw for that ``x`` when it was loaded, so the commit can tell whether someone
+else changed those rows in the meantime.
+
+Every mutation goes through :meth:`PendingChanges.apply`, which returns the state it
+replaced: that is all an undo stack or a journal needs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
+
+from .config import TableSpec
+from .errors import InvalidValue
+
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
+
+
+def parse_value(raw: object, spec: TableSpec) -> int:
+    """Validate what the user typed for the value column; never rounds or truncates.
+
+    Accepts an ``int`` or text holding a whole number in the column's range
+    (surrounding blanks are ignored).  Anything else raises :class:`InvalidValue`
+    whose message says why, in words.
+    """
+    if isinstance(raw, bool):
+        raise InvalidValue(f"{raw!r} is not a whole number.")
+    if isinstance(raw, int):
+        value = raw
+        shown = str(raw)
+    elif isinstance(raw, str):
+        shown = raw.strip()
+        if not shown:
+            raise InvalidValue(f"A value is required: {spec.value} takes a whole number.")
+        if not _WHOLE_NUMBER.fullmatch(shown):
+            raise InvalidValue(f"'{raw}' is not a whole number: {spec.value} takes whole numbers only.")
+        value = int(shown)
+    else:
+        raise InvalidValue(f"{raw!r} is not a whole number.")
+    if not spec.min_value <= value <= spec.max_value:
+        raise InvalidValue(
+            f"{shown} is out of range: {spec.value} takes whole numbers from {spec.min_value} to {spec.max_value}."
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class PendingChange:
+    key: int
+    new: int
+    # The values shown for this key when it was loaded (rows with value > threshold),
+    # sorted; the commit compares them with the database to detect conflicts.
+    seen: tuple[int, ...] = ()
+    threshold: int | None = None
+    # All values (hidden rows too) the user confirmed in the review, or None before a review.
+    confirmed: tuple[int, ...] | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "x": self.key,
+            "y": self.new,
+            "seen": list(self.seen),
+            "threshold": self.threshold,
+            "confirmed": None if self.confirmed is None else list(self.confirmed),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object], spec: TableSpec) -> PendingChange:
+        confirmed = data.get("confirmed")
+        threshold = data.get("threshold")
+        return cls(
+            key=int(data["x"]),  # type: ignore[arg-type]
+            new=parse_value(data["y"], spec),
+            seen=tuple(sorted(int(v) for v in data.get("seen", ()))),  # type: ignore[union-attr]
+            threshold=None if threshold is None else int(threshold),  # type: ignore[arg-type]
+            confirmed=None if confirmed is None else tuple(sorted(int(v) for v in confirmed)),  # type: ignore[union-attr]
+        )
+
+
+Updates = Mapping[int, PendingChange | None]
+Listener = Callable[[frozenset[int]], None]
+
+
+class PendingChanges:
+    """The set of pending changes, keyed by ``x``; listeners hear which keys changed."""
+
+    def __init__(self, spec: TableSpec) -> None:
+        self.spec = spec
+        self._changes: dict[int, PendingChange] = {}
+        self._listeners: list[Listener] = []
+
+    # -- reading -------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._changes)
+
+    def __bool__(self) -> bool:
+        return bool(self._changes)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._changes
+
+    def __iter__(self) -> Iterator[PendingChange]:
+        return iter(self.changes())
+
+    def get(self, key: int) -> PendingChange | None:
+        return self._changes.get(key)
+
+    def changes(self) -> list[PendingChange]:
+        return [self._changes[k] for k in sorted(self._changes)]
+
+    def snapshot(self) -> dict[int, PendingChange]:
+        return dict(self._changes)
+
+    # -- planning (pure: validates and computes, changes nothing) -------------
+    def plan_edit(self, key: int, raw: object, seen: Iterable[int], threshold: int | None) -> dict[int, PendingChange | None]:
+        """The update that setting ``key``'s value to ``raw`` means; raises :class:`InvalidValue`.
+
+        ``seen`` are the database values loaded for ``key``.  Setting a key back to the
+        value all its rows had removes the pending change.
+        """
+        new = parse_value(raw, self.spec)
+        existing = self._changes.get(key)
+        if existing is not None:
+            seen_t, threshold = existing.seen, existing.threshold
+        else:
+            seen_t = tuple(sorted(seen))
+        if seen_t and all(v == new for v in seen_t):
+            return {key: None}
+        if existing is not None:
+            return {key: replace(existing, new=new)}
+        return {key: PendingChange(key, new, seen_t, threshold)}
+
+    def plan_many(self, edits: Iterable[tuple[int, object, Iterable[int], int | None]]) -> dict[int, PendingChange | None]:
+        """Plan several edits as one step; the first refused value raises with its position."""
+        updates: dict[int, PendingChange | None] = {}
+        for position, (key, raw, seen, threshold) in enumerate(edits, start=1):
+            try:
+                updates.update(self.plan_edit(key, raw, seen, threshold))
+            except InvalidValue as error:
+                raise InvalidValue(f"Item {position} ({self.spec.key} = {key}): {error.message}") from None
+        return updates
+
+    # -- mutation ------------------------------------------------------------
+    def apply(self, updates: Updates) -> dict[int, PendingChange | None]:
+        """Apply ``updates`` (``None`` removes a key); returns what they replaced, for undo."""
+        previous: dict[int, PendingChange | None] = {}
+        changed = set()
+        for key, change in updates.items():
+            old = self._changes.get(key)
+            previous.setdefault(key, old)
+            if change is None:
+                if old is not None:
+                    del self._changes[key]
+                    changed.add(key)
+            elif change != old:
+                self._changes[key] = change
+                changed.add(key)
+        if changed:
+            self._notify(frozenset(changed))
+        return previous
+
+    def clear(self) -> dict[int, PendingChange | None]:
+        return self.apply({key: None for key in self._changes})
+
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Listener) -> None:
+        self._listeners.remove(listener)
+
+    def _notify(self, keys: frozenset[int]) -> None:
+        for listener in list(self._listeners):
+            listener(keys)

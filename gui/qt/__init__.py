@@ -1,0 +1,1 @@
+"""The Qt layer: windows, dialogs, models and delegates over ``gui.data``."""

@@ -1,0 +1,93 @@
+"""The one place that builds the application and wires it together."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QStandardPaths
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from ..data.config import DEFAULT_SPEC, TableSpec
+from ..data.connection import ConnectionSettings, check_connection, create_engine_for, settings_from_url
+from ..data.errors import UserError
+from ..data.storage import RecentConnections
+from .connect_dialog import ConnectDialog
+from .main_window import MainWindow, Paths
+from .tasks import TaskRunner
+
+APP_NAME = "Table Editor"
+ORGANIZATION = "table-editor"
+RESOURCES = Path(__file__).resolve().parent.parent.parent / "resources"
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="table-editor", description="Browse and edit a PostgreSQL table.")
+    parser.add_argument("--url", help="connect straight away, e.g. postgresql://user:pass@host/db?sslmode=require")
+    parser.add_argument("--threshold", type=int, default=6, help="show rows with y greater than this (default 6)")
+    parser.add_argument("--read-only", action="store_true", help="browse only: no edits, no commit")
+    return parser.parse_args(argv)
+
+
+def user_paths() -> Paths:
+    data = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
+    config = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppConfigLocation))
+    return Paths(data=data, config=config)
+
+
+def ensure_qapplication() -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+    QCoreApplication.setOrganizationName(ORGANIZATION)
+    QCoreApplication.setApplicationName(APP_NAME)
+    icon = RESOURCES / "icons" / "app.svg"
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
+    return app
+
+
+class Editor:
+    """Owns the runner, the window and the dialog; connects them."""
+
+    def __init__(self, args: argparse.Namespace, spec: TableSpec = DEFAULT_SPEC, paths: Paths | None = None):
+        self.spec = spec
+        self.paths = paths or user_paths()
+        self.runner = TaskRunner()
+        self.recent = RecentConnections(self.paths.recent)
+        self.window = MainWindow(spec, self.runner, self.paths, threshold=args.threshold)
+        self.window.connect_requested.connect(self.show_connect_dialog)
+        self.window.destroyed.connect(lambda *_: None)
+        self.dialog: ConnectDialog | None = None
+
+    def connect_url(self, url: str, read_only: bool = False) -> None:
+        """Connect from the command line; raises :class:`UserError` with a one-line reason."""
+        settings = settings_from_url(url, read_only=read_only)
+        engine = create_engine_for(settings)
+        try:
+            check_connection(engine)
+        except UserError:
+            engine.dispose()
+            raise
+        self.recent.remember(settings)
+        self.window.set_connection(settings, engine)
+
+    def show_connect_dialog(self) -> ConnectDialog:
+        dialog = ConnectDialog(self.runner, self.recent, str(self.paths.demo), self.spec, self.window)
+        if self.window.settings is not None:
+            dialog.fill(self.window.settings)
+        dialog.connected.connect(self._on_connected)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _on_connected(self, settings: ConnectionSettings, engine) -> None:
+        self.window.set_connection(settings, engine)
+        self.window.show()
+
+    def shutdown(self) -> None:
+        self.runner.shutdown()
+        if self.window.engine is not None:
+            self.window.engine.dispose()

@@ -1,0 +1,596 @@
+"""The main window: threshold, table, pending changes, commit through a review.
+
+It holds no database logic: it asks the data layer (through the task runner, off the
+GUI thread) and shows what comes back.  Dialogs are opened non-modally with
+``open()`` so the event loop, and the rest of the window, keep running.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..data.commit import CommitResult, commit_changes, confirm, keep_mine, preview_sql, review
+from ..data.config import TableSpec
+from ..data.connection import DEMO, ConnectionSettings
+from ..data.demo import reset_demo
+from ..data.errors import ConflictError, InvalidValue, UserError
+from ..data.pending import PendingChanges, parse_value
+from ..data.storage import Journal
+from .delegate import ValueDelegate
+from .review import ConflictsDialog, ReviewDialog
+from .rows_model import VALUE_COLUMN, RowsModel
+from .tasks import Task, TaskRunner
+from .undo import PendingEdit
+
+SHORTCUTS = [
+    ("Ctrl+Return", "Commit (after the review)"),
+    ("F5", "Reload the rows"),
+    ("Ctrl+F", "Focus the threshold"),
+    ("Ctrl+G", "Focus “Go to x”"),
+    ("Ctrl+Z", "Undo the last edit"),
+    ("Ctrl+Shift+Z / Ctrl+Y", "Redo"),
+    ("Escape", "Revert the selected pending change"),
+    ("Ctrl+C / Ctrl+V", "Copy the selection / paste into y"),
+    ("Ctrl+O", "Connect to another database"),
+]
+
+
+@dataclass
+class Paths:
+    data: Path
+    config: Path
+
+    @property
+    def demo(self) -> Path:
+        return self.data / "demo.sqlite3"
+
+    @property
+    def journal(self) -> Path:
+        return self.data / "journal"
+
+    @property
+    def recent(self) -> Path:
+        return self.config / "recent-connections.json"
+
+    @property
+    def audit(self) -> Path:
+        return self.data / "audit.sqlite3"
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def _named(widget, name: str):
+    widget.setAccessibleName(name)
+    widget.setObjectName(name)
+    return widget
+
+
+class MainWindow(QMainWindow):
+    committed = Signal(object)  # CommitResult
+    connect_requested = Signal()
+
+    def __init__(self, spec: TableSpec, runner: TaskRunner, paths: Paths, threshold: int = 6, parent=None):
+        super().__init__(parent)
+        self.spec = spec
+        self.runner = runner
+        self.paths = paths
+        self.settings: ConnectionSettings | None = None
+        self.engine = None
+        self.journal: Journal | None = None
+        self.pending = PendingChanges(spec)
+        self.undo_stack = QUndoStack(self)
+        self.model = RowsModel(spec, self.pending, runner, self.undo_stack, self)
+        self._cancellable: set[Task] = set()
+        self._committing = False
+        self._close_after_commit = False
+        self._close_confirmed = False
+        self.pending.subscribe(self._on_pending_changed)
+
+        self._build_widgets(threshold)
+        self._build_actions()
+        self._wire()
+        self._update_state()
+        self.setWindowTitle("Table Editor")
+        self.resize(720, 560)
+
+    # -- construction --------------------------------------------------------
+    def _build_widgets(self, threshold: int) -> None:
+        self.threshold_edit = _named(QLineEdit(str(threshold)), "Threshold")
+        self.threshold_edit.setToolTip(f"Show rows with {self.spec.value} greater than this; Enter reloads")
+        self.threshold_edit.setMaximumWidth(120)
+        self.goto_edit = _named(QLineEdit(), "Go to x")
+        self.goto_edit.setPlaceholderText(f"{self.spec.key} ≥ …")
+        self.goto_edit.setToolTip(f"Jump to the first row with {self.spec.key} at or above this value; empty: from the start")
+        self.goto_edit.setMaximumWidth(120)
+        self.commit_button = _named(QPushButton("&Commit…"), "Commit")
+        self.revert_button = _named(QPushButton("&Revert"), "Revert")
+        self.cancel_button = _named(QPushButton("Cancel"), "Cancel")
+        self.cancel_button.setToolTip("Cancel the running query or commit on the server")
+        self.pending_label = _named(QLabel(), "Pending changes")
+
+        bar = QHBoxLayout()
+        threshold_label = QLabel(f"&Threshold: {self.spec.value} >")
+        threshold_label.setBuddy(self.threshold_edit)
+        goto_label = QLabel(f"&Go to {self.spec.key}")
+        goto_label.setBuddy(self.goto_edit)
+        for widget in (threshold_label, self.threshold_edit, goto_label, self.goto_edit):
+            bar.addWidget(widget)
+        bar.addStretch(1)
+        for widget in (self.pending_label, self.revert_button, self.commit_button, self.cancel_button):
+            bar.addWidget(widget)
+
+        self.view = _named(QTableView(), "Rows")
+        self.view.setModel(self.model)
+        self.delegate = ValueDelegate(self.spec, self.view)
+        self.view.setItemDelegateForColumn(VALUE_COLUMN, self.delegate)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        self.view.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.AnyKeyPressed
+        )
+        # fixed-height rows and sections: no call ever walks every row of a large model
+        self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 8)
+        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.view.horizontalHeader().setDefaultSectionSize(140)
+        self.view.horizontalHeader().setStretchLastSection(True)
+
+        self.message = _named(QLabel(), "Message")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #c0392b; font-weight: bold;")
+        self.message.hide()
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.addLayout(bar)
+        layout.addWidget(self.message)
+        layout.addWidget(self.view)
+        self.setCentralWidget(central)
+
+        self.rows_label = _named(QLabel(), "Row count")
+        self.busy = _named(QProgressBar(), "Loading")
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(120)
+        self.busy.hide()
+        self.mode_label = _named(QLabel(), "Mode")
+        self.statusBar().addPermanentWidget(self.mode_label)
+        self.statusBar().addPermanentWidget(self.rows_label)
+        self.statusBar().addPermanentWidget(self.busy)
+
+    def _action(self, menu, text: str, slot, shortcut=None, name: str | None = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            if isinstance(shortcut, (list, tuple)):
+                action.setShortcuts([QKeySequence(s) for s in shortcut])
+            else:
+                action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        if name:
+            action.setObjectName(name)
+        menu.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        menus = self.menuBar()
+        file_menu = menus.addMenu("&File")
+        self.connect_action = self._action(file_menu, "&Connect…", self.connect_requested.emit, QKeySequence.StandardKey.Open)
+        self.reset_demo_action = self._action(file_menu, "Reset &demo data", self._on_reset_demo, name="Reset demo data")
+        self.file_menu = file_menu
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        edit_menu = menus.addMenu("&Edit")
+        self.edit_menu = edit_menu
+        self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.undo_action.setObjectName("Undo")
+        self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.redo_action.setObjectName("Redo")
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+        edit_menu.addSeparator()
+        self.revert_one_action = self._action(edit_menu, "Revert selected change", self._on_revert_selected, Qt.Key.Key_Escape)
+        self.revert_one_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.view.addAction(self.revert_one_action)
+        self.commit_action = self._action(edit_menu, "&Commit…", self._on_commit_clicked, ["Ctrl+Return", "Ctrl+Enter"])
+        self.revert_action = self._action(edit_menu, "Re&vert all…", self._on_revert_clicked)
+
+        view_menu = menus.addMenu("&View")
+        self.view_menu = view_menu
+        self.reload_action = self._action(view_menu, "&Reload", self.reload, QKeySequence.StandardKey.Refresh)
+        self.reload_action.setShortcuts([QKeySequence("F5")])
+        self._action(view_menu, "Focus &threshold", lambda: self._focus(self.threshold_edit), "Ctrl+F")
+        self._action(view_menu, "&Go to x", lambda: self._focus(self.goto_edit), "Ctrl+G")
+
+        help_menu = menus.addMenu("&Help")
+        self.help_menu = help_menu
+        self._action(help_menu, "&Keyboard shortcuts", self._show_shortcuts, name="Keyboard shortcuts")
+
+    def _wire(self) -> None:
+        self.threshold_edit.returnPressed.connect(self.reload)
+        self.goto_edit.returnPressed.connect(self._on_goto)
+        self.commit_button.clicked.connect(self._on_commit_clicked)
+        self.revert_button.clicked.connect(self._on_revert_clicked)
+        self.cancel_button.clicked.connect(self.cancel_running)
+        self.model.loading_changed.connect(lambda _loading: self._update_state())
+        self.model.rows_loaded.connect(lambda _n: self._update_state())
+        self.model.total_counted.connect(lambda _n: self._update_state())
+        self.model.load_failed.connect(self._on_load_failed)
+        self.model.edit_refused.connect(self.show_message)
+        self.delegate.refused.connect(self.show_message)
+        self.undo_stack.indexChanged.connect(lambda _i: self.clear_message())
+
+    def _focus(self, edit: QLineEdit) -> None:
+        edit.setFocus()
+        edit.selectAll()
+
+    # -- connection ----------------------------------------------------------
+    def set_connection(self, settings: ConnectionSettings, engine) -> None:
+        """Use ``engine`` from now on; restore journaled changes; load the rows."""
+        if self.engine is not None and self.engine is not engine:
+            old = self.engine
+            self.runner.submit(lambda _t: old.dispose(), lane="connect", on_error=lambda e: None)
+        self.settings, self.engine = settings, engine
+        self.undo_stack.clear()
+        self.pending.apply({c.key: None for c in self.pending.changes()})
+        self.journal = Journal(self.paths.journal, settings, self.spec)
+        self.model.read_only = settings.read_only
+        title = f"{self.spec.qualified_name} — {settings.display_name()}"
+        self.setWindowTitle(title + (" [read-only]" if settings.read_only else "") + " — Table Editor")
+        self.mode_label.setText("Read-only: browsing only" if settings.read_only else "")
+        self.reset_demo_action.setEnabled(settings.kind == DEMO)
+        self._offer_restore()
+        self.reload()
+
+    def _offer_restore(self) -> None:
+        restored = self.journal.load()
+        if not restored:
+            return
+        lines = "\n".join(f"{self.spec.key} = {c.key}: {self.spec.value} → {c.new}" for c in restored[:50])
+        more = "" if len(restored) <= 50 else f"\n… and {len(restored) - 50} more"
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Restore unsaved changes",
+            f"{plural(len(restored), 'pending change')} from an earlier session on this connection "
+            f"were not committed.\n\n{lines}{more}\n\nRestore them as pending changes?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Discard,
+            self,
+        )
+        box.setObjectName("Restore unsaved changes")
+        box.setAccessibleName("Restore unsaved changes")
+
+        def answered(button):
+            if box.standardButton(button) == QMessageBox.StandardButton.Yes:
+                self.pending.apply({c.key: c for c in restored})
+                self.show_status(f"Restored {plural(len(restored), 'pending change')}.")
+            else:
+                self.journal.clear()
+
+        box.buttonClicked.connect(answered)
+        box.open()
+        self.restore_box = box
+
+    # -- loading -------------------------------------------------------------
+    def threshold(self) -> int | None:
+        try:
+            return parse_value(self.threshold_edit.text(), self.spec)
+        except InvalidValue as error:
+            self.show_message(f"Threshold: {error.message}")
+            return None
+
+    def reload(self, start_key: int | None = None) -> None:
+        if self.engine is None:
+            return
+        threshold = self.threshold()
+        if threshold is None:
+            return
+        self.clear_message()
+        if start_key is None and self.model.start_key is not None and self.goto_edit.text().strip():
+            start_key = self.model.start_key
+        self.model.load(self.engine, threshold, start_key)
+        self._update_state()
+
+    def _on_goto(self) -> None:
+        text = self.goto_edit.text().strip()
+        if not text:
+            self.model.start_key = None
+            self.reload()
+            return
+        try:
+            key = parse_value(text, self.spec)
+        except InvalidValue as error:
+            self.show_message(f"Go to {self.spec.key}: {error.message}")
+            return
+        self.model.start_key = key
+        self.reload(start_key=key)
+        self.view.scrollToTop()
+
+    def _on_load_failed(self, error: UserError) -> None:
+        self.show_message(f"{error.title}: {error.message}")
+        self._update_state()
+
+    # -- commit --------------------------------------------------------------
+    def _track(self, task: Task) -> Task:
+        self._cancellable.add(task)
+        self._update_state()
+        return task
+
+    def _untrack(self, task: Task | None) -> None:
+        self._cancellable.discard(task)
+        self._update_state()
+
+    def cancel_running(self) -> None:
+        for task in list(self._cancellable):
+            task.cancel()
+        if self.model.loading:
+            self.runner.cancel_all()
+
+    def _on_commit_clicked(self) -> None:
+        if not self.pending or self._committing or self.engine is None or self.model.read_only:
+            return
+        self.clear_message()
+        changes = self.pending.changes()
+        threshold = self.model.threshold if self.model.threshold is not None else self.threshold()
+        engine, spec = self.engine, self.spec
+        self._committing = True
+        self.show_status("Counting the rows each change will update …")
+        holder: dict[str, Task] = {}
+
+        def done(items):
+            self._untrack(holder["task"])
+            self._show_review(items, threshold)
+
+        def failed(error):
+            self._untrack(holder["task"])
+            self._committing = False
+            self._show_error(error)
+
+        holder["task"] = self._track(self.runner.submit(lambda token: review(engine, spec, changes, threshold, token), on_done=done, on_error=failed))
+
+    def _show_review(self, items, threshold: int) -> None:
+        dialog = ReviewDialog(self.spec, items, threshold, preview_sql(self.engine.dialect, self.spec, [i.change for i in items]), self)
+        self.review_dialog = dialog
+
+        def finished(result):
+            self.review_dialog = None
+            if result == ReviewDialog.DialogCode.Accepted:
+                self._run_commit(confirm(items))
+            else:
+                self._committing = False
+                self._close_after_commit = False
+                self.show_status("Commit cancelled: every change is still pending.")
+                self._update_state()
+
+        dialog.finished.connect(finished)
+        dialog.open()
+
+    def _run_commit(self, changes) -> None:
+        # the reviewed database state becomes part of each change: the commit insists on it
+        self.pending.apply({c.key: c for c in changes})
+        engine, spec = self.engine, self.spec
+        self.show_status(f"Committing {plural(len(changes), 'change')} …")
+        self.model.read_only = True  # no edits while the transaction runs
+        holder: dict[str, Task] = {}
+
+        def done(result: CommitResult):
+            self._untrack(holder["task"])
+            self._on_committed(result)
+
+        def failed(error):
+            self._untrack(holder["task"])
+            self._on_commit_failed(error)
+
+        holder["task"] = self._track(self.runner.submit(lambda token: commit_changes(engine, spec, changes, token), on_done=done, on_error=failed))
+
+    def _on_committed(self, result: CommitResult) -> None:
+        self._committing = False
+        self.model.read_only = self.settings.read_only
+        self.pending.apply({c.key: None for c in result.committed})
+        self.undo_stack.clear()  # the commit is in the database: it cannot be undone here
+        self.undo_action.setText("Undo (nothing since the last commit)")
+        self.show_status(f"Committed {plural(result.changes, 'change')}; {plural(result.rows, 'row')} updated.")
+        self.committed.emit(result)
+        if self._close_after_commit:
+            self._close_confirmed = True
+            self.close()
+            return
+        self.reload()
+
+    def _on_commit_failed(self, error: UserError) -> None:
+        self._committing = False
+        self._close_after_commit = False
+        self.model.read_only = self.settings.read_only
+        if isinstance(error, ConflictError):
+            self._show_conflicts(error)
+            return
+        self._show_error(error, "Nothing was written; every change is still pending.")
+
+    def _show_conflicts(self, error: ConflictError) -> None:
+        dialog = ConflictsDialog(self.spec, error.conflicts, self)
+        self.conflicts_dialog = dialog
+        self.show_message(error.message)
+
+        def finished(result):
+            self.conflicts_dialog = None
+            if result != ConflictsDialog.DialogCode.Accepted:
+                return
+            updates = {}
+            for conflict in error.conflicts:
+                change = self.pending.get(conflict.key)
+                if change is None:
+                    continue
+                updates[conflict.key] = keep_mine(change, conflict) if dialog.choices()[conflict.key] else None
+            self.pending.apply(updates)
+            kept = sum(1 for v in updates.values() if v is not None)
+            self.show_message(
+                f"Conflicts resolved: kept {plural(kept, 'change')} of yours, took theirs for {len(updates) - kept}. "
+                "Press Commit to apply what is pending."
+            )
+            self.reload()
+
+        dialog.finished.connect(finished)
+        dialog.open()
+
+    # -- revert --------------------------------------------------------------
+    def _on_revert_clicked(self) -> None:
+        if not self.pending:
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Revert all changes",
+            f"Discard {plural(len(self.pending), 'pending change')}? The rows will show the database's values again.",
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setObjectName("Revert all changes")
+
+        def answered(button):
+            if box.standardButton(button) == QMessageBox.StandardButton.Discard:
+                self.revert_all()
+
+        box.buttonClicked.connect(answered)
+        box.open()
+        self.revert_box = box
+
+    def revert_all(self) -> None:
+        count = len(self.pending)
+        self.pending.clear()
+        self.undo_stack.clear()
+        self.show_status(f"Reverted {plural(count, 'pending change')}.")
+
+    def _on_revert_selected(self) -> None:
+        index = self.view.currentIndex()
+        if not index.isValid():
+            return
+        key = self.model.key_at(index.row())
+        if key in self.pending:
+            self.undo_stack.push(PendingEdit(self.pending, {key: None}, f"Revert change to {self.spec.key} = {key}"))
+
+    # -- state ---------------------------------------------------------------
+    def _on_pending_changed(self, _keys) -> None:
+        if self.journal is not None:
+            self.journal.save(self.pending.changes())
+        self._update_state()
+
+    def _update_state(self) -> None:
+        count = len(self.pending)
+        self.pending_label.setText(plural(count, "pending change") if count else "No pending changes")
+        connected = self.engine is not None
+        writable = connected and not (self.settings and self.settings.read_only)
+        can_commit = writable and count > 0 and not self._committing
+        self.commit_button.setEnabled(can_commit)
+        self.commit_action.setEnabled(can_commit)
+        self.revert_button.setEnabled(count > 0 and not self._committing)
+        self.revert_action.setEnabled(count > 0 and not self._committing)
+        running = bool(self._cancellable) or self.model.loading
+        self.cancel_button.setEnabled(running)
+        self.busy.setVisible(running)
+        loaded, total = self.model.rowCount(), self.model.total
+        if self.model.loading and loaded == 0:
+            text = "Loading rows …"
+        elif self.model.start_key is not None:
+            text = f"{loaded:,} rows loaded from {self.spec.key} ≥ {self.model.start_key}"
+            if total is not None:
+                text += f" ({total:,} in all)"
+        elif total is not None and total == loaded:
+            text = f"{plural(loaded, 'row')} shown"
+        elif total is not None:
+            text = f"{loaded:,} of {total:,} rows loaded"
+        else:
+            text = f"{loaded:,} rows loaded, counting …" if connected else "Not connected"
+        self.rows_label.setText(text)
+
+    def show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.show()
+        self.statusBar().showMessage(text, 10_000)
+
+    def clear_message(self) -> None:
+        self.message.clear()
+        self.message.hide()
+
+    def show_status(self, text: str) -> None:
+        self.statusBar().showMessage(text, 15_000)
+
+    def _show_error(self, error: UserError, consequence: str = "") -> None:
+        text = f"{error.title}: {error.message}" + (f"\n\n{consequence}" if consequence else "")
+        self.show_message(text.replace("\n\n", " "))
+        box = QMessageBox(QMessageBox.Icon.Warning, error.title, text, QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("Error")
+        box.open()
+        self.error_box = box
+
+    def _show_shortcuts(self) -> None:
+        text = "\n".join(f"{keys}\t{what}" for keys, what in SHORTCUTS)
+        box = QMessageBox(QMessageBox.Icon.Information, "Keyboard shortcuts", text, QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("Keyboard shortcuts")
+        box.open()
+        self.shortcuts_box = box
+
+    def _on_reset_demo(self) -> None:
+        if self.settings is None or self.settings.kind != DEMO:
+            return
+        path, spec = Path(self.settings.demo_path), self.spec
+        self.runner.submit(lambda _t: reset_demo(path, spec), on_done=lambda _p: (self.show_status("Demo data restored."), self.reload()), on_error=self._show_error)
+
+    def select_row(self, row: int) -> None:
+        index = self.model.index(row, VALUE_COLUMN)
+        self.view.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        self.view.scrollTo(index)
+
+    # -- closing -------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.pending and not self._close_confirmed:
+            event.ignore()
+            self._ask_before_close()
+            return
+        self.model.clear()
+        event.accept()
+
+    def _ask_before_close(self) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Pending changes",
+            f"{plural(len(self.pending), 'pending change')} not committed. Commit before closing?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.button(QMessageBox.StandardButton.Save).setText("Commit…")
+        box.setObjectName("Close with pending changes")
+
+        def answered(button):
+            choice = box.standardButton(button)
+            if choice == QMessageBox.StandardButton.Save:
+                self._close_after_commit = True
+                self._on_commit_clicked()
+            elif choice == QMessageBox.StandardButton.Discard:
+                self.pending.clear()
+                self._close_confirmed = True
+                self.close()
+
+        box.buttonClicked.connect(answered)
+        box.open()
+        self.close_box = box
+

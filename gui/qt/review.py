@@ -1,0 +1,172 @@
+"""The "Review changes" dialog shown before every commit, and the "Conflicts" dialog."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QHBoxLayout,
+    QWidget,
+)
+
+from ..data.commit import ReviewItem
+from ..data.config import TableSpec
+from ..data.errors import Conflict
+
+WARNING_BRUSH = QBrush(QColor(220, 60, 40, 70))
+
+
+def _values(values: tuple[int, ...]) -> str:
+    if not values:
+        return "(no rows)"
+    if len(set(values)) == 1:
+        return f"{values[0]}" + (f" ×{len(values)}" if len(values) > 1 else "")
+    return ", ".join(str(v) for v in values)
+
+
+def _table(headers: list[str], rows: list[list[str]], name: str) -> QTableWidget:
+    table = QTableWidget(len(rows), len(headers))
+    table.setAccessibleName(name)
+    table.setHorizontalHeaderLabels(headers)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.verticalHeader().hide()
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            item = QTableWidgetItem(text)
+            if c != len(row) - 1 or not text or not text[0].isalpha():
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            table.setItem(r, c, item)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
+
+
+class ReviewDialog(QDialog):
+    """Lists what the commit will do, counted in the database; Commit applies, Cancel keeps all pending."""
+
+    def __init__(self, spec: TableSpec, items: list[ReviewItem], threshold: int, sql: str, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Review changes")
+        self.setAccessibleName("Review changes")
+        self.items = items
+        total_rows = sum(item.rows for item in items)
+        hidden = sum(item.hidden for item in items)
+        missing = [item for item in items if item.missing]
+        summary = f"{len(items)} change(s) will update {total_rows} row(s) in {spec.qualified_name}."
+        if hidden:
+            summary += f" {hidden} of those rows have {spec.value} ≤ {threshold} and are not shown in the table."
+        if missing:
+            summary += f" {len(missing)} change(s) match no row and will update nothing."
+        self.summary = QLabel(summary)
+        self.summary.setAccessibleName("Review summary")
+        self.summary.setWordWrap(True)
+
+        rows = []
+        for item in items:
+            note = ""
+            if item.missing:
+                note = f"No row has {spec.key} = {item.key}: nothing will be updated"
+            elif item.hidden:
+                note = f"{item.hidden} hidden by the threshold"
+            rows.append([str(item.key), _values(item.current), str(item.change.new), str(item.rows), note])
+        self.table = _table(
+            [spec.key, f"{spec.value} now in the database", f"new {spec.value}", "rows updated", "note"], rows, "Changes to commit"
+        )
+        for r, item in enumerate(items):
+            if item.missing:
+                for c in range(self.table.columnCount()):
+                    self.table.item(r, c).setBackground(WARNING_BRUSH)
+
+        self.show_sql = QPushButton("Show &SQL")
+        self.show_sql.setAccessibleName("Show SQL")
+        self.show_sql.setCheckable(True)
+        self.sql = QPlainTextEdit(sql)
+        self.sql.setAccessibleName("SQL")
+        self.sql.setReadOnly(True)
+        self.sql.setFont(QFont("monospace"))
+        self.sql.setVisible(False)
+        self.show_sql.toggled.connect(self.sql.setVisible)
+
+        buttons = QDialogButtonBox()
+        self.commit_button = buttons.addButton("&Commit", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.commit_button.setAccessibleName("Commit")
+        self.cancel_button = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.cancel_button.setAccessibleName("Cancel review")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.commit_button.setDefault(True)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table)
+        layout.addWidget(self.show_sql, alignment=Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.sql)
+        layout.addWidget(buttons)
+        self.resize(640, 360)
+
+
+class ConflictsDialog(QDialog):
+    """Per conflict: keep mine (commit over it, knowingly) or take theirs (drop my change)."""
+
+    def __init__(self, spec: TableSpec, conflicts: list[Conflict], parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Conflicts")
+        self.setAccessibleName("Conflicts")
+        self.conflicts = conflicts
+        intro = QLabel(
+            "Another client changed these rows after you loaded them. Nothing was written. "
+            "Choose for each: keep your value (it will overwrite theirs at the next commit) or take theirs "
+            "(your pending change is dropped). The other changes stay pending."
+        )
+        intro.setWordWrap(True)
+        rows = [[str(c.key), _values(c.loaded), _values(c.current), str(c.mine), ""] for c in conflicts]
+        self.table = _table([spec.key, "you loaded", "now in the database", "your value", "resolve"], rows, "Conflicting changes")
+        self._groups: list[QButtonGroup] = []
+        for r, conflict in enumerate(conflicts):
+            cell = QWidget()
+            box = QHBoxLayout(cell)
+            box.setContentsMargins(4, 0, 4, 0)
+            mine = QRadioButton("Keep mine")
+            mine.setAccessibleName(f"Keep mine for {spec.key} = {conflict.key}")
+            theirs = QRadioButton("Take theirs")
+            theirs.setAccessibleName(f"Take theirs for {spec.key} = {conflict.key}")
+            theirs.setChecked(True)  # the safe choice: never overwrite without a decision
+            group = QButtonGroup(cell)
+            group.addButton(mine, 1)
+            group.addButton(theirs, 0)
+            box.addWidget(mine)
+            box.addWidget(theirs)
+            self._groups.append(group)
+            self.table.setCellWidget(r, 4, cell)
+        self.table.resizeRowsToContents()
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&Apply choices")
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setAccessibleName("Apply choices")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.table)
+        layout.addWidget(buttons)
+        self.resize(720, 320)
+
+    def choose(self, key: int, keep_mine: bool) -> None:
+        for conflict, group in zip(self.conflicts, self._groups):
+            if conflict.key == key:
+                group.button(1 if keep_mine else 0).setChecked(True)
+
+    def choices(self) -> dict[int, bool]:
+        """key → True to keep mine, False to take theirs."""
+        return {c.key: group.checkedId() == 1 for c, group in zip(self.conflicts, self._groups)}

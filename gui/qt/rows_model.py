@@ -1,0 +1,272 @@
+"""The table model: a thin adapter over loaded rows and the pending-change set.
+
+Rows live in two NumPy columns (16 bytes a row), appended page by page as Qt's
+``canFetchMore``/``fetchMore`` protocol asks; pages are fetched on a worker thread.
+``data()`` only reads those arrays and the pending set: it never blocks or raises.
+``setData()`` only records a pending change (through the undo stack).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QUndoStack
+
+from ..data.config import TableSpec
+from ..data.errors import InvalidValue, UserError
+from ..data.pending import PendingChanges
+from ..data.rows import RowSource
+from .tasks import TaskRunner
+from .undo import PendingEdit
+
+FIRST_PAGE = 1_000
+MAX_PAGE = 100_000
+KEY_COLUMN, VALUE_COLUMN = 0, 1
+
+PENDING_BRUSH = QBrush(QColor(255, 196, 0, 110))  # amber, readable on light and dark themes
+
+
+class RowsModel(QAbstractTableModel):
+    loading_changed = Signal(bool)
+    rows_loaded = Signal(int)  # rows now in the model
+    total_counted = Signal(int)  # rows of the whole result, counted in the background
+    load_failed = Signal(object)  # a UserError
+    edit_refused = Signal(str)  # why a typed value was not accepted
+
+    def __init__(self, spec: TableSpec, pending: PendingChanges, runner: TaskRunner, undo_stack: QUndoStack, parent=None):
+        super().__init__(parent)
+        self.spec = spec
+        self.pending = pending
+        self.undo_stack = undo_stack
+        self._runner = runner
+        self._xs = np.empty(0, dtype=np.int64)
+        self._ys = np.empty(0, dtype=np.int64)
+        self._n = 0
+        self._source: RowSource | None = None
+        self._page_task = None
+        self._count_task = None
+        self._next_page = FIRST_PAGE
+        self._load_all = False
+        self.threshold: int | None = None
+        self.start_key: int | None = None
+        self.total: int | None = None
+        self.read_only = False
+        self._bold = QFont()
+        self._bold.setBold(True)
+        pending.subscribe(self._on_pending_changed)
+
+    # -- loading -------------------------------------------------------------
+    def load(self, engine, threshold: int, start_key: int | None = None) -> None:
+        """Show the rows with value > ``threshold`` (from key ``start_key`` on, if given)."""
+        self._stop()
+        self.beginResetModel()
+        try:
+            self._xs = np.empty(FIRST_PAGE, dtype=np.int64)
+            self._ys = np.empty(FIRST_PAGE, dtype=np.int64)
+            self._n = 0
+            self.threshold, self.start_key, self.total = threshold, start_key, None
+            self._next_page = FIRST_PAGE
+            self._source = RowSource(engine, self.spec, threshold, start_key)
+        finally:
+            self.endResetModel()
+        self._request_page()
+        source = self._source
+        self._count_task = self._runner.submit(
+            lambda token: source.count(token), lane="count", on_done=self._on_counted, on_error=lambda error: None
+        )
+
+    def clear(self) -> None:
+        self._stop()
+        self.beginResetModel()
+        self._xs = self._ys = np.empty(0, dtype=np.int64)
+        self._n = 0
+        self._source = None
+        self.total = None
+        self.endResetModel()
+
+    def fetch_all(self) -> None:
+        """Keep fetching pages until the result is exhausted."""
+        self._load_all = True
+        if self._page_task is None and self.canFetchMore(QModelIndex()):
+            self._request_page()
+
+    @property
+    def loading(self) -> bool:
+        return self._page_task is not None
+
+    def _stop(self) -> None:
+        for task in (self._page_task, self._count_task):
+            if task is not None:
+                task.discard()
+                task.cancel()
+        self._page_task = self._count_task = None
+        self._load_all = False
+        if self._source is not None:
+            # close on the rows lane: after any page still being fetched from it
+            self._runner.submit(lambda token, source=self._source: source.close(), lane="rows", on_error=lambda e: None)
+
+    def _request_page(self) -> None:
+        source, size = self._source, self._next_page
+        self._page_task = self._runner.submit(
+            lambda token: source.fetch(size, token),
+            lane="rows",
+            on_done=partial(self._on_page, source),
+            on_error=self._on_page_failed,
+        )
+        self.loading_changed.emit(True)
+
+    def _on_page(self, source: RowSource, page) -> None:
+        if source is not self._source:
+            return
+        self._page_task = None
+        xs, ys = page
+        count = len(xs)
+        if count:
+            self._ensure_capacity(self._n + count)
+            self.beginInsertRows(QModelIndex(), self._n, self._n + count - 1)
+            self._xs[self._n : self._n + count] = xs
+            self._ys[self._n : self._n + count] = ys
+            self._n += count
+            self.endInsertRows()
+        self._next_page = min(self._next_page * 2, MAX_PAGE)
+        if source.exhausted and self.total is None and self.start_key is None:
+            self._set_total(self._n)
+        self.rows_loaded.emit(self._n)
+        if self._load_all and not source.exhausted:
+            self._request_page()
+        else:
+            self._load_all = False
+            self.loading_changed.emit(False)
+
+    def _on_page_failed(self, error: UserError) -> None:
+        self._page_task = None
+        self._load_all = False
+        self.loading_changed.emit(False)
+        self.load_failed.emit(error)
+
+    def _on_counted(self, total: int) -> None:
+        self._count_task = None
+        self._set_total(total)
+
+    def _set_total(self, total: int) -> None:
+        self.total = total
+        self.total_counted.emit(total)
+
+    def _ensure_capacity(self, needed: int) -> None:
+        if needed <= len(self._xs):
+            return
+        capacity = max(needed, int(len(self._xs) * 1.5) + 1)
+        for name in ("_xs", "_ys"):
+            grown = np.empty(capacity, dtype=np.int64)
+            grown[: self._n] = getattr(self, name)[: self._n]
+            setattr(self, name, grown)
+
+    # -- Qt's fetch protocol ---------------------------------------------------
+    def canFetchMore(self, parent=QModelIndex()) -> bool:
+        if parent.isValid() or self._source is None:
+            return False
+        return not self._source.exhausted
+
+    def fetchMore(self, parent=QModelIndex()) -> None:
+        if parent.isValid() or self._page_task is not None or not self.canFetchMore(parent):
+            return
+        self._request_page()
+
+    # -- reading -------------------------------------------------------------
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else self._n
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else 2
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return (self.spec.key, self.spec.value)[section] if 0 <= section < 2 else None
+        return str(section + 1)
+
+    def key_at(self, row: int) -> int:
+        return int(self._xs[row])
+
+    def value_at(self, row: int) -> int:
+        """The value as loaded from the database (without pending changes)."""
+        return int(self._ys[row])
+
+    def rows_for_key(self, key: int) -> tuple[int, int]:
+        """``[first, end)`` of the loaded rows with this key (rows are sorted by key)."""
+        xs = self._xs[: self._n]
+        return int(np.searchsorted(xs, key, "left")), int(np.searchsorted(xs, key, "right"))
+
+    def loaded_values(self, key: int) -> list[int]:
+        first, end = self.rows_for_key(key)
+        return self._ys[first:end].tolist()
+
+    def first_row_at_or_after(self, key: int) -> int:
+        return int(np.searchsorted(self._xs[: self._n], key, "left"))
+
+    def nbytes(self) -> int:
+        return self._xs.nbytes + self._ys.nbytes
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < self._n:
+            return None
+        row, col = index.row(), index.column()
+        key = int(self._xs[row])
+        change = self.pending.get(key) if col == VALUE_COLUMN else None
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            if col == KEY_COLUMN:
+                return str(key)
+            return str(change.new if change is not None else int(self._ys[row]))
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if change is None:
+            return None
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return PENDING_BRUSH
+        if role == Qt.ItemDataRole.FontRole:
+            return self._bold
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return (
+                f"Pending change (not committed): {self.spec.value} {int(self._ys[row])} → {change.new} "
+                f"for every row with {self.spec.key} = {key}"
+            )
+        if role == Qt.ItemDataRole.AccessibleDescriptionRole:
+            return f"pending, was {int(self._ys[row])}"
+        return None
+
+    def flags(self, index):
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if index.column() == VALUE_COLUMN and not self.read_only:
+            flags |= Qt.ItemFlag.ItemIsEditable
+        return flags
+
+    # -- editing -------------------------------------------------------------
+    def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:
+        if role != Qt.ItemDataRole.EditRole or not index.isValid() or index.column() != VALUE_COLUMN:
+            return False
+        if self.read_only:
+            self.edit_refused.emit("This connection is read-only: edits are not possible.")
+            return False
+        key = self.key_at(index.row())
+        try:
+            updates = self.pending.plan_edit(key, value, self.loaded_values(key), self.threshold)
+        except InvalidValue as error:
+            self.edit_refused.emit(error.message)
+            return False
+        current = self.pending.get(key)
+        if updates.get(key) == current:
+            return True  # nothing changes: no undo step
+        new = updates[key].new if updates[key] is not None else self.value_at(index.row())
+        self.undo_stack.push(PendingEdit(self.pending, updates, f"Set {self.spec.value} = {new} where {self.spec.key} = {key}"))
+        return True
+
+    def _on_pending_changed(self, keys: frozenset[int]) -> None:
+        for key in keys:
+            first, end = self.rows_for_key(key)
+            if end > first:
+                self.dataChanged.emit(self.index(first, VALUE_COLUMN), self.index(end - 1, VALUE_COLUMN))

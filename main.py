@@ -1,0 +1,32 @@
+"""Entry point: ``python main.py [--url URL] [--threshold N]``."""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    from gui.data.errors import UserError
+    from gui.qt.app import Editor, ensure_qapplication, parse_args
+
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    app = ensure_qapplication()
+    editor = Editor(args)
+    try:
+        if args.url:
+            try:
+                editor.connect_url(args.url, read_only=args.read_only)
+            except UserError as error:
+                print(f"table-editor: {error.title.lower()}: {' '.join(error.message.split())}", file=sys.stderr)
+                return 1
+            editor.window.show()
+        else:
+            editor.window.show()
+            editor.show_connect_dialog()
+        return app.exec()
+    finally:
+        editor.shutdown()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
