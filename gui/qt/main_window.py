@@ -253,8 +253,10 @@ class MainWindow(QMainWindow):
             old = self.engine
             self.runner.submit(lambda _t: old.dispose(), lane="connect", on_error=lambda e: None)
         self.settings, self.engine = settings, engine
+        # the previous connection's pending changes stay in its journal, offered again on reconnect
+        self.journal = None
         self.undo_stack.clear()
-        self.pending.apply({c.key: None for c in self.pending.changes()})
+        self.pending.clear()
         self.journal = Journal(self.paths.journal, settings, self.spec)
         self.model.read_only = settings.read_only
         title = f"{self.spec.qualified_name} — {settings.display_name()}"
