@@ -19,6 +19,15 @@ from .config import TableSpec
 from .errors import InvalidValue
 
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
+# Longer than any 64-bit bound: out of range without calling int(), which refuses
+# strings of more than 4,300 digits with a bare ValueError.
+_MAX_SIGNIFICANT_DIGITS = 20
+_SHOWN_CHARS = 40
+
+
+def _shorten(text: str) -> str:
+    """What the user typed, cut to fit a message line."""
+    return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 1] + "\u2026"
 
 
 def parse_value(raw: object, spec: TableSpec) -> int:
@@ -38,13 +47,19 @@ def parse_value(raw: object, spec: TableSpec) -> int:
         if not shown:
             raise InvalidValue(f"A value is required: {spec.value} takes a whole number.")
         if not _WHOLE_NUMBER.fullmatch(shown):
-            raise InvalidValue(f"'{raw}' is not a whole number: {spec.value} takes whole numbers only.")
-        value = int(shown)
+            raise InvalidValue(f"'{_shorten(raw)}' is not a whole number: {spec.value} takes whole numbers only.")
+        digits = shown.lstrip("+-").lstrip("0") or "0"
+        if len(digits) > _MAX_SIGNIFICANT_DIGITS:
+            raise InvalidValue(
+                f"{_shorten(shown)} is out of range: {spec.value} takes whole numbers "
+                f"from {spec.min_value} to {spec.max_value}."
+            )
+        value = -int(digits) if shown.startswith("-") else int(digits)
     else:
         raise InvalidValue(f"{raw!r} is not a whole number.")
     if not spec.min_value <= value <= spec.max_value:
         raise InvalidValue(
-            f"{shown} is out of range: {spec.value} takes whole numbers from {spec.min_value} to {spec.max_value}."
+            f"{_shorten(shown)} is out of range: {spec.value} takes whole numbers from {spec.min_value} to {spec.max_value}."
         )
     return value
 
