@@ -219,7 +219,8 @@ class MainWindow(QMainWindow):
 
         view_menu = menus.addMenu("&View")
         self.view_menu = view_menu
-        self.reload_action = self._action(view_menu, "&Reload", self.reload, QKeySequence.StandardKey.Refresh)
+        # not ``self.reload`` itself: triggered(bool) would pass ``checked`` as the start key
+        self.reload_action = self._action(view_menu, "&Reload", lambda: self.reload(), QKeySequence.StandardKey.Refresh)
         self.reload_action.setShortcuts([QKeySequence("F5")])
         self._action(view_menu, "Focus &threshold", lambda: self._focus(self.threshold_edit), "Ctrl+F")
         self._action(view_menu, "&Go to x", lambda: self._focus(self.goto_edit), "Ctrl+G")
@@ -229,7 +230,7 @@ class MainWindow(QMainWindow):
         self._action(help_menu, "&Keyboard shortcuts", self._show_shortcuts, name="Keyboard shortcuts")
 
     def _wire(self) -> None:
-        self.threshold_edit.returnPressed.connect(self.reload)
+        self.threshold_edit.returnPressed.connect(lambda: self.reload())
         self.goto_edit.returnPressed.connect(self._on_goto)
         self.commit_button.clicked.connect(self._on_commit_clicked)
         self.revert_button.clicked.connect(self._on_revert_clicked)
