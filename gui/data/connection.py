@@ -103,7 +103,9 @@ class ConnectionSettings:
         if self.kind == POSTGRESQL:
             data.update(host=self.host, port=self.port, database=self.database, user=self.user, sslmode=self.sslmode)
         elif self.kind == URL_KIND:
-            data["url"] = parse_url(self.url).set(password=None).render_as_string(hide_password=False)
+            # libpq also takes the password as a query parameter (?password=...)
+            url = parse_url(self.url).set(password=None).difference_update_query(["password"])
+            data["url"] = url.render_as_string(hide_password=False)
         data["read_only"] = self.read_only
         data["statement_timeout_ms"] = self.statement_timeout_ms
         return data
@@ -121,7 +123,7 @@ def parse_url(text_url: str) -> URL:
         raise ConnectionFailed("The URL is empty.")
     try:
         url = make_url(text_url)
-    except sa_exc.ArgumentError:
+    except (sa_exc.ArgumentError, ValueError):  # ValueError: a port that is not a number
         # SQLAlchemy's message repeats the URL, password included: say it in our words
         raise ConnectionFailed(
             "Could not read the URL: expected postgresql://user:password@host:port/database?sslmode=require"
