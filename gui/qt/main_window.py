@@ -366,8 +366,8 @@ class MainWindow(QMainWindow):
             self._show_review(items, threshold)
 
         def failed(error):
-            self._untrack(holder["task"])
             self._committing = False
+            self._untrack(holder["task"])  # after _committing: it refreshes the buttons
             self._show_error(error)
 
         holder["task"] = self._track(self.runner.submit(lambda token: review(engine, spec, changes, threshold, token), on_done=done, on_error=failed))
@@ -398,12 +398,13 @@ class MainWindow(QMainWindow):
         holder: dict[str, Task] = {}
 
         def done(result: CommitResult):
-            self._untrack(holder["task"])
+            self._cancellable.discard(holder["task"])
             self._on_committed(result)
+            self._update_state()
 
         def failed(error):
-            self._untrack(holder["task"])
             self._on_commit_failed(error)
+            self._untrack(holder["task"])  # after _committing is reset: it refreshes the buttons
 
         holder["task"] = self._track(self.runner.submit(lambda token: commit_changes(engine, spec, changes, token), on_done=done, on_error=failed))
 
