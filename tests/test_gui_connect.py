@@ -1,0 +1,200 @@
+"""The connection dialog against the real PostgreSQL: typed fields, a pasted URL, errors, no password on disk."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QPushButton, QSpinBox
+
+from gui.data.connection import POSTGRESQL, URL_KIND
+from gui_helpers import (
+    WAIT_MS,
+    activate,
+    child,
+    click,
+    make_editor,  # noqa: F401 - fixture
+    seed_table,
+    shown_rows,
+    type_into,
+    wait_loaded,
+    walk_bytes,
+)
+
+pytestmark = pytest.mark.postgres
+
+
+def open_dialog(qtbot, make_editor):
+    editor = make_editor()
+    editor.window.show()
+    dialog = editor.show_connect_dialog()
+    qtbot.waitUntil(dialog.isVisible, timeout=WAIT_MS)
+    return editor, dialog
+
+
+def choose_kind(qtbot, dialog, kind: str) -> None:
+    combo = child(dialog, QComboBox, "Database type")
+    combo.setFocus()
+    # pick it with the keyboard, as a user without a mouse would
+    while combo.currentData() != kind:
+        before = combo.currentIndex()
+        qtbot.keyClick(combo, Qt.Key.Key_Down)
+        assert combo.currentIndex() != before, f"{kind!r} not offered"
+
+
+def type_field(qtbot, dialog, name: str, text: str) -> QLineEdit:
+    edit = child(dialog, QLineEdit, name)
+    type_into(qtbot, edit, text, enter=False)
+    assert edit.text() == text
+    return edit
+
+
+def fill_pg(qtbot, dialog, db, password: str) -> None:
+    choose_kind(qtbot, dialog, POSTGRESQL)
+    type_field(qtbot, dialog, "Host", db.host)
+    port = child(dialog, QSpinBox, "Port")
+    assert port.value() == 5432
+    port.setFocus()
+    port.lineEdit().selectAll()
+    qtbot.keyClicks(port, str(db.port))
+    assert port.value() == db.port
+    type_field(qtbot, dialog, "Database", db.name)
+    type_field(qtbot, dialog, "User", db.user)
+    password_edit = type_field(qtbot, dialog, "Password", password)
+    assert password_edit.echoMode() == QLineEdit.EchoMode.Password
+    ssl = child(dialog, QComboBox, "SSL mode")
+    assert ssl.currentText() == "prefer"
+    ssl.setCurrentText("disable")
+
+
+def status_text(dialog) -> str:
+    return child(dialog, QLabel, "Connection status").text()
+
+
+def wait_idle(qtbot, dialog) -> None:
+    qtbot.waitUntil(lambda: dialog._task is None and child(dialog, QPushButton, "Connect").isEnabled(), timeout=WAIT_MS)
+
+
+def assert_no_password_on_disk(dirs, password: str) -> None:
+    needles = [password.encode(), password.encode("utf-16-le"), password.replace(" ", "%20").encode()]
+    from urllib.parse import quote, quote_plus
+
+    needles += [quote(password, safe="").encode(), quote_plus(password).encode()]
+    found = [str(path) for path, data in walk_bytes(dirs.config, dirs.data, dirs.home, dirs.cache, dirs.state) if any(n in data for n in needles)]
+    assert found == []
+
+
+def test_typed_fields_test_wrong_password_then_connect(qtbot, make_editor, pg_db, pg_engine, isolated_user_dirs):
+    seed_table(pg_engine)
+    editor, dialog = open_dialog(qtbot, make_editor)
+
+    fill_pg(qtbot, dialog, pg_db, pg_db.password)
+    click(qtbot, child(dialog, QPushButton, "Test connection"))
+    wait_idle(qtbot, dialog)
+    assert status_text(dialog).startswith("Connection works: PostgreSQL"), status_text(dialog)
+    assert dialog.isVisible()
+
+    # wrong password: shown in the dialog, which stays open with every field as typed
+    wrong = pg_db.password + "nope"
+    type_field(qtbot, dialog, "Password", wrong)
+    click(qtbot, dialog.connect_button)
+    wait_idle(qtbot, dialog)
+    assert dialog.isVisible()
+    assert "password" in status_text(dialog).lower(), status_text(dialog)
+    assert wrong not in status_text(dialog)
+    assert editor.window.engine is None
+    assert dialog.host.text() == pg_db.host
+    assert dialog.port.value() == pg_db.port
+    assert dialog.database.text() == pg_db.name
+    assert dialog.user.text() == pg_db.user
+    assert dialog.password.text() == wrong
+    assert dialog.sslmode.currentText() == "disable"
+    assert dialog.kind.currentData() == POSTGRESQL
+
+    type_field(qtbot, dialog, "Password", pg_db.password)
+    click(qtbot, dialog.connect_button)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT_MS)
+    window = editor.window
+    activate(qtbot, window)
+    wait_loaded(qtbot, window)
+    assert shown_rows(window)[0] == (6, 8) and len(shown_rows(window)) == 8
+    assert pg_db.password not in window.windowTitle()
+    assert pg_db.name in window.windowTitle()
+    # an edit journals to disk: the journal must not hold the password either
+    window.model.setData(window.model.index(0, 1), "7")
+    assert window.journal.path.exists()
+    assert editor.paths.recent.exists()
+    assert_no_password_on_disk(isolated_user_dirs, pg_db.password)
+
+    # the next dialog offers the recent connection, without its password
+    again = editor.show_connect_dialog()
+    recent = child(again, QComboBox, "Recent connections")
+    assert any(pg_db.name in recent.itemText(i) for i in range(recent.count()))
+    again.reject()
+
+
+def test_pasted_url_with_the_password_connects(qtbot, make_editor, pg_db, pg_engine, isolated_user_dirs):
+    seed_table(pg_engine)
+    editor, dialog = open_dialog(qtbot, make_editor)
+    choose_kind(qtbot, dialog, URL_KIND)
+    url = pg_db.url.render_as_string(hide_password=False)
+    assert pg_db.password not in url  # URL-escaped, as a user would paste it
+    type_field(qtbot, dialog, "URL", url)
+    click(qtbot, child(dialog, QPushButton, "Connect"))
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT_MS)
+    window = editor.window
+    wait_loaded(qtbot, window)
+    assert len(shown_rows(window)) == 8
+    title = window.windowTitle()
+    assert pg_db.password not in title and url not in title and "***" in title
+    recent = editor.paths.recent.read_text()
+    assert pg_db.name in recent
+    assert_no_password_on_disk(isolated_user_dirs, pg_db.password)
+    from urllib.parse import quote
+
+    assert quote(pg_db.password, safe="") not in recent
+
+
+def test_bad_url_is_refused_in_the_dialog(qtbot, make_editor):
+    editor, dialog = open_dialog(qtbot, make_editor)
+    choose_kind(qtbot, dialog, URL_KIND)
+    type_field(qtbot, dialog, "URL", "not a url")
+    click(qtbot, dialog.connect_button)
+    wait_idle(qtbot, dialog)
+    assert dialog.isVisible()
+    assert "URL" in status_text(dialog)
+    assert dialog.url.text() == "not a url"
+    assert editor.window.engine is None
+
+
+def test_refused_port_is_reported_in_the_dialog(qtbot, make_editor, pg_db):
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed_port = sock.getsockname()[1]
+    editor, dialog = open_dialog(qtbot, make_editor)
+    fill_pg(qtbot, dialog, pg_db, pg_db.password)
+    dialog.port.setValue(closed_port)
+    click(qtbot, dialog.connect_button)
+    wait_idle(qtbot, dialog)
+    assert dialog.isVisible()
+    assert status_text(dialog).strip()
+    assert pg_db.password not in status_text(dialog)
+    assert dialog.host.text() == pg_db.host and dialog.password.text() == pg_db.password
+
+
+def test_read_only_checkbox_through_the_dialog(qtbot, make_editor, pg_db, pg_engine):
+    seed_table(pg_engine)
+    editor, dialog = open_dialog(qtbot, make_editor)
+    fill_pg(qtbot, dialog, pg_db, pg_db.password)
+    box = child(dialog, QCheckBox, "Read-only")
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton)
+    assert box.isChecked()
+    click(qtbot, dialog.connect_button)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT_MS)
+    window = editor.window
+    wait_loaded(qtbot, window)
+    assert "read-only" in window.windowTitle().lower()
+    assert not window.model.setData(window.model.index(0, 1), "7")
+    assert window.message.isVisible() and "read-only" in window.message.text().lower()
+    assert not window.pending and not window.commit_button.isEnabled()
