@@ -181,6 +181,10 @@ def commit_changes(
             if conflicts:
                 raise ConflictError(conflicts)
             rows = apply_changes(conn, spec, changes)
+            if cancel is not None:
+                # Cancel pressed between statements reached no running statement:
+                # roll back here rather than commit what the user asked to stop.
+                cancel.check()
         finally:
             if cancel is not None:
                 cancel.detach()

@@ -18,7 +18,7 @@ import psycopg2
 from sqlalchemy import URL, Engine, create_engine, event, make_url, text
 from sqlalchemy import exc as sa_exc
 
-from .errors import ConnectionFailed, user_errors
+from .errors import Cancelled, ConnectionFailed, user_errors
 
 DEMO = "demo"
 POSTGRESQL = "postgresql"
@@ -184,12 +184,19 @@ class CancelToken:
         self.cancelled = False
 
     def attach(self, sa_connection) -> None:
+        """Raises :class:`Cancelled` if Cancel was pressed before the worker got here:
+        a server-side cancel of an idle connection has nothing to stop, so the work
+        would otherwise run anyway."""
         dbapi = sa_connection.connection.dbapi_connection
         with self._lock:
+            if self.cancelled:
+                raise Cancelled()
             self._dbapi = dbapi
-            cancelled = self.cancelled
-        if cancelled:
-            self._cancel(dbapi)
+
+    def check(self) -> None:
+        """Raise :class:`Cancelled` if Cancel was pressed; for the gaps between statements."""
+        if self.cancelled:
+            raise Cancelled()
 
     def detach(self) -> None:
         with self._lock:

@@ -57,8 +57,14 @@ class ReadOnly(UserError):
     title = "Read-only connection"
 
 
+CANCELLED_MESSAGE = "The statement was cancelled. Nothing was changed."
+
+
 class Cancelled(UserError):
     title = "Cancelled"
+
+    def __init__(self, message: str = CANCELLED_MESSAGE):
+        super().__init__(message)
 
 
 class QueryFailed(UserError):
@@ -114,9 +120,9 @@ def translate(error: BaseException) -> UserError | None:
     if code in _CANCEL_CODES or isinstance(orig, psycopg2.extensions.QueryCanceledError):
         if "statement timeout" in message:
             return QueryFailed(message)
-        return Cancelled("The statement was cancelled. Nothing was changed.")
+        return Cancelled()
     if isinstance(orig, sqlite3.OperationalError) and "interrupted" in message:
-        return Cancelled("The statement was cancelled. Nothing was changed.")
+        return Cancelled()
     if code in _AUTH_CODES or "password authentication failed" in message:
         return AuthenticationFailed(message)
     if code in _READ_ONLY_CODES or (isinstance(orig, sqlite3.OperationalError) and "readonly" in message):
