@@ -103,9 +103,7 @@ class ConnectionSettings:
         if self.kind == POSTGRESQL:
             data.update(host=self.host, port=self.port, database=self.database, user=self.user, sslmode=self.sslmode)
         elif self.kind == URL_KIND:
-            # libpq also takes the password as a query parameter (?password=...)
-            url = parse_url(self.url).set(password=None).difference_update_query(["password"])
-            data["url"] = url.render_as_string(hide_password=False)
+            data["url"] = without_password(parse_url(self.url)).render_as_string(hide_password=False)
         data["read_only"] = self.read_only
         data["statement_timeout_ms"] = self.statement_timeout_ms
         return data
@@ -133,6 +131,22 @@ def parse_url(text_url: str) -> URL:
     if url.get_backend_name() not in ("postgresql", "sqlite"):
         raise ConnectionFailed(f"Unsupported database {url.get_backend_name()!r}: use a postgresql:// URL.")
     return url
+
+
+def without_password(url: URL) -> URL:
+    """``url`` with no password anywhere.
+
+    Not ``url.set(password=None)``: ``set`` treats None as "leave unchanged".  libpq
+    also takes the password as a query parameter (``?password=...``).
+    """
+    return URL.create(
+        url.drivername,
+        username=url.username,
+        host=url.host,
+        port=url.port,
+        database=url.database,
+        query=url.query,
+    ).difference_update_query(["password"])
 
 
 def settings_from_url(text_url: str, **extra) -> ConnectionSettings:
