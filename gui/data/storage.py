@@ -67,7 +67,7 @@ class Journal:
             return [PendingChange.from_json(item, self.spec) for item in payload["changes"]]
         except FileNotFoundError:
             return []
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError):  # AttributeError: JSON but not an object
             self.path.replace(self.path.with_suffix(".unreadable"))
             return []
 
