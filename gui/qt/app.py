@@ -15,6 +15,7 @@ from ..data.connection import ConnectionSettings, check_connection, create_engin
 from ..data.errors import UserError
 from ..data.storage import RecentConnections
 from .connect_dialog import ConnectDialog
+from .day_tools import DayTools
 from .main_window import MainWindow, Paths
 from .tasks import TaskRunner
 
@@ -60,6 +61,7 @@ class Editor:
         self.window = MainWindow(spec, self.runner, self.paths, threshold=args.threshold)
         self.window.connect_requested.connect(self.show_connect_dialog)
         self.window.destroyed.connect(lambda *_: None)
+        self.tools = DayTools(self.window, self.runner, self.paths)
         self.dialog: ConnectDialog | None = None
 
     def connect_url(self, url: str, read_only: bool = False) -> None:

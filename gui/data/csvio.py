@@ -1,0 +1,219 @@
+"""CSV files: changes read from a file, rows streamed from the database into one.
+
+Reading is all-or-nothing by design: :func:`read_changes` returns every accepted
+change *and* every refused line, and the caller applies nothing while any line is
+refused.  The dialect (separator, quoting) is found by :class:`csv.Sniffer`; a
+UTF-8 byte-order mark and CRLF line ends are handled by opening the file with
+``utf-8-sig`` and ``newline=""`` as the ``csv`` module asks.
+
+Exporting reads the rows page by page through :class:`~gui.data.rows.RowSource`
+(keyset pages, or one held cursor on PostgreSQL without an index), so memory holds
+one page whatever the size of the table.  The file is written under a temporary
+name and renamed when complete: a cancelled or failed export leaves no half file.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import TableSpec
+from .connection import CancelToken
+from .errors import Cancelled, InvalidValue, UserError
+from .pending import parse_value
+from .rows import RowSource
+
+SNIFF_BYTES = 64 * 1024
+SEPARATORS = ",;\t|"
+EXPORT_PAGE = 10_000  # rows held in memory at a time while exporting
+
+Progress = Callable[[int, int | None], None]  # (rows written, rows in all or None)
+
+
+class CsvError(UserError):
+    """The file as a whole cannot be read as a changes file (not its single lines)."""
+
+    title = "Cannot read the file"
+
+
+class ExportFailed(UserError):
+    title = "Cannot write the file"
+
+
+@dataclass(frozen=True)
+class RefusedLine:
+    line: int  # 1-based line number in the file (the header is line 1)
+    text: str  # the offending value or line, as written
+    reason: str
+
+    def describe(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+@dataclass
+class ImportedChanges:
+    """What a changes file asks for: ``values`` (x → y, file order) and ``refused`` lines."""
+
+    values: dict[int, int] = field(default_factory=dict)
+    refused: list[RefusedLine] = field(default_factory=list)
+    lines: dict[int, int] = field(default_factory=dict)  # x → line it was read from
+    dialect: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.refused
+
+
+def _sniff(sample: str) -> type[csv.Dialect] | csv.Dialect:
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=SEPARATORS)
+    except csv.Error:
+        # a file of one column, or too short to guess: the first line decides
+        first = sample.splitlines()[0] if sample else ""
+        for separator in SEPARATORS:
+            if separator in first:
+                class Guessed(csv.excel):
+                    delimiter = separator
+
+                return Guessed
+        return csv.excel
+
+
+def _describe_dialect(dialect) -> str:
+    names = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"}
+    return f"{names.get(dialect.delimiter, repr(dialect.delimiter))}-separated"
+
+
+def read_changes(path: Path | str, spec: TableSpec) -> ImportedChanges:
+    """Read a file with a header naming the key and value columns (``x,y``).
+
+    Raises :class:`CsvError` when the file cannot be read at all (not UTF-8, no such
+    header); a bad line is reported in ``refused`` with its line number instead.
+    """
+    key_spec = dataclasses.replace(spec, value=spec.key)  # parse x with x's name in messages
+    result = ImportedChanges()
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            sample = handle.read(SNIFF_BYTES)
+            if not sample.strip():
+                raise CsvError(f"The file is empty: it needs a header line “{spec.key},{spec.value}” and one change per line.")
+            dialect = _sniff(sample)
+            result.dialect = _describe_dialect(dialect)
+            handle.seek(0)
+            reader = csv.reader(handle, dialect)
+            header = next(reader)
+            names = [name.strip().lower() for name in header]
+            try:
+                key_at, value_at = names.index(spec.key.lower()), names.index(spec.value.lower())
+            except ValueError:
+                raise CsvError(
+                    f"The first line must name the columns “{spec.key}” and “{spec.value}” "
+                    f"(found: {', '.join(repr(h) for h in header) or 'nothing'})."
+                ) from None
+            needed = max(key_at, value_at) + 1
+            line = reader.line_num
+            for record in reader:
+                first_line, line = line + 1, reader.line_num
+                if not any(cell.strip() for cell in record):
+                    continue  # blank lines are not changes
+                if len(record) < needed:
+                    shown = dialect.delimiter.join(record)
+                    result.refused.append(
+                        RefusedLine(first_line, shown, f"'{shown}' has {len(record)} field(s); expected {spec.key} and {spec.value}.")
+                    )
+                    continue
+                _read_record(record[key_at], record[value_at], first_line, spec, key_spec, result)
+    except UnicodeDecodeError as error:
+        raise CsvError(f"The file is not UTF-8 text (byte {error.start} cannot be read).") from None
+    except csv.Error as error:
+        raise CsvError(f"The file is not valid CSV: {error}.") from None
+    except OSError as error:
+        raise CsvError(f"Cannot open the file: {error.strerror or error}.") from None
+    return result
+
+
+def _read_record(raw_key: str, raw_value: str, line: int, spec: TableSpec, key_spec: TableSpec, result: ImportedChanges) -> None:
+    try:
+        key = parse_value(raw_key, key_spec)
+    except InvalidValue as error:
+        result.refused.append(RefusedLine(line, raw_key, error.message))
+        return
+    try:
+        value = parse_value(raw_value, spec)
+    except InvalidValue as error:
+        result.refused.append(RefusedLine(line, raw_value, error.message))
+        return
+    earlier = result.values.get(key)
+    if earlier is None:
+        result.values[key] = value
+        result.lines[key] = line
+    elif earlier != value:
+        # a change sets every row with this key: two different values cannot both hold
+        result.refused.append(
+            RefusedLine(
+                line,
+                raw_value,
+                f"{spec.key} = {key} is given {spec.value} = {value} here but {earlier} on line {result.lines[key]}.",
+            )
+        )
+
+
+# -- export -------------------------------------------------------------------
+def export_rows(
+    engine,
+    spec: TableSpec,
+    threshold: int,
+    path: Path | str,
+    progress: Progress | None = None,
+    cancel: CancelToken | None = None,
+    page: int = EXPORT_PAGE,
+) -> int:
+    """Write the rows with value > ``threshold`` (``x,y`` header) to ``path``; returns the row count.
+
+    Raises :class:`Cancelled` (and leaves no file) when ``cancel`` is cancelled.
+    """
+    path = Path(path)
+    try:
+        return _export(engine, spec, threshold, path, progress, cancel, page)
+    except OSError as error:
+        raise ExportFailed(f"Cannot write {path.name}: {error.strerror or error}.") from None
+
+
+def _export(engine, spec, threshold, path: Path, progress, cancel, page) -> int:
+    source = RowSource(engine, spec, threshold)
+    written = 0
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            total = source.count(cancel)
+            if progress is not None:
+                progress(0, total)
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow([spec.key, spec.value])
+            while not source.exhausted:
+                _check(cancel)
+                xs, ys = source.fetch(page, cancel)
+                writer.writerows(zip(xs.tolist(), ys.tolist()))
+                written += len(xs)
+                if progress is not None:
+                    progress(written, total)
+            _check(cancel)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    finally:
+        source.close()
+    return written
+
+
+def _check(cancel: CancelToken | None) -> None:
+    if cancel is not None and cancel.cancelled:
+        raise Cancelled("The export was cancelled; no file was written.")

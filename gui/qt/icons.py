@@ -1,0 +1,25 @@
+"""The one way icons are loaded: SVG files from ``resources/icons/``, cached by name.
+
+SVG scales to any screen density; the action icons use a mid-tone blue that reads on
+light and dark themes alike, so the same files serve both.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from PySide6.QtGui import QIcon
+
+ICONS = Path(__file__).resolve().parent.parent.parent / "resources" / "icons"
+
+
+def icon_path(name: str) -> Path:
+    return ICONS / f"{name}.svg"
+
+
+@cache
+def icon(name: str) -> QIcon:
+    """The icon ``resources/icons/<name>.svg``; an empty icon if the file is missing."""
+    path = icon_path(name)
+    return QIcon(str(path)) if path.exists() else QIcon()

@@ -1,0 +1,168 @@
+"""Editing like in a spreadsheet: undo/redo, paste and copy, revert one change (issue 5)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QLineEdit, QMenu
+
+from test_day_support import day_window  # noqa: F401  (fixture)
+
+
+def _text(action) -> str:
+    return action.text().replace("&", "")
+
+
+def edit(qtbot, day, row: int, typed: str) -> None:
+    """Select the y cell of ``row``, press F2, type, press Enter: as a user does."""
+    view = day.window.view
+    view.setFocus()
+    view.setCurrentIndex(day.index(row))
+    qtbot.keyClick(view, Qt.Key.Key_F2)
+    editor = view.indexWidget(day.index(row))
+    assert isinstance(editor, QLineEdit)
+    editor.selectAll()
+    qtbot.keyClicks(editor, typed)
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: view.indexWidget(day.index(row)) is None)
+
+
+def value_of(day, key: int) -> str:
+    return day.window.model.data(day.index(day.row_of(key)))
+
+
+def test_undo_and_redo_walk_back_and_forth_naming_each_edit(qtbot, day_window):
+    day, w = day_window, day_window.window
+    assert not w.undo_action.isEnabled()
+    edit(qtbot, day, day.row_of(6), "50")
+    edit(qtbot, day, day.row_of(9), "60")
+    assert (value_of(day, 6), value_of(day, 9)) == ("50", "60")
+    assert _text(w.undo_action) == "Undo Set y = 60 where x = 9"
+    assert w.edit_menu.actions()[0] is w.undo_action  # the Edit menu shows these texts
+
+    qtbot.keyClick(w.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert (value_of(day, 6), value_of(day, 9)) == ("50", "10")
+    assert _text(w.undo_action) == "Undo Set y = 50 where x = 6"
+    assert _text(w.redo_action) == "Redo Set y = 60 where x = 9"
+
+    qtbot.keyClick(w.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert value_of(day, 9) == "60"
+    qtbot.keyClick(w.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(w.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert (value_of(day, 6), value_of(day, 9)) == ("8", "10")
+    assert not w.pending and not w.undo_action.isEnabled()
+    assert w.pending_label.text() == "No pending changes"
+
+    qtbot.keyClick(w.view, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
+    assert value_of(day, 6) == "50" and value_of(day, 9) == "10"
+    assert _text(w.redo_action) == "Redo Set y = 60 where x = 9"
+    # a new edit after an undo drops the redo branch, as in every editor
+    edit(qtbot, day, day.row_of(20), "70")
+    assert not w.redo_action.isEnabled()
+    assert sorted(c.key for c in w.pending.changes()) == [6, 20]
+
+
+def test_paste_of_a_column_is_one_undo_step(qtbot, day_window):
+    day, w = day_window, day_window.window
+    QGuiApplication.clipboard().setText("30\r\n40\r\n41\r\n")  # as a spreadsheet puts it
+    w.view.setFocus()
+    w.view.setCurrentIndex(day.index(1))  # the second row of x = 6
+    qtbot.keyClick(w.view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    # rows 1, 2, 3 are x = 6, 9, 9: line 3 gives x = 9 a second, different value
+    assert "line 3 ('41')" in w.message.text() and "x = 9" in w.message.text()
+    assert not w.pending and w.undo_stack.count() == 0
+
+    QGuiApplication.clipboard().setText("30\n40\n40\n21\n")
+    qtbot.keyClick(w.view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert [value_of(day, k) for k in (6, 9, 20)] == ["30", "40", "21"]
+    assert w.pending_label.text() == "3 pending changes"
+    assert w.undo_stack.count() == 1
+    assert _text(w.undo_action) == "Undo Paste 4 values into y"
+
+    qtbot.keyClick(w.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert [value_of(day, k) for k in (6, 9, 20)] == ["8", "10", "20"] and not w.pending
+    qtbot.keyClick(w.view, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
+    assert [value_of(day, k) for k in (6, 9, 20)] == ["30", "40", "21"]
+
+
+def test_paste_with_a_refused_value_applies_nothing_and_names_line_and_value(qtbot, day_window):
+    day, w = day_window, day_window.window
+    edit(qtbot, day, day.row_of(100), "99")  # something already pending stays as it is
+    for clipboard, line, shown in [
+        ("30\nabc\n40\n", 2, "'abc'"),
+        ("30\n40\n12.5\n", 3, "'12.5'"),
+        ("1e3\n", 1, "'1e3'"),
+        ("30\n\n40\n", 2, "''"),
+        ("30\n2147483648\n", 2, "'2147483648'"),
+    ]:
+        QGuiApplication.clipboard().setText(clipboard)
+        w.view.setCurrentIndex(day.index(1))
+        qtbot.keyClick(w.view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+        assert w.message.isVisible()
+        assert f"line {line} ({shown}" in w.message.text(), w.message.text()
+        assert "nothing was changed" in w.message.text()
+        assert [c.key for c in w.pending.changes()] == [100]
+        assert [value_of(day, k) for k in (6, 9, 20)] == ["8", "10", "20"]
+        assert w.undo_stack.count() == 1
+
+
+def test_paste_past_the_loaded_rows_is_refused(qtbot, day_window):
+    day, w = day_window, day_window.window
+    QGuiApplication.clipboard().setText("1\n2\n3\n")
+    w.view.setFocus()
+    w.view.setCurrentIndex(day.index(w.model.rowCount() - 1))  # last row: x = 100
+    qtbot.keyClick(w.view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert "3 values" in w.message.text() and "only 1 row" in w.message.text()
+    assert not w.pending
+
+
+def test_copy_gives_tab_separated_text_with_a_header(qtbot, day_window):
+    day, w = day_window, day_window.window
+    edit(qtbot, day, day.row_of(9), "60")
+    selection = w.view.selectionModel()
+    w.view.setFocus()
+    w.view.setCurrentIndex(day.index(1, 0))
+    selection.select(day.index(1, 0), selection.SelectionFlag.ClearAndSelect)
+    for index in (day.index(1, 1), day.index(2, 0), day.index(2, 1), day.index(3, 0), day.index(3, 1)):
+        selection.select(index, selection.SelectionFlag.Select)
+    qtbot.keyClick(w.view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert QGuiApplication.clipboard().text() == "x\ty\n6\t8\n9\t60\n9\t60\n"
+
+    # one column copies as one column, and pastes back as no change at all
+    selection.select(day.index(0, 1), selection.SelectionFlag.ClearAndSelect)
+    selection.select(day.index(1, 1), selection.SelectionFlag.Select)
+    qtbot.keyClick(w.view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert QGuiApplication.clipboard().text() == "y\n8\n8\n"
+    before = w.undo_stack.count()
+    w.view.setCurrentIndex(day.index(0))
+    qtbot.keyClick(w.view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert w.undo_stack.count() == before and [c.key for c in w.pending.changes()] == [9]
+
+
+def test_revert_one_of_three_from_the_row_context_menu(qtbot, day_window):
+    day, w = day_window, day_window.window
+    for key, typed in ((6, "16"), (9, "19"), (20, "29")):
+        edit(qtbot, day, day.row_of(key), typed)
+    assert w.pending_label.text() == "3 pending changes"
+
+    row = day.row_of(9)
+    rect = w.view.visualRect(day.index(row))
+    w.view.customContextMenuRequested.emit(rect.center())  # what a right click on the row sends
+    menu = day.tools.row_menu
+    assert isinstance(menu, QMenu) and menu.isVisible()
+    revert = menu.findChild(type(w.undo_action), "Revert this change")
+    assert revert.isEnabled() and "x = 9" in revert.text()
+    revert.trigger()
+    menu.hide()
+
+    assert sorted(c.key for c in w.pending.changes()) == [6, 20]
+    assert [value_of(day, k) for k in (6, 9, 20)] == ["16", "10", "29"]
+    assert w.pending_label.text() == "2 pending changes"
+    assert _text(w.undo_action) == "Undo Revert change to x = 9"
+    qtbot.keyClick(w.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert value_of(day, 9) == "19" and len(w.pending) == 3
+
+    # on a row without a pending change the entry is there but disabled
+    w.view.customContextMenuRequested.emit(w.view.visualRect(day.index(day.row_of(100))).center())
+    assert not day.tools.row_menu.findChild(type(w.undo_action), "Revert this change").isEnabled()
+    day.tools.row_menu.hide()

@@ -1,0 +1,164 @@
+"""File → Import changes… and File → Export rows… in the real window (issue 5)."""
+
+from __future__ import annotations
+
+import sys
+import tracemalloc
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog, QPushButton
+
+from test_day_csvio import big_demo
+from test_day_support import close_window, day_window, open_window  # noqa: F401  (fixture)
+
+
+def choose_file(monkeypatch, path) -> None:
+    """The file dialogs answer ``path``, as if the user picked it."""
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(path), "")))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(path), "")))
+
+
+def menu_action(menu, name: str):
+    found = [a for a in menu.actions() if a.objectName() == name]
+    assert len(found) == 1, [a.objectName() for a in menu.actions()]
+    return found[0]
+
+
+def import_file(qtbot, monkeypatch, day, path):
+    choose_file(monkeypatch, path)
+    menu_action(day.window.file_menu, "Import changes").trigger()
+    qtbot.waitUntil(lambda: day.tools.import_dialog is not None and day.tools.import_dialog.isVisible())
+    return day.tools.import_dialog
+
+
+def export_file(qtbot, monkeypatch, day, path):
+    choose_file(monkeypatch, path)
+    with qtbot.waitSignal(day.tools.exported, timeout=60_000) as blocker:
+        menu_action(day.window.file_menu, "Export rows").trigger()
+        assert day.tools.progress_dialog.accessibleName() == "Export progress"
+    return blocker.args[0]
+
+
+def column(table, c: int) -> list[str]:
+    return [table.item(r, c).text() for r in range(table.rowCount())]
+
+
+def test_import_previews_then_applies_as_one_undo_step(qtbot, monkeypatch, day_window, tmp_path):
+    day, w = day_window, day_window.window
+    path = tmp_path / "changes.csv"
+    path.write_bytes(b"\xef\xbb\xbf\"x\";\"y\"\r\n6;16\r\n9;19\r\n20;20\r\n555;5\r\n")
+    dialog = import_file(qtbot, monkeypatch, day, path)
+
+    assert dialog.accessibleName() == "Import changes"
+    assert "3 change(s) to 4 row(s)" in dialog.summary.text()
+    assert "1 line(s) already match" in dialog.summary.text()
+    assert "1 change(s) match no row" in dialog.summary.text()
+    assert column(dialog.table, 1) == ["6", "9", "20", "555"]
+    assert column(dialog.table, 4) == ["2", "2", "2", "0"]  # rows each one touches, counted in the database
+    assert not w.pending  # nothing before Apply
+
+    qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
+    assert sorted(c.key for c in w.pending.changes()) == [6, 9, 555]
+    assert w.pending_label.text() == "3 pending changes"
+    model = w.model
+    assert model.data(day.index(day.row_of(6))) == "16" and model.data(day.index(day.row_of(9))) == "19"
+    assert w.undo_stack.count() == 1
+    assert w.undo_action.text().replace("&", "") == "Undo Import 3 changes from changes.csv"
+
+    w.undo_action.trigger()  # Edit → Undo
+    assert not w.pending and model.data(day.index(day.row_of(6))) == "8"
+
+
+def test_import_with_refused_lines_imports_nothing_and_says_where(qtbot, monkeypatch, day_window, tmp_path):
+    day, w = day_window, day_window.window
+    path = tmp_path / "changes.csv"
+    path.write_text("x,y\n6,16\n9,abc\n20,21\n100,12.5\n")
+    dialog = import_file(qtbot, monkeypatch, day, path)
+
+    assert not dialog.apply_button.isEnabled()
+    assert "2 refused line(s), so nothing will be imported" in dialog.summary.text()
+    assert column(dialog.refused_table, 0) == ["3", "5"] and column(dialog.refused_table, 1) == ["abc", "12.5"]
+    assert "line 3" in w.message.text() and "'abc'" in w.message.text() and "nothing was imported" in w.message.text()
+    dialog.reject()
+    assert not w.pending and w.undo_stack.count() == 0
+
+
+def test_a_file_without_the_header_is_refused_whole(qtbot, monkeypatch, day_window, tmp_path):
+    day, w = day_window, day_window.window
+    path = tmp_path / "changes.csv"
+    path.write_text("6,16\n9,19\n")
+    choose_file(monkeypatch, path)
+    menu_action(w.file_menu, "Import changes").trigger()
+    qtbot.waitUntil(lambda: "must name the columns" in w.message.text())
+    assert day.tools.import_dialog is None and not w.pending
+
+
+def test_round_trip_export_then_import_gives_no_changes(qtbot, monkeypatch, day_window, tmp_path):
+    day, w = day_window, day_window.window
+    path = tmp_path / "rows.csv"
+    assert export_file(qtbot, monkeypatch, day, path) == 8
+    assert path.read_text().splitlines() == ["x,y"] + [",".join(row) for row in day.shown()]
+    assert "Exported 8 rows" in w.statusBar().currentMessage()
+
+    dialog = import_file(qtbot, monkeypatch, day, path)
+    assert "0 change(s) to 0 row(s)" in dialog.summary.text()
+    assert "4 line(s) already match" in dialog.summary.text()
+    assert not dialog.apply_button.isEnabled()
+    dialog.reject()
+    assert not w.pending and w.undo_stack.count() == 0
+
+
+def test_export_writes_what_the_database_holds_not_the_pending_values(qtbot, monkeypatch, day_window, tmp_path):
+    day, w = day_window, day_window.window
+    w.pending.apply(w.pending.plan_edit(6, "16", [8, 8], 6))
+    path = tmp_path / "rows.csv"
+    export_file(qtbot, monkeypatch, day, path)
+    assert path.read_text().splitlines()[1:3] == ["6,8", "6,8"]
+    # importing it back proposes exactly the undoing of the pending change
+    dialog = import_file(qtbot, monkeypatch, day, path)
+    qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
+    assert not w.pending
+
+
+@pytest.mark.slow
+def test_export_of_100000_rows_streams_without_loading_them(qtbot, monkeypatch, tmp_path):
+    day = open_window(qtbot, tmp_path, fill=lambda path: big_demo(path, 100_000))
+    try:
+        w = day.window
+        first_page = w.model.rowCount()
+        assert first_page <= 1_000
+        path = tmp_path / "rows.csv"
+        tracemalloc.start()
+        try:
+            assert export_file(qtbot, monkeypatch, day, path) == 100_000
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert w.model.rowCount() == first_page  # the export did not go through the table
+        with path.open() as handle:
+            assert sum(1 for _ in handle) == 100_001
+        all_rows = 100_000 * (sys.getsizeof((1, 2)) + 2 * sys.getsizeof(10**6))
+        assert peak < all_rows / 4, f"peak {peak:,} bytes"
+        assert day.tools.progress_dialog is None  # closed when done
+    finally:
+        close_window(day)
+
+
+def test_cancel_in_the_progress_dialog_writes_no_file(qtbot, monkeypatch, tmp_path):
+    day = open_window(qtbot, tmp_path, fill=lambda path: big_demo(path, 50_000))
+    try:
+        w = day.window
+        folder = tmp_path / "out"
+        folder.mkdir()
+        choose_file(monkeypatch, folder / "rows.csv")
+        menu_action(w.file_menu, "Export rows").trigger()
+        dialog = day.tools.progress_dialog
+        assert dialog.isVisible()
+        cancel = [b for b in dialog.findChildren(QPushButton) if b.text() == "Cancel"]
+        qtbot.mouseClick(cancel[0], Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: day.tools.progress_dialog is None)
+        assert "Export cancelled" in w.statusBar().currentMessage()
+        assert list(folder.iterdir()) == []
+    finally:
+        close_window(day)
