@@ -173,7 +173,8 @@ def create_engine_for(settings: ConnectionSettings) -> Engine:
     connect_args: dict[str, object] = {"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "table-editor"}
     if options:
         connect_args["options"] = " ".join(options)
-    return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    with user_errors():  # the dialect reads the URL's options here (e.g. ?port=abc)
+        return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
 
 
 def check_connection(engine: Engine) -> str:

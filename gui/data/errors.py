@@ -133,6 +133,8 @@ def translate(error: BaseException) -> UserError | None:
         return ConstraintViolated(message)
     if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
         return ConnectionFailed(f"The connection to the server was lost: {message}")
+    if isinstance(orig, psycopg2.ProgrammingError) and message.startswith("invalid dsn"):
+        return ConnectionFailed(message)  # libpq refused a connection option (a pasted URL's ?...)
     if isinstance(orig, psycopg2.OperationalError):
         if code is None or code.startswith(("08", "57P")):
             return ConnectionFailed(message)
