@@ -320,3 +320,30 @@ def test_read_only_from_the_dialog(qtbot, make_editor):
     assert not window.pending
     assert not window.commit_button.isEnabled()
     assert db_rows(demo_url(editor))[4] == (9, 10)
+
+
+def test_switching_connection_keeps_pending_changes_in_their_journal(qtbot, make_editor, tmp_path):
+    """Connecting elsewhere with pending changes must not throw them away: the journal keeps
+    them, and coming back to the first connection offers them again."""
+    editor = connect_demo(qtbot, make_editor)
+    window = editor.window
+    first = window.settings
+    edit_cell(qtbot, window, 9, "12")
+    qtbot.waitUntil(lambda: len(window.pending) == 1, timeout=WAIT_MS)
+    journal = window.journal.path
+    assert journal.exists()
+
+    from gui.data.connection import ConnectionSettings, create_engine_for
+    from gui.data.demo import reset_demo
+
+    other = ConnectionSettings(kind=DEMO, demo_path=str(reset_demo(tmp_path / "other.sqlite3", editor.spec)))
+    window.set_connection(other, create_engine_for(other))
+    wait_loaded(qtbot, window)
+    assert not window.pending  # pending changes belong to their own connection
+    assert journal.exists(), "the first connection's pending change was lost"
+
+    window.set_connection(first, create_engine_for(first))
+    box = wait_attr(qtbot, window, "restore_box")
+    assert "x = 9: y → 12" in box.text()
+    click_box(qtbot, box, QMessageBox.StandardButton.Yes)
+    assert window.pending.get(9).new == 12
