@@ -83,7 +83,13 @@ def review(engine: Engine, spec: TableSpec, changes: Sequence[PendingChange], th
     with user_errors(), engine.connect() as conn:
         if cancel is not None:
             cancel.attach(conn)
-        current = current_values(conn, spec, [c.key for c in changes])
+        try:
+            current = current_values(conn, spec, [c.key for c in changes])
+        finally:
+            if cancel is not None:
+                # the connection goes back to the pool: a late Cancel must not reach
+                # whatever it runs next (another task's commit)
+                cancel.detach()
     return [ReviewItem(c, current[c.key], sum(1 for v in current[c.key] if v <= threshold)) for c in changes]
 
 
