@@ -55,6 +55,7 @@ class Editor:
 
     def __init__(self, args: argparse.Namespace, spec: TableSpec = DEFAULT_SPEC, paths: Paths | None = None):
         self.spec = spec
+        self.read_only = bool(getattr(args, "read_only", False))
         self.paths = paths or user_paths()
         self.runner = TaskRunner()
         self.recent = RecentConnections(self.paths.recent)
@@ -80,6 +81,9 @@ class Editor:
         dialog = ConnectDialog(self.runner, self.recent, str(self.paths.demo), self.spec, self.window)
         if self.window.settings is not None:
             dialog.fill(self.window.settings)
+        if self.read_only:
+            # --read-only holds for every connection of this session, not only for --url
+            dialog.force_read_only("Started with --read-only")
         dialog.connected.connect(self._on_connected)
         self.dialog = dialog
         dialog.open()

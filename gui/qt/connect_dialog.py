@@ -53,6 +53,7 @@ class ConnectDialog(QDialog):
         self._demo_path = demo_path
         self._spec = spec
         self._task = None
+        self._forced_read_only = False
 
         self.kind = _named(QComboBox(), "Database type")
         for kind in KINDS:
@@ -156,7 +157,7 @@ class ConnectDialog(QDialog):
             sslmode=self.sslmode.currentText(),
             url=self.url.text().strip(),
             demo_path=self._demo_path,
-            read_only=self.read_only.isChecked(),
+            read_only=self.read_only.isChecked() or self._forced_read_only,
             statement_timeout_ms=self.statement_timeout.value() * 1000,
         )
 
@@ -168,13 +169,20 @@ class ConnectDialog(QDialog):
         self.user.setText(settings.user)
         self.sslmode.setCurrentText(settings.sslmode or "prefer")
         self.url.setText(settings.url)
-        self.read_only.setChecked(settings.read_only)
+        self.read_only.setChecked(settings.read_only or self._forced_read_only)
         self.statement_timeout.setValue(settings.statement_timeout_ms // 1000)
         if settings.kind == POSTGRESQL and secrets.keyring_available():
             stored = secrets.load_password(settings)
             if stored:
                 self.password.setText(stored)
                 self.remember_password.setChecked(True)
+
+    def force_read_only(self, reason: str) -> None:
+        """Every connection made here is read-only (the session was started with --read-only)."""
+        self._forced_read_only = True
+        self.read_only.setChecked(True)
+        self.read_only.setEnabled(False)
+        self.read_only.setToolTip(reason)
 
     def _on_recent_chosen(self, index: int) -> None:
         settings = self.recent_box.itemData(index)
