@@ -137,3 +137,26 @@ def test_no_url_opens_the_connection_dialog(qapp):
     assert "gave_up" not in seen
     assert code == 0
     assert seen["kind"] == "demo"
+
+
+def test_read_only_without_url_opens_the_dialog_read_only(qapp):
+    """``--read-only`` must hold for a connection made in the dialog too, not only with ``--url``."""
+
+    def inspect(win: MainWindow, seen: dict) -> bool:
+        dialogs = [w for w in QApplication.topLevelWidgets() if w.windowTitle() == "Connect to a database" and w.isVisible()]
+        if not dialogs:
+            return False
+        dialog = dialogs[0]
+        seen["read_only"] = dialog.read_only.isChecked()
+        # a remembered writable connection chosen from "Recent" stays read-only
+        from gui.data.connection import ConnectionSettings
+
+        dialog.fill(ConnectionSettings(kind="postgresql", host="db.example", database="d", user="u", read_only=False))
+        seen["after_recent"] = dialog.settings().read_only and dialog.read_only.isChecked()
+        dialog.reject()
+        return True
+
+    code, seen = _run_in_process(qapp, ["--read-only"], inspect)
+    assert "gave_up" not in seen
+    assert seen["read_only"] is True
+    assert seen["after_recent"] is True
