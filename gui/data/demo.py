@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Column, Index, Integer, MetaData, Table, create_engine, delete, insert
+from sqlalchemy import Column, Index, Integer, MetaData, Table, create_engine, delete, insert, inspect
 
 from .config import TableSpec
 
@@ -36,7 +36,19 @@ def reset_demo(path: Path, spec: TableSpec, rows=TUTORIAL_ROWS) -> Path:
 
 
 def ensure_demo(path: Path, spec: TableSpec) -> Path:
-    """The demo file, created and filled on first use."""
-    if not path.exists():
+    """The demo file, created and filled on first use.
+
+    A file without the table (a first run killed while creating it leaves an empty
+    file) is filled too; a file that has the table is left as the user edited it.
+    """
+    if not path.exists() or not _has_table(path, spec):
         reset_demo(path, spec)
     return path
+
+
+def _has_table(path: Path, spec: TableSpec) -> bool:
+    engine = create_engine(f"sqlite+pysqlite:///{path}")
+    try:
+        return inspect(engine).has_table(spec.table, schema=spec.schema)
+    finally:
+        engine.dispose()
