@@ -353,3 +353,38 @@ def test_a_slow_load_can_be_cancelled(qtbot, make_editor, pg_db, pg_engine, pg_c
     window.reload()
     wait_loaded(qtbot, window)
     assert len(shown_rows(window)) == 10
+
+
+def test_commit_after_the_server_dropped_the_connection(qtbot, make_editor, pg_db, pg_engine, pg_cluster):
+    """pg_terminate_backend on the app's connections between load and commit: the commit
+    reconnects (pool_pre_ping) and succeeds, or fails clearly with everything pending; never half."""
+    seed_table(pg_engine)
+    window = connect_pg(qtbot, make_editor, pg_db.url).window
+    edit_and_wait(qtbot, window, 9, "11")
+    edit_and_wait(qtbot, window, 20, "21")
+    admin = pg_cluster.connect(pg_db.name)
+    try:
+        with admin.cursor() as cur:
+            cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'table-editor'")
+    finally:
+        admin.close()
+    review = open_review(qtbot, window)
+    with qtbot.waitSignal(window.committed, timeout=WAIT_MS):
+        click(qtbot, review.commit_button)
+    assert db_rows(pg_db.url) == sorted((x, {9: 11, 20: 21}.get(x, y)) for x, y in TUTORIAL)
+    assert not window.pending
+
+
+def test_commit_after_a_server_restart(qtbot, make_editor, pg_db, pg_engine, pg_cluster):
+    seed_table(pg_engine)
+    window = connect_pg(qtbot, make_editor, pg_db.url).window
+    edit_and_wait(qtbot, window, 9, "11")
+    review = open_review(qtbot, window)
+    pg_cluster.restart()
+    pg_engine.dispose()
+    with qtbot.waitSignal(window.committed, timeout=WAIT_MS):
+        click(qtbot, review.commit_button)
+    assert db_rows(pg_db.url) == sorted((x, {9: 11}.get(x, y)) for x, y in TUTORIAL)
+    assert not window.pending
+    wait_loaded(qtbot, window)
+    assert [y for x, y in shown_rows(window) if x == 9] == [11, 11]

@@ -347,3 +347,48 @@ def test_switching_connection_keeps_pending_changes_in_their_journal(qtbot, make
     assert "x = 9: y → 12" in box.text()
     click_box(qtbot, box, QMessageBox.StandardButton.Yes)
     assert window.pending.get(9).new == 12
+
+
+def test_typing_on_a_selected_cell_starts_editing(qtbot, make_editor):
+    window = connect_demo(qtbot, make_editor).window
+    index = window.model.index(row_of(window, 20), VALUE_COLUMN)
+    window.view.setFocus()
+    window.view.setCurrentIndex(index)
+    qtbot.keyClicks(window.view, "3")
+    qtbot.waitUntil(lambda: not editor_closed(window), timeout=WAIT_MS)
+    edit = window.view.focusWidget()
+    qtbot.keyClicks(edit, "3")
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: editor_closed(window), timeout=WAIT_MS)
+    assert window.pending.get(20).new == 33
+
+
+def test_escape_reverts_the_selected_pending_change(qtbot, make_editor):
+    window = connect_demo(qtbot, make_editor).window
+    edit_cell(qtbot, window, 9, "11")
+    edit_cell(qtbot, window, 20, "21")
+    qtbot.waitUntil(lambda: len(window.pending) == 2 and editor_closed(window), timeout=WAIT_MS)
+    window.view.setFocus()
+    window.view.setCurrentIndex(window.model.index(row_of(window, 9), VALUE_COLUMN))
+    qtbot.keyClick(window.view, Qt.Key.Key_Escape)
+    assert [c.key for c in window.pending.changes()] == [20]
+    assert [y for x, y in shown_rows(window) if x == 9] == [10, 10]
+    # and it is one undo step
+    qtbot.keyClick(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert [c.key for c in window.pending.changes()] == [9, 20]
+
+
+def test_tab_with_a_refused_value_keeps_the_editor(qtbot, make_editor):
+    window = connect_demo(qtbot, make_editor).window
+    edit = open_editor(qtbot, window, row_of(window, 9))
+    edit.selectAll()
+    qtbot.keyClicks(edit, "1e3")
+    qtbot.keyClick(edit, Qt.Key.Key_Tab)
+    assert not editor_closed(window)
+    assert edit.text() == "1e3"
+    assert window.message.isVisible()
+    assert not window.pending
+    # Escape gives up the edit: nothing recorded, message stays informative until the next action
+    qtbot.keyClick(edit, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: editor_closed(window), timeout=WAIT_MS)
+    assert not window.pending
