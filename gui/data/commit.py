@@ -64,7 +64,7 @@ def values_statement(dialect_name: str, spec: TableSpec, keys: Sequence[int], *,
     if dialect_name == "postgresql":
         stmt = select(x, y).where(x == any_(bindparam("keys", list(keys), type_=ARRAY(x.type))))
         return stmt.with_for_update() if lock else stmt
-    # SQLite has no row locks; the UPDATE's write lock covers the rest of the transaction.
+    # SQLite has no row locks; commit_changes holds the database's write lock instead.
     return select(x, y).where(x.in_(list(keys)))
 
 
@@ -151,7 +151,8 @@ def preview_sql(dialect, spec: TableSpec, changes: Sequence[PendingChange]) -> s
             sql = str(stmt.compile(dialect=dialect))
             parts.append(f"{sql}\n  -- executed once per change, with ({spec.value}, {spec.key}) = " + ", ".join(
                 f"({p['new_value']}, {p['key_value']})" for p in many))
-    return "BEGIN;\n" + ";\n".join(parts) + ";\nCOMMIT;"
+    begin = "BEGIN IMMEDIATE" if dialect.name == "sqlite" else "BEGIN"  # as commit_changes does
+    return f"{begin};\n" + ";\n".join(parts) + ";\nCOMMIT;"
 
 
 def _literal_sql(stmt, dialect) -> str:
@@ -182,6 +183,12 @@ def commit_changes(
         if cancel is not None:
             cancel.attach(conn)
         try:
+            if conn.dialect.name == "sqlite":
+                # pysqlite begins its transaction only before the first UPDATE, so the
+                # comparison below would run outside it and another client could write
+                # in between, to be overwritten unseen.  SQLite has no row locks: taking
+                # the write lock first is its SELECT ... FOR UPDATE.
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
             current = current_values(conn, spec, [c.key for c in changes], lock=True)
             conflicts = find_conflicts(changes, current)
             if conflicts:
