@@ -252,6 +252,11 @@ def test_a_missing_table_is_reported_in_the_window(qtbot, make_editor, pg_db):
     window = editor.window
     window.show()
     message = child(window, QLabel, "Message")
+    failures = []
+    window.model.load_failed.connect(failures.append)
     qtbot.waitUntil(message.isVisible, timeout=WAIT_MS)
+    # settle: whatever the view asks for after the failure has run
+    qtbot.waitUntil(lambda: not window.runner.busy and not window.model.loading, timeout=5000)
     assert 'relation "some_table" does not exist' in message.text()
     assert window.model.rowCount() == 0
+    assert len(failures) == 1  # asked once, not again and again
