@@ -1,0 +1,285 @@
+"""Connection settings, URLs and connect errors: the server's words, never the password."""
+
+from __future__ import annotations
+
+import socket
+import time
+import urllib.parse
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import URL, event, text
+
+from gui.data.connection import (
+    ConnectionSettings,
+    check_connection,
+    create_engine_for,
+    parse_url,
+    settings_from_url,
+)
+from gui.data.errors import AuthenticationFailed, ConnectionFailed, UserError, user_errors
+from pgcluster import PgDatabase
+
+SECRET = "p@ss:w/rd#?&% x"
+
+
+def assert_no_secret(text_: str, password: str = SECRET) -> None:
+    """Not the password as typed, nor in any URL escaping."""
+    for form in (text_, urllib.parse.unquote(text_), urllib.parse.unquote_plus(text_)):
+        assert password not in form
+
+
+def pg_settings(pg_db: PgDatabase, **kw) -> ConnectionSettings:
+    base = dict(host=pg_db.host, port=pg_db.port, database=pg_db.name, user=pg_db.user, password=pg_db.password)
+    return ConnectionSettings(kind="postgresql", **{**base, **kw})
+
+
+def connect(settings: ConnectionSettings) -> str:
+    """What the dialog's Connect does: build the engine, connect once; returns the version."""
+    engine = create_engine_for(settings)
+    try:
+        return check_connection(engine)
+    finally:
+        engine.dispose()
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# -- URLs and settings ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "driver"),
+    [
+        ("postgresql://u@h/db", "postgresql+psycopg2"),
+        ("postgres://u@h/db", "postgresql+psycopg2"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg2"),
+        ("postgresql+psycopg2://u@h/db", "postgresql+psycopg2"),
+        ("  postgresql://u@h/db?sslmode=require  ", "postgresql+psycopg2"),
+        ("sqlite:///x.db", "sqlite"),
+    ],
+)
+def test_postgresql_urls_use_psycopg2(url: str, driver: str) -> None:
+    assert parse_url(url).drivername == driver
+
+
+def test_neon_style_url() -> None:
+    url = parse_url("postgresql://user:pass@ep-x.us-east-2.aws.neon.tech/neondb?sslmode=require")
+    assert (url.host, url.database, url.username, url.password, url.query["sslmode"]) == (
+        "ep-x.us-east-2.aws.neon.tech",
+        "neondb",
+        "user",
+        "pass",
+        "require",
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "",
+        "   ",
+        "not a url",
+        "://",
+        "localhost:5432",
+        "mysql://u:SECRETPW@h/db",
+        "postgresql://u:SECRETPW@h:notaport/db",
+        "postgresql://u:SECRETPW@[::1/db",
+        "postgresql://u:SECRETPW@h:99999999999/db",
+    ],
+)
+def test_garbage_url_is_a_connection_failure_without_the_password(url: str) -> None:
+    settings = settings_from_url(url)
+    with pytest.raises(ConnectionFailed) as excinfo:
+        connect(settings)
+    assert excinfo.value.message
+    assert "SECRETPW" not in str(excinfo.value)
+    assert "SECRETPW" not in settings.display_name()
+    assert "SECRETPW" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        ConnectionSettings(kind="postgresql", host="h", port=5432, database="d", user="u", password=SECRET),
+        settings_from_url(
+            URL.create("postgresql", "u", SECRET, "h", 5432, "d").render_as_string(hide_password=False)
+        ),
+        settings_from_url(f"postgresql://u@h/d?password={urllib.parse.quote(SECRET, safe='')}&sslmode=require"),
+        settings_from_url(
+            URL.create("postgresql", "u", SECRET, "h", 5432, "d").render_as_string(hide_password=False),
+            read_only=True,
+        ),
+    ],
+    ids=["fields", "url", "password-in-query", "url-read-only"],
+)
+def test_display_and_identity_never_hold_the_password(settings: ConnectionSettings) -> None:
+    shown = settings.display_name()
+    assert "h" in shown and "d" in shown
+    for text_ in (shown, repr(settings), str(settings.identity()), str(settings.remembered())):
+        assert_no_secret(text_)
+
+
+def test_identity_ignores_the_password() -> None:
+    a = ConnectionSettings(kind="postgresql", host="h", database="d", user="u", password="one")
+    b = ConnectionSettings(kind="postgresql", host="h", database="d", user="u", password="two")
+    c = ConnectionSettings(kind="postgresql", host="h", database="d", user="v", password="one")
+    assert a.identity() == b.identity() != c.identity()
+
+
+# -- against the server ---------------------------------------------------------------
+
+pg = pytest.mark.postgres
+
+
+@pg
+def test_special_password_through_fields(pg_db: PgDatabase) -> None:
+    assert set("@:/#?&% ") <= set(pg_db.password)
+    settings = pg_settings(pg_db)
+    assert "PostgreSQL" in connect(settings)
+    assert_no_secret(settings.display_name(), pg_db.password)
+
+
+@pg
+@pytest.mark.parametrize("driver", ["postgresql", "postgresql+psycopg2"])
+def test_special_password_through_a_pasted_url(pg_db: PgDatabase, driver: str) -> None:
+    pasted = URL.create(
+        driver, pg_db.user, pg_db.password, pg_db.host, pg_db.port, pg_db.name
+    ).render_as_string(hide_password=False)
+    settings = settings_from_url(pasted)
+    engine = create_engine_for(settings)
+    try:
+        with engine.connect() as conn:
+            who = conn.execute(text("SELECT current_user, current_database()")).one()
+    finally:
+        engine.dispose()
+    assert tuple(who) == (pg_db.user, pg_db.name)
+    assert_no_secret(settings.display_name(), pg_db.password)
+    assert_no_secret(str(settings.remembered()), pg_db.password)
+
+
+@pg
+@pytest.mark.parametrize("how", ["fields", "url"])
+def test_wrong_password(pg_db: PgDatabase, how: str) -> None:
+    wrong = pg_db.password + "!"
+    if how == "fields":
+        settings = pg_settings(pg_db, password=wrong)
+    else:
+        settings = settings_from_url(
+            URL.create("postgresql", pg_db.user, wrong, pg_db.host, pg_db.port, pg_db.name).render_as_string(
+                hide_password=False
+            )
+        )
+    with pytest.raises(AuthenticationFailed) as excinfo:
+        connect(settings)
+    message = str(excinfo.value)
+    assert f'password authentication failed for user "{pg_db.user}"' in message
+    assert_no_secret(message, wrong)
+    assert_no_secret(message, pg_db.password)
+
+
+@pg
+def test_unknown_user(pg_db: PgDatabase) -> None:
+    with pytest.raises(AuthenticationFailed):
+        connect(pg_settings(pg_db, user="nobody_here"))
+
+
+@pg
+def test_unknown_database(pg_db: PgDatabase) -> None:
+    with pytest.raises(UserError) as excinfo:
+        connect(pg_settings(pg_db, database="no_such_db"))
+    assert "no_such_db" in str(excinfo.value)
+
+
+def test_connection_refused_is_quick() -> None:
+    settings = ConnectionSettings(kind="postgresql", host="127.0.0.1", port=closed_port(), database="d", user="u",
+                                  password=SECRET)
+    started = time.monotonic()
+    with pytest.raises(ConnectionFailed) as excinfo:
+        connect(settings)
+    assert time.monotonic() - started < 10
+    assert not isinstance(excinfo.value, AuthenticationFailed)
+    assert_no_secret(str(excinfo.value))
+
+
+def test_unknown_host() -> None:
+    settings = ConnectionSettings(kind="postgresql", host="no-such-host.invalid", database="d", user="u",
+                                  password=SECRET)
+    with pytest.raises(ConnectionFailed) as excinfo:
+        connect(settings)
+    assert "no-such-host.invalid" in str(excinfo.value)
+    assert_no_secret(str(excinfo.value))
+
+
+@pytest.fixture
+def silent_server() -> Iterator[int]:
+    """A port that accepts TCP connections and never says a word."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(8)
+        yield server.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_silent_server_times_out_within_ten_seconds(silent_server: int) -> None:
+    settings = ConnectionSettings(kind="postgresql", host="127.0.0.1", port=silent_server, database="d", user="u",
+                                  password=SECRET, sslmode="disable")
+    started = time.monotonic()
+    with pytest.raises(ConnectionFailed) as excinfo:
+        connect(settings)
+    assert time.monotonic() - started < 12  # connect_timeout is 10 s
+    assert_no_secret(str(excinfo.value))
+
+
+def test_missing_demo_path() -> None:
+    with pytest.raises(ConnectionFailed):
+        connect(ConnectionSettings(kind="demo"))
+
+
+def test_demo_connects(tmp_path) -> None:
+    settings = ConnectionSettings(kind="demo", demo_path=str(tmp_path / "demo.sqlite3"))
+    assert connect(settings).startswith("SQLite")
+    assert "demo" in settings.display_name()
+
+
+def test_bugs_are_not_user_errors() -> None:
+    with pytest.raises(ZeroDivisionError):
+        with user_errors():
+            1 / 0  # noqa: B018
+
+
+@pg
+@pytest.mark.parametrize(
+    "options",
+    ["foo=bar", "sslmode=bogus", "sslmode=require", "sslmode=verify-full", "port=abc"],
+)
+def test_bad_url_options_fail_to_connect_in_words(pg_db: PgDatabase, options: str) -> None:
+    pasted = URL.create("postgresql", pg_db.user, pg_db.password, pg_db.host, pg_db.port, pg_db.name)
+    settings = settings_from_url(pasted.render_as_string(hide_password=False) + "?" + options)
+    with pytest.raises(ConnectionFailed) as excinfo:
+        connect(settings)
+    assert excinfo.value.message
+    assert_no_secret(str(excinfo.value), pg_db.password)
+
+
+@pg
+@pytest.mark.parametrize("query", ["", "?connect_timeout=600", "?connect_timeout=0"])
+def test_connect_timeout_is_at_most_ten_seconds(pg_db: PgDatabase, query: str) -> None:
+    """Whatever a pasted URL says, a connect attempt gives up within 10 s."""
+    pasted = URL.create("postgresql", pg_db.user, pg_db.password, pg_db.host, pg_db.port, pg_db.name)
+    engine = create_engine_for(settings_from_url(pasted.render_as_string(hide_password=False) + query))
+    used: dict = {}
+
+    @event.listens_for(engine, "do_connect")
+    def capture(dialect, record, cargs, cparams):
+        used.update(cparams)
+
+    try:
+        check_connection(engine)
+    finally:
+        engine.dispose()
+    assert 0 < int(used["connect_timeout"]) <= 10
