@@ -508,6 +508,8 @@ class MainWindow(QMainWindow):
         self.commit_action.setEnabled(can_commit)
         self.revert_button.setEnabled(count > 0 and not self._committing)
         self.revert_action.setEnabled(count > 0 and not self._committing)
+        # a commit's result belongs to this connection: no switching while it runs
+        self.connect_action.setEnabled(not self._committing)
         running = bool(self._cancellable) or self.model.loading
         self.cancel_button.setEnabled(running)
         self.busy.setVisible(running)
