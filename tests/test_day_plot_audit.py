@@ -109,6 +109,8 @@ def test_audit_log_after_two_commits(qtbot, monkeypatch, day_window, tmp_path):
     day, w = day_window, day_window.window
     commit(qtbot, day, 6, "16")
     commit(qtbot, day, 9, "19")
+    assert day.db_rows()[2:6] == [(6, 16), (6, 16), (9, 19), (9, 19)]
+    assert not w.undo_action.isEnabled()  # a commit is in the database: not undone here
 
     menu_action(w.help_menu, "Audit log").trigger()
     dialog = day.tools.audit_dialog

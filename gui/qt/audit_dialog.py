@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -85,7 +85,10 @@ class AuditDialog(QDialog):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().hide()
+        self.table.setWordWrap(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for c, width in enumerate((150, 240, 100, 70, 110, 70)):
+            self.table.setColumnWidth(c, width)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.summary = _named(QLabel(), "Audit summary")
         self.summary.setWordWrap(True)
@@ -100,7 +103,7 @@ class AuditDialog(QDialog):
         layout.addWidget(self.table)
         layout.addWidget(self.summary)
         layout.addWidget(buttons)
-        self.resize(820, 460)
+        self.resize(900, 460)
 
         self.from_check.toggled.connect(self.from_edit.setEnabled)
         self.to_check.toggled.connect(self.to_edit.setEnabled)
@@ -141,7 +144,11 @@ class AuditDialog(QDialog):
         for r, e in enumerate(self.entries):
             cells = [e.local_time(), e.connection, e.table, str(e.key), e.old_text(), str(e.new), str(e.rows)]
             for c, text in enumerate(cells):
-                self.table.setItem(r, c, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                if c >= 3:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(r, c, item)
         commits = len({e.commit_id for e in self.entries})
         text = f"{len(self.entries)} change(s) in {commits} commit(s)"
         text += " (the newest shown; narrow the filter to see older ones)." if more else "."

@@ -50,9 +50,16 @@ def _table(name: str, headers: list[str], rows: list[list[str]]) -> QTableWidget
     table.setHorizontalHeaderLabels(headers)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.verticalHeader().hide()
+    table.setWordWrap(False)
     for r, row in enumerate(rows[:SHOWN_LIMIT]):
         for c, text in enumerate(row):
-            table.setItem(r, c, QTableWidgetItem(text))
+            item = QTableWidgetItem(text)
+            if c < len(row) - 1:  # numbers, right-aligned; the last column is words
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            item.setToolTip(text)
+            table.setItem(r, c, item)
+    # fixed widths: sizing to contents would walk every row of a large file
+    table.horizontalHeader().setDefaultSectionSize(80)
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     table.horizontalHeader().setStretchLastSection(True)
     return table
