@@ -1,7 +1,7 @@
 """The "Plot" dock: x against y for the loaded rows, pending values in another colour.
 
-Measured on this machine (offscreen, 100,000 points, 800×600; see the report of
-issue 5):
+Measured before choosing (2-core machine, offscreen platform, 100,000 points,
+800×600 plot, PySide6 6.11, pyqtgraph 0.14):
 
 * QtCharts ``QScatterSeries``: 20,000 points took 1.9 s to ``replace()``; 100,000
   took 38 s to add and 1.6 s to paint, and 1.7 s to repaint after one point moved
@@ -14,7 +14,9 @@ issue 5):
   4 px points; round ones cost 0.16–0.28 s), and a click is found with one
   vectorised distance computation.
 
-So the plot uses pyqtgraph with :class:`PointsItem`.  It is redrawn only while the
+So the plot uses pyqtgraph with :class:`PointsItem`.  End to end on 100,000 loaded
+rows: :meth:`ScatterPlot.refresh` 2–7 ms, a repaint of the whole plot (axes, grid)
+0.08–0.15 s, finding the clicked point 4 ms.  It is redrawn only while the
 dock is visible, and model changes are coalesced into one redraw per event-loop turn.
 """
 
