@@ -213,7 +213,7 @@ class ConnectDialog(QDialog):
         self._set_busy(True, "Connecting to " + settings.display_name() + " …")
         spec = self._spec
 
-        def work(_token):
+        def work(token):
             if settings.kind == DEMO:
                 ensure_demo(Path(settings.demo_path), spec)
             engine = create_engine_for(settings)
@@ -222,14 +222,26 @@ class ConnectDialog(QDialog):
             except BaseException:
                 engine.dispose()
                 raise
-            if not accept:
+            if not accept or token.cancelled:
+                # a test, or the dialog was closed meanwhile: nobody will use this engine
                 engine.dispose()
                 return None, version
             return engine, version
 
-        self._task = self._runner.submit(
-            work, lane="connect", on_done=lambda result: self._on_connected(settings, accept, *result), on_error=self._on_failed
-        )
+        holder = {}
+
+        def done(result) -> None:
+            if holder["task"] is not self._task:  # the dialog was closed meanwhile
+                if result[0] is not None:
+                    result[0].dispose()
+                return
+            self._on_connected(settings, accept, *result)
+
+        def failed(error: UserError) -> None:
+            if holder["task"] is self._task:
+                self._on_failed(error)
+
+        holder["task"] = self._task = self._runner.submit(work, lane="connect", on_done=done, on_error=failed)
 
     def _on_connected(self, settings: ConnectionSettings, accept: bool, engine, version: str) -> None:
         self._task = None
@@ -263,6 +275,7 @@ class ConnectDialog(QDialog):
 
     def reject(self) -> None:
         if self._task is not None:
-            self._task.discard()
+            # abandoned, not discarded: its callback disposes of the engine the worker built
+            self._task.cancel()
             self._task = None
         super().reject()
