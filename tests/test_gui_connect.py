@@ -255,8 +255,35 @@ def test_a_missing_table_is_reported_in_the_window(qtbot, make_editor, pg_db):
     failures = []
     window.model.load_failed.connect(failures.append)
     qtbot.waitUntil(message.isVisible, timeout=WAIT_MS)
-    # settle: whatever the view asks for after the failure has run
+    # settle: let the view react to the message (a layout pass may ask for more rows), then wait for that
+    from PySide6.QtWidgets import QApplication
+
+    for _ in range(3):
+        QApplication.sendPostedEvents()
+        QApplication.processEvents()
     qtbot.waitUntil(lambda: not window.runner.busy and not window.model.loading, timeout=5000)
     assert 'relation "some_table" does not exist' in message.text()
     assert window.model.rowCount() == 0
     assert len(failures) == 1  # asked once, not again and again
+
+
+def test_cancelling_the_dialog_while_connecting_leaves_no_connection_open(qtbot, make_editor, pg_db, pg_cluster):
+    import threading
+
+    editor, dialog = open_dialog(qtbot, make_editor)
+    fill_pg(qtbot, dialog, pg_db, pg_db.password)
+    # hold the connect lane so the attempt is still queued when the user gives up
+    gate = threading.Event()
+    editor.runner.submit(lambda _t: gate.wait(30), lane="connect")
+    click(qtbot, dialog.connect_button)
+    dialog.reject()
+    gate.set()
+    qtbot.waitUntil(lambda: not editor.runner.busy, timeout=WAIT_MS)
+    assert editor.window.engine is None
+    admin = pg_cluster.connect(pg_db.name)
+    try:
+        with admin.cursor() as cur:
+            cur.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'table-editor'")
+            assert cur.fetchone()[0] == 0
+    finally:
+        admin.close()
