@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoGroup, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -202,10 +202,13 @@ class MainWindow(QMainWindow):
 
         edit_menu = menus.addMenu("&Edit")
         self.edit_menu = edit_menu
-        self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_group = QUndoGroup(self)
+        self.undo_group.addStack(self.undo_stack)
+        self.undo_group.setActiveStack(self.undo_stack)
+        self.undo_action = self.undo_group.createUndoAction(self, "&Undo")
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
         self.undo_action.setObjectName("Undo")
-        self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action = self.undo_group.createRedoAction(self, "&Redo")
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         self.redo_action.setObjectName("Redo")
         edit_menu.addAction(self.undo_action)
@@ -486,7 +489,7 @@ class MainWindow(QMainWindow):
 
     def _on_revert_selected(self) -> None:
         index = self.view.currentIndex()
-        if not index.isValid():
+        if not index.isValid() or self._committing:
             return
         key = self.model.key_at(index.row())
         if key in self.pending:
@@ -510,6 +513,12 @@ class MainWindow(QMainWindow):
         self.revert_action.setEnabled(count > 0 and not self._committing)
         # a commit's result belongs to this connection: no switching while it runs
         self.connect_action.setEnabled(not self._committing)
+        # nor undo, redo or revert of a change the running transaction is writing:
+        # the group's Undo/Redo actions are off while no stack is active
+        active = None if self._committing else self.undo_stack
+        if self.undo_group.activeStack() is not active:
+            self.undo_group.setActiveStack(active)
+        self.revert_one_action.setEnabled(not self._committing)
         running = bool(self._cancellable) or self.model.loading
         self.cancel_button.setEnabled(running)
         self.busy.setVisible(running)
