@@ -267,8 +267,14 @@ def test_commit_waiting_on_a_lock_keeps_the_window_responsive_and_cancels(qtbot,
         assert not window.commit_button.isEnabled()
         assert not window.revert_button.isEnabled()
         assert not window.connect_action.isEnabled()
-        # no edit can start while the transaction runs
+        # no edit can start, and none can be undone, while the transaction runs
         assert not window.model.flags(window.model.index(0, VALUE_COLUMN)) & Qt.ItemFlag.ItemIsEditable
+        assert not window.undo_action.isEnabled()
+        window.view.setFocus()
+        qtbot.keyClick(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+        window.view.setCurrentIndex(window.model.index(row_of(window, 9), VALUE_COLUMN))
+        qtbot.keyClick(window.view, Qt.Key.Key_Escape)
+        assert [c.key for c in window.pending.changes()] == [9, 20]
 
         # the event loop keeps running while the commit waits
         ticks: list[float] = []
@@ -293,6 +299,7 @@ def test_commit_waiting_on_a_lock_keeps_the_window_responsive_and_cancels(qtbot,
         assert window.pending.get(9).new == 11 and window.pending.get(20).new == 21
         assert db_rows(pg_db.url) == sorted(TUTORIAL)
         assert window.commit_button.isEnabled() and window.connect_action.isEnabled()
+        assert window.undo_action.isEnabled()
         if getattr(window, "error_box", None) is not None and window.error_box.isVisible():
             click_box(qtbot, window.error_box, QMessageBox.StandardButton.Ok)
     finally:
