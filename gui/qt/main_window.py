@@ -274,6 +274,13 @@ class MainWindow(QMainWindow):
         restored = self.journal.load()
         if not restored:
             return
+        if self.settings.read_only:
+            # they could not be committed here: leave them in the journal for a writable session
+            self.show_status(
+                f"{plural(len(restored), 'uncommitted change')} from an earlier session are kept "
+                "for when you connect without read-only."
+            )
+            return
         lines = "\n".join(f"{self.spec.key} = {c.key}: {self.spec.value} → {c.new}" for c in restored[:50])
         more = "" if len(restored) <= 50 else f"\n… and {len(restored) - 50} more"
         box = QMessageBox(
