@@ -392,3 +392,31 @@ def test_tab_with_a_refused_value_keeps_the_editor(qtbot, make_editor):
     qtbot.keyClick(edit, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: editor_closed(window), timeout=WAIT_MS)
     assert not window.pending
+
+
+def test_read_only_session_leaves_journaled_changes_for_a_writable_one(qtbot, make_editor):
+    """A read-only session cannot commit, so it does not take the journaled changes over:
+    they stay in the journal and are offered when the connection is writable again."""
+    editor = connect_demo(qtbot, make_editor)
+    window = editor.window
+    writable = window.settings
+    edit_cell(qtbot, window, 9, "12")
+    qtbot.waitUntil(lambda: len(window.pending) == 1, timeout=WAIT_MS)
+    journal = window.journal.path
+
+    from dataclasses import replace
+
+    from gui.data.connection import create_engine_for
+
+    read_only = replace(writable, read_only=True)
+    window.restore_box = None
+    window.set_connection(read_only, create_engine_for(read_only))
+    wait_loaded(qtbot, window)
+    assert window.restore_box is None
+    assert not window.pending
+    assert journal.exists()
+
+    window.set_connection(writable, create_engine_for(writable))
+    box = wait_attr(qtbot, window, "restore_box")
+    click_box(qtbot, box, QMessageBox.StandardButton.Yes)
+    assert window.pending.get(9).new == 12
