@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QLineEdit, QMenu
+from PySide6.QtGui import QContextMenuEvent, QGuiApplication
+from PySide6.QtWidgets import QApplication, QLineEdit, QMenu
 
-from test_day_support import day_window  # noqa: F401  (fixture)
+from test_day_support import close_window, day_window, open_window  # noqa: F401  (fixture)
 
 
 def _text(action) -> str:
@@ -25,6 +25,16 @@ def edit(qtbot, day, row: int, typed: str) -> None:
     qtbot.keyClicks(editor, typed)
     qtbot.keyClick(editor, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: view.indexWidget(day.index(row)) is None)
+
+
+def right_click(day, row: int) -> QMenu:
+    """Right-click the y cell of ``row``: the platform sends the view a context menu event."""
+    viewport = day.window.view.viewport()
+    where = day.window.view.visualRect(day.index(row)).center()
+    QApplication.sendEvent(viewport, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, where, viewport.mapToGlobal(where)))
+    menu = day.tools.row_menu
+    assert isinstance(menu, QMenu) and menu.isVisible()
+    return menu
 
 
 def value_of(day, key: int) -> str:
@@ -145,11 +155,7 @@ def test_revert_one_of_three_from_the_row_context_menu(qtbot, day_window):
         edit(qtbot, day, day.row_of(key), typed)
     assert w.pending_label.text() == "3 pending changes"
 
-    row = day.row_of(9)
-    rect = w.view.visualRect(day.index(row))
-    w.view.customContextMenuRequested.emit(rect.center())  # what a right click on the row sends
-    menu = day.tools.row_menu
-    assert isinstance(menu, QMenu) and menu.isVisible()
+    menu = right_click(day, day.row_of(9))
     revert = menu.findChild(type(w.undo_action), "Revert this change")
     assert revert.isEnabled() and "x = 9" in revert.text()
     revert.trigger()
@@ -163,6 +169,23 @@ def test_revert_one_of_three_from_the_row_context_menu(qtbot, day_window):
     assert value_of(day, 9) == "19" and len(w.pending) == 3
 
     # on a row without a pending change the entry is there but disabled
-    w.view.customContextMenuRequested.emit(w.view.visualRect(day.index(day.row_of(100))).center())
-    assert not day.tools.row_menu.findChild(type(w.undo_action), "Revert this change").isEnabled()
-    day.tools.row_menu.hide()
+    menu = right_click(day, day.row_of(100))
+    assert not menu.findChild(type(w.undo_action), "Revert this change").isEnabled()
+    menu.hide()
+
+
+def test_a_read_only_connection_refuses_paste_and_import(qtbot, tmp_path):
+    day = open_window(qtbot, tmp_path, read_only=True)
+    try:
+        w = day.window
+        QGuiApplication.clipboard().setText("30\n")
+        w.view.setFocus()
+        w.view.setCurrentIndex(day.index(0))
+        qtbot.keyClick(w.view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+        assert "read-only" in w.message.text() and not w.pending
+        path = tmp_path / "changes.csv"
+        path.write_text("x,y\n6,16\n")
+        day.tools.import_file(str(path))
+        assert "read-only" in w.message.text() and day.tools.import_dialog is None
+    finally:
+        close_window(day)

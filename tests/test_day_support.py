@@ -50,7 +50,7 @@ class Day:
             other.dispose()
 
 
-def open_window(qtbot, root: Path, fill=None, threshold: int = 6) -> Day:
+def open_window(qtbot, root: Path, fill=None, threshold: int = 6, read_only: bool = False) -> Day:
     """The window on a demo file holding the tutorial's rows, or filled by ``fill(path)``."""
     paths = Paths(data=root / "data", config=root / "config")
     if fill is None:
@@ -61,7 +61,7 @@ def open_window(qtbot, root: Path, fill=None, threshold: int = 6) -> Day:
     window = MainWindow(DEFAULT_SPEC, runner, paths, threshold=threshold)
     tools = DayTools(window, runner, paths)
     qtbot.addWidget(window)
-    settings = ConnectionSettings(kind="demo", demo_path=str(paths.demo))
+    settings = ConnectionSettings(kind="demo", demo_path=str(paths.demo), read_only=read_only)
     engine = create_engine_for(settings)
     window.set_connection(settings, engine)
     window.show()
