@@ -78,6 +78,13 @@ def test_refused_lines_carry_their_line_numbers_and_values(tmp_path):
     assert imported.values == {6: 16, 9: 9}  # the good lines are known, but the caller applies nothing
 
 
+def test_decimal_commas_in_a_semicolon_file_are_refused_with_their_lines(tmp_path):
+    imported = read_changes(write(tmp_path, b"x;y\n6;16,5\n9;19,25\n20;21\n"), SPEC)
+    assert imported.dialect == "semicolon-separated"
+    assert [(r.line, r.text) for r in imported.refused] == [(2, "16,5"), (3, "19,25")]
+    assert imported.values == {20: 21}
+
+
 def test_a_quoted_field_over_two_lines_keeps_the_numbering_right(tmp_path):
     data = b'x,y,note\n6,16,"two\nlines"\n9,oops,\n'
     imported = read_changes(write(tmp_path, data), SPEC)

@@ -69,7 +69,7 @@ class ImportedChanges:
         return not self.refused
 
 
-def _sniff(sample: str) -> type[csv.Dialect] | csv.Dialect:
+def _sniff(sample: str):
     try:
         return csv.Sniffer().sniff(sample, delimiters=SEPARATORS)
     except csv.Error:
@@ -77,11 +77,40 @@ def _sniff(sample: str) -> type[csv.Dialect] | csv.Dialect:
         first = sample.splitlines()[0] if sample else ""
         for separator in SEPARATORS:
             if separator in first:
-                class Guessed(csv.excel):
-                    delimiter = separator
-
-                return Guessed
+                return _with_separator(separator)
         return csv.excel
+
+
+def _with_separator(separator: str) -> type[csv.Dialect]:
+    class Chosen(csv.excel):
+        delimiter = separator
+
+    return Chosen
+
+
+def _columns(header: list[str], spec: TableSpec) -> tuple[int, int] | None:
+    names = [name.strip().lower() for name in header]
+    try:
+        return names.index(spec.key.lower()), names.index(spec.value.lower())
+    except ValueError:
+        return None
+
+
+def _dialect_and_header(sample: str, spec: TableSpec):
+    """The sniffed dialect, checked against the header line: when its separator does
+    not split the header into the key and value columns, a separator that does wins."""
+    sniffed = _sniff(sample)
+    first = sample.splitlines()[0]
+    for dialect in [sniffed] + [_with_separator(s) for s in SEPARATORS if s != sniffed.delimiter]:
+        header = next(csv.reader([first], dialect))
+        found = _columns(header, spec)
+        if found is not None:
+            return dialect, found
+    header = next(csv.reader([first], sniffed))
+    raise CsvError(
+        f"The first line must name the columns “{spec.key}” and “{spec.value}” "
+        f"(found: {', '.join(repr(h) for h in header) or 'nothing'})."
+    )
 
 
 def _describe_dialect(dialect) -> str:
@@ -102,19 +131,11 @@ def read_changes(path: Path | str, spec: TableSpec) -> ImportedChanges:
             sample = handle.read(SNIFF_BYTES)
             if not sample.strip():
                 raise CsvError(f"The file is empty: it needs a header line “{spec.key},{spec.value}” and one change per line.")
-            dialect = _sniff(sample)
+            dialect, (key_at, value_at) = _dialect_and_header(sample, spec)
             result.dialect = _describe_dialect(dialect)
             handle.seek(0)
             reader = csv.reader(handle, dialect)
-            header = next(reader)
-            names = [name.strip().lower() for name in header]
-            try:
-                key_at, value_at = names.index(spec.key.lower()), names.index(spec.value.lower())
-            except ValueError:
-                raise CsvError(
-                    f"The first line must name the columns “{spec.key}” and “{spec.value}” "
-                    f"(found: {', '.join(repr(h) for h in header) or 'nothing'})."
-                ) from None
+            next(reader)  # the header, read above
             needed = max(key_at, value_at) + 1
             line = reader.line_num
             for record in reader:
