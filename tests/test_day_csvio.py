@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import csv
 import subprocess
 import sys
+import tempfile
 import tracemalloc
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import create_engine, text
 
 from gui.data.audit import AuditLog, export_entries
@@ -52,6 +56,25 @@ def test_reads_the_dialects_spreadsheets_write(tmp_path, data, dialect):
     assert imported.refused == []
     assert imported.values == {6: 16, 9: 19}
     assert imported.dialect == dialect
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.dictionaries(st.integers(-(2**31), 2**31 - 1), st.integers(-(2**31), 2**31 - 1), max_size=30),
+    separator=st.sampled_from([",", ";", "\t"]),
+    quoting=st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL, csv.QUOTE_NONNUMERIC]),
+    bom=st.booleans(),
+    line_end=st.sampled_from(["\n", "\r\n"]),
+)
+def test_any_file_a_spreadsheet_writes_reads_back_the_same_changes(values, separator, quoting, bom, line_end):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "changes.csv"
+        with open(path, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as handle:
+            writer = csv.writer(handle, delimiter=separator, quoting=quoting, lineterminator=line_end)
+            writer.writerow(["x", "y"])
+            writer.writerows(values.items())
+        imported = read_changes(path, SPEC)
+    assert imported.refused == [] and imported.values == values
 
 
 def test_refused_lines_carry_their_line_numbers_and_values(tmp_path):
