@@ -29,7 +29,8 @@ def reset_demo(path: Path, spec: TableSpec, rows=TUTORIAL_ROWS) -> Path:
         with engine.begin() as conn:
             table.metadata.create_all(conn)
             conn.execute(delete(table))
-            conn.execute(insert(table), [{spec.key: x, spec.value: y} for x, y in rows])
+            if rows:  # an empty executemany is deprecated in SQLAlchemy
+                conn.execute(insert(table), [{spec.key: x, spec.value: y} for x, y in rows])
     finally:
         engine.dispose()
     return path
