@@ -10,14 +10,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QPushButton
 from sqlalchemy import text
 
-from gui.data.config import DEFAULT_SPEC
-from gui.data.connection import ConnectionSettings, create_engine_for
-from gui.qt.day_tools import DayTools
-from gui.qt.main_window import MainWindow, Paths
-from gui.qt.tasks import TaskRunner
 
 from test_day_csvio import big_demo
-from test_day_support import close_window, day_window, open_window  # noqa: F401  (fixture)
+from test_day_support import close_window, day_window, open_pg_window, open_window  # noqa: F401  (fixture)
 
 
 def choose_file(monkeypatch, path) -> None:
@@ -177,19 +172,9 @@ def test_on_postgresql_export_and_import_round_trip_and_count_rows(qtbot, monkey
         conn.execute(text("CREATE TABLE some_table (x integer, y integer)"))
         conn.execute(text("INSERT INTO some_table SELECT i / 4, 10 + i / 4 FROM generate_series(0, 3999) i"))
         conn.execute(text("INSERT INTO some_table VALUES (7, 3)"))  # hidden at threshold 6, but updated too
-    paths = Paths(data=tmp_path / "data", config=tmp_path / "config")
-    runner = TaskRunner()
-    window = MainWindow(DEFAULT_SPEC, runner, paths, threshold=6)
-    qtbot.addWidget(window)
-    tools = DayTools(window, runner, paths)
-    settings = ConnectionSettings(
-        kind="postgresql", host=pg_db.host, port=pg_db.port, database=pg_db.name,
-        user=pg_db.user, password=pg_db.password, sslmode="disable",
-    )
-    engine = create_engine_for(settings)
+    day = open_pg_window(qtbot, tmp_path, pg_db)
+    window, tools = day.window, day.tools
     try:
-        window.set_connection(settings, engine)
-        qtbot.waitUntil(lambda: window.model.rowCount() > 0 and not window.model.loading)
         path = tmp_path / "rows.csv"
         choose_file(monkeypatch, path)
         with qtbot.waitSignal(tools.exported, timeout=30_000) as blocker:
@@ -205,6 +190,4 @@ def test_on_postgresql_export_and_import_round_trip_and_count_rows(qtbot, monkey
         qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
         assert [(c.key, c.new, c.seen) for c in window.pending.changes()] == [(7, 70, (17, 17, 17, 17))]
     finally:
-        window.pending.clear()
-        runner.shutdown()
-        engine.dispose()
+        close_window(day)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QColor
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
 from gui.qt.plot import BASE_COLOR, PENDING_COLOR
 from test_day_csvio import big_demo
 from test_day_files import choose_file, menu_action
-from test_day_support import close_window, day_window, open_window  # noqa: F401  (fixture)
+from test_day_support import close_window, day_window, open_pg_window, open_window  # noqa: F401  (fixture)
 
 
 def show_plot(qtbot, day):
@@ -167,3 +167,20 @@ def test_audit_log_survives_a_restart(qtbot, tmp_path):
         dialog.reject()
     finally:
         close_window(again)
+
+
+@pytest.mark.postgres
+def test_audit_log_of_a_postgresql_commit_never_holds_the_password(qtbot, pg_db, pg_engine, tmp_path):
+    with pg_engine.begin() as conn:
+        conn.execute(text("CREATE TABLE some_table (x integer, y integer)"))
+        conn.execute(text("INSERT INTO some_table VALUES (6, 8), (6, 8), (9, 10), (9, 2)"))
+    day = open_pg_window(qtbot, tmp_path, pg_db)
+    try:
+        commit(qtbot, day, 9, "19")
+        entry = day.tools.audit.entries()[0]
+        assert (entry.key, entry.old, entry.new, entry.rows) == (9, (2, 10), 19, 2)  # the hidden row too
+        assert pg_db.user in entry.connection and pg_db.name in entry.connection and "***" in entry.connection
+        raw = day.paths.audit.read_bytes()
+        assert pg_db.password.encode() not in raw and b"p@ss" not in raw
+    finally:
+        close_window(day)

@@ -69,6 +69,24 @@ def open_window(qtbot, root: Path, fill=None, threshold: int = 6, read_only: boo
     return Day(window, tools, runner, engine, paths, settings)
 
 
+def open_pg_window(qtbot, root: Path, pg_db, threshold: int = 6) -> Day:
+    """The window connected to ``pg_db`` through the PostgreSQL fields, as typed in the dialog."""
+    paths = Paths(data=root / "data", config=root / "config")
+    runner = TaskRunner()
+    window = MainWindow(DEFAULT_SPEC, runner, paths, threshold=threshold)
+    qtbot.addWidget(window)
+    tools = DayTools(window, runner, paths)
+    settings = ConnectionSettings(
+        kind="postgresql", host=pg_db.host, port=pg_db.port, database=pg_db.name,
+        user=pg_db.user, password=pg_db.password, sslmode="disable",
+    )
+    engine = create_engine_for(settings)
+    window.set_connection(settings, engine)
+    window.show()
+    qtbot.waitUntil(lambda: window.model.rowCount() > 0 and not window.model.loading)
+    return Day(window, tools, runner, engine, paths, settings)
+
+
 def close_window(day: Day) -> None:
     day.window.pending.clear()  # no "commit before closing?" question at teardown
     day.runner.shutdown()

@@ -211,7 +211,11 @@ class DayTools(QObject):
         if self.window.engine is None:
             self.window.show_message("Export rows: connect to a database first.")
             return
-        path, _ = QFileDialog.getSaveFileName(self.window, "Export rows", "rows.csv", "CSV files (*.csv);;All files (*)")
+        threshold = self._threshold()
+        if threshold is None:
+            return
+        suggested = f"{self.spec.table}-{self.spec.value}-over-{threshold}.csv"
+        path, _ = QFileDialog.getSaveFileName(self.window, "Export rows", suggested, "CSV files (*.csv);;All files (*)")
         if path:
             self.export_to(path)
 
