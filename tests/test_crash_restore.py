@@ -81,6 +81,7 @@ def test_sigkill_then_restart_restores_exactly_the_pending_changes(qtbot, killed
 
     editor = Editor(parse_args([]), paths=paths)
     window = editor.window
+    qtbot.addWidget(window)
     try:
         editor.connect_url(url)
         window.show()
@@ -107,6 +108,7 @@ def test_restore_declined_discards_the_journal(qtbot, killed_child, pg_db):
 
     editor = Editor(parse_args([]), paths=paths)
     window = editor.window
+    qtbot.addWidget(window)
     try:
         editor.connect_url(url)
         window.show()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDialog
 
 import main
 from gui.qt.main_window import MainWindow
@@ -69,22 +69,32 @@ def test_bad_threshold_is_a_usage_error():
 def _run_in_process(qapp, argv: list[str], inspect) -> tuple[int, dict]:
     """Run ``main.main(argv)`` here; ``inspect(window, seen)`` is polled until it returns True, then the window closes."""
     seen: dict = {}
+    # windows another test left open are not main()'s (and would keep app.exec() running)
+    earlier = set(QApplication.topLevelWidgets())
 
     def window() -> MainWindow | None:
-        return next((w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()), None)
+        return next(
+            (w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible() and w not in earlier),
+            None,
+        )
 
     def poll() -> None:
         win = window()
         if win is not None and inspect(win, seen):
             poller.stop()
             win.close()
+            if any(w.isVisible() for w in QApplication.topLevelWidgets() if w is not win):
+                QApplication.exit(0)  # closing main()'s window was not the last one
 
     def give_up() -> None:  # a broken start must fail the test, not hang it
         seen["gave_up"] = True
         for w in QApplication.topLevelWidgets():
+            if w in earlier:
+                continue
             if isinstance(w, MainWindow):
                 w._close_confirmed = True
             w.close()
+        QApplication.exit(1)
 
     poller = QTimer()
     poller.setInterval(20)
@@ -126,7 +136,7 @@ def test_threshold_and_url_start_the_window(qapp, pg_db, pg_engine, isolated_use
 
 def test_no_url_opens_the_connection_dialog(qapp):
     def inspect(win: MainWindow, seen: dict) -> bool:
-        dialogs = [w for w in QApplication.topLevelWidgets() if w.windowTitle() == "Connect to a database" and w.isVisible()]
+        dialogs = [d for d in win.findChildren(QDialog) if d.windowTitle() == "Connect to a database" and d.isVisible()]
         if not dialogs:
             return False
         seen["kind"] = dialogs[0].kind.currentData()
@@ -143,7 +153,7 @@ def test_read_only_without_url_opens_the_dialog_read_only(qapp):
     """``--read-only`` must hold for a connection made in the dialog too, not only with ``--url``."""
 
     def inspect(win: MainWindow, seen: dict) -> bool:
-        dialogs = [w for w in QApplication.topLevelWidgets() if w.windowTitle() == "Connect to a database" and w.isVisible()]
+        dialogs = [d for d in win.findChildren(QDialog) if d.windowTitle() == "Connect to a database" and d.isVisible()]
         if not dialogs:
             return False
         dialog = dialogs[0]
