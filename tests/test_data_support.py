@@ -153,8 +153,11 @@ def expected_rows(rows: Iterable[Row], threshold: int, start_key: int | None = N
     )
 
 
-def read_all(source: RowSource, page: int) -> list[tuple[int, int]]:
-    """Fetch pages of ``page`` rows until the source is exhausted; checks each page's shape."""
+def read_all(source: RowSource, page: int, most: int = 1_000_000) -> list[tuple[int, int]]:
+    """Fetch pages of ``page`` rows until the source is exhausted; checks each page's shape.
+
+    More than ``most`` rows (the table's size) means rows are repeated: stop there.
+    """
     out: list[tuple[int, int]] = []
     try:
         while not source.exhausted:
@@ -162,7 +165,7 @@ def read_all(source: RowSource, page: int) -> list[tuple[int, int]]:
             assert len(xs) == len(ys) <= page
             assert xs.dtype.kind == ys.dtype.kind == "i"
             out.extend(zip(xs.tolist(), ys.tolist(), strict=True))
-            assert len(out) < 1_000_000, "the source never ends"
+            assert len(out) <= most, f"more rows than the table holds ({most}): rows are repeated"
     finally:
         source.close()
     return out
