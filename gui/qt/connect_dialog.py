@@ -125,7 +125,9 @@ class ConnectDialog(QDialog):
 
         self.test_button = _named(QPushButton("&Test connection"), "Test connection")
         self.connect_button = _named(QPushButton("&Connect"), "Connect")
-        self.connect_button.setDefault(True)
+        # Enter connects: Test connection must not take the default (it would as the first
+        # auto-default button, and the dialog would stay open after "Connection works")
+        self.test_button.setAutoDefault(False)
         buttons = QDialogButtonBox()
         buttons.addButton(self.test_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(self.connect_button, QDialogButtonBox.ButtonRole.AcceptRole)
@@ -144,6 +146,7 @@ class ConnectDialog(QDialog):
         layout.addWidget(self.status)
         layout.addWidget(buttons)
         self._on_kind_changed()
+        self.connect_button.setDefault(True)  # once in the dialog: set before, it does not stick
 
     # -- reading and filling the fields ---------------------------------------
     def settings(self) -> ConnectionSettings:
