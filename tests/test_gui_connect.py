@@ -110,8 +110,8 @@ def test_typed_fields_test_wrong_password_then_connect(qtbot, make_editor, pg_db
     assert dialog.sslmode.currentText() == "disable"
     assert dialog.kind.currentData() == POSTGRESQL
 
-    type_field(qtbot, dialog, "Password", pg_db.password)
-    click(qtbot, dialog.connect_button)
+    password = type_field(qtbot, dialog, "Password", pg_db.password)
+    qtbot.keyClick(password, Qt.Key.Key_Return)  # Enter connects
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT_MS)
     window = editor.window
     activate(qtbot, window)

@@ -420,3 +420,35 @@ def test_read_only_session_leaves_journaled_changes_for_a_writable_one(qtbot, ma
     box = wait_attr(qtbot, window, "restore_box")
     click_box(qtbot, box, QMessageBox.StandardButton.Yes)
     assert window.pending.get(9).new == 12
+
+
+def test_reset_demo_data_puts_the_tutorial_rows_back(qtbot, make_editor):
+    editor = connect_demo(qtbot, make_editor)
+    window = editor.window
+    edit_cell(qtbot, window, 9, "12")
+    qtbot.waitUntil(lambda: len(window.pending) == 1, timeout=WAIT_MS)
+    click(qtbot, window.commit_button)
+    review = wait_attr(qtbot, window, "review_dialog")
+    with qtbot.waitSignal(window.committed, timeout=WAIT_MS):
+        click(qtbot, review.commit_button)
+    assert (9, 12) in db_rows(demo_url(editor))
+    action = window.findChild(type(window.reset_demo_action), "Reset demo data")
+    assert action is not None and action.isEnabled()
+    action.trigger()
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "Demo data restored.", timeout=WAIT_MS)
+    wait_loaded(qtbot, window)
+    assert shown_rows(window) == SHOWN_AT_6
+    assert db_rows(demo_url(editor)) == [(1, 1), (2, 4), *SHOWN_AT_6]
+
+
+def test_enter_in_the_dialog_connects(qtbot, make_editor):
+    """Enter presses Connect, not Test connection (after which the dialog would stay open)."""
+    editor = make_editor()
+    editor.window.show()
+    dialog = editor.show_connect_dialog()
+    qtbot.waitUntil(dialog.isVisible, timeout=WAIT_MS)
+    assert dialog.connect_button.isDefault()
+    qtbot.keyClick(child(dialog, QComboBox, "Database type"), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT_MS)
+    wait_loaded(qtbot, editor.window)
+    assert shown_rows(editor.window) == SHOWN_AT_6
