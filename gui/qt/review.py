@@ -92,6 +92,7 @@ class ReviewDialog(QDialog):
         self.show_sql = QPushButton("Show &SQL")
         self.show_sql.setAccessibleName("Show SQL")
         self.show_sql.setCheckable(True)
+        self.show_sql.setAutoDefault(False)  # Enter commits; it must not toggle the SQL instead
         self.sql = QPlainTextEdit(sql)
         self.sql.setAccessibleName("SQL")
         self.sql.setReadOnly(True)
@@ -106,7 +107,6 @@ class ReviewDialog(QDialog):
         self.cancel_button.setAccessibleName("Cancel review")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
-        self.commit_button.setDefault(True)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
@@ -114,6 +114,7 @@ class ReviewDialog(QDialog):
         layout.addWidget(self.show_sql, alignment=Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.sql)
         layout.addWidget(buttons)
+        self.commit_button.setDefault(True)  # once in the dialog: set before, it does not stick
         self.resize(640, 360)
 
 
