@@ -452,3 +452,19 @@ def test_enter_in_the_dialog_connects(qtbot, make_editor):
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT_MS)
     wait_loaded(qtbot, editor.window)
     assert shown_rows(editor.window) == SHOWN_AT_6
+
+
+def test_keyboard_only_commit_ctrl_return_then_enter(qtbot, make_editor):
+    """Ctrl+Return opens the review; Enter there commits (not "Show SQL")."""
+    editor = connect_demo(qtbot, make_editor)
+    window = editor.window
+    edit_cell(qtbot, window, 9, "12")
+    qtbot.waitUntil(lambda: len(window.pending) == 1 and editor_closed(window), timeout=WAIT_MS)
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    review = wait_attr(qtbot, window, "review_dialog")
+    assert review.commit_button.isDefault()
+    with qtbot.waitSignal(window.committed, timeout=WAIT_MS):
+        qtbot.keyClick(review.table, Qt.Key.Key_Return)
+    assert not review.sql.isVisible()
+    assert (9, 12) in db_rows(demo_url(editor))
