@@ -479,6 +479,8 @@ class MainWindow(QMainWindow):
             self,
         )
         box.setObjectName("Revert all changes")
+        # Enter must not throw work away: Discard takes a deliberate click or Alt+D
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
 
         def answered(button):
             if box.standardButton(button) == QMessageBox.StandardButton.Discard:
