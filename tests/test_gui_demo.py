@@ -198,6 +198,13 @@ def test_revert_asks_then_shows_the_database_values(qtbot, make_editor):
     click_box(qtbot, box, QMessageBox.StandardButton.Cancel)
     assert len(window.pending) == 2
 
+    # a reflexive Enter keeps everything
+    click(qtbot, window.revert_button)
+    box = wait_attr(qtbot, window, "revert_box")
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not box.isVisible(), timeout=WAIT_MS)
+    assert len(window.pending) == 2
+
     click(qtbot, window.revert_button)
     box = wait_attr(qtbot, window, "revert_box")
     click_box(qtbot, box, QMessageBox.StandardButton.Discard)
