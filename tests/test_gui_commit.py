@@ -264,6 +264,8 @@ def test_commit_waiting_on_a_lock_keeps_the_window_responsive_and_cancels(qtbot,
         qtbot.waitUntil(lambda: _app_waits_for_lock(admin), timeout=WAIT_MS)
         cancel = child(window, QPushButton, "Cancel")
         assert cancel.isEnabled()
+        assert window.busy.isVisible()  # progress is shown while it waits
+        assert "Committing" in window.statusBar().currentMessage()
         assert not window.commit_button.isEnabled()
         assert not window.revert_button.isEnabled()
         assert not window.connect_action.isEnabled()
@@ -400,3 +402,29 @@ def test_commit_after_a_server_restart(qtbot, make_editor, pg_db, pg_engine, pg_
     assert not window.pending
     wait_loaded(qtbot, window)
     assert [y for x, y in shown_rows(window) if x == 9] == [11, 11]
+
+
+def test_a_blocked_load_shows_progress_and_the_window_keeps_running(qtbot, make_editor, pg_db, pg_engine, pg_cluster):
+    seed_table(pg_engine)
+    window = connect_pg(qtbot, make_editor, pg_db.url).window
+    locker = psycopg2_connect(pg_db)
+    admin = pg_cluster.connect(pg_db.name)
+    try:
+        with locker.cursor() as cur:
+            cur.execute("LOCK TABLE some_table IN ACCESS EXCLUSIVE MODE")
+        type_into(qtbot, window.threshold_edit, "0")
+        qtbot.waitUntil(lambda: _app_waits_for_lock(admin), timeout=WAIT_MS)
+        assert window.model.loading and window.busy.isVisible()
+        assert window.rows_label.text() == "Loading rows …"
+        assert window.cancel_button.isEnabled()
+        # typing still works while the query waits
+        type_into(qtbot, window.goto_edit, "20", enter=False)
+        assert window.goto_edit.text() == "20"
+    finally:
+        locker.rollback()
+        locker.close()
+        admin.close()
+    wait_loaded(qtbot, window)
+    assert len(shown_rows(window)) == 10
+    assert not window.busy.isVisible()
+    assert window.rows_label.text() == "10 rows shown"
