@@ -586,6 +586,11 @@ class MainWindow(QMainWindow):
 
     # -- closing -------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self._committing and not self._close_confirmed:
+            # its outcome decides what is still pending: neither discard nor commit can be offered now
+            event.ignore()
+            self.show_message("A commit is running: wait for it to finish, or press Cancel, then close.")
+            return
         if self.pending and not self._close_confirmed:
             event.ignore()
             self._ask_before_close()
