@@ -103,7 +103,6 @@ def child(parent: QWidget, cls, name: str):
 def type_into(qtbot, edit: QLineEdit, text_: str, enter: bool = True) -> None:
     """Select all, type ``text_`` key by key, press Enter."""
     edit.setFocus()
-    edit.selectAll()
     qtbot.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClick(edit, Qt.Key.Key_Delete)
     if text_:
@@ -132,7 +131,7 @@ def open_editor(qtbot, window: MainWindow, row: int, how: str = "double-click") 
         view.setFocus()
         view.setCurrentIndex(index)
         qtbot.keyClick(view, Qt.Key.Key_F2)
-    qtbot.waitUntil(lambda: view.indexWidget(index) is not None or _open_editor(view) is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: _open_editor(view) is not None, timeout=WAIT_MS)
     editor = _open_editor(view)
     assert editor is not None
     return editor
@@ -148,7 +147,6 @@ def _open_editor(view) -> QLineEdit | None:
 def edit_cell(qtbot, window: MainWindow, key: int, typed: str, how: str = "double-click") -> QLineEdit:
     """Edit y on the first row with ``key``: open the editor, type, Enter."""
     edit = open_editor(qtbot, window, row_of(window, key), how)
-    edit.selectAll()
     qtbot.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClick(edit, Qt.Key.Key_Delete)
     if typed:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QMessageBox, QPushButton, QTableView
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QMessageBox, QPushButton, QTableView
 from sqlalchemy import URL
 
 from gui.data.connection import DEMO
@@ -39,8 +39,7 @@ def connect_demo(qtbot, make_editor, *argv: str, read_only: bool = False):
     kind = child(dialog, QComboBox, "Database type")
     assert kind.currentData() == DEMO
     if read_only:
-        box = dialog.findChild(type(dialog.read_only), "Read-only")
-        assert box.accessibleName() == "Read-only"
+        box = child(dialog, QCheckBox, "Read-only")
         qtbot.mouseClick(box, Qt.MouseButton.LeftButton)
         assert box.isChecked()
     click(qtbot, child(dialog, QPushButton, "Connect"))

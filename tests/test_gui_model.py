@@ -9,7 +9,7 @@ from PySide6.QtTest import QAbstractItemModelTester
 from gui.data.connection import ConnectionSettings, create_engine_for
 from gui.data.demo import reset_demo
 from gui.qt.rows_model import KEY_COLUMN, VALUE_COLUMN
-from gui_helpers import WAIT_MS, connect_pg, make_editor, seed_table, shown_rows, wait_loaded  # noqa: F401
+from gui_helpers import connect_pg, make_editor, seed_table, shown_rows, wait_loaded  # noqa: F401
 
 
 def _check_with_edits(qtmodeltester, qtbot, qtlog, window):
