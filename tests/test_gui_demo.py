@@ -474,3 +474,34 @@ def test_keyboard_only_commit_ctrl_return_then_enter(qtbot, make_editor):
         qtbot.keyClick(review.table, Qt.Key.Key_Return)
     assert not review.sql.isVisible()
     assert (9, 12) in db_rows(demo_url(editor))
+
+
+def test_keyboard_shortcuts_from_the_help(qtbot, make_editor):
+    editor = connect_demo(qtbot, make_editor)
+    window = editor.window
+    view = window.view
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.threshold_edit.hasFocus() and window.threshold_edit.selectedText() == "6"
+    qtbot.keyClick(window.threshold_edit, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier)
+    assert window.goto_edit.hasFocus()
+
+    edit_cell(qtbot, window, 9, "12")
+    qtbot.waitUntil(lambda: len(window.pending) == 1 and editor_closed(window), timeout=WAIT_MS)
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert not window.pending
+    qtbot.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert window.pending.get(9).new == 12
+
+    qtbot.keyClick(view, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: editor.dialog is not None and editor.dialog.isVisible(), timeout=WAIT_MS)
+    # the dialog opens on the current connection
+    assert editor.dialog.kind.currentData() == DEMO
+    editor.dialog.reject()
+    assert window.pending.get(9).new == 12
+
+    window.findChild(type(window.reload_action), "Keyboard shortcuts").trigger()
+    box = wait_attr(qtbot, window, "shortcuts_box")
+    assert "Ctrl+Return" in box.text() and "F5" in box.text()
+    click_box(qtbot, box, QMessageBox.StandardButton.Ok)
