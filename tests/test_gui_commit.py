@@ -431,3 +431,39 @@ def test_a_blocked_load_shows_progress_and_the_window_keeps_running(qtbot, make_
     assert len(shown_rows(window)) == 10
     assert not window.busy.isVisible()
     assert window.rows_label.text() == "10 rows shown"
+
+
+def test_connection_killed_during_the_commit_keeps_everything_pending(qtbot, make_editor, pg_db, pg_engine, pg_cluster):
+    """The server ends the app's session mid-transaction: the window says the connection was
+    lost, nothing is written, every change stays pending, and the next commit goes through."""
+    seed_table(pg_engine)
+    window = connect_pg(qtbot, make_editor, pg_db.url).window
+    edit_and_wait(qtbot, window, 9, "11")
+    edit_and_wait(qtbot, window, 20, "21")
+    locker = psycopg2_connect(pg_db)
+    admin = pg_cluster.connect(pg_db.name)
+    try:
+        with locker.cursor() as cur:
+            cur.execute("SELECT x, y FROM some_table WHERE x = 20 FOR UPDATE")
+        review = open_review(qtbot, window)
+        click(qtbot, review.commit_button)
+        qtbot.waitUntil(lambda: _app_waits_for_lock(admin), timeout=WAIT_MS)
+        with admin.cursor() as cur:
+            cur.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE application_name = 'table-editor' AND wait_event_type = 'Lock'"
+            )
+        box = wait_attr(qtbot, window, "error_box")
+        assert "lost" in box.text().lower() or "connection" in box.text().lower(), box.text()
+        assert "still pending" in box.text()
+        assert [c.key for c in window.pending.changes()] == [9, 20]
+        click_box(qtbot, box, QMessageBox.StandardButton.Ok)
+    finally:
+        locker.rollback()
+        locker.close()
+        admin.close()
+    assert db_rows(pg_db.url) == sorted(TUTORIAL)
+    review = open_review(qtbot, window)
+    with qtbot.waitSignal(window.committed, timeout=WAIT_MS):
+        click(qtbot, review.commit_button)
+    assert db_rows(pg_db.url) == sorted((x, {9: 11, 20: 21}.get(x, y)) for x, y in TUTORIAL)
