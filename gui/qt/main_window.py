@@ -36,7 +36,7 @@ from ..data.pending import PendingChanges, parse_value
 from ..data.storage import Journal
 from .delegate import ValueDelegate
 from .review import ConflictsDialog, ReviewDialog
-from .rows_model import VALUE_COLUMN, RowsModel
+from .rows_model import READ_ONLY_REASON, VALUE_COLUMN, RowsModel
 from .tasks import Task, TaskRunner
 from .undo import PendingEdit
 
@@ -405,6 +405,7 @@ class MainWindow(QMainWindow):
         engine, spec = self.engine, self.spec
         self.show_status(f"Committing {plural(len(changes), 'change')} …")
         self.model.read_only = True  # no edits while the transaction runs
+        self.model.read_only_reason = "A commit is running: edits are possible again when it ends."
         holder: dict[str, Task] = {}
 
         def done(result: CommitResult):
@@ -421,6 +422,7 @@ class MainWindow(QMainWindow):
     def _on_committed(self, result: CommitResult) -> None:
         self._committing = False
         self.model.read_only = self.settings.read_only
+        self.model.read_only_reason = READ_ONLY_REASON
         self.pending.apply({c.key: None for c in result.committed})
         self.undo_stack.clear()  # the commit is in the database: it cannot be undone here
         self.undo_action.setText("Undo (nothing since the last commit)")
@@ -436,6 +438,7 @@ class MainWindow(QMainWindow):
         self._committing = False
         self._close_after_commit = False
         self.model.read_only = self.settings.read_only
+        self.model.read_only_reason = READ_ONLY_REASON
         if isinstance(error, ConflictError):
             self._show_conflicts(error)
             return

@@ -17,14 +17,20 @@ from PySide6.QtGui import QBrush, QColor, QFont, QUndoStack
 from ..data.config import TableSpec
 from ..data.errors import InvalidValue, UserError
 from ..data.pending import PendingChanges
-from ..data.rows import RowSource
+from ..data.rows import RowSource, column_dtype
 from .tasks import TaskRunner
 from .undo import PendingEdit
 
+# The first page is one screen (quick whatever the table's size); pages then double
+# as the user scrolls, up to MAX_PAGE.  fetch_all() asks for FETCH_ALL_PAGE rows a
+# page: on PostgreSQL such pages come packed through binary COPY (see
+# gui/data/rows.py), so a million rows cost one query rather than ten.
 FIRST_PAGE = 1_000
 MAX_PAGE = 100_000
+FETCH_ALL_PAGE = 1_000_000
 KEY_COLUMN, VALUE_COLUMN = 0, 1
 
+READ_ONLY_REASON = "This connection is read-only: edits are not possible."
 PENDING_BRUSH = QBrush(QColor(255, 196, 0, 110))  # amber, readable on light and dark themes
 
 
@@ -53,6 +59,8 @@ class RowsModel(QAbstractTableModel):
         self.start_key: int | None = None
         self.total: int | None = None
         self.read_only = False
+        # why edits are refused while read_only (the connection, or a commit running)
+        self.read_only_reason = READ_ONLY_REASON
         self._bold = QFont()
         self._bold.setBold(True)
         pending.subscribe(self._on_pending_changed)
@@ -63,8 +71,9 @@ class RowsModel(QAbstractTableModel):
         self._stop()
         self.beginResetModel()
         try:
-            self._xs = np.empty(FIRST_PAGE, dtype=np.int64)
-            self._ys = np.empty(FIRST_PAGE, dtype=np.int64)
+            dtype = column_dtype(self.spec)  # int32 for integer columns: 8 bytes a row
+            self._xs = np.empty(FIRST_PAGE, dtype=dtype)
+            self._ys = np.empty(FIRST_PAGE, dtype=dtype)
             self._n = 0
             self.threshold, self.start_key, self.total = threshold, start_key, None
             self._next_page = FIRST_PAGE
@@ -87,7 +96,7 @@ class RowsModel(QAbstractTableModel):
         self.endResetModel()
 
     def fetch_all(self) -> None:
-        """Keep fetching pages until the result is exhausted."""
+        """Keep fetching pages (of FETCH_ALL_PAGE rows) until the result is exhausted."""
         self._load_all = True
         if self._page_task is None and self.canFetchMore(QModelIndex()):
             self._request_page()
@@ -108,7 +117,8 @@ class RowsModel(QAbstractTableModel):
             self._runner.submit(lambda token, source=self._source: source.close(), lane="rows", on_error=lambda e: None)
 
     def _request_page(self) -> None:
-        source, size = self._source, self._next_page
+        source = self._source
+        size = max(self._next_page, FETCH_ALL_PAGE) if self._load_all else self._next_page
         self._page_task = self._runner.submit(
             lambda token: source.fetch(size, token),
             lane="rows",
@@ -158,9 +168,12 @@ class RowsModel(QAbstractTableModel):
         if needed <= len(self._xs):
             return
         capacity = max(needed, int(len(self._xs) * 1.5) + 1)
+        if self.total is not None and self.start_key is None and needed <= self.total:
+            capacity = min(capacity, self.total)  # never more room than the result needs
         for name in ("_xs", "_ys"):
-            grown = np.empty(capacity, dtype=np.int64)
-            grown[: self._n] = getattr(self, name)[: self._n]
+            old = getattr(self, name)
+            grown = np.empty(capacity, dtype=old.dtype)
+            grown[: self._n] = old[: self._n]
             setattr(self, name, grown)
 
     # -- Qt's fetch protocol ---------------------------------------------------
@@ -250,7 +263,7 @@ class RowsModel(QAbstractTableModel):
         if role != Qt.ItemDataRole.EditRole or not index.isValid() or index.column() != VALUE_COLUMN:
             return False
         if self.read_only:
-            self.edit_refused.emit("This connection is read-only: edits are not possible.")
+            self.edit_refused.emit(self.read_only_reason)
             return False
         key = self.key_at(index.row())
         try:
