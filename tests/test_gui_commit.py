@@ -271,6 +271,8 @@ def test_commit_waiting_on_a_lock_keeps_the_window_responsive_and_cancels(qtbot,
         assert not window.connect_action.isEnabled()
         # no edit can start, and none can be undone, while the transaction runs
         assert not window.model.flags(window.model.index(0, VALUE_COLUMN)) & Qt.ItemFlag.ItemIsEditable
+        assert not window.model.setData(window.model.index(0, VALUE_COLUMN), "5")
+        assert "commit is running" in window.message.text()
         assert not window.undo_action.isEnabled()
         window.view.setFocus()
         qtbot.keyClick(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
