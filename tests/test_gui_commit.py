@@ -9,8 +9,8 @@ import time
 
 import psycopg2
 import pytest
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton
+from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton, QRadioButton
 
 from gui.qt.rows_model import VALUE_COLUMN
 from gui_helpers import (
@@ -182,7 +182,12 @@ def _conflict_round(qtbot, window, pg_db, pg_engine, theirs: int, mine: int, kee
     # nothing was written
     assert [y for x, y in db_rows(pg_db.url) if x == 9] == [theirs, theirs]
     assert window.pending.get(9).new == mine
-    dialog.choose(9, keep_mine=keep_mine)
+    name = f"{'Keep mine' if keep_mine else 'Take theirs'} for x = 9"
+    radio = next(b for b in dialog.findChildren(QRadioButton) if b.accessibleName() == name)
+    # on its label (the widget is wider than the clickable indicator and text)
+    qtbot.mouseClick(radio, Qt.MouseButton.LeftButton, pos=QPoint(radio.sizeHint().width() // 2, radio.height() // 2))
+    assert radio.isChecked()
+    assert dialog.choices() == {9: keep_mine}
     ok = next(b for b in dialog.findChildren(QPushButton) if b.accessibleName() == "Apply choices")
     click(qtbot, ok)
     qtbot.waitUntil(lambda: window.conflicts_dialog is None, timeout=WAIT_MS)
