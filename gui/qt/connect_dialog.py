@@ -170,6 +170,9 @@ class ConnectDialog(QDialog):
         self.port.setValue(settings.port or DEFAULT_PORT)
         self.database.setText(settings.database)
         self.user.setText(settings.user)
+        # the session's own connection brings its password (in memory only); a remembered
+        # one has none, and must not inherit a password typed for another server
+        self.password.setText(settings.password)
         self.sslmode.setCurrentText(settings.sslmode or "prefer")
         self.url.setText(settings.url)
         self.read_only.setChecked(settings.read_only or self._forced_read_only)
