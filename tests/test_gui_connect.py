@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QPushButton, QSpinBox
 
 from gui.data.connection import POSTGRESQL, URL_KIND
@@ -287,3 +287,36 @@ def test_cancelling_the_dialog_while_connecting_leaves_no_connection_open(qtbot,
             assert cur.fetchone()[0] == 0
     finally:
         admin.close()
+
+
+def test_reopening_the_dialog_keeps_the_session_password_but_a_recent_entry_does_not_inherit_it(
+    qtbot, make_editor, pg_db, pg_engine, isolated_user_dirs
+):
+    seed_table(pg_engine)
+    editor, dialog = open_dialog(qtbot, make_editor)
+    fill_pg(qtbot, dialog, pg_db, pg_db.password)
+    click(qtbot, dialog.connect_button)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT_MS)
+    wait_loaded(qtbot, editor.window)
+
+    # Ctrl+O again, e.g. to switch to read-only: the fields are those of the open connection
+    again = editor.show_connect_dialog()
+    assert again.password.text() == pg_db.password
+    box = child(again, QCheckBox, "Read-only")
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(box.sizeHint().width() // 2, box.height() // 2))
+    assert box.isChecked()
+    click(qtbot, again.connect_button)
+    qtbot.waitUntil(lambda: not again.isVisible(), timeout=WAIT_MS)
+    assert editor.window.settings.read_only
+
+    # a remembered connection (never with a password) clears the field
+    third = editor.show_connect_dialog()
+    type_field(qtbot, third, "Password", "typed for another server")
+    recent = child(third, QComboBox, "Recent connections")
+    index = next(i for i in range(recent.count()) if recent.itemData(i) is not None)
+    recent.setCurrentIndex(index)
+    recent.activated.emit(index)
+    assert third.host.text() == pg_db.host
+    assert third.password.text() == ""
+    third.reject()
+    assert_no_password_on_disk(isolated_user_dirs, pg_db.password)
