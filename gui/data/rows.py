@@ -7,36 +7,74 @@ Paging strategy (defended here because it decides what users feel):
   ``WHERE y > :t AND (x, y) >= (:last_x, :last_y) ORDER BY x, y LIMIT :n OFFSET :run``,
   so the first screen costs one small query whatever the table's size, a "go to x"
   is the same query started at ``x >= :x``, and no transaction stays open between
-  pages.  The table has no key and repeats rows: ``OFFSET :run`` skips the rows of
+  pages (pages are read in autocommit: one statement, no BEGIN/ROLLBACK round trips).
+  The table has no key and repeats rows: ``OFFSET :run`` skips the rows of
   the last, possibly unfinished, run of identical ``(x, y)`` already loaded, so a
   page boundary inside such a run neither drops nor repeats a row (the offset is
   bounded by the length of one run, not by the position in the table).
-* **One sorted pass through a WITH HOLD cursor** when no index can give that order
-  (PostgreSQL only).  Keyset pages would then re-sort the whole table per page.  The
-  cursor sorts once; its first page is read inside the transaction, after which the
-  transaction is committed (PostgreSQL materialises the held cursor) so nothing sits
-  idle in a transaction while the user reads; later pages are ``FETCH`` on that one
+* **One sorted pass, held** when no index can give that order (PostgreSQL only).
+  Keyset pages would then re-sort the whole table per page.  The one sort is
+  unavoidable before the first row (``ORDER BY`` needs every row), so its whole
+  result is shipped at once in the packed form below (8 bytes a row for ``integer``
+  columns, less than the rows' own wire format) and held in client memory; pages are
+  slices of it.  Nothing stays open on the server.  A table too big to hold that
+  way (:data:`PASS_MAX_ROWS`, judged from its size on disk) is instead read through
+  one ``WITH HOLD`` cursor: its first page is read inside the transaction, which is
+  then committed (PostgreSQL materialises the held cursor) so nothing sits idle in
+  a transaction while the user reads; later pages are ``FETCH`` on that one
   dedicated connection, outside any transaction.
 
-Rows are read through the DBAPI cursor (statements are still built by SQLAlchemy
-with bound parameters): SQLAlchemy's Row objects would double the cost of a full
-load, and the rows go straight into NumPy arrays (16 bytes a row).
+Transport.  Small pages are read through the DBAPI cursor as rows (statements are
+still built by SQLAlchemy with bound parameters): SQLAlchemy's Row objects would
+double the cost, and the rows go straight into NumPy arrays.  Big pages on
+PostgreSQL (:data:`BULK_MIN_ROWS` and up) would spend most of their time turning
+every row into Python objects, so they are packed by the server into one value,
+``string_agg(int4send(x) || int4send(y))`` over the page's query, sent by binary
+``COPY`` and read with one ``np.frombuffer`` (see :func:`copy_packed`).
+
+Columns are ``int32`` when the spec's range is PostgreSQL's ``integer`` (8 bytes a
+row for both columns), else ``int64``.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 import psycopg2
-from sqlalchemy import Connection, Engine, func, select, text, tuple_
+from sqlalchemy import BigInteger, Connection, Engine, Integer, LargeBinary, cast, func, literal, select, text, tuple_
 
-from .config import TableSpec
+from .config import INT32_MAX, INT32_MIN, TableSpec
 from .connection import CancelToken
-from .errors import user_errors
+from .errors import QueryFailed, user_errors
 
 EMPTY = np.empty(0, dtype=np.int64)
+
+# Pages at least this long come through binary COPY on PostgreSQL.  Below it a row
+# fetch is as fast and the first screen keeps the plainest possible path.
+BULK_MIN_ROWS = 10_000
+# Unindexed results whose table could hold more rows than this are paged through a
+# WITH HOLD cursor rather than held in client memory (8 or 16 bytes a row).
+PASS_MAX_ROWS = 20_000_000
+# The smallest heap tuple is a 24-byte header and a 4-byte line pointer, so a table
+# of N bytes on disk holds at most N / 28 rows, statistics or not.
+_MIN_TUPLE_BYTES = 28
+
+_COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
+
+
+def column_dtype(spec: TableSpec) -> np.dtype:
+    """``int32`` when the spec's values are PostgreSQL ``integer``, else ``int64``."""
+    fits = INT32_MIN <= spec.min_value and spec.max_value <= INT32_MAX
+    return np.dtype(np.int32 if fits else np.int64)
+
+
+def empty_columns(spec: TableSpec) -> tuple[np.ndarray, np.ndarray]:
+    dtype = column_dtype(spec)
+    return np.empty(0, dtype=dtype), np.empty(0, dtype=dtype)
 
 
 def browse_query(spec: TableSpec, threshold: int):
@@ -47,6 +85,12 @@ def browse_query(spec: TableSpec, threshold: int):
     """
     x, y = spec.key_col, spec.value_col
     return select(x, y).where(y > threshold, x.is_not(None)).order_by(x, y)
+
+
+def result_query(spec: TableSpec, threshold: int, start_key: int | None = None):
+    """The browse query from ``x >= start_key`` on (all of it without a start key)."""
+    stmt = browse_query(spec, threshold)
+    return stmt if start_key is None else stmt.where(spec.key_col >= start_key)
 
 
 def count_query(spec: TableSpec, threshold: int):
@@ -70,13 +114,20 @@ def _compile(dialect, stmt) -> tuple[str, object]:
     return str(compiled), params
 
 
-def _to_arrays(rows: list[tuple]) -> tuple[np.ndarray, np.ndarray]:
+def _to_arrays(rows: list[tuple], dtype: np.dtype = np.dtype(np.int64)) -> tuple[np.ndarray, np.ndarray]:
     n = len(rows)
     if n == 0:
-        return EMPTY, EMPTY
-    flat = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64, count=2 * n)
+        return np.empty(0, dtype=dtype), np.empty(0, dtype=dtype)
+    try:
+        flat = np.fromiter(itertools.chain.from_iterable(rows), dtype=dtype, count=2 * n)
+    except OverflowError:
+        raise _out_of_range(dtype) from None
     pairs = flat.reshape(n, 2)
     return pairs[:, 0].copy(), pairs[:, 1].copy()
+
+
+def _out_of_range(dtype: np.dtype) -> QueryFailed:
+    return QueryFailed(f"The table holds values outside the range the editor expects for its columns ({dtype} integers).")
 
 
 def fetch_raw(conn: Connection, stmt) -> list[tuple]:
@@ -90,11 +141,89 @@ def fetch_raw(conn: Connection, stmt) -> list[tuple]:
         cursor.close()
 
 
+class _Chunks(list):
+    """A write-only "file" for ``copy_expert``: keeps each chunk as it arrives."""
+
+    write = list.append
+
+
+def packed_query(spec: TableSpec, stmt):
+    """One row, one ``bytea``: every row of ``stmt`` as big-endian ``x, y`` pairs, in order.
+
+    ``int4send``/``int8send`` are the server's own binary output functions.  An
+    aggregate over a sorted subquery consumes its rows in the subquery's order in
+    practice, but SQL does not promise it, so :func:`copy_packed` checks the order
+    and sorts if it ever differs (the page's *set* of rows is fixed by the
+    subquery's ``ORDER BY ... LIMIT``, and identical rows are interchangeable).
+    """
+    page = stmt.subquery("page")
+    wide = column_dtype(spec).itemsize == 8
+    send, as_type = (func.int8send, BigInteger) if wide else (func.int4send, Integer)
+    pair = send(cast(page.c[spec.key], as_type)).op("||")(send(cast(page.c[spec.value], as_type)))
+    return select(func.string_agg(pair, literal(b"", LargeBinary)))
+
+
+def copy_packed(conn: Connection, spec: TableSpec, stmt) -> tuple[np.ndarray, np.ndarray]:
+    """All rows of ``stmt`` through one binary ``COPY`` of :func:`packed_query` (PostgreSQL)."""
+    sql, params = _compile(conn.dialect, packed_query(spec, stmt))
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        # COPY takes no bind parameters (it is a utility statement), so the query is
+        # rendered with mogrify.  That is not formatting values into SQL by hand:
+        # psycopg2 never binds on the server, it renders every execute() exactly this
+        # way, with its own quoting (the values here are the integers of the
+        # threshold, keys and LIMIT/OFFSET); identifiers are quoted by SQLAlchemy.
+        query = cursor.mogrify(sql, params)
+        chunks = _Chunks()
+        cursor.copy_expert(b"COPY (" + query + b") TO STDOUT (FORMAT binary)", chunks)
+    finally:
+        cursor.close()
+    return _unpack(b"".join(chunks), column_dtype(spec))
+
+
+def _unpack(buf: bytes, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+    """Parse the binary COPY of one ``bytea`` column (header, one tuple, trailer)."""
+    if not buf.startswith(_COPY_SIGNATURE) or len(buf) < 23:
+        raise RuntimeError("unexpected COPY output: not PostgreSQL's binary format")
+    pos = 19 + int.from_bytes(buf[15:19], "big")  # skip the header extension
+    fields = int.from_bytes(buf[pos : pos + 2], "big", signed=True)
+    length = int.from_bytes(buf[pos + 2 : pos + 6], "big", signed=True)
+    if fields != 1:
+        raise RuntimeError(f"unexpected COPY output: {fields} fields")
+    if length < 0:  # string_agg over no rows is NULL
+        return np.empty(0, dtype=dtype), np.empty(0, dtype=dtype)
+    pairs = np.frombuffer(buf, dtype=dtype.newbyteorder(">"), count=length // dtype.itemsize, offset=pos + 6)
+    pairs = pairs.reshape(-1, 2)
+    xs, ys = pairs[:, 0].astype(dtype), pairs[:, 1].astype(dtype)
+    if not _in_order(xs, ys):
+        order = np.lexsort((ys, xs))
+        xs, ys = xs[order], ys[order]
+    return xs, ys
+
+
+def _in_order(xs: np.ndarray, ys: np.ndarray) -> bool:
+    """Whether the pairs are sorted by ``(x, y)``."""
+    if len(xs) < 2:
+        return True
+    x0, x1, y0, y1 = xs[:-1], xs[1:], ys[:-1], ys[1:]
+    return bool(np.all((x1 > x0) | ((x1 == x0) & (y1 >= y0))))
+
+
+def _table_name_sql(spec: TableSpec) -> str:
+    return "quote_ident(:table)" if spec.schema is None else "quote_ident(:schema) || '.' || quote_ident(:table)"
+
+
+def _table_params(spec: TableSpec) -> dict[str, str]:
+    params = {"table": spec.table}
+    if spec.schema is not None:
+        params["schema"] = spec.schema
+    return params
+
+
 def has_order_index(conn: Connection, spec: TableSpec) -> bool:
     """Whether an index can return rows in ``(x, y)`` order without sorting the table."""
     if conn.dialect.name != "postgresql":
         return True
-    name = "quote_ident(:table)" if spec.schema is None else "quote_ident(:schema) || '.' || quote_ident(:table)"
     sql = text(
         f"""
         SELECT EXISTS (
@@ -102,16 +231,19 @@ def has_order_index(conn: Connection, spec: TableSpec) -> bool:
             JOIN pg_class c ON c.oid = i.indexrelid
             JOIN pg_am am ON am.oid = c.relam AND am.amname = 'btree'
             JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
-            WHERE i.indrelid = to_regclass({name})
+            WHERE i.indrelid = to_regclass({_table_name_sql(spec)})
               AND i.indpred IS NULL AND i.indexprs IS NULL
               AND a.attname = :key
         )
         """
     )
-    params = {"table": spec.table, "key": spec.key}
-    if spec.schema is not None:
-        params["schema"] = spec.schema
-    return bool(conn.execute(sql, params).scalar_one())
+    return bool(conn.execute(sql, {**_table_params(spec), "key": spec.key}).scalar_one())
+
+
+def max_rows(conn: Connection, spec: TableSpec) -> int:
+    """An upper bound of the table's rows from its size on disk (needs no statistics)."""
+    sql = text(f"SELECT coalesce(pg_relation_size(to_regclass({_table_name_sql(spec)})), 0)")
+    return int(conn.execute(sql, _table_params(spec)).scalar_one()) // _MIN_TUPLE_BYTES
 
 
 @dataclass
@@ -145,10 +277,34 @@ class KeysetCursor:
         self.last = last
 
 
+@contextmanager
+def _autocommit(conn: Connection) -> Iterator[None]:
+    """Run the reads of one page in autocommit: each is a single statement, so a
+    transaction would only add BEGIN and ROLLBACK round trips (and could be left open).
+
+    The DBAPI flag is switched directly rather than through SQLAlchemy's
+    ``isolation_level="AUTOCOMMIT"``: psycopg2 answers that (and its reset when the
+    connection returns to the pool) with a ``SET default_transaction_isolation``
+    round trip each, which would cost exactly what autocommit saves.
+    """
+    dbapi = conn.connection.dbapi_connection
+    if conn.dialect.name != "postgresql" or dbapi.autocommit:
+        yield
+        return
+    conn.rollback()  # nothing is open yet; makes sure psycopg2 accepts the switch
+    dbapi.autocommit = True
+    try:
+        yield
+    finally:
+        if not dbapi.closed:
+            dbapi.autocommit = False
+
+
 class RowSource:
     """Pages of the browse query, for one threshold (and optional start key).
 
-    ``fetch`` runs on a worker thread; one call at a time.
+    ``fetch`` runs on a worker thread; one call at a time.  Pages are ``int32``
+    columns for ``integer`` specs (see :func:`column_dtype`).
     """
 
     def __init__(self, engine: Engine, spec: TableSpec, threshold: int, start_key: int | None = None):
@@ -157,10 +313,13 @@ class RowSource:
         self.threshold = threshold
         self.start_key = start_key
         self.exhausted = False
+        self.dtype = column_dtype(spec)
         self._keyset = KeysetCursor(start_key=start_key)
         self._strategy: str | None = None  # "keyset" or "held"
         self._held_raw = None
         self._held_cursor = None
+        self._buffer: tuple[np.ndarray, np.ndarray] | None = None  # one sorted pass, held here
+        self._position = 0
 
     def count(self, cancel: CancelToken | None = None) -> int:
         """Rows of the whole result (ignoring the start key), counted on its own connection."""
@@ -168,13 +327,16 @@ class RowSource:
 
     @property
     def strategy(self) -> str | None:
+        """``"keyset"`` (pages by index), ``"held"`` (one sorted pass, paged from where it is held)."""
         return self._strategy
 
     def fetch(self, limit: int, cancel: CancelToken | None = None) -> tuple[np.ndarray, np.ndarray]:
         if self.exhausted:
-            return EMPTY, EMPTY
+            return empty_columns(self.spec)
         with user_errors():
-            if self._strategy == "held":
+            if self._buffer is not None:
+                xs, ys = self._from_buffer(limit)
+            elif self._strategy == "held":
                 xs, ys = self._fetch_held(limit)
             else:
                 xs, ys = self._fetch_first_or_keyset(limit, cancel)
@@ -184,28 +346,38 @@ class RowSource:
         return xs, ys
 
     def _fetch_first_or_keyset(self, limit: int, cancel: CancelToken | None):
-        with self.engine.connect() as conn:
+        with self.engine.connect() as conn, _autocommit(conn):
             if cancel is not None:
                 cancel.attach(conn)
             if self._strategy is None:
-                use_keyset = self.start_key is not None or has_order_index(conn, self.spec)
-                if not use_keyset:
-                    conn.rollback()
-                    return self._open_held(limit)
+                if not has_order_index(conn, self.spec):
+                    self._strategy = "held"
+                    if max_rows(conn, self.spec) > PASS_MAX_ROWS:
+                        return self._open_held(limit)
+                    self._buffer = copy_packed(conn, self.spec, result_query(self.spec, self.threshold, self.start_key))
+                    return self._from_buffer(limit)
                 self._strategy = "keyset"
-            xs, ys = _to_arrays(fetch_raw(conn, self._keyset.page_query(self.spec, self.threshold, limit)))
-            conn.rollback()  # reads only: end the transaction before the user reads
+            stmt = self._keyset.page_query(self.spec, self.threshold, limit)
+            if limit >= BULK_MIN_ROWS and conn.dialect.name == "postgresql":
+                xs, ys = copy_packed(conn, self.spec, stmt)
+            else:
+                xs, ys = _to_arrays(fetch_raw(conn, stmt), self.dtype)
         self._keyset.advance(xs, ys)
         return xs, ys
 
+    def _from_buffer(self, limit: int):
+        xs, ys = self._buffer
+        start, end = self._position, min(self._position + limit, len(xs))
+        self._position = end
+        return xs[start:end], ys[start:end]
+
     def _open_held(self, limit: int):
-        self._strategy = "held"
         raw = self.engine.raw_connection()
         # this connection belongs to the cursor until it is closed; it never returns to the pool
         raw.detach()
         self._held_raw = raw
         try:
-            sql, params = _compile(self.engine.dialect, browse_query(self.spec, self.threshold))
+            sql, params = _compile(self.engine.dialect, result_query(self.spec, self.threshold, self.start_key))
             cursor = raw.dbapi_connection.cursor(name="table_editor_rows", withhold=True)
             self._held_cursor = cursor
             cursor.execute(sql, params)
@@ -215,13 +387,14 @@ class RowSource:
         except BaseException:
             self.close()
             raise
-        return _to_arrays(rows)
+        return _to_arrays(rows, self.dtype)
 
     def _fetch_held(self, limit: int):
-        return _to_arrays(self._held_cursor.fetchmany(limit))
+        return _to_arrays(self._held_cursor.fetchmany(limit), self.dtype)
 
     def close(self) -> None:
-        """Release the held cursor's connection, if any (safe to call twice)."""
+        """Release what holds the result (buffer, held cursor's connection); safe to call twice."""
+        self._buffer = None
         cursor, raw = self._held_cursor, self._held_raw
         self._held_cursor = self._held_raw = None
         if raw is not None:
@@ -232,4 +405,3 @@ class RowSource:
                 pass  # the server went away: closing the connection below frees everything
             finally:
                 raw.close()
-

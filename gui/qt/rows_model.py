@@ -17,12 +17,17 @@ from PySide6.QtGui import QBrush, QColor, QFont, QUndoStack
 from ..data.config import TableSpec
 from ..data.errors import InvalidValue, UserError
 from ..data.pending import PendingChanges
-from ..data.rows import RowSource
+from ..data.rows import RowSource, column_dtype
 from .tasks import TaskRunner
 from .undo import PendingEdit
 
+# The first page is one screen (quick whatever the table's size); pages then double
+# as the user scrolls, up to MAX_PAGE.  fetch_all() asks for FETCH_ALL_PAGE rows a
+# page: on PostgreSQL such pages come packed through binary COPY (see
+# gui/data/rows.py), so a million rows cost one query rather than ten.
 FIRST_PAGE = 1_000
 MAX_PAGE = 100_000
+FETCH_ALL_PAGE = 1_000_000
 KEY_COLUMN, VALUE_COLUMN = 0, 1
 
 READ_ONLY_REASON = "This connection is read-only: edits are not possible."
@@ -66,8 +71,9 @@ class RowsModel(QAbstractTableModel):
         self._stop()
         self.beginResetModel()
         try:
-            self._xs = np.empty(FIRST_PAGE, dtype=np.int64)
-            self._ys = np.empty(FIRST_PAGE, dtype=np.int64)
+            dtype = column_dtype(self.spec)  # int32 for integer columns: 8 bytes a row
+            self._xs = np.empty(FIRST_PAGE, dtype=dtype)
+            self._ys = np.empty(FIRST_PAGE, dtype=dtype)
             self._n = 0
             self.threshold, self.start_key, self.total = threshold, start_key, None
             self._next_page = FIRST_PAGE
@@ -90,8 +96,14 @@ class RowsModel(QAbstractTableModel):
         self.endResetModel()
 
     def fetch_all(self) -> None:
-        """Keep fetching pages until the result is exhausted."""
+        """Keep fetching pages (of FETCH_ALL_PAGE rows) until the result is exhausted."""
         self._load_all = True
+        if self._count_task is not None and self.start_key is None:
+            # the full load ends with the exact total (_on_page sets it); a count
+            # running alongside would only compete with it for the server
+            self._count_task.discard()
+            self._count_task.cancel()
+            self._count_task = None
         if self._page_task is None and self.canFetchMore(QModelIndex()):
             self._request_page()
 
@@ -111,7 +123,8 @@ class RowsModel(QAbstractTableModel):
             self._runner.submit(lambda token, source=self._source: source.close(), lane="rows", on_error=lambda e: None)
 
     def _request_page(self) -> None:
-        source, size = self._source, self._next_page
+        source = self._source
+        size = max(self._next_page, FETCH_ALL_PAGE) if self._load_all else self._next_page
         self._page_task = self._runner.submit(
             lambda token: source.fetch(size, token),
             lane="rows",
@@ -161,9 +174,12 @@ class RowsModel(QAbstractTableModel):
         if needed <= len(self._xs):
             return
         capacity = max(needed, int(len(self._xs) * 1.5) + 1)
+        if self.total is not None and self.start_key is None and needed <= self.total:
+            capacity = min(capacity, self.total)  # never more room than the result needs
         for name in ("_xs", "_ys"):
-            grown = np.empty(capacity, dtype=np.int64)
-            grown[: self._n] = getattr(self, name)[: self._n]
+            old = getattr(self, name)
+            grown = np.empty(capacity, dtype=old.dtype)
+            grown[: self._n] = old[: self._n]
             setattr(self, name, grown)
 
     # -- Qt's fetch protocol ---------------------------------------------------

@@ -1,0 +1,186 @@
+"""Keeps the benchmark's moving parts from rotting between ``make bench`` runs.
+
+* The delay proxy (``bench/proxy.py``): bytes pass unchanged both ways, every round
+  trip really is delayed, extra connections are refused, it stops by itself, and
+  PostgreSQL works through it (in-thread and as the child process the benchmark uses).
+* The fast paths ``make bench`` drives in ``gui/data/rows.py``, which the ordinary
+  page sizes of the browse tests never reach: big keyset pages packed by the server
+  and read through binary COPY, and the WITH HOLD cursor for unindexed tables too
+  big to hold in memory.  A run of thousands of identical rows across their page
+  boundaries must neither be dropped nor repeated.
+
+No performance figures here: those are the benchmark's job.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+from bench.proxy import DelayProxy, ProxyProcess
+from gui.data import rows as rows_module
+from gui.data.config import DEFAULT_SPEC, TableSpec
+from gui.data.rows import RowSource, column_dtype
+from test_data_browse import full_query, run_rows
+from test_data_support import MakeDb, backend, make_db, read_all  # noqa: F401
+
+DELAY = 0.02
+
+
+@pytest.fixture
+def echo_server() -> Iterator[tuple[str, int]]:
+    """A TCP echo server on 127.0.0.1 that serves one connection at a time."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                conn.settimeout(5)
+                try:
+                    while data := conn.recv(65536):
+                        conn.sendall(data)
+                except OSError:
+                    pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield server.getsockname()
+    finally:
+        stop.set()
+        thread.join(5)
+        server.close()
+
+
+def round_trips(port: int, messages: list[bytes]) -> list[tuple[bytes, float]]:
+    """Send each message and read its echo; returns (echo, seconds) per message."""
+    out = []
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as client:
+        for message in messages:
+            started = time.monotonic()
+            client.sendall(message)
+            got = b""
+            while len(got) < len(message):
+                chunk = client.recv(65536)
+                assert chunk, "the proxy closed the connection"
+                got += chunk
+            out.append((got, time.monotonic() - started))
+    return out
+
+
+def test_proxy_forwards_bytes_and_delays_each_way(echo_server) -> None:
+    messages = [b"hello", bytes(range(256)) * 40, b"\x00last"]
+    with DelayProxy(*echo_server, delay=DELAY, lifetime=30) as proxy:
+        results = round_trips(proxy.port, messages)
+        assert proxy.connections == 1
+    assert [got for got, _ in results] == messages
+    # A floor, not a speed limit: the proxy sleeps DELAY before forwarding each way,
+    # so no round trip can be quicker than that however fast or loaded the machine.
+    assert all(seconds >= 2 * DELAY * 0.9 for _, seconds in results)
+    assert not proxy.running
+
+
+def test_proxy_refuses_connections_over_its_limit(echo_server) -> None:
+    with DelayProxy(*echo_server, delay=0, max_connections=1, lifetime=30) as proxy:
+        with socket.create_connection(("127.0.0.1", proxy.port), timeout=5) as first:
+            first.sendall(b"ping")
+            assert first.recv(16) == b"ping"
+            with socket.create_connection(("127.0.0.1", proxy.port), timeout=5) as second:
+                assert second.recv(16) == b""  # closed at once
+        assert proxy.refused == 1
+
+
+def test_proxy_stops_by_itself(echo_server) -> None:
+    proxy = DelayProxy(*echo_server, delay=0, lifetime=0.2).start()
+    try:
+        proxy._thread.join(10)
+        assert not proxy.running
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", proxy.port), timeout=2).close()
+    finally:
+        proxy.stop()
+
+
+def test_proxy_process_forwards_and_stops(echo_server) -> None:
+    with ProxyProcess(*echo_server, delay=DELAY, lifetime=60) as proxy:
+        assert [got for got, _ in round_trips(proxy.port, [b"one", b"two"])] == [b"one", b"two"]
+        process = proxy._process
+    assert process.returncode == 0
+
+
+@pytest.mark.postgres
+def test_postgresql_through_the_proxy(pg_cluster) -> None:
+    import psycopg2
+
+    with DelayProxy(pg_cluster.host, pg_cluster.port, delay=DELAY, lifetime=60) as proxy:
+        conn = psycopg2.connect(
+            host="127.0.0.1",
+            port=proxy.port,
+            user=pg_cluster.superuser,
+            password=pg_cluster.superuser_password,
+            dbname="postgres",
+            connect_timeout=10,
+        )
+        try:
+            with conn.cursor() as cur:
+                for n in range(3):
+                    cur.execute("SELECT %s + 1", (n,))
+                    assert cur.fetchone() == (n + 1,)
+        finally:
+            conn.close()
+
+
+# -- the fast paths of gui/data/rows.py ------------------------------------------
+
+
+def test_columns_are_int32_for_integer_specs() -> None:
+    assert column_dtype(DEFAULT_SPEC) == np.int32
+    assert column_dtype(TableSpec(min_value=-(2**63), max_value=2**63 - 1)) == np.int64
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("page", [7, 100, 5000])
+def test_copy_pages_keep_a_run_of_identical_rows(make_db: MakeDb, monkeypatch, page: int) -> None:
+    """Every keyset page through binary COPY (BULK_MIN_ROWS = 1)."""
+    monkeypatch.setattr(rows_module, "BULK_MIN_ROWS", 1)
+    db = make_db(run_rows(), index=True)
+    source = RowSource(db.engine, DEFAULT_SPEC, 0)
+    got = read_all(source, page)
+    assert source.strategy == "keyset"
+    assert got == full_query(db, 0)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+@pytest.mark.parametrize(("start_key", "page"), [(None, 7), (None, 1000), (5, 100)])
+def test_held_cursor_for_big_unindexed_tables(make_db: MakeDb, monkeypatch, start_key, page: int) -> None:
+    """Past PASS_MAX_ROWS an unindexed table is paged through a WITH HOLD cursor."""
+    monkeypatch.setattr(rows_module, "PASS_MAX_ROWS", 0)
+    db = make_db(run_rows(), index=False)
+    source = RowSource(db.engine, DEFAULT_SPEC, 0, start_key=start_key)
+    got = read_all(source, page)
+    assert source.strategy == "held"
+    assert got == [r for r in full_query(db, 0) if start_key is None or r[0] >= start_key]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("index", [True, False], ids=["index", "no-index"])
+def test_empty_result_through_copy(make_db: MakeDb, monkeypatch, index: bool) -> None:
+    monkeypatch.setattr(rows_module, "BULK_MIN_ROWS", 1)
+    db = make_db(run_rows(), index=index)
+    source = RowSource(db.engine, DEFAULT_SPEC, 10**6)
+    assert read_all(source, 100) == []
+    assert source.exhausted
