@@ -15,19 +15,27 @@ No performance figures here: those are the benchmark's job.
 from __future__ import annotations
 
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from bench.proxy import DelayProxy, ProxyProcess
-from gui.data import rows as rows_module
-from gui.data.config import DEFAULT_SPEC, TableSpec
-from gui.data.rows import RowSource, column_dtype
-from test_data_browse import full_query, run_rows
-from test_data_support import MakeDb, backend, make_db, read_all  # noqa: F401
+# bench/ is run from the repository's root (python -m bench), not installed: make it
+# importable however pytest was started
+ROOT = str(Path(__file__).resolve().parent.parent)
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+from bench.proxy import DelayProxy, ProxyProcess  # noqa: E402
+from gui.data import rows as rows_module  # noqa: E402
+from gui.data.config import DEFAULT_SPEC, TableSpec  # noqa: E402
+from gui.data.rows import RowSource, column_dtype  # noqa: E402
+from test_data_browse import full_query, run_rows  # noqa: E402
+from test_data_support import MakeDb, backend, make_db, read_all  # noqa: E402, F401
 
 DELAY = 0.02
 
