@@ -240,12 +240,6 @@ def test_statement_timeout_from_the_dialog_ends_a_blocked_commit(qtbot, make_edi
         locker.close()
 
 
-@pytest.mark.xfail(
-    reason="a failed first page is fetched again at once (rows_model: canFetchMore stays True after a "
-    "failure), and RowSource._open_held leaves _strategy='held' with no cursor when opening fails "
-    "(data/rows.py), so the retry raises AttributeError: a bug report instead of the message",
-    strict=True,
-)
 def test_a_missing_table_is_reported_in_the_window(qtbot, make_editor, pg_db):
     editor = make_editor()
     editor.connect_url(pg_db.url.render_as_string(hide_password=False))

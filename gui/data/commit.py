@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from .config import TableSpec
-from .connection import CancelToken
+from .connection import CancelToken, attached
 from .errors import Conflict, ConflictError, user_errors
 from .pending import PendingChange
 
@@ -80,16 +80,8 @@ def current_values(conn: Connection, spec: TableSpec, keys: Sequence[int], *, lo
 
 def review(engine: Engine, spec: TableSpec, changes: Sequence[PendingChange], threshold: int, cancel: CancelToken | None = None) -> list[ReviewItem]:
     """What committing ``changes`` would do, counted in the database now."""
-    with user_errors(), engine.connect() as conn:
-        if cancel is not None:
-            cancel.attach(conn)
-        try:
-            current = current_values(conn, spec, [c.key for c in changes])
-        finally:
-            if cancel is not None:
-                # the connection goes back to the pool: a late Cancel must not reach
-                # whatever it runs next (another task's commit)
-                cancel.detach()
+    with user_errors(), engine.connect() as conn, attached(cancel, conn):
+        current = current_values(conn, spec, [c.key for c in changes])
     return [ReviewItem(c, current[c.key], sum(1 for v in current[c.key] if v <= threshold)) for c in changes]
 
 
@@ -180,9 +172,7 @@ def commit_changes(
         return CommitResult(0, 0)
     with user_errors(), Session(engine) as session, session.begin():
         conn = session.connection()
-        if cancel is not None:
-            cancel.attach(conn)
-        try:
+        with attached(cancel, conn):
             if conn.dialect.name == "sqlite":
                 # pysqlite begins its transaction only before the first UPDATE, so the
                 # comparison below would run outside it and another client could write
@@ -198,7 +188,4 @@ def commit_changes(
                 # Cancel pressed between statements reached no running statement:
                 # roll back here rather than commit what the user asked to stop.
                 cancel.check()
-        finally:
-            if cancel is not None:
-                cancel.detach()
     return CommitResult(len(changes), rows, tuple(changes), current)

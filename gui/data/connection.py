@@ -8,6 +8,8 @@ mapped to psycopg2, since SQLAlchemy 2.1 would otherwise pick psycopg 3.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
 import sqlite3
 import threading
 from dataclasses import dataclass, field
@@ -185,28 +187,67 @@ def check_connection(engine: Engine) -> str:
         return conn.execute(text("select version()")).scalar_one()
 
 
+@contextmanager
+def attached(cancel: CancelToken | None, sa_connection) -> Iterator[None]:
+    """Let ``cancel`` stop the statements run on ``sa_connection`` inside the block.
+
+    Detaching on the way out matters: the connection goes back to the pool, and a
+    late Cancel must not reach whatever it runs next (another task's commit).
+    """
+    if cancel is None:
+        yield
+        return
+    cancel.attach(sa_connection)
+    try:
+        yield
+    finally:
+        cancel.detach()
+
+
+# How often a Cancel is repeated while the worker still holds its connection.
+CANCEL_REPEAT_S = 0.2
+
+
 class CancelToken:
     """Lets the GUI thread cancel the statement a worker thread is running.
 
-    The worker attaches its DBAPI connection while it runs; ``cancel()`` asks the
-    server to stop (psycopg2 ``connection.cancel()`` is thread-safe and made for
-    this; SQLite has ``interrupt()``).
+    The worker attaches its DBAPI connection while it runs and detaches it when done;
+    ``cancel()`` asks the server to stop (psycopg2 ``connection.cancel()`` is
+    thread-safe and made for this; SQLite has ``interrupt()``).
+
+    A server drops a cancel request that arrives between two statements, so one
+    request can miss: the worker would go on to its next statement (or wait on a
+    lock there) as if Cancel had never been pressed.  The request is therefore
+    repeated every :data:`CANCEL_REPEAT_S` until the worker lets go of the
+    connection.  It is sent from a short-lived thread: ``PQcancel`` opens a new
+    connection to the server (one round trip or more over a slow link, up to the
+    connect timeout when the server is gone), which must not hold up the GUI thread.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._dbapi = None
+        self._released = threading.Event()
         self.cancelled = False
 
     def attach(self, sa_connection) -> None:
         """Raises :class:`Cancelled` if Cancel was pressed before the worker got here:
         a server-side cancel of an idle connection has nothing to stop, so the work
-        would otherwise run anyway."""
-        dbapi = sa_connection.connection.dbapi_connection
+        would otherwise run anyway.
+
+        Takes a SQLAlchemy ``Connection`` or a pool's raw connection.  Whoever attaches
+        must :meth:`detach` when the statement is done, or a late Cancel would hit
+        whatever the pooled connection runs next.
+        """
+        if hasattr(sa_connection, "dbapi_connection"):  # a pool's raw connection
+            dbapi = sa_connection.dbapi_connection
+        else:
+            dbapi = sa_connection.connection.dbapi_connection
         with self._lock:
             if self.cancelled:
                 raise Cancelled()
             self._dbapi = dbapi
+            self._released.clear()
 
     def check(self) -> None:
         """Raise :class:`Cancelled` if Cancel was pressed; for the gaps between statements."""
@@ -214,15 +255,30 @@ class CancelToken:
             raise Cancelled()
 
     def detach(self) -> None:
+        # waits for a cancel request being sent right now: once this returns, no
+        # request for this task can reach whatever the connection runs next
         with self._lock:
             self._dbapi = None
+            self._released.set()
 
     def cancel(self) -> None:
+        """Returns at once; the worker then fails with :class:`Cancelled`."""
         with self._lock:
+            if self.cancelled:
+                return
             self.cancelled = True
-            dbapi = self._dbapi
-        if dbapi is not None:
-            self._cancel(dbapi)
+            if self._dbapi is None:
+                return  # not started (attach will refuse) or already done
+        threading.Thread(target=self._keep_cancelling, name="cancel", daemon=True).start()
+
+    def _keep_cancelling(self) -> None:
+        while True:
+            with self._lock:
+                if self._dbapi is None:
+                    return
+                self._cancel(self._dbapi)
+            if self._released.wait(CANCEL_REPEAT_S):
+                return
 
     @staticmethod
     def _cancel(dbapi) -> None:

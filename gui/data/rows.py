@@ -48,7 +48,7 @@ import psycopg2
 from sqlalchemy import BigInteger, Connection, Engine, Integer, LargeBinary, cast, func, literal, select, text, tuple_
 
 from .config import INT32_MAX, INT32_MIN, TableSpec
-from .connection import CancelToken
+from .connection import CancelToken, attached
 from .errors import QueryFailed, user_errors
 
 EMPTY = np.empty(0, dtype=np.int64)
@@ -99,9 +99,7 @@ def count_query(spec: TableSpec, threshold: int):
 
 
 def count_rows(engine: Engine, spec: TableSpec, threshold: int, cancel: CancelToken | None = None) -> int:
-    with user_errors(), engine.connect() as conn:
-        if cancel is not None:
-            cancel.attach(conn)
+    with user_errors(), engine.connect() as conn, attached(cancel, conn):
         return int(conn.execute(count_query(spec, threshold)).scalar_one())
 
 
@@ -333,13 +331,17 @@ class RowSource:
     def fetch(self, limit: int, cancel: CancelToken | None = None) -> tuple[np.ndarray, np.ndarray]:
         if self.exhausted:
             return empty_columns(self.spec)
-        with user_errors():
-            if self._buffer is not None:
-                xs, ys = self._from_buffer(limit)
-            elif self._strategy == "held":
-                xs, ys = self._fetch_held(limit)
-            else:
-                xs, ys = self._fetch_first_or_keyset(limit, cancel)
+        try:
+            with user_errors():
+                if self._buffer is not None:
+                    xs, ys = self._from_buffer(limit)
+                elif self._strategy == "held":
+                    xs, ys = self._fetch_held(limit, cancel)
+                else:
+                    xs, ys = self._fetch_first_or_keyset(limit, cancel)
+        finally:
+            if cancel is not None:
+                cancel.detach()
         if len(xs) < limit:
             self.exhausted = True
             self.close()
@@ -351,11 +353,17 @@ class RowSource:
                 cancel.attach(conn)
             if self._strategy is None:
                 if not has_order_index(conn, self.spec):
-                    self._strategy = "held"
+                    # the strategy is set only once what it pages from exists: a failed
+                    # open leaves the source as new, so the next fetch starts over
                     if max_rows(conn, self.spec) > PASS_MAX_ROWS:
-                        return self._open_held(limit)
-                    self._buffer = copy_packed(conn, self.spec, result_query(self.spec, self.threshold, self.start_key))
-                    return self._from_buffer(limit)
+                        page = self._open_held(limit, cancel)
+                    else:
+                        self._buffer = copy_packed(
+                            conn, self.spec, result_query(self.spec, self.threshold, self.start_key)
+                        )
+                        page = self._from_buffer(limit)
+                    self._strategy = "held"
+                    return page
                 self._strategy = "keyset"
             stmt = self._keyset.page_query(self.spec, self.threshold, limit)
             if limit >= BULK_MIN_ROWS and conn.dialect.name == "postgresql":
@@ -371,12 +379,14 @@ class RowSource:
         self._position = end
         return xs[start:end], ys[start:end]
 
-    def _open_held(self, limit: int):
+    def _open_held(self, limit: int, cancel: CancelToken | None):
         raw = self.engine.raw_connection()
         # this connection belongs to the cursor until it is closed; it never returns to the pool
         raw.detach()
         self._held_raw = raw
         try:
+            if cancel is not None:
+                cancel.attach(raw)
             sql, params = _compile(self.engine.dialect, result_query(self.spec, self.threshold, self.start_key))
             cursor = raw.dbapi_connection.cursor(name="table_editor_rows", withhold=True)
             self._held_cursor = cursor
@@ -389,7 +399,9 @@ class RowSource:
             raise
         return _to_arrays(rows, self.dtype)
 
-    def _fetch_held(self, limit: int):
+    def _fetch_held(self, limit: int, cancel: CancelToken | None):
+        if cancel is not None:
+            cancel.attach(self._held_raw)
         return _to_arrays(self._held_cursor.fetchmany(limit), self.dtype)
 
     def close(self) -> None:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QProgressDialog
 
 from ..data.audit import AuditLog
 from ..data.commit import current_values
+from ..data.connection import attached
 from ..data.csvio import ImportedChanges, export_rows, read_changes
 from ..data.errors import Cancelled, InvalidValue, UserError, user_errors
 from ..data.pending import parse_value
@@ -147,8 +148,7 @@ class DayTools(QObject):
             keys = list(imported.values)
             if not keys:
                 return imported, {}
-            with user_errors(), engine.connect() as conn:
-                token.attach(conn)
+            with user_errors(), engine.connect() as conn, attached(token, conn):
                 return imported, current_values(conn, spec, keys)
 
         def failed(error: UserError) -> None:

@@ -55,6 +55,9 @@ class RowsModel(QAbstractTableModel):
         self._count_task = None
         self._next_page = FIRST_PAGE
         self._load_all = False
+        # a page failed (error or Cancel): fetch nothing more until the next load(),
+        # or the view would ask again at once and undo the Cancel
+        self._failed = False
         self.threshold: int | None = None
         self.start_key: int | None = None
         self.total: int | None = None
@@ -77,6 +80,7 @@ class RowsModel(QAbstractTableModel):
             self._n = 0
             self.threshold, self.start_key, self.total = threshold, start_key, None
             self._next_page = FIRST_PAGE
+            self._failed = False
             self._source = RowSource(engine, self.spec, threshold, start_key)
         finally:
             self.endResetModel()
@@ -158,6 +162,7 @@ class RowsModel(QAbstractTableModel):
 
     def _on_page_failed(self, error: UserError) -> None:
         self._page_task = None
+        self._failed = True
         self._load_all = False
         self.loading_changed.emit(False)
         self.load_failed.emit(error)
@@ -184,7 +189,7 @@ class RowsModel(QAbstractTableModel):
 
     # -- Qt's fetch protocol ---------------------------------------------------
     def canFetchMore(self, parent=QModelIndex()) -> bool:
-        if parent.isValid() or self._source is None:
+        if parent.isValid() or self._source is None or self._failed:
             return False
         return not self._source.exhausted
 
@@ -225,6 +230,13 @@ class RowsModel(QAbstractTableModel):
 
     def first_row_at_or_after(self, key: int) -> int:
         return int(np.searchsorted(self._xs[: self._n], key, "left"))
+
+    def loaded_columns(self) -> tuple[np.ndarray, np.ndarray]:
+        """Read-only views of the loaded keys and values (as in the database, without
+        pending changes); valid until the model next changes."""
+        xs, ys = self._xs[: self._n], self._ys[: self._n]
+        xs.flags.writeable = ys.flags.writeable = False
+        return xs, ys
 
     def nbytes(self) -> int:
         return self._xs.nbytes + self._ys.nbytes
