@@ -9,7 +9,6 @@ client changed, deleted or added rows) aborts the whole transaction with a
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -61,21 +60,28 @@ def _chunks(seq: Sequence, size: int) -> Iterable[Sequence]:
 
 def values_statement(dialect_name: str, spec: TableSpec, keys: Sequence[int], *, lock: bool = False):
     x, y = spec.key_col, spec.value_col
+    # Sorted: callers group values by key, and two commits over the same keys lock
+    # their rows in the same order (neither waits on the other in a deadlock).
     if dialect_name == "postgresql":
-        stmt = select(x, y).where(x == any_(bindparam("keys", list(keys), type_=ARRAY(x.type))))
+        stmt = select(x, y).where(x == any_(bindparam("keys", list(keys), type_=ARRAY(x.type)))).order_by(x, y)
         return stmt.with_for_update() if lock else stmt
     # SQLite has no row locks; commit_changes holds the database's write lock instead.
-    return select(x, y).where(x.in_(list(keys)))
+    return select(x, y).where(x.in_(list(keys))).order_by(x, y)
 
 
 def current_values(conn: Connection, spec: TableSpec, keys: Sequence[int], *, lock: bool = False) -> dict[int, tuple[int, ...]]:
     """All values for ``keys``, sorted; with ``lock``, the rows are locked FOR UPDATE."""
-    found: dict[int, list[int]] = defaultdict(list)
     name = conn.dialect.name
+    found: dict[int, list[int]] = {}
     for chunk in _chunks(list(keys), CHUNK if name == "postgresql" else SQLITE_CHUNK):
+        # rows come sorted by (key, value): the lists below need no sorting
         for key, value in conn.execute(values_statement(name, spec, chunk, lock=lock)):
-            found[key].append(value)
-    return {key: tuple(sorted(found.get(key, ()))) for key in keys}
+            values = found.get(key)
+            if values is None:
+                found[key] = [value]
+            else:
+                values.append(value)
+    return {key: tuple(found.get(key, ())) for key in keys}
 
 
 def review(engine: Engine, spec: TableSpec, changes: Sequence[PendingChange], threshold: int, cancel: CancelToken | None = None) -> list[ReviewItem]:
