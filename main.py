@@ -7,7 +7,7 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     from gui.data.errors import UserError
-    from gui.qt.app import Editor, ensure_qapplication, parse_args
+    from gui.qt.app import Editor, ensure_qapplication, freeze_startup_objects, parse_args
 
     args = parse_args(sys.argv[1:] if argv is None else argv)
     app = ensure_qapplication()
@@ -23,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             editor.window.show()
             editor.show_connect_dialog()
+        freeze_startup_objects()
         return app.exec()
     finally:
         editor.shutdown()

@@ -23,6 +23,7 @@ from gui.data.commit import commit_changes
 from gui.data.config import TableSpec
 from gui.data.connection import ConnectionSettings, create_engine_for
 from gui.data.pending import PendingChange, PendingChanges
+from gui.qt.app import freeze_startup_objects
 from gui.qt.rows_model import RowsModel
 from gui.qt.tasks import TaskRunner
 
@@ -76,6 +77,7 @@ class Editor:
         self.pending = PendingChanges(self.spec)
         self.undo = QUndoStack()
         self.model = RowsModel(self.spec, self.pending, self.runner, self.undo)
+        freeze_startup_objects()  # as main() does before the event loop starts
 
     def settle(self) -> None:
         """Stop what the model started (the background count) and wait for the workers."""

