@@ -194,6 +194,30 @@ def _conflict_round(qtbot, window, pg_db, pg_engine, theirs: int, mine: int, kee
     wait_loaded(qtbot, window)
 
 
+def test_enter_in_the_conflicts_dialog_overwrites_nothing_and_drops_nothing(qtbot, make_editor, pg_db, pg_engine):
+    seed_table(pg_engine)
+    window = connect_pg(qtbot, make_editor, pg_db.url).window
+    with pg_engine.begin() as conn:  # another client changes x = 9 after we loaded it
+        conn.exec_driver_sql("UPDATE some_table SET y = 30 WHERE x = 9")
+    edit_and_wait(qtbot, window, 9, "11")
+    edit_and_wait(qtbot, window, 20, "21")
+    review = open_review(qtbot, window)
+    click(qtbot, review.commit_button)
+    dialog = wait_attr(qtbot, window, "conflicts_dialog")
+    qtbot.keyClick(dialog, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.conflicts_dialog is None, timeout=WAIT_MS)
+    assert "1 conflict left to decide" in window.message.text(), window.message.text()
+    assert window.pending.get(9).new == 11 and window.pending.get(20).new == 21
+    assert [y for x, y in db_rows(pg_db.url) if x in (9, 20)] == [30, 30, 20, 20]
+    # undecided, it conflicts again at the next commit
+    wait_loaded(qtbot, window)
+    review = open_review(qtbot, window)
+    click(qtbot, review.commit_button)
+    dialog = wait_attr(qtbot, window, "conflicts_dialog")
+    assert [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())] == ["9"]
+    click(qtbot, next(b for b in dialog.findChildren(QPushButton) if b.accessibleName() == "Apply choices"))
+
+
 def test_conflict_take_theirs_then_keep_mine(qtbot, make_editor, pg_db, pg_engine):
     seed_table(pg_engine)
     window = connect_pg(qtbot, make_editor, pg_db.url).window

@@ -24,13 +24,10 @@ from ..data.pending import parse_value
 from .audit_dialog import AuditDialog
 from .icons import icon
 from .import_dialog import ImportDialog
+from .main_window import plural
 from .plot import PlotDock
 from .rows_model import VALUE_COLUMN
 from .undo import PendingEdit
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count:,} {word}" + ("" if count == 1 else "s")
 
 
 class _Progress(QObject):

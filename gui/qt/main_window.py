@@ -76,7 +76,7 @@ class Paths:
 
 
 def plural(count: int, word: str) -> str:
-    return f"{count} {word}" + ("" if count == 1 else "s")
+    return f"{count:,} {word}" + ("" if count == 1 else "s")
 
 
 def _named(widget, name: str):
@@ -453,19 +453,24 @@ class MainWindow(QMainWindow):
             self.conflicts_dialog = None
             if result != ConflictsDialog.DialogCode.Accepted:
                 return
-            updates = {}
+            updates, later = {}, 0
+            choices = dialog.choices()
             for conflict in error.conflicts:
                 change = self.pending.get(conflict.key)
                 if change is None:
                     continue
-                updates[conflict.key] = keep_mine(change, conflict) if dialog.choices()[conflict.key] else None
+                if choices[conflict.key] is None:
+                    later += 1  # stays pending as it is: it conflicts again at the next commit
+                    continue
+                updates[conflict.key] = keep_mine(change, conflict) if choices[conflict.key] else None
             self.pending.apply(updates)
             kept = sum(1 for v in updates.values() if v is not None)
+            undecided = f" {plural(later, 'conflict')} left to decide at the next commit." if later else ""
+            self.reload()  # first: reloading clears the message line
             self.show_message(
-                f"Conflicts resolved: kept {plural(kept, 'change')} of yours, took theirs for {len(updates) - kept}. "
-                "Press Commit to apply what is pending."
+                f"Conflicts resolved: kept {plural(kept, 'change')} of yours, took theirs for {len(updates) - kept}."
+                f"{undecided} Press Commit to apply what is pending."
             )
-            self.reload()
 
         dialog.finished.connect(finished)
         dialog.open()

@@ -119,7 +119,15 @@ class ReviewDialog(QDialog):
 
 
 class ConflictsDialog(QDialog):
-    """Per conflict: keep mine (commit over it, knowingly) or take theirs (drop my change)."""
+    """Per conflict: keep mine (commit over it, knowingly), take theirs (drop my change),
+    or decide later (the change stays pending and conflicts again at the next commit).
+
+    "Decide later" is chosen at first, so Enter or a reflexive click on Apply
+    neither overwrites another client's value nor drops what the user typed.
+    """
+
+    MINE, THEIRS, LATER = 1, 0, 2  # QButtonGroup ids: -1 would mean "assign one"
+    _LABELS = ((MINE, "Keep mine"), (THEIRS, "Take theirs"), (LATER, "Decide later"))
 
     def __init__(self, spec: TableSpec, conflicts: list[Conflict], parent=None):
         super().__init__(parent)
@@ -128,8 +136,9 @@ class ConflictsDialog(QDialog):
         self.conflicts = conflicts
         intro = QLabel(
             "Another client changed these rows after you loaded them. Nothing was written. "
-            "Choose for each: keep your value (it will overwrite theirs at the next commit) or take theirs "
-            "(your pending change is dropped). The other changes stay pending."
+            "Choose for each: keep your value (it will overwrite theirs at the next commit), take theirs "
+            "(your pending change is dropped), or decide later (your change stays pending). "
+            "The other changes stay pending."
         )
         intro.setWordWrap(True)
         rows = [[str(c.key), _values(c.loaded), _values(c.current), str(c.mine), ""] for c in conflicts]
@@ -139,35 +148,37 @@ class ConflictsDialog(QDialog):
             cell = QWidget()
             box = QHBoxLayout(cell)
             box.setContentsMargins(4, 0, 4, 0)
-            mine = QRadioButton("Keep mine")
-            mine.setAccessibleName(f"Keep mine for {spec.key} = {conflict.key}")
-            theirs = QRadioButton("Take theirs")
-            theirs.setAccessibleName(f"Take theirs for {spec.key} = {conflict.key}")
-            theirs.setChecked(True)  # the safe choice: never overwrite without a decision
             group = QButtonGroup(cell)
-            group.addButton(mine, 1)
-            group.addButton(theirs, 0)
-            box.addWidget(mine)
-            box.addWidget(theirs)
+            for choice, label in self._LABELS:
+                radio = QRadioButton(label)
+                radio.setAccessibleName(f"{label} for {spec.key} = {conflict.key}")
+                radio.setChecked(choice == self.LATER)
+                group.addButton(radio, choice)
+                box.addWidget(radio)
             self._groups.append(group)
             self.table.setCellWidget(r, 4, cell)
         self.table.resizeRowsToContents()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&Apply choices")
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setAccessibleName("Apply choices")
+        self.apply_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.apply_button.setText("&Apply choices")
+        self.apply_button.setAccessibleName("Apply choices")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(self.table)
         layout.addWidget(buttons)
+        self.apply_button.setDefault(True)  # Enter applies: with "Decide later" chosen, that changes nothing
         self.resize(720, 320)
 
-    def choose(self, key: int, keep_mine: bool) -> None:
+    def choose(self, key: int, keep_mine: bool | None) -> None:
+        """``None``: decide later."""
+        choice = self.LATER if keep_mine is None else self.MINE if keep_mine else self.THEIRS
         for conflict, group in zip(self.conflicts, self._groups):
             if conflict.key == key:
-                group.button(1 if keep_mine else 0).setChecked(True)
+                group.button(choice).setChecked(True)
 
-    def choices(self) -> dict[int, bool]:
-        """key → True to keep mine, False to take theirs."""
-        return {c.key: group.checkedId() == 1 for c, group in zip(self.conflicts, self._groups)}
+    def choices(self) -> dict[int, bool | None]:
+        """key → True to keep mine, False to take theirs, None to decide later."""
+        meaning = {self.MINE: True, self.THEIRS: False, self.LATER: None}
+        return {c.key: meaning[group.checkedId()] for c, group in zip(self.conflicts, self._groups)}
