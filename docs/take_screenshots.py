@@ -62,8 +62,20 @@ def main() -> int:
     step(lambda: window.review_dialog.show_sql.setChecked(True))
     step(lambda: grab(window.review_dialog, "review.png"))
     step(lambda: window.review_dialog.reject())
-    for fn in getattr(editor, "screenshot_steps", lambda: [])():
-        step(fn)
+    # the plot beside the table, the pending values in their own colour
+    step(lambda: window.resize(1180, 640))
+    step(lambda: editor.tools.plot_action.trigger(), 1000)
+    step(lambda: grab(window, "plot.png"))
+    step(lambda: editor.tools.plot_action.trigger())
+    # two commits, then the audit log that recorded them
+    step(lambda: window.commit_button.click(), 1500)
+    step(lambda: window.review_dialog.accept(), 2000)
+    step(lambda: model.setData(model.index(0, 1), "7"))
+    step(lambda: window.commit_button.click(), 1500)
+    step(lambda: window.review_dialog.accept(), 2000)
+    step(lambda: editor.tools.show_audit_log(), 1000)
+    step(lambda: grab(editor.tools.audit_dialog, "audit-log.png"))
+    step(lambda: editor.tools.audit_dialog.reject())
     QTimer.singleShot(300, run_next)
     return app.exec()
 

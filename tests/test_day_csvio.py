@@ -94,7 +94,7 @@ def test_refused_lines_carry_their_line_numbers_and_values(tmp_path):
     assert "'abc' is not a whole number" in reasons[3]
     assert "'seven' is not a whole number: x takes" in reasons[6]  # the key is named as the key
     assert "out of range" in reasons[7]
-    assert "1 field(s)" in reasons[8]
+    assert "1 field;" in reasons[8]
     assert "A value is required" in reasons[9]
     assert "line 2" in reasons[10]  # x = 6 cannot take both 16 and 17
     assert not imported.ok

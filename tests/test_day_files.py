@@ -53,9 +53,9 @@ def test_import_previews_then_applies_as_one_undo_step(qtbot, monkeypatch, day_w
     dialog = import_file(qtbot, monkeypatch, day, path)
 
     assert dialog.accessibleName() == "Import changes"
-    assert "3 change(s) to 4 row(s)" in dialog.summary.text()
-    assert "1 line(s) already match" in dialog.summary.text()
-    assert "1 change(s) match no row" in dialog.summary.text()
+    assert "3 changes to 4 rows" in dialog.summary.text()
+    assert "1 line already matches" in dialog.summary.text()
+    assert "1 change matches no row" in dialog.summary.text()
     assert column(dialog.table, 1) == ["6", "9", "20", "555"]
     assert column(dialog.table, 4) == ["2", "2", "2", "0"]  # rows each one touches, counted in the database
     assert not w.pending  # nothing before Apply
@@ -79,7 +79,7 @@ def test_import_with_refused_lines_imports_nothing_and_says_where(qtbot, monkeyp
     dialog = import_file(qtbot, monkeypatch, day, path)
 
     assert not dialog.apply_button.isEnabled()
-    assert "2 refused line(s), so nothing will be imported" in dialog.summary.text()
+    assert "2 refused lines, so nothing will be imported" in dialog.summary.text()
     assert column(dialog.refused_table, 0) == ["3", "5"] and column(dialog.refused_table, 1) == ["abc", "12.5"]
     assert "line 3" in w.message.text() and "'abc'" in w.message.text() and "nothing was imported" in w.message.text()
     dialog.reject()
@@ -104,8 +104,8 @@ def test_round_trip_export_then_import_gives_no_changes(qtbot, monkeypatch, day_
     assert "Exported 8 rows" in w.statusBar().currentMessage()
 
     dialog = import_file(qtbot, monkeypatch, day, path)
-    assert "0 change(s) to 0 row(s)" in dialog.summary.text()
-    assert "4 line(s) already match" in dialog.summary.text()
+    assert "0 changes to 0 rows" in dialog.summary.text()
+    assert "4 lines already match" in dialog.summary.text()
     assert not dialog.apply_button.isEnabled()
     dialog.reject()
     assert not w.pending and w.undo_stack.count() == 0
@@ -186,7 +186,7 @@ def test_on_postgresql_export_and_import_round_trip_and_count_rows(qtbot, monkey
         qtbot.waitUntil(lambda: tools.import_dialog is not None)
         dialog = tools.import_dialog
         assert column(dialog.table, 4) == ["5", "4"]  # x = 7 touches its hidden row as well
-        assert "1 change(s) to 5 row(s)" in dialog.summary.text()
+        assert "1 change to 5 rows" in dialog.summary.text()
         qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
         assert [(c.key, c.new, c.seen) for c in window.pending.changes()] == [(7, 70, (17, 17, 17, 17))]
     finally:

@@ -118,7 +118,7 @@ def test_audit_log_after_two_commits(qtbot, monkeypatch, day_window, tmp_path):
     shown = rows_of(dialog.table)
     assert [row[3:] for row in shown] == [["9", "10, 10", "19", "2"], ["6", "8, 8", "16", "2"]]  # newest first
     assert all(row[1].startswith("demo database (") and row[2] == "some_table" for row in shown)
-    assert dialog.summary.text() == "2 change(s) in 2 commit(s)."
+    assert dialog.summary.text() == "2 changes in 2 commits."
 
     dialog.key_edit.setText("6")
     assert [row[3] for row in rows_of(dialog.table)] == ["6"]

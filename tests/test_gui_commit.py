@@ -66,7 +66,7 @@ def test_commit_two_changes_end_to_end(qtbot, make_editor, pg_db, pg_engine):
     assert child(window, QLabel, "Pending changes").text() == "2 pending changes"
     review = open_review(qtbot, window)
     assert review_cells(review) == [["9", "10 ×2", "11", "2", ""], ["20", "20 ×2", "21", "2", ""]]
-    assert "2 change(s) will update 4 row(s)" in review.summary.text()
+    assert "2 changes will update 4 rows" in review.summary.text()
     with qtbot.waitSignal(window.committed, timeout=WAIT_MS):
         click(qtbot, review.commit_button)
     expected = sorted([(x, {9: 11, 20: 21}.get(x, y)) for x, y in TUTORIAL])
@@ -141,7 +141,7 @@ def test_review_counts_hidden_rows_and_shows_the_sql(qtbot, make_editor, pg_db, 
     edit_and_wait(qtbot, window, 6, "77")
     review = open_review(qtbot, window)
     assert review_cells(review) == [["6", "3, 8", "77", "2", "1 hidden by the threshold"]]
-    assert "1 change(s) will update 2 row(s)" in review.summary.text()
+    assert "1 change will update 2 rows" in review.summary.text()
     assert "1 of those rows" in review.summary.text() and "6" in review.summary.text()
     show_sql = review.show_sql
     assert show_sql.accessibleName() == "Show SQL"
@@ -164,7 +164,7 @@ def test_review_flags_a_change_that_matches_no_row(qtbot, make_editor, pg_db, pg
         conn.exec_driver_sql("DELETE FROM some_table WHERE x = 100")
     review = open_review(qtbot, window)
     assert "No row has x = 100" in review_cells(review)[0][4]
-    assert "match no row" in review.summary.text()
+    assert "1 change matches no row" in review.summary.text()
     click(qtbot, review.cancel_button)
 
 

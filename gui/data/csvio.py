@@ -27,6 +27,7 @@ from .connection import CancelToken
 from .errors import Cancelled, InvalidValue, UserError
 from .pending import parse_value
 from .rows import RowSource
+from .wording import plural
 
 SNIFF_BYTES = 64 * 1024
 SEPARATORS = ",;\t|"
@@ -145,7 +146,7 @@ def read_changes(path: Path | str, spec: TableSpec) -> ImportedChanges:
                 if len(record) < needed:
                     shown = dialect.delimiter.join(record)
                     result.refused.append(
-                        RefusedLine(first_line, shown, f"'{shown}' has {len(record)} field(s); expected {spec.key} and {spec.value}.")
+                        RefusedLine(first_line, shown, f"'{shown}' has {plural(len(record), 'field')}; expected {spec.key} and {spec.value}.")
                     )
                     continue
                 _read_record(record[key_at], record[value_at], first_line, spec, key_spec, result)

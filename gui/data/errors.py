@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import psycopg2
 from sqlalchemy import exc as sa_exc
 
+from .wording import plural
+
 
 class UserError(Exception):
     """Base of every error shown to the user in words."""
@@ -85,7 +87,7 @@ class ConflictError(UserError):
     def __init__(self, conflicts: list[Conflict]):
         keys = ", ".join(str(c.key) for c in conflicts)
         super().__init__(
-            f"Another client changed the rows for {len(conflicts)} pending change(s) "
+            f"Another client changed the rows for {plural(len(conflicts), 'pending change')} "
             f"since they were loaded (x = {keys}). Nothing was written."
         )
         self.conflicts = conflicts

@@ -29,6 +29,7 @@ from ..data.audit import CSV_HEADER, AuditEntry, AuditLog, export_entries
 from ..data.config import TableSpec
 from ..data.errors import InvalidValue
 from ..data.pending import parse_value
+from ..data.wording import plural
 
 SHOWN_LIMIT = 10_000
 
@@ -150,7 +151,7 @@ class AuditDialog(QDialog):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(r, c, item)
         commits = len({e.commit_id for e in self.entries})
-        text = f"{len(self.entries)} change(s) in {commits} commit(s)"
+        text = f"{plural(len(self.entries), 'change')} in {plural(commits, 'commit')}"
         text += " (the newest shown; narrow the filter to see older ones)." if more else "."
         if not self.log.path.exists():
             text = "Nothing has been committed yet: the audit log is empty."
@@ -167,4 +168,4 @@ class AuditDialog(QDialog):
         except OSError as error:
             self.summary.setText(f"Cannot write {path}: {error.strerror or error}.")
             return
-        self.summary.setText(f"Exported {len(self.entries)} change(s) to {path}.")
+        self.summary.setText(f"Exported {plural(len(self.entries), 'change')} to {path}.")

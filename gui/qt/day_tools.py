@@ -21,10 +21,10 @@ from ..data.connection import attached
 from ..data.csvio import ImportedChanges, export_rows, read_changes
 from ..data.errors import Cancelled, InvalidValue, UserError, user_errors
 from ..data.pending import parse_value
+from ..data.wording import plural
 from .audit_dialog import AuditDialog
 from .icons import icon
 from .import_dialog import ImportDialog
-from .main_window import plural
 from .plot import PlotDock
 from .rows_model import VALUE_COLUMN
 from .undo import PendingEdit
@@ -163,7 +163,7 @@ class DayTools(QObject):
             first = imported.refused[0]
             self.window.show_message(
                 f"Import refused, nothing was imported: {name} line {first.line}: {first.reason}"
-                + (f" ({len(imported.refused) - 1} more refused line(s) in the preview.)" if len(imported.refused) > 1 else "")
+                + (f" ({plural(len(imported.refused) - 1, 'more refused line')} in the preview.)" if len(imported.refused) > 1 else "")
             )
         elif not imported.values:
             self.window.show_message(f"{name} holds no changes (only a header line).")

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from ..data.config import TableSpec
 from ..data.csvio import ImportedChanges
+from ..data.wording import plural, verb
 
 SHOWN_LIMIT = 5_000  # rows listed in the preview tables; the summary counts them all
 
@@ -92,15 +93,15 @@ class ImportDialog(QDialog):
         if imported.refused:
             first = imported.refused[0]
             head = (
-                f"{file_name}: {len(imported.refused)} refused line(s), so nothing will be imported. "
+                f"{file_name}: {plural(len(imported.refused), 'refused line')}, so nothing will be imported. "
                 f"First: line {first.line}: {first.reason} Fix the file and import it again."
             )
         else:
-            head = f"{file_name} ({imported.dialect}): {len(changing)} change(s) to {rows} row(s)."
+            head = f"{file_name} ({imported.dialect}): {plural(len(changing), 'change')} to {plural(rows, 'row')}."
             if self.unchanged:
-                head += f" {len(self.unchanged)} line(s) already match the database and change nothing."
+                head += f" {plural(len(self.unchanged), 'line')} already {verb(len(self.unchanged), 'matches', 'match')} the database and {verb(len(self.unchanged), 'changes', 'change')} nothing."
             if self.missing:
-                head += f" {len(self.missing)} change(s) match no row and will update nothing."
+                head += f" {plural(len(self.missing), 'change')} {verb(len(self.missing), 'matches', 'match')} no row and will update nothing."
         self.summary = QLabel(head)
         self.summary.setAccessibleName("Import summary")
         self.summary.setWordWrap(True)

@@ -34,6 +34,7 @@ from ..data.demo import reset_demo
 from ..data.errors import ConflictError, InvalidValue, UserError
 from ..data.pending import PendingChanges, parse_value
 from ..data.storage import Journal
+from ..data.wording import plural
 from .delegate import ValueDelegate
 from .review import ConflictsDialog, ReviewDialog
 from .rows_model import READ_ONLY_REASON, VALUE_COLUMN, RowsModel
@@ -73,10 +74,6 @@ class Paths:
     @property
     def audit(self) -> Path:
         return self.data / "audit.sqlite3"
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count:,} {word}" + ("" if count == 1 else "s")
 
 
 def _named(widget, name: str):

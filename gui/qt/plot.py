@@ -33,6 +33,7 @@ BASE_COLOR = QColor("#2f7fc1")  # blue: database values
 PENDING_COLOR = QColor("#f0a000")  # amber, as the pending cells in the table
 THRESHOLD_COLOR = QColor("#d0563b")
 POINT_SIZE = 4  # pixels
+FEW_POINTS, FEW_POINT_SIZE = 2_000, 8  # a handful of rows is drawn bigger, to be seen
 CLICK_TOLERANCE = 8  # pixels
 
 
@@ -42,6 +43,7 @@ class PointsItem(pg.GraphicsObject):
     def __init__(self, color: QColor, size: int = POINT_SIZE):
         super().__init__()
         self.color = QColor(color)
+        self._size = size
         self._pen = QPen(self.color)
         self._pen.setWidthF(size)
         self._pen.setCosmetic(True)  # size in pixels at any zoom
@@ -51,8 +53,11 @@ class PointsItem(pg.GraphicsObject):
         self._polygon = pg_functions.create_qpolygonf(0)
         self._bounds = QRectF()
 
-    def set_points(self, xs: np.ndarray, ys: np.ndarray) -> None:
+    def set_points(self, xs: np.ndarray, ys: np.ndarray, size: int | None = None) -> None:
         self.prepareGeometryChange()
+        if size is not None:
+            self._size = size
+            self._pen.setWidthF(size)
         self.xs = np.asarray(xs, dtype=float)
         self.ys = np.asarray(ys, dtype=float)
         self._polygon = pg_functions.create_qpolygonf(len(self.xs))
@@ -75,7 +80,7 @@ class PointsItem(pg.GraphicsObject):
         if not len(self.xs):
             return QRectF()
         # pad by a point's size in data units, so points at the edges are repainted whole
-        dx, dy = self.pixelWidth() * POINT_SIZE, self.pixelHeight() * POINT_SIZE
+        dx, dy = self.pixelWidth() * self._size, self.pixelHeight() * self._size
         return self._bounds.adjusted(-dx, -dy, dx, dy)
 
     def viewTransformChanged(self) -> None:
@@ -88,7 +93,7 @@ class PointsItem(pg.GraphicsObject):
         return (float(values.min()), float(values.max()))
 
     def pixelPadding(self) -> float:
-        return POINT_SIZE
+        return self._size
 
     def paint(self, painter, *args) -> None:
         if len(self.xs):
@@ -170,8 +175,9 @@ class ScatterPlot(QWidget):
         rows = np.arange(len(xs), dtype=np.int64)
         self._base_rows = rows[~mask]
         self._pending_rows = rows[mask]
-        self.base_item.set_points(xs[~mask], ys[~mask])
-        self.pending_item.set_points(xs[mask], new_values)
+        size = FEW_POINT_SIZE if len(xs) <= FEW_POINTS else POINT_SIZE
+        self.base_item.set_points(xs[~mask], ys[~mask], size)
+        self.pending_item.set_points(xs[mask], new_values, size)
         threshold = self.model.threshold
         self.threshold_line.setVisible(threshold is not None)
         if threshold is not None:

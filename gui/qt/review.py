@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from ..data.commit import ReviewItem
 from ..data.config import TableSpec
 from ..data.errors import Conflict
+from ..data.wording import plural, verb
 
 WARNING_BRUSH = QBrush(QColor(220, 60, 40, 70))
 
@@ -64,11 +65,11 @@ class ReviewDialog(QDialog):
         total_rows = sum(item.rows for item in items)
         hidden = sum(item.hidden for item in items)
         missing = [item for item in items if item.missing]
-        summary = f"{len(items)} change(s) will update {total_rows} row(s) in {spec.qualified_name}."
+        summary = f"{plural(len(items), 'change')} will update {plural(total_rows, 'row')} in {spec.qualified_name}."
         if hidden:
             summary += f" {hidden} of those rows have {spec.value} ≤ {threshold} and are not shown in the table."
         if missing:
-            summary += f" {len(missing)} change(s) match no row and will update nothing."
+            summary += f" {plural(len(missing), 'change')} {verb(len(missing), 'matches', 'match')} no row and will update nothing."
         self.summary = QLabel(summary)
         self.summary.setAccessibleName("Review summary")
         self.summary.setWordWrap(True)
