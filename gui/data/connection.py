@@ -8,10 +8,10 @@ mapped to psycopg2, since SQLAlchemy 2.1 would otherwise pick psycopg 3.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
-from contextlib import contextmanager
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 

@@ -331,26 +331,20 @@ class RowSource:
     def fetch(self, limit: int, cancel: CancelToken | None = None) -> tuple[np.ndarray, np.ndarray]:
         if self.exhausted:
             return empty_columns(self.spec)
-        try:
-            with user_errors():
-                if self._buffer is not None:
-                    xs, ys = self._from_buffer(limit)
-                elif self._strategy == "held":
-                    xs, ys = self._fetch_held(limit, cancel)
-                else:
-                    xs, ys = self._fetch_first_or_keyset(limit, cancel)
-        finally:
-            if cancel is not None:
-                cancel.detach()
+        with user_errors():
+            if self._buffer is not None:
+                xs, ys = self._from_buffer(limit)
+            elif self._strategy == "held":
+                xs, ys = self._fetch_held(limit, cancel)
+            else:
+                xs, ys = self._fetch_first_or_keyset(limit, cancel)
         if len(xs) < limit:
             self.exhausted = True
             self.close()
         return xs, ys
 
     def _fetch_first_or_keyset(self, limit: int, cancel: CancelToken | None):
-        with self.engine.connect() as conn, _autocommit(conn):
-            if cancel is not None:
-                cancel.attach(conn)
+        with self.engine.connect() as conn, _autocommit(conn), attached(cancel, conn):
             if self._strategy is None:
                 if not has_order_index(conn, self.spec):
                     # the strategy is set only once what it pages from exists: a failed
@@ -386,7 +380,7 @@ class RowSource:
         self._held_raw = raw
         try:
             if cancel is not None:
-                cancel.attach(raw)
+                cancel.attach(raw)  # instead of the pooled connection, until the caller detaches
             sql, params = _compile(self.engine.dialect, result_query(self.spec, self.threshold, self.start_key))
             cursor = raw.dbapi_connection.cursor(name="table_editor_rows", withhold=True)
             self._held_cursor = cursor
@@ -400,9 +394,8 @@ class RowSource:
         return _to_arrays(rows, self.dtype)
 
     def _fetch_held(self, limit: int, cancel: CancelToken | None):
-        if cancel is not None:
-            cancel.attach(self._held_raw)
-        return _to_arrays(self._held_cursor.fetchmany(limit), self.dtype)
+        with attached(cancel, self._held_raw):
+            return _to_arrays(self._held_cursor.fetchmany(limit), self.dtype)
 
     def close(self) -> None:
         """Release what holds the result (buffer, held cursor's connection); safe to call twice."""
