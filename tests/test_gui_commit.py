@@ -6,6 +6,7 @@ The database is always checked from a connection of the test's own, never the ap
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 
 import psycopg2
 import pytest
@@ -277,20 +278,35 @@ def _app_waits_for_lock(admin) -> bool:
         return cur.fetchone()[0] > 0
 
 
+@contextmanager
+def _commit_waiting_on_a_lock(qtbot, window, pg_db, pg_cluster, lock_sql: str):
+    """Commit what is pending while a second connection holds ``lock_sql``'s row locks.
+
+    Yields ``admin`` (a superuser connection) once the app's commit waits on the lock;
+    on the way out the lock is released and both connections are closed."""
+    locker = psycopg2_connect(pg_db)
+    admin = pg_cluster.connect(pg_db.name)
+    try:
+        with locker.cursor() as cur:
+            cur.execute(lock_sql)
+        review = open_review(qtbot, window)
+        click(qtbot, review.commit_button)
+        qtbot.waitUntil(lambda: _app_waits_for_lock(admin), timeout=WAIT_MS)
+        yield admin
+    finally:
+        locker.rollback()  # releases the lock
+        locker.close()
+        admin.close()
+
+
 def test_commit_waiting_on_a_lock_keeps_the_window_responsive_and_cancels(qtbot, make_editor, pg_db, pg_engine, pg_cluster):
     seed_table(pg_engine)
     window = connect_pg(qtbot, make_editor, pg_db.url).window
     edit_and_wait(qtbot, window, 9, "11")
     edit_and_wait(qtbot, window, 20, "21")
 
-    locker = psycopg2_connect(pg_db)
-    admin = pg_cluster.connect(pg_db.name)
-    try:
-        with locker.cursor() as cur:
-            cur.execute("SELECT x, y FROM some_table WHERE x IN (9, 20) FOR UPDATE")
-        review = open_review(qtbot, window)
-        click(qtbot, review.commit_button)
-        qtbot.waitUntil(lambda: _app_waits_for_lock(admin), timeout=WAIT_MS)
+    lock = "SELECT x, y FROM some_table WHERE x IN (9, 20) FOR UPDATE"
+    with _commit_waiting_on_a_lock(qtbot, window, pg_db, pg_cluster, lock) as admin:
         cancel = child(window, QPushButton, "Cancel")
         assert cancel.isEnabled()
         assert window.busy.isVisible()  # progress is shown while it waits
@@ -338,10 +354,6 @@ def test_commit_waiting_on_a_lock_keeps_the_window_responsive_and_cancels(qtbot,
         assert window.undo_action.isEnabled()
         if getattr(window, "error_box", None) is not None and window.error_box.isVisible():
             click_box(qtbot, window.error_box, QMessageBox.StandardButton.Ok)
-    finally:
-        locker.rollback()  # releases the lock
-        locker.close()
-        admin.close()
 
     review = open_review(qtbot, window)
     with qtbot.waitSignal(window.committed, timeout=WAIT_MS):
@@ -457,14 +469,8 @@ def test_connection_killed_during_the_commit_keeps_everything_pending(qtbot, mak
     window = connect_pg(qtbot, make_editor, pg_db.url).window
     edit_and_wait(qtbot, window, 9, "11")
     edit_and_wait(qtbot, window, 20, "21")
-    locker = psycopg2_connect(pg_db)
-    admin = pg_cluster.connect(pg_db.name)
-    try:
-        with locker.cursor() as cur:
-            cur.execute("SELECT x, y FROM some_table WHERE x = 20 FOR UPDATE")
-        review = open_review(qtbot, window)
-        click(qtbot, review.commit_button)
-        qtbot.waitUntil(lambda: _app_waits_for_lock(admin), timeout=WAIT_MS)
+    lock = "SELECT x, y FROM some_table WHERE x = 20 FOR UPDATE"
+    with _commit_waiting_on_a_lock(qtbot, window, pg_db, pg_cluster, lock) as admin:
         with admin.cursor() as cur:
             cur.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
@@ -475,10 +481,6 @@ def test_connection_killed_during_the_commit_keeps_everything_pending(qtbot, mak
         assert "still pending" in box.text()
         assert [c.key for c in window.pending.changes()] == [9, 20]
         click_box(qtbot, box, QMessageBox.StandardButton.Ok)
-    finally:
-        locker.rollback()
-        locker.close()
-        admin.close()
     assert db_rows(pg_db.url) == sorted(TUTORIAL)
     review = open_review(qtbot, window)
     with qtbot.waitSignal(window.committed, timeout=WAIT_MS):
