@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -256,6 +257,20 @@ def verify(target: Target, updates: dict[int, int]) -> None:
     wrong = [key for key, new in updates.items() if now[key] != (new,)]
     if wrong:
         raise RuntimeError(f"{len(wrong)} changes were not applied (x = {wrong[:5]} …)")
+
+
+def checked_commit(
+    target: Target, sets: ChangeSets, changes: int, commit: Callable[[dict[int, int]], float]
+) -> Callable[[], float]:
+    """A timed run of ``commit`` on ``changes`` fresh keys, its values checked in the database after."""
+
+    def run() -> float:
+        updates = sets.take(changes)
+        value = commit(updates)
+        verify(target, updates)
+        return value
+
+    return run
 
 
 def editor_commit(engine: Engine, spec: TableSpec, changes: list[PendingChange]) -> float:

@@ -296,37 +296,18 @@ class Bench:
         ed = editor(COMMIT_TABLE)
         results: dict[str, list[float]] = {"ours": [], "bare": [], "executemany": [], "QSqlTableModel": [], "gaps": []}
 
-        def ours() -> float:
-            updates = sets.take(COMMIT_CHANGES)
-            value = m.editor_commit(engine, spec, m.pending_changes(target, updates))
-            m.verify(target, updates)
-            return value
+        ours = m.checked_commit(target, sets, COMMIT_CHANGES, lambda u: m.editor_commit(engine, spec, m.pending_changes(target, u)))
+        bare = m.checked_commit(target, sets, COMMIT_CHANGES, lambda u: m.bare_unnest(bare_conn, u))
+        executemany = m.checked_commit(target, sets, COMMIT_CHANGES, lambda u: m.sqlalchemy_executemany(engine, u))
+        table_model = m.checked_commit(target, sets, COMMIT_CHANGES, lambda u: m.qsql_table_model_submit(db, u))
 
-        def in_runner() -> float:
-            updates = sets.take(COMMIT_CHANGES)
+        def in_runner_once(updates: dict[int, int]) -> float:
             meter = GapMeter()
             value = m.editor_commit_in_runner(ed, m.pending_changes(target, updates), meter)
-            m.verify(target, updates)
             results["gaps"].append(meter.longest)
             return value
 
-        def bare() -> float:
-            updates = sets.take(COMMIT_CHANGES)
-            value = m.bare_unnest(bare_conn, updates)
-            m.verify(target, updates)
-            return value
-
-        def executemany() -> float:
-            updates = sets.take(COMMIT_CHANGES)
-            value = m.sqlalchemy_executemany(engine, updates)
-            m.verify(target, updates)
-            return value
-
-        def table_model() -> float:
-            updates = sets.take(COMMIT_CHANGES)
-            value = m.qsql_table_model_submit(db, updates)
-            m.verify(target, updates)
-            return value
+        in_runner = m.checked_commit(target, sets, COMMIT_CHANGES, in_runner_once)
 
         for fn in (ours, bare, in_runner):
             fn()  # warm-up
@@ -391,17 +372,8 @@ class Bench:
         db = m.qsql_database(slow, "slow")
         self.cleanups.append(lambda: self._drop_qsql("slow"))
 
-        def ours() -> float:
-            updates = sets.take(COMMIT_CHANGES)
-            value = m.editor_commit(engine, spec, m.pending_changes(target, updates))
-            m.verify(target, updates)
-            return value
-
-        def bare() -> float:
-            updates = sets.take(COMMIT_CHANGES)
-            value = m.bare_unnest(bare_conn, updates)
-            m.verify(target, updates)
-            return value
+        ours = m.checked_commit(target, sets, COMMIT_CHANGES, lambda u: m.editor_commit(engine, spec, m.pending_changes(target, u)))
+        bare = m.checked_commit(target, sets, COMMIT_CHANGES, lambda u: m.bare_unnest(bare_conn, u))
 
         self.round_trips(target, sets)
         mine = self.repeat("proxy commit ours", self.reps(5), ours)

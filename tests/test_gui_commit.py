@@ -270,6 +270,17 @@ def test_read_only_command_line(qtbot, make_editor, pg_db, pg_engine):
 # -- locks: the window keeps running, Cancel stops the wait -------------------------
 
 
+TABLE_LOCK = "LOCK TABLE some_table IN ACCESS EXCLUSIVE MODE"
+
+
+def _commit(qtbot, window):
+    return lambda: click(qtbot, open_review(qtbot, window).commit_button)
+
+
+def _reload_all(qtbot, window):
+    return lambda: type_into(qtbot, window.threshold_edit, "0")
+
+
 def _app_waits_for_lock(admin) -> bool:
     with admin.cursor() as cur:
         cur.execute(
@@ -279,18 +290,18 @@ def _app_waits_for_lock(admin) -> bool:
 
 
 @contextmanager
-def _commit_waiting_on_a_lock(qtbot, window, pg_db, pg_cluster, lock_sql: str):
-    """Commit what is pending while a second connection holds ``lock_sql``'s row locks.
+def _app_waiting_on_a_lock(qtbot, pg_db, pg_cluster, lock_sql: str, start):
+    """``start()`` what the user does (a commit, a reload) while a second connection
+    holds ``lock_sql``'s locks.
 
-    Yields ``admin`` (a superuser connection) once the app's commit waits on the lock;
-    on the way out the lock is released and both connections are closed."""
+    Yields ``admin`` (a superuser connection) once the app waits on the lock; on the
+    way out the lock is released and both connections are closed."""
     locker = psycopg2_connect(pg_db)
     admin = pg_cluster.connect(pg_db.name)
     try:
         with locker.cursor() as cur:
             cur.execute(lock_sql)
-        review = open_review(qtbot, window)
-        click(qtbot, review.commit_button)
+        start()
         qtbot.waitUntil(lambda: _app_waits_for_lock(admin), timeout=WAIT_MS)
         yield admin
     finally:
@@ -306,7 +317,7 @@ def test_commit_waiting_on_a_lock_keeps_the_window_responsive_and_cancels(qtbot,
     edit_and_wait(qtbot, window, 20, "21")
 
     lock = "SELECT x, y FROM some_table WHERE x IN (9, 20) FOR UPDATE"
-    with _commit_waiting_on_a_lock(qtbot, window, pg_db, pg_cluster, lock) as admin:
+    with _app_waiting_on_a_lock(qtbot, pg_db, pg_cluster, lock, _commit(qtbot, window)) as admin:
         cancel = child(window, QPushButton, "Cancel")
         assert cancel.isEnabled()
         assert window.busy.isVisible()  # progress is shown while it waits
@@ -377,13 +388,7 @@ def test_a_slow_load_can_be_cancelled(qtbot, make_editor, pg_db, pg_engine, pg_c
         with pg_engine.begin() as conn:
             conn.exec_driver_sql("CREATE INDEX some_table_x_y ON some_table (x, y)")
     window = connect_pg(qtbot, make_editor, pg_db.url).window
-    locker = psycopg2_connect(pg_db)
-    admin = pg_cluster.connect(pg_db.name)
-    try:
-        with locker.cursor() as cur:
-            cur.execute("LOCK TABLE some_table IN ACCESS EXCLUSIVE MODE")
-        type_into(qtbot, window.threshold_edit, "0")
-        qtbot.waitUntil(lambda: _app_waits_for_lock(admin), timeout=WAIT_MS)
+    with _app_waiting_on_a_lock(qtbot, pg_db, pg_cluster, TABLE_LOCK, _reload_all(qtbot, window)) as admin:
         assert window.model.loading
         assert window.cancel_button.isEnabled()
         click(qtbot, window.cancel_button)
@@ -392,10 +397,6 @@ def test_a_slow_load_can_be_cancelled(qtbot, make_editor, pg_db, pg_engine, pg_c
         qtbot.waitUntil(lambda: not _app_waits_for_lock(admin), timeout=2000)
         assert not window.model.loading
         assert window.message.isVisible()
-    finally:
-        locker.rollback()
-        locker.close()
-        admin.close()
     window.reload()
     wait_loaded(qtbot, window)
     assert len(shown_rows(window)) == 10
@@ -439,23 +440,13 @@ def test_commit_after_a_server_restart(qtbot, make_editor, pg_db, pg_engine, pg_
 def test_a_blocked_load_shows_progress_and_the_window_keeps_running(qtbot, make_editor, pg_db, pg_engine, pg_cluster):
     seed_table(pg_engine)
     window = connect_pg(qtbot, make_editor, pg_db.url).window
-    locker = psycopg2_connect(pg_db)
-    admin = pg_cluster.connect(pg_db.name)
-    try:
-        with locker.cursor() as cur:
-            cur.execute("LOCK TABLE some_table IN ACCESS EXCLUSIVE MODE")
-        type_into(qtbot, window.threshold_edit, "0")
-        qtbot.waitUntil(lambda: _app_waits_for_lock(admin), timeout=WAIT_MS)
+    with _app_waiting_on_a_lock(qtbot, pg_db, pg_cluster, TABLE_LOCK, _reload_all(qtbot, window)) as admin:
         assert window.model.loading and window.busy.isVisible()
         assert window.rows_label.text() == "Loading rows …"
         assert window.cancel_button.isEnabled()
         # typing still works while the query waits
         type_into(qtbot, window.goto_edit, "20", enter=False)
         assert window.goto_edit.text() == "20"
-    finally:
-        locker.rollback()
-        locker.close()
-        admin.close()
     wait_loaded(qtbot, window)
     assert len(shown_rows(window)) == 10
     assert not window.busy.isVisible()
@@ -470,7 +461,7 @@ def test_connection_killed_during_the_commit_keeps_everything_pending(qtbot, mak
     edit_and_wait(qtbot, window, 9, "11")
     edit_and_wait(qtbot, window, 20, "21")
     lock = "SELECT x, y FROM some_table WHERE x = 20 FOR UPDATE"
-    with _commit_waiting_on_a_lock(qtbot, window, pg_db, pg_cluster, lock) as admin:
+    with _app_waiting_on_a_lock(qtbot, pg_db, pg_cluster, lock, _commit(qtbot, window)) as admin:
         with admin.cursor() as cur:
             cur.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
