@@ -12,10 +12,11 @@ from collections.abc import Callable, Iterator
 import psycopg2
 import pytest
 
+from gui.data import commit as commit_module
 from gui.data.commit import commit_changes, review
 from gui.data.config import DEFAULT_SPEC
 from gui.data.connection import CancelToken
-from gui.data.errors import Cancelled, ConnectionFailed, UserError, user_errors
+from gui.data.errors import Cancelled, Conflict, ConflictError, ConnectionFailed, UserError, user_errors
 from gui.data import rows as rows_module
 from gui.data.rows import RowSource, count_rows
 from pgcluster import PgCluster, PgDatabase
@@ -224,6 +225,65 @@ def test_commit_waits_for_the_lock_then_applies(make_db: MakeDb, pg_cluster: PgC
     lock.rollback()
     assert commit.join(10) and commit.error is None, repr(commit.error)
     assert db.table() == AFTER
+
+
+@pytest.mark.parametrize(
+    ("other_client", "after"),
+    [
+        ("UPDATE some_table SET y = 12 WHERE x = 9", (12, 12)),
+        ("DELETE FROM some_table WHERE x = 9", ()),
+    ],
+    ids=["changed", "deleted"],
+)
+def test_a_write_committed_while_the_commit_runs_is_never_overwritten(
+    make_db: MakeDb, pg_cluster: PgCluster, pg_db: PgDatabase, locker, other_client: str, after
+) -> None:
+    """The commit's statement has begun (it read x=9 as the user saw it) when another
+    client's change to x=9 lands: that change is kept, reported as a conflict, and
+    nothing of this commit is written."""
+    db = make_db()
+    other = locker(other_client)  # written, not yet committed: the commit waits for it
+    commit = InThread(lambda: commit_changes(db.engine, SPEC, mine()))
+    wait_until(lambda: waiting_on_lock(pg_cluster, pg_db.name), what="the commit to wait on the other write")
+    other.commit()
+    assert commit.join(10)
+    assert isinstance(commit.error, ConflictError), repr(commit.error)
+    assert commit.error.conflicts == [Conflict(9, (10, 10), after, 11)]
+    assert db.values(9) == after
+    assert db.values(6) == (8, 8)  # the other change of the commit was not written either
+
+
+def test_a_concurrent_write_of_the_same_values_is_not_a_conflict(
+    make_db: MakeDb, pg_cluster: PgCluster, pg_db: PgDatabase, locker
+) -> None:
+    """Another client rewrote x=9 with the values it had while the commit waited: the
+    commit starts over, finds the rows as the user saw them, and applies."""
+    db = make_db()
+    other = locker("UPDATE some_table SET y = y WHERE x = 9")
+    commit = InThread(lambda: commit_changes(db.engine, SPEC, mine()))
+    wait_until(lambda: waiting_on_lock(pg_cluster, pg_db.name), what="the commit to wait on the other write")
+    other.commit()
+    assert commit.join(10) and commit.error is None, repr(commit.error)
+    assert commit.result.rows == 4
+    assert db.table() == AFTER
+
+
+def test_a_commit_that_keeps_losing_the_race_says_so(make_db: MakeDb, monkeypatch) -> None:
+    """Every attempt refused as a serialization failure: a message in words, nothing written."""
+    db = make_db()
+    attempts: list[int] = []
+
+    def refuse(engine, spec, changes, cancel):
+        attempts.append(1)
+        with engine.connect() as conn:
+            conn.exec_driver_sql("DO $$ BEGIN RAISE EXCEPTION 'race' USING ERRCODE = 'serialization_failure'; END $$")
+
+    monkeypatch.setattr(commit_module, "_commit_postgresql", refuse)
+    with pytest.raises(UserError) as excinfo:
+        commit_changes(db.engine, SPEC, mine())
+    assert len(attempts) == commit_module.ATTEMPTS
+    assert "Another client was changing the same rows" in excinfo.value.message
+    assert db.table() == sorted(SEED)
 
 
 def test_a_token_cancelled_before_the_commit_starts_writes_nothing(make_db: MakeDb) -> None:

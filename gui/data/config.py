@@ -39,6 +39,12 @@ class TableSpec:
             schema=self.schema,
         )
 
+    @cached_property
+    def sa_rows(self) -> TableClause:
+        """The table with PostgreSQL's ``ctid`` beside its columns: where each row
+        version is stored, for a statement that reads rows and updates exactly those."""
+        return table(self.table, *(column(c.name, c.type) for c in self.sa_table.c), column("ctid"), schema=self.schema)
+
     @property
     def key_col(self):
         return self.sa_table.c[self.key]

@@ -98,6 +98,11 @@ _AUTH_CODES = {"28000", "28P01"}
 _READ_ONLY_CODES = {"25006"}
 _PERMISSION_CODES = {"42501"}
 _CANCEL_CODES = {"57014"}
+_CONCURRENT_CODES = {"40001", "40P01"}  # serialization failure, deadlock
+CONCURRENT_MESSAGE = (
+    "Another client was changing the same rows at the same moment, so nothing was written. "
+    "Your changes are still pending: commit again to see what changed."
+)
 
 
 def _db_message(orig: BaseException) -> str:
@@ -125,6 +130,8 @@ def translate(error: BaseException) -> UserError | None:
         return Cancelled()
     if isinstance(orig, sqlite3.OperationalError) and "interrupted" in message:
         return Cancelled()
+    if code in _CONCURRENT_CODES:
+        return QueryFailed(f"{CONCURRENT_MESSAGE}\n{message}")
     if code in _AUTH_CODES or "password authentication failed" in message:
         return AuthenticationFailed(message)
     if code in _READ_ONLY_CODES or (isinstance(orig, sqlite3.OperationalError) and "readonly" in message):

@@ -45,8 +45,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import psycopg2
-from sqlalchemy import BigInteger, Connection, Engine, Integer, LargeBinary, cast, func, literal, select, text, tuple_
+from sqlalchemy import BigInteger, Connection, Engine, Integer, LargeBinary, cast, func, literal, select, tuple_
 
+from .catalog import has_key_index, max_rows
 from .config import INT32_MAX, INT32_MIN, TableSpec
 from .connection import CancelToken, attached
 from .errors import QueryFailed, user_errors
@@ -59,10 +60,6 @@ BULK_MIN_ROWS = 10_000
 # Unindexed results whose table could hold more rows than this are paged through a
 # WITH HOLD cursor rather than held in client memory (8 or 16 bytes a row).
 PASS_MAX_ROWS = 20_000_000
-# The smallest heap tuple is a 24-byte header and a 4-byte line pointer, so a table
-# of N bytes on disk holds at most N / 28 rows, statistics or not.
-_MIN_TUPLE_BYTES = 28
-
 _COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 
 
@@ -207,43 +204,6 @@ def _in_order(xs: np.ndarray, ys: np.ndarray) -> bool:
     return bool(np.all((x1 > x0) | ((x1 == x0) & (y1 >= y0))))
 
 
-def _table_name_sql(spec: TableSpec) -> str:
-    return "quote_ident(:table)" if spec.schema is None else "quote_ident(:schema) || '.' || quote_ident(:table)"
-
-
-def _table_params(spec: TableSpec) -> dict[str, str]:
-    params = {"table": spec.table}
-    if spec.schema is not None:
-        params["schema"] = spec.schema
-    return params
-
-
-def has_order_index(conn: Connection, spec: TableSpec) -> bool:
-    """Whether an index can return rows in ``(x, y)`` order without sorting the table."""
-    if conn.dialect.name != "postgresql":
-        return True
-    sql = text(
-        f"""
-        SELECT EXISTS (
-            SELECT 1 FROM pg_index i
-            JOIN pg_class c ON c.oid = i.indexrelid
-            JOIN pg_am am ON am.oid = c.relam AND am.amname = 'btree'
-            JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
-            WHERE i.indrelid = to_regclass({_table_name_sql(spec)})
-              AND i.indpred IS NULL AND i.indexprs IS NULL
-              AND a.attname = :key
-        )
-        """
-    )
-    return bool(conn.execute(sql, {**_table_params(spec), "key": spec.key}).scalar_one())
-
-
-def max_rows(conn: Connection, spec: TableSpec) -> int:
-    """An upper bound of the table's rows from its size on disk (needs no statistics)."""
-    sql = text(f"SELECT coalesce(pg_relation_size(to_regclass({_table_name_sql(spec)})), 0)")
-    return int(conn.execute(sql, _table_params(spec)).scalar_one()) // _MIN_TUPLE_BYTES
-
-
 @dataclass
 class KeysetCursor:
     """Where the next keyset page starts: after ``run`` rows equal to ``last``."""
@@ -346,7 +306,7 @@ class RowSource:
     def _fetch_first_or_keyset(self, limit: int, cancel: CancelToken | None):
         with self.engine.connect() as conn, _autocommit(conn), attached(cancel, conn):
             if self._strategy is None:
-                if not has_order_index(conn, self.spec):
+                if not has_key_index(conn, self.spec):
                     # the strategy is set only once what it pages from exists: a failed
                     # open leaves the source as new, so the next fetch starts over
                     if max_rows(conn, self.spec) > PASS_MAX_ROWS:
