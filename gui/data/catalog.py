@@ -1,8 +1,12 @@
 """What PostgreSQL's catalog says about the edited table: the few facts that decide
-how it is read and written (an index on the key, an upper bound of its rows)."""
+how it is read and written (an index on the key, an upper bound of its rows, the
+distribution of its keys and values)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 from sqlalchemy import Connection, TextClause, text
 
 from .config import TableSpec
@@ -74,3 +78,42 @@ def lookups_by_key_sql(spec: TableSpec) -> TextClause:
         "SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)"
         f" WHERE {key_index_exists_sql(spec)}"
     )
+
+
+@dataclass(frozen=True)
+class ColumnStats:
+    """What ANALYZE recorded about the table: its rows, and the histogram bounds of
+    the key and value columns (each bucket between two bounds holds about the same
+    share of the rows that are not among the most common values)."""
+
+    rows: float
+    key_bounds: np.ndarray | None
+    value_bounds: np.ndarray | None
+
+
+def column_stats(conn: Connection, spec: TableSpec) -> ColumnStats | None:
+    """``None`` when the table was never analyzed (or ``pg_stats`` is not readable)."""
+    histogram = (
+        "(SELECT s.histogram_bounds::text FROM pg_stats s"
+        " WHERE s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = :{})"
+    )
+    sql = text(
+        f"SELECT c.reltuples, {histogram.format('key')}, {histogram.format('value')}"
+        " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        f" WHERE c.oid = to_regclass({_table_name_sql(spec)})"
+    )
+    row = conn.execute(sql, {**table_params(spec), "value": spec.value}).first()
+    if row is None or row[0] is None or row[0] <= 0:
+        return None
+    return ColumnStats(float(row[0]), _bounds(row[1]), _bounds(row[2]))
+
+
+def _bounds(array_text: str | None) -> np.ndarray | None:
+    """``'{1,5,9}'`` (an integer column's histogram_bounds as text) as an array."""
+    if not array_text or len(array_text) < 3:
+        return None
+    try:
+        bounds = np.array(array_text.strip("{}").split(","), dtype=np.float64)
+    except ValueError:
+        return None  # not integers after all: no histogram to go by
+    return bounds if len(bounds) >= 2 and bool(np.all(np.diff(bounds) >= 0)) else None

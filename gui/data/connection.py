@@ -209,16 +209,18 @@ CANCEL_REPEAT_S = 0.2
 
 
 class CancelToken:
-    """Lets the GUI thread cancel the statement a worker thread is running.
+    """Lets the GUI thread cancel the statements a task's worker threads are running.
 
-    The worker attaches its DBAPI connection while it runs and detaches it when done;
-    ``cancel()`` asks the server to stop (psycopg2 ``connection.cancel()`` is
-    thread-safe and made for this; SQLite has ``interrupt()``).
+    Each worker thread attaches its DBAPI connection while it runs and detaches it
+    when done (a task may run parts of one result on several threads, each on its
+    own connection); ``cancel()`` asks the server to stop every attached statement
+    (psycopg2 ``connection.cancel()`` is thread-safe and made for this; SQLite has
+    ``interrupt()``).
 
     A server drops a cancel request that arrives between two statements, so one
     request can miss: the worker would go on to its next statement (or wait on a
     lock there) as if Cancel had never been pressed.  The request is therefore
-    repeated every :data:`CANCEL_REPEAT_S` until the worker lets go of the
+    repeated every :data:`CANCEL_REPEAT_S` until every worker lets go of its
     connection.  It is sent from a short-lived thread: ``PQcancel`` opens a new
     connection to the server (one round trip or more over a slow link, up to the
     connect timeout when the server is gone), which must not hold up the GUI thread.
@@ -226,7 +228,7 @@ class CancelToken:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._dbapi = None
+        self._attached: dict[int, object] = {}  # worker thread id -> its DBAPI connection
         self._released = threading.Event()
         self.cancelled = False
 
@@ -235,9 +237,10 @@ class CancelToken:
         a server-side cancel of an idle connection has nothing to stop, so the work
         would otherwise run anyway.
 
-        Takes a SQLAlchemy ``Connection`` or a pool's raw connection.  Whoever attaches
-        must :meth:`detach` when the statement is done, or a late Cancel would hit
-        whatever the pooled connection runs next.
+        Takes a SQLAlchemy ``Connection`` or a pool's raw connection; a second attach
+        from the same thread replaces the first.  Whoever attaches must
+        :meth:`detach` (from the same thread) when the statement is done, or a late
+        Cancel would hit whatever the pooled connection runs next.
         """
         if hasattr(sa_connection, "dbapi_connection"):  # a pool's raw connection
             dbapi = sa_connection.dbapi_connection
@@ -246,7 +249,7 @@ class CancelToken:
         with self._lock:
             if self.cancelled:
                 raise Cancelled()
-            self._dbapi = dbapi
+            self._attached[threading.get_ident()] = dbapi
             self._released.clear()
 
     def check(self) -> None:
@@ -258,25 +261,27 @@ class CancelToken:
         # waits for a cancel request being sent right now: once this returns, no
         # request for this task can reach whatever the connection runs next
         with self._lock:
-            self._dbapi = None
-            self._released.set()
+            self._attached.pop(threading.get_ident(), None)
+            if not self._attached:
+                self._released.set()
 
     def cancel(self) -> None:
-        """Returns at once; the worker then fails with :class:`Cancelled`."""
+        """Returns at once; the workers then fail with :class:`Cancelled`."""
         with self._lock:
             if self.cancelled:
                 return
             self.cancelled = True
-            if self._dbapi is None:
+            if not self._attached:
                 return  # not started (attach will refuse) or already done
         threading.Thread(target=self._keep_cancelling, name="cancel", daemon=True).start()
 
     def _keep_cancelling(self) -> None:
         while True:
             with self._lock:
-                if self._dbapi is None:
+                if not self._attached:
                     return
-                self._cancel(self._dbapi)
+                for dbapi in self._attached.values():
+                    self._cancel(dbapi)
             if self._released.wait(CANCEL_REPEAT_S):
                 return
 
