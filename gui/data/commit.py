@@ -103,7 +103,7 @@ def int_array(name: str, values: Iterable[int], item_type):
     of a commit, measured here, a quarter of the whole UPDATE.  The string is one value
     (1 ms), still bound, never part of the SQL; it holds nothing but integers.
     """
-    text_value = "{" + ",".join(str(int(v)) for v in values) + "}"
+    text_value = "{" + ",".join(map(str, map(int, values))) + "}"
     return cast(bindparam(name, text_value, type_=Text), ARRAY(item_type))
 
 
