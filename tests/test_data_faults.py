@@ -286,6 +286,22 @@ def test_a_commit_that_keeps_losing_the_race_says_so(make_db: MakeDb, monkeypatc
     assert db.table() == sorted(SEED)
 
 
+def test_rows_a_trigger_refuses_to_update_fail_the_commit(make_db: MakeDb) -> None:
+    """A trigger silently skips the update of x=9's rows: the commit does not report
+    success with rows left as they were; it fails, says why, and writes nothing."""
+    db = make_db()
+    db.run(
+        "CREATE FUNCTION keep_nine() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN IF NEW.x = 9 THEN RETURN NULL; END IF; RETURN NEW; END $$"
+    )
+    db.run("CREATE TRIGGER keep_nine BEFORE UPDATE ON some_table FOR EACH ROW EXECUTE FUNCTION keep_nine()")
+    with pytest.raises(UserError) as excinfo:
+        commit_changes(db.engine, SPEC, mine())
+    assert "Some rows were not updated" in excinfo.value.message
+    assert "trigger" in excinfo.value.message
+    assert db.table() == sorted(SEED)  # x=6 was not written either
+
+
 def test_a_token_cancelled_before_the_commit_starts_writes_nothing(make_db: MakeDb) -> None:
     """Cancel pressed before the worker reached the database: the commit must not run."""
     db = make_db()

@@ -47,7 +47,7 @@ from sqlalchemy.orm import Session
 from .catalog import lookups_by_key_sql, table_params
 from .config import TableSpec
 from .connection import CancelToken, attached
-from .errors import CONCURRENT_MESSAGE, Conflict, ConflictError, QueryFailed, user_errors
+from .errors import Conflict, ConflictError, QueryFailed, user_errors
 from .pending import PendingChange
 
 CHUNK = 10_000
@@ -237,7 +237,15 @@ def _literal_sql(stmt, dialect) -> str:
 
 
 class _Raced(Exception):
-    """Another client changed or deleted one of the rows while the statement ran."""
+    """The statement updated fewer rows than it read: another client changed or
+    deleted one of them while it ran (or a trigger or row security policy skipped it)."""
+
+
+ROWS_LEFT_ALONE_MESSAGE = (
+    "Some rows were not updated, so nothing was written: another client kept changing them "
+    "while the commit ran, or a trigger or row-level security policy on the table refused "
+    "the update. Your changes are still pending."
+)
 
 
 # SQLSTATEs of a transaction PostgreSQL refused because another one touched the
@@ -257,7 +265,7 @@ def _retrying(attempt: Callable[[], _T], cancel: CancelToken | None) -> _T:
             return attempt()
         except _Raced:
             if remaining == 0:
-                raise QueryFailed(CONCURRENT_MESSAGE) from None
+                raise QueryFailed(ROWS_LEFT_ALONE_MESSAGE) from None
         except sa_exc.DBAPIError as error:
             if remaining == 0 or getattr(error.orig, "pgcode", None) not in _RETRY_CODES:
                 raise
