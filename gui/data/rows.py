@@ -24,6 +24,17 @@ Paging strategy (defended here because it decides what users feel):
   a transaction while the user reads; later pages are ``FETCH`` on that one
   dedicated connection, outside any transaction.
 
+Parallel ranges.  A page of :data:`PARALLEL_MIN_ROWS` or more on PostgreSQL (what
+"load everything" asks for) is bound by the server producing a sorted result on one
+core, not by the network: it is read as :data:`PARALLEL_PARTS` consecutive key ranges,
+split where the table's statistics put equal shares, each on its own pooled
+connection at the same time (:meth:`RowSource._fetch_parts`).  The unindexed sorted
+pass is split the same way, each range sorting only its own rows.  The split only
+balances the work; the rows are exact whatever the statistics say.  Each range, like
+each keyset page, is its own statement with its own snapshot: a row another client
+moves across a range boundary while the ranges are read can be missed or seen twice,
+as it can between two pages.
+
 Transport.  Small pages are read through the DBAPI cursor as rows (statements are
 still built by SQLAlchemy with bound parameters): SQLAlchemy's Row objects would
 double the cost, and the rows go straight into NumPy arrays.  Big pages on
