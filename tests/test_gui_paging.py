@@ -1,0 +1,105 @@
+"""Paging in the window, on the real PostgreSQL: the first screen arrives alone, the
+rest as the view scrolls (Qt's canFetchMore/fetchMore), the status bar says how many
+rows are loaded out of how many, and "load everything" reads its big page as key
+ranges side by side.
+
+pytest-qt's model tester calls ``fetchMore`` itself whenever it checks, so it would
+load every page on its own: it checks the model once loading is over (and watches
+the whole of the "load everything" test, where that does not matter).
+"""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtTest import QTest
+from PySide6.QtCore import Qt
+from sqlalchemy import text
+
+from gui.data import rows as rows_module
+from gui.data.rows import RowSource
+from gui.qt.rows_model import FIRST_PAGE
+from gui_helpers import WAIT_MS, make_editor, seed_table, shown_rows  # noqa: F401
+
+pytestmark = pytest.mark.postgres
+
+# 6,000 rows: distinct keys around a run of 2,500 identical rows, and rows hidden at
+# the threshold; the statistics get a histogram to split by
+ROWS = [(k, k % 50 + 1) for k in range(-1500, 0)] + [(7, 9)] * 2500 + [(7, 0)] * 20 + [(k, k % 40 + 1) for k in range(8, 2000)]
+THRESHOLD = 0
+SHOWN = sorted(r for r in ROWS if r[1] > THRESHOLD)
+
+
+@pytest.fixture
+def big_table(pg_engine):
+    seed_table(pg_engine, ROWS)
+    with pg_engine.begin() as conn:
+        conn.execute(text("CREATE INDEX ON some_table (x, y)"))
+        conn.execute(text("ANALYZE some_table"))
+    return pg_engine
+
+
+def open_window(qtbot, make_editor, pg_db):
+    editor = make_editor("--threshold", str(THRESHOLD))
+    window = editor.window
+    editor.connect_url(pg_db.url.render_as_string(hide_password=False))
+    window.resize(700, 500)
+    window.show()
+    model = window.model
+    qtbot.waitUntil(lambda: model.rowCount() > 0 and model.total is not None and not model.loading, timeout=WAIT_MS)
+    return window
+
+
+def test_first_screen_then_pages_as_the_view_scrolls(qtbot, qtmodeltester, make_editor, pg_db, big_table):
+    window = open_window(qtbot, make_editor, pg_db)
+    model = window.model
+    # only the first page, though the whole result is counted
+    assert model.rowCount() == FIRST_PAGE < len(SHOWN)
+    assert model.total == len(SHOWN)
+    assert model.canFetchMore()
+    assert window.rows_label.text() == f"{FIRST_PAGE:,} of {len(SHOWN):,} rows loaded"
+    # the user scrolls to the bottom, again and again: the view asks for more
+    while model.canFetchMore() or model.loading:
+        window.view.scrollToBottom()
+        QTest.keyClick(window.view, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+        qtbot.wait(20)
+    qtbot.waitUntil(lambda: not model.loading, timeout=WAIT_MS)
+    assert model.rowCount() == len(SHOWN)
+    assert shown_rows(window) == SHOWN  # the run of 2,500 neither cut nor repeated
+    assert window.rows_label.text() == f"{len(SHOWN):,} rows shown"
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_go_to_x_loads_from_there_without_the_rows_before(qtbot, make_editor, pg_db, big_table):
+    window = open_window(qtbot, make_editor, pg_db)
+    model = window.model
+    qtbot.keyClicks(window.goto_edit, "7")
+    qtbot.keyClick(window.goto_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: model.start_key == 7 and model.rowCount() > 0 and not model.loading, timeout=WAIT_MS)
+    assert shown_rows(window)[:FIRST_PAGE] == [r for r in SHOWN if r[0] >= 7][:FIRST_PAGE]
+    assert model.rowCount() == FIRST_PAGE
+    qtbot.waitUntil(lambda: model.total is not None, timeout=WAIT_MS)
+    assert window.rows_label.text().startswith(f"{FIRST_PAGE:,} rows loaded from x ≥ 7")
+    assert f"({len(SHOWN):,} in all)" in window.rows_label.text()
+
+
+def test_load_everything_reads_key_ranges_side_by_side(qtbot, qtmodeltester, make_editor, pg_db, big_table, monkeypatch):
+    """fetch_all's big page is split (lowered threshold, as for a million rows) and
+    arrives whole and in order; the count comes from the load itself."""
+    monkeypatch.setattr(rows_module, "PARALLEL_MIN_ROWS", FIRST_PAGE + 1)  # not the first page
+    ranges: list[int] = []
+    real = RowSource._read_at_once
+
+    def counting(self, conn, statements, cancel):
+        ranges.append(len(statements))
+        return real(self, conn, statements, cancel)
+
+    monkeypatch.setattr(RowSource, "_read_at_once", counting)
+    window = open_window(qtbot, make_editor, pg_db)
+    model = window.model
+    assert model.rowCount() == FIRST_PAGE
+    qtmodeltester.check(model, force_py=True)  # and again on every signal of the load
+    model.fetch_all()
+    qtbot.waitUntil(lambda: not model.loading and not model.canFetchMore(), timeout=WAIT_MS)
+    assert ranges and max(ranges) == 2
+    assert shown_rows(window) == SHOWN
+    assert model.total == len(SHOWN)
