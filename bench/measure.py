@@ -308,32 +308,20 @@ def editor_commit_in_runner(editor: Editor, changes: list[PendingChange], meter:
     return ended - started
 
 
-def bare_unnest(conn, updates: dict[int, int]) -> float:
-    """The single ``UPDATE ... FROM unnest`` statement, autocommit: one round trip."""
-    cur = conn.cursor()
-    started = time.perf_counter()
-    cur.execute(
-        f"UPDATE {COMMIT_TABLE} AS t SET y = v.y FROM unnest(%s::integer[], %s::integer[]) AS v(x, y) WHERE t.x = v.x",
-        (list(updates), list(updates.values())),
-    )
-    elapsed = time.perf_counter() - started
-    if cur.rowcount != len(updates):
-        raise RuntimeError(f"bare UPDATE touched {cur.rowcount} rows")
-    return elapsed
+BARE_UNNEST = f"UPDATE {COMMIT_TABLE} AS t SET y = v.y FROM unnest(%s::integer[], %s::integer[]) AS v(x, y) WHERE t.x = v.x"
 
 
-def bare_unnest_text(conn, updates: dict[int, int]) -> float:
-    """The bare statement with its arrays sent as one string each (``'{1,2,3}'``), as
-    the editor sends them: the same statement without psycopg2's item-by-item list
-    adaptation."""
+def bare_unnest(conn, updates: dict[int, int], text_arrays: bool = False) -> float:
+    """The single ``UPDATE ... FROM unnest`` statement, autocommit: one round trip.
+
+    With ``text_arrays``, its arrays go as one string each (``'{1,2,3}'``), as the
+    editor sends them, instead of Python lists that psycopg2 adapts item by item."""
     cur = conn.cursor()
     started = time.perf_counter()
-    xs = "{" + ",".join(map(str, updates)) + "}"
-    ys = "{" + ",".join(map(str, updates.values())) + "}"
-    cur.execute(
-        f"UPDATE {COMMIT_TABLE} AS t SET y = v.y FROM unnest(%s::integer[], %s::integer[]) AS v(x, y) WHERE t.x = v.x",
-        (xs, ys),
-    )
+    xs, ys = list(updates), list(updates.values())
+    if text_arrays:
+        xs, ys = ("{" + ",".join(map(str, values)) + "}" for values in (xs, ys))
+    cur.execute(BARE_UNNEST, (xs, ys))
     elapsed = time.perf_counter() - started
     if cur.rowcount != len(updates):
         raise RuntimeError(f"bare UPDATE touched {cur.rowcount} rows")
@@ -343,10 +331,7 @@ def bare_unnest_text(conn, updates: dict[int, int]) -> float:
 def bare_plan(conn, updates: dict[int, int]) -> str:
     """How the server plans the bare statement (its join), for the notes."""
     cur = conn.cursor()
-    cur.execute(
-        f"EXPLAIN (COSTS OFF) UPDATE {COMMIT_TABLE} AS t SET y = v.y FROM unnest(%s::integer[], %s::integer[]) AS v(x, y) WHERE t.x = v.x",
-        (list(updates), list(updates.values())),
-    )
+    cur.execute("EXPLAIN (COSTS OFF) " + BARE_UNNEST, (list(updates), list(updates.values())))
     lines = [row[0].strip().lstrip("-> ").strip() for row in cur.fetchall()]
     return "; ".join(line for line in lines[1:] if line and not line.startswith(("Index Cond", "Hash Cond", "Merge Cond")))
 

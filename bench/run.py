@@ -299,7 +299,7 @@ class Bench:
 
         ours = m.checked_commit(target, sets, COMMIT_CHANGES, lambda u: m.editor_commit(engine, spec, m.pending_changes(target, u)))
         bare = m.checked_commit(target, sets, COMMIT_CHANGES, lambda u: m.bare_unnest(bare_conn, u))
-        bare_text = m.checked_commit(target, sets, COMMIT_CHANGES, lambda u: m.bare_unnest_text(bare_conn, u))
+        bare_text = m.checked_commit(target, sets, COMMIT_CHANGES, lambda u: m.bare_unnest(bare_conn, u, text_arrays=True))
         executemany = m.checked_commit(target, sets, COMMIT_CHANGES, lambda u: m.sqlalchemy_executemany(engine, u))
         table_model = m.checked_commit(target, sets, COMMIT_CHANGES, lambda u: m.qsql_table_model_submit(db, u))
 

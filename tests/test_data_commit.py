@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 
-from gui.data.catalog import lookups_by_key_sql, table_params
+from gui.data.catalog import lookups_by_key_sql
 from gui.data.commit import CHUNK, commit_changes, confirm, keep_mine, preview_sql, review
 from gui.data.config import DEFAULT_SPEC
 from gui.data.errors import Conflict, ConflictError, ConstraintViolated, ReadOnly, UserError
@@ -151,7 +151,7 @@ def test_key_lookups_planned_by_index_only_when_there_is_one(make_db: MakeDb, in
     per key) and the commit still applies."""
     db = make_db(index=index)
     with db.engine.begin() as conn:
-        conn.execute(lookups_by_key_sql(SPEC), table_params(SPEC))
+        conn.execute(lookups_by_key_sql(SPEC))
         assert conn.exec_driver_sql("SHOW enable_hashjoin").scalar_one() == ("off" if index else "on")
     with db.engine.connect() as conn:  # SET LOCAL: gone with the transaction
         assert conn.exec_driver_sql("SHOW enable_hashjoin").scalar_one() == "on"

@@ -25,9 +25,9 @@ from gui.data.connection import CancelToken
 from gui.data.errors import Cancelled, QueryFailed
 from gui.data.rows import RowSource, Split, split_keys
 from pgcluster import PgCluster, PgDatabase
-from test_data_browse import full_query, replace_rows, run_rows
-from test_data_faults import InThread, locker, waiting_on_lock  # noqa: F401
-from test_data_support import Db, MakeDb, backend, expected_rows, make_db, read_all, wait_until  # noqa: F401
+from test_data_browse import empty_db, full_query, replace_rows, run_rows  # noqa: F401
+from test_data_faults import InThread, app_backends, locker  # noqa: F401
+from test_data_support import Db, MakeDb, RangeSpy, backend, expected_rows, make_db, read_all, spy_on_ranges, wait_until  # noqa: F401
 
 SPEC = DEFAULT_SPEC
 
@@ -93,31 +93,10 @@ def test_split_bounds_always_increase_after_the_cursor(bounds, rows, after, limi
 
 # -- pages through the parallel path, on PostgreSQL ----------------------------------------
 
-pytestmark_pg = [pytest.mark.postgres, pytest.mark.parametrize("backend", ["postgresql"], indirect=True)]
-
-
-class Parallel:
-    """Records how many ranges each parallel read had; ``before_read`` runs just before one."""
-
-    def __init__(self) -> None:
-        self.reads: list[int] = []
-        self.before_read = lambda: None
-
-
 @pytest.fixture
-def parallel(monkeypatch) -> Parallel:
+def parallel(monkeypatch) -> RangeSpy:
     """Every page of 2 rows or more may be split."""
-    monkeypatch.setattr(rows_module, "PARALLEL_MIN_ROWS", 2)
-    spy = Parallel()
-    real = RowSource._read_at_once
-
-    def counting(self, conn, statements, cancel):
-        spy.reads.append(len(statements))
-        spy.before_read()
-        return real(self, conn, statements, cancel)
-
-    monkeypatch.setattr(RowSource, "_read_at_once", counting)
-    return spy
+    return spy_on_ranges(monkeypatch, 2)
 
 
 # thousands of distinct keys around a run of 5,000 identical rows: the statistics have
@@ -204,11 +183,6 @@ def test_statistics_of_other_rows(make_db: MakeDb, parallel, index: bool, now: r
     assert parallel.reads and max(parallel.reads) >= 2
 
 
-@pytest.fixture
-def empty_db(make_db: MakeDb, index: bool) -> Db:
-    return make_db([], index=index)
-
-
 # -- cancel and failures -------------------------------------------------------------------
 
 
@@ -265,13 +239,4 @@ def test_a_failed_range_stops_the_others(make_db: MakeDb, parallel, monkeypatch,
 
 def waiting(cluster: PgCluster, db: PgDatabase) -> list[int]:
     """Our connections waiting on a lock."""
-    conn = cluster.connect(db.name)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-                " AND application_name = 'table-editor' AND wait_event_type = 'Lock'"
-            )
-            return [r[0] for r in cur.fetchall()]
-    finally:
-        conn.close()
+    return [pid for pid, wait, _state in app_backends(cluster, db.name) if wait == "Lock"]

@@ -22,6 +22,7 @@ from gui.data.config import DEFAULT_SPEC
 from gui.data.connection import ConnectionSettings, create_engine_for
 from gui.data.demo import TUTORIAL_ROWS, reset_demo
 from gui.data.pending import PendingChange
+from gui.data import rows as rows_module
 from gui.data.rows import RowSource
 
 Row = tuple[int | None, int | None]
@@ -184,3 +185,28 @@ def wait_until(predicate: Callable[[], object], timeout: float = 10.0, what: str
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.02)
+
+
+class RangeSpy:
+    """How many key ranges each parallel read of a :class:`RowSource` had, and a hook
+    (``before_read``) run just before one starts."""
+
+    def __init__(self) -> None:
+        self.reads: list[int] = []
+        self.before_read: Callable[[], object] = lambda: None
+
+
+def spy_on_ranges(monkeypatch: pytest.MonkeyPatch, min_rows: int) -> RangeSpy:
+    """Pages of ``min_rows`` or more may be read as parallel key ranges (as a million
+    rows are); returns the spy that records those reads."""
+    monkeypatch.setattr(rows_module, "PARALLEL_MIN_ROWS", min_rows)
+    spy = RangeSpy()
+    real = RowSource._read_at_once
+
+    def spying(self, conn, statements, cancel):
+        spy.reads.append(len(statements))
+        spy.before_read()
+        return real(self, conn, statements, cancel)
+
+    monkeypatch.setattr(RowSource, "_read_at_once", spying)
+    return spy

@@ -15,10 +15,9 @@ from PySide6.QtTest import QTest
 from PySide6.QtCore import Qt
 from sqlalchemy import text
 
-from gui.data import rows as rows_module
-from gui.data.rows import RowSource
 from gui.qt.rows_model import FIRST_PAGE
 from gui_helpers import WAIT_MS, make_editor, seed_table, shown_rows  # noqa: F401
+from test_data_support import spy_on_ranges
 
 pytestmark = pytest.mark.postgres
 
@@ -85,21 +84,13 @@ def test_go_to_x_loads_from_there_without_the_rows_before(qtbot, make_editor, pg
 def test_load_everything_reads_key_ranges_side_by_side(qtbot, qtmodeltester, make_editor, pg_db, big_table, monkeypatch):
     """fetch_all's big page is split (lowered threshold, as for a million rows) and
     arrives whole and in order; the count comes from the load itself."""
-    monkeypatch.setattr(rows_module, "PARALLEL_MIN_ROWS", FIRST_PAGE + 1)  # not the first page
-    ranges: list[int] = []
-    real = RowSource._read_at_once
-
-    def counting(self, conn, statements, cancel):
-        ranges.append(len(statements))
-        return real(self, conn, statements, cancel)
-
-    monkeypatch.setattr(RowSource, "_read_at_once", counting)
+    ranges = spy_on_ranges(monkeypatch, FIRST_PAGE + 1)  # big pages only, not the first
     window = open_window(qtbot, make_editor, pg_db)
     model = window.model
     assert model.rowCount() == FIRST_PAGE
     qtmodeltester.check(model, force_py=True)  # and again on every signal of the load
     model.fetch_all()
     qtbot.waitUntil(lambda: not model.loading and not model.canFetchMore(), timeout=WAIT_MS)
-    assert ranges and max(ranges) == 2
+    assert ranges.reads and max(ranges.reads) == 2
     assert shown_rows(window) == SHOWN
     assert model.total == len(SHOWN)

@@ -20,12 +20,11 @@ def _table_name_sql(spec: TableSpec) -> str:
     return "quote_ident(:table)" if spec.schema is None else "quote_ident(:schema) || '.' || quote_ident(:table)"
 
 
-def table_params(spec: TableSpec) -> dict[str, str]:
-    """The bound parameters of the statements below (the names travel as values)."""
-    params = {"table": spec.table, "key": spec.key}
-    if spec.schema is not None:
-        params["schema"] = spec.schema
-    return params
+def _bound(spec: TableSpec, sql: str) -> TextClause:
+    """``sql`` with the table's names bound as values (``:table``, ``:schema``,
+    ``:key``, ``:value``): identifiers never pasted into the SQL."""
+    names = {"table": spec.table, "schema": spec.schema, "key": spec.key, "value": spec.value}
+    return text(sql).bindparams(**{name: value for name, value in names.items() if f":{name}" in sql})
 
 
 def key_index_exists_sql(spec: TableSpec) -> str:
@@ -50,15 +49,13 @@ def has_key_index(conn: Connection, spec: TableSpec) -> bool:
     (always true on SQLite, whose demo table has one)."""
     if conn.dialect.name != "postgresql":
         return True
-    return bool(conn.execute(text(f"SELECT {key_index_exists_sql(spec)}"), table_params(spec)).scalar_one())
+    return bool(conn.execute(_bound(spec, f"SELECT {key_index_exists_sql(spec)}")).scalar_one())
 
 
 def max_rows(conn: Connection, spec: TableSpec) -> int:
     """An upper bound of the table's rows from its size on disk (needs no statistics)."""
-    sql = text(f"SELECT coalesce(pg_relation_size(to_regclass({_table_name_sql(spec)})), 0)")
-    params = table_params(spec)
-    del params["key"]
-    return int(conn.execute(sql, params).scalar_one()) // _MIN_TUPLE_BYTES
+    sql = _bound(spec, f"SELECT coalesce(pg_relation_size(to_regclass({_table_name_sql(spec)})), 0)")
+    return int(conn.execute(sql).scalar_one()) // _MIN_TUPLE_BYTES
 
 
 def lookups_by_key_sql(spec: TableSpec) -> TextClause:
@@ -74,9 +71,10 @@ def lookups_by_key_sql(spec: TableSpec) -> TextClause:
     per key, and the hash join is right.  ``set_config(..., true)`` is ``SET LOCAL``:
     it ends with the transaction.
     """
-    return text(
+    return _bound(
+        spec,
         "SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)"
-        f" WHERE {key_index_exists_sql(spec)}"
+        f" WHERE {key_index_exists_sql(spec)}",
     )
 
 
@@ -97,12 +95,13 @@ def column_stats(conn: Connection, spec: TableSpec) -> ColumnStats | None:
         "(SELECT s.histogram_bounds::text FROM pg_stats s"
         " WHERE s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = :{})"
     )
-    sql = text(
+    sql = _bound(
+        spec,
         f"SELECT c.reltuples, {histogram.format('key')}, {histogram.format('value')}"
         " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-        f" WHERE c.oid = to_regclass({_table_name_sql(spec)})"
+        f" WHERE c.oid = to_regclass({_table_name_sql(spec)})",
     )
-    row = conn.execute(sql, {**table_params(spec), "value": spec.value}).first()
+    row = conn.execute(sql).first()
     if row is None or row[0] is None or row[0] <= 0:
         return None
     return ColumnStats(float(row[0]), _bounds(row[1]), _bounds(row[2]))

@@ -44,7 +44,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from .catalog import lookups_by_key_sql, table_params
+from .catalog import lookups_by_key_sql
 from .config import TableSpec
 from .connection import CancelToken, attached
 from .errors import Conflict, ConflictError, QueryFailed, user_errors
@@ -217,7 +217,7 @@ def preview_sql(dialect, spec: TableSpec, changes: Sequence[PendingChange]) -> s
     if dialect.name == "postgresql":
         parts = [
             "-- look rows up by the index on the key, if there is one\n"
-            + _literal_sql(lookups_by_key_sql(spec).bindparams(**table_params(spec)), dialect),
+            + _literal_sql(lookups_by_key_sql(spec), dialect),
             *(_literal_sql(apply_statement(spec, chunk), dialect) for chunk in _chunks(_sorted_by_key(changes), CHUNK)),
         ]
         return "BEGIN;\n" + ";\n".join(parts) + ";\nCOMMIT;"
@@ -298,7 +298,7 @@ def _commit_postgresql(engine: Engine, spec: TableSpec, changes: list[PendingCha
     with Session(engine) as session, session.begin():
         conn = session.connection()
         with attached(cancel, conn):
-            conn.execute(lookups_by_key_sql(spec), table_params(spec))
+            conn.execute(lookups_by_key_sql(spec))
             for chunk in _chunks(_sorted_by_key(changes), CHUNK):
                 old = conn.execute(apply_statement(spec, chunk)).all()
                 if old and old[0][2] != len(old):

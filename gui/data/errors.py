@@ -99,7 +99,7 @@ _READ_ONLY_CODES = {"25006"}
 _PERMISSION_CODES = {"42501"}
 _CANCEL_CODES = {"57014"}
 _CONCURRENT_CODES = {"40001", "40P01"}  # serialization failure, deadlock
-CONCURRENT_MESSAGE = (
+_CONCURRENT_MESSAGE = (
     "Another client was changing the same rows at the same moment, so nothing was written. "
     "Your changes are still pending: commit again to see what changed."
 )
@@ -131,7 +131,7 @@ def translate(error: BaseException) -> UserError | None:
     if isinstance(orig, sqlite3.OperationalError) and "interrupted" in message:
         return Cancelled()
     if code in _CONCURRENT_CODES:
-        return QueryFailed(f"{CONCURRENT_MESSAGE}\n{message}")
+        return QueryFailed(f"{_CONCURRENT_MESSAGE}\n{message}")
     if code in _AUTH_CODES or "password authentication failed" in message:
         return AuthenticationFailed(message)
     if code in _READ_ONLY_CODES or (isinstance(orig, sqlite3.OperationalError) and "readonly" in message):

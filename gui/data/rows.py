@@ -420,12 +420,10 @@ class RowSource:
         the cap (what follows it is not contiguous), and the page is cut at ``limit``.
         Each range sorts only its own rows: the table is still sorted at most once.
         """
-        x = self.spec.key_col
         edges = [*split.bounds, split.end]
         statements = [self._keyset.page_query(self.spec, self.threshold, limit, before=edges[0])]
         for low, high in zip(edges, edges[1:]):
-            stmt = browse_query(self.spec, self.threshold).where(x >= low)
-            statements.append((stmt if high is None else stmt.where(x < high)).limit(limit))
+            statements.append(self._key_range(browse_query(self.spec, self.threshold), low, high).limit(limit))
         parts = self._read_at_once(conn, statements, cancel)
         kept = []
         for xs, ys in parts:
@@ -451,15 +449,18 @@ class RowSource:
         split = split_keys(column_stats(conn, self.spec), self.threshold, self.start_key, PASS_MAX_ROWS, PARALLEL_PARTS)
         if split is None:
             return copy_packed(conn, self.spec, query)
-        x = self.spec.key_col
         # the last range is open whatever the estimate: no row may be left out
         edges = [None, *split.bounds, None]
-        statements = [
-            query.where(*([x >= low] if low is not None else []), *([x < high] if high is not None else []))
-            for low, high in zip(edges, edges[1:])
-        ]
+        statements = [self._key_range(query, low, high) for low, high in zip(edges, edges[1:])]
         parts = self._read_at_once(conn, statements, cancel)
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+    def _key_range(self, stmt, low: int | None, high: int | None):
+        """``stmt`` limited to keys in ``[low, high)`` (``None``: unbounded on that side)."""
+        x = self.spec.key_col
+        if low is not None:
+            stmt = stmt.where(x >= low)
+        return stmt if high is None else stmt.where(x < high)
 
     def _read_at_once(self, conn: Connection, statements, cancel: CancelToken | None):
         """Every statement's rows (through :func:`copy_packed`): the first on ``conn``,
