@@ -267,9 +267,24 @@ def test_bad_url_options_fail_to_connect_in_words(pg_db: PgDatabase, options: st
 
 
 @pg
-@pytest.mark.parametrize("query", ["", "?connect_timeout=600", "?connect_timeout=0"])
-def test_connect_timeout_is_at_most_ten_seconds(pg_db: PgDatabase, query: str) -> None:
-    """Whatever a pasted URL says, a connect attempt gives up within 10 s."""
+@pytest.mark.parametrize(
+    ("query", "environment", "expected"),
+    [
+        ("", {}, {"connect_timeout": 10, "application_name": "table-editor"}),
+        ("?connect_timeout=30", {}, {"connect_timeout": "30", "application_name": "table-editor"}),
+        ("?connect_timeout=0&application_name=etl", {}, {"connect_timeout": "0", "application_name": "etl"}),
+        ("", {"PGCONNECT_TIMEOUT": "45", "PGAPPNAME": "mine"}, {}),
+        ("?service=nothing_here", {}, {"service": "nothing_here"}),
+    ],
+    ids=["defaults", "url-timeout", "url-zero-and-name", "environment", "service"],
+)
+def test_the_users_connection_parameters_win(
+    pg_db: PgDatabase, monkeypatch: pytest.MonkeyPatch, query: str, environment: dict, expected: dict
+) -> None:
+    """The app's 10 s timeout and its application_name fill only what the URL, a
+    PG* variable or a service file leave unset: whatever the user gave reaches libpq."""
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
     pasted = URL.create("postgresql", pg_db.user, pg_db.password, pg_db.host, pg_db.port, pg_db.name)
     engine = create_engine_for(settings_from_url(pasted.render_as_string(hide_password=False) + query))
     used: dict = {}
@@ -277,9 +292,10 @@ def test_connect_timeout_is_at_most_ten_seconds(pg_db: PgDatabase, query: str) -
     @event.listens_for(engine, "do_connect")
     def capture(dialect, record, cargs, cparams):
         used.update(cparams)
+        raise ConnectionFailed("not connecting: only the parameters are looked at")
 
-    try:
+    with pytest.raises(ConnectionFailed):
         check_connection(engine)
-    finally:
-        engine.dispose()
-    assert 0 < int(used["connect_timeout"]) <= 10
+    engine.dispose()
+    for name in ("connect_timeout", "application_name", "service"):
+        assert used.get(name) == expected.get(name), name

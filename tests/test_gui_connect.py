@@ -145,7 +145,8 @@ def test_pasted_url_with_the_password_connects(qtbot, make_editor, pg_db, pg_eng
     wait_loaded(qtbot, window)
     assert len(shown_rows(window)) == 8
     title = window.windowTitle()
-    assert pg_db.password not in title and url not in title and "***" in title
+    assert pg_db.password not in title and url not in title
+    assert f"some_table — {pg_db.user} on {pg_db.host}:{pg_db.port}/{pg_db.name}" in title
     recent = editor.paths.recent.read_text()
     assert pg_db.name in recent
     assert_no_password_on_disk(isolated_user_dirs, pg_db.password)

@@ -3,11 +3,24 @@
 URLs are always built with ``URL.create`` (a password with ``@``, ``/`` or ``#`` needs
 no escaping) and shown with the password hidden.  A plain ``postgresql://`` URL is
 mapped to psycopg2, since SQLAlchemy 2.1 would otherwise pick psycopg 3.
+
+The user's connection options win.  Every parameter of a pasted URL (``options``,
+``connect_timeout``, ``sslrootcert``, ``target_session_attrs`` ...) and of the
+dialog's fields reaches libpq unchanged; the app's defaults (a 10 s connect
+timeout, ``application_name``) fill only what neither the URL, the fields nor a
+``PG*`` environment variable set.
+
+Nothing is left on the server between transactions, so a transaction-mode pooler
+(Neon's ``-pooler`` hosts, PgBouncer) can hand each transaction to another server
+connection: read-only is ``BEGIN READ ONLY`` (psycopg2's ``readonly`` attribute)
+and a statement timeout is ``set_config('statement_timeout', ..., true)`` at the
+start of each transaction, never a startup ``options`` or a session ``SET``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -29,23 +42,35 @@ KINDS = (DEMO, POSTGRESQL, URL_KIND)
 
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 DEFAULT_PORT = 5432
+# libpq waits forever by default; a hosted server that is waking up takes a few
+# seconds, an unreachable one should not hang the dialog.  Used only when the user
+# set no timeout (field, URL or PGCONNECT_TIMEOUT).
 CONNECT_TIMEOUT_S = 10
+APPLICATION_NAME = "table-editor"
 PG_DRIVER = "postgresql+psycopg2"
+# Connection parameters the dialog's fields map to, and the PG* environment
+# variable with which a user sets each one for every libpq program.
+_DEFAULTS_FROM_ENV = {"connect_timeout": "PGCONNECT_TIMEOUT", "application_name": "PGAPPNAME"}
 
 
 @dataclass(frozen=True)
 class ConnectionSettings:
     kind: str = DEMO
-    host: str = ""
-    port: int = DEFAULT_PORT
+    host: str = ""  # a name, an address ("[::1]" too), a socket folder ("/run/postgresql"); empty: libpq's default
+    port: int = DEFAULT_PORT  # 0: libpq's default (PGPORT, else 5432)
     database: str = ""
     user: str = ""
     password: str = field(default="", repr=False)
-    sslmode: str = "prefer"
+    sslmode: str = "prefer"  # empty: libpq's default (PGSSLMODE, else prefer)
     url: str = field(default="", repr=False)  # as pasted; may hold a password
     demo_path: str = ""
     read_only: bool = False
     statement_timeout_ms: int = 0  # 0: no limit
+    connect_timeout_s: int = 0  # 0: the URL's or PGCONNECT_TIMEOUT, else CONNECT_TIMEOUT_S
+    sslrootcert: str = ""  # CA certificate file, for verify-ca and verify-full
+    sslcert: str = ""  # client certificate file
+    sslkey: str = ""  # its private key
+    service: str = ""  # a pg_service.conf entry
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -60,12 +85,31 @@ class ConnectionSettings:
             return URL.create("sqlite+pysqlite", database=self.demo_path)
         if self.kind == URL_KIND:
             return parse_url(self.url)
-        query = {"sslmode": self.sslmode} if self.sslmode else {}
+        host = self.host.strip()
+        query = {
+            name: value
+            for name, value in (
+                ("sslmode", self.sslmode),
+                ("sslrootcert", self.sslrootcert),
+                ("sslcert", self.sslcert),
+                ("sslkey", self.sslkey),
+                ("service", self.service),
+                ("connect_timeout", str(self.connect_timeout_s) if self.connect_timeout_s else ""),
+            )
+            if value
+        }
+        if host.startswith("[") and host.endswith("]"):
+            host = host[1:-1]  # an IPv6 address as written in a URL: libpq takes it bare
+        if host.startswith("/") or host.startswith("@"):
+            # a Unix-socket folder (or Linux abstract socket) has no place in a URL's
+            # authority: libpq takes it as the host parameter
+            query["host"] = host
+            host = ""
         return URL.create(
             PG_DRIVER,
             username=self.user or None,
             password=self.password or None,
-            host=self.host or None,
+            host=host or None,
             port=self.port or None,
             database=self.database or None,
             query=query,
@@ -83,8 +127,7 @@ class ConnectionSettings:
             return "(invalid URL)"
         if url.get_backend_name() == "sqlite":
             return f"demo database ({url.database})" if self.kind == DEMO else f"sqlite ({url.database})"
-        shown = url.set(query={})
-        return shown.render_as_string(hide_password=True)
+        return server_name(url)
 
     def identity(self) -> dict[str, object]:
         """Host, port, database, user: what a journal or a keyring entry is keyed by. No password."""
@@ -93,7 +136,7 @@ class ConnectionSettings:
             return {"backend": "sqlite", "database": str(Path(url.database or "").resolve())}
         return {
             "backend": "postgresql",
-            "host": url.host or "",
+            "host": url.host or str(url.query.get("host") or ""),
             "port": url.port or DEFAULT_PORT,
             "database": url.database or "",
             "user": url.username or "",
@@ -103,11 +146,22 @@ class ConnectionSettings:
         """What the recent-connections list stores: never the password, nor a URL holding one."""
         data: dict[str, object] = {"kind": self.kind}
         if self.kind == POSTGRESQL:
-            data.update(host=self.host, port=self.port, database=self.database, user=self.user, sslmode=self.sslmode)
+            data.update(
+                host=self.host,
+                port=self.port,
+                database=self.database,
+                user=self.user,
+                sslmode=self.sslmode,
+                sslrootcert=self.sslrootcert,
+                sslcert=self.sslcert,
+                sslkey=self.sslkey,
+                service=self.service,
+            )
         elif self.kind == URL_KIND:
             data["url"] = without_password(parse_url(self.url)).render_as_string(hide_password=False)
         data["read_only"] = self.read_only
         data["statement_timeout_ms"] = self.statement_timeout_ms
+        data["connect_timeout_s"] = self.connect_timeout_s
         return data
 
     @classmethod
@@ -133,6 +187,26 @@ def parse_url(text_url: str) -> URL:
     if url.get_backend_name() not in ("postgresql", "sqlite"):
         raise ConnectionFailed(f"Unsupported database {url.get_backend_name()!r}: use a postgresql:// URL.")
     return url
+
+
+def server_name(url: URL) -> str:
+    """``alice on db.example.com/neondb``: who is connected where, for titles and
+    messages; never the password, the driver or the options.  A socket folder is
+    named as such; parts libpq fills from its defaults are left out."""
+    host = url.host or str(url.query.get("host") or "")
+    if host.startswith(("/", "@")):
+        where = f"the socket in {host}"
+    elif ":" in host:
+        where = f"[{host}]"  # an IPv6 address
+    else:
+        where = host or "the local server"
+    if url.port:
+        where += f":{url.port}"
+    service = url.query.get("service")
+    if service and not url.host and not url.query.get("host"):
+        where = f"service {service}"
+    text_ = f"{url.username} on {where}" if url.username else where
+    return f"{text_}/{url.database}" if url.database else text_
 
 
 def without_password(url: URL) -> URL:
@@ -167,16 +241,63 @@ def create_engine_for(settings: ConnectionSettings) -> Engine:
                 dbapi_connection.execute("PRAGMA query_only = ON")
 
         return engine
-    options = []
-    if settings.read_only:
-        options.append("-c default_transaction_read_only=on")
-    if settings.statement_timeout_ms:
-        options.append(f"-c statement_timeout={int(settings.statement_timeout_ms)}")
-    connect_args: dict[str, object] = {"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "table-editor"}
-    if options:
-        connect_args["options"] = " ".join(options)
+    connect_args = {name: value for name, value in _app_defaults().items() if not _user_sets(url, name)}
+    setup = transaction_setup_sql(settings)
     with user_errors():  # the dialect reads the URL's options here (e.g. ?port=abc)
-        return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+        engine = create_engine(
+            url, pool_pre_ping=True, connect_args=connect_args, execution_options={TRANSACTION_SETUP: setup}
+        )
+    if setup:
+
+        @event.listens_for(engine, "begin")
+        def _per_transaction(conn) -> None:
+            dbapi = conn.connection.dbapi_connection
+            if dbapi.autocommit:
+                return  # never: pages are read in autocommit only when there is no setup
+            cursor = dbapi.cursor()
+            try:
+                cursor.execute(setup)  # psycopg2 sends BEGIN first: this is the transaction's first statement
+            finally:
+                cursor.close()
+
+    return engine
+
+
+def _app_defaults() -> dict[str, object]:
+    return {"connect_timeout": CONNECT_TIMEOUT_S, "application_name": APPLICATION_NAME}
+
+
+def _user_sets(url: URL, name: str) -> bool:
+    """Whether the user set connection parameter ``name``: in the URL or the fields,
+    through its ``PG*`` environment variable, or possibly through a service file."""
+    if name in url.query or os.environ.get(_DEFAULTS_FROM_ENV[name]):
+        return True
+    # a pg_service.conf entry may set it: libpq reads the service after the explicit
+    # parameters, so a default passed here would override the user's file
+    return bool(url.query.get("service") or os.environ.get("PGSERVICE"))
+
+
+def transaction_setup_sql(settings: ConnectionSettings) -> str:
+    """What every transaction on this connection starts with (PostgreSQL): read-only
+    and the statement timeout, both scoped to the transaction; ``""`` when neither
+    is asked for."""
+    parts = []
+    if settings.read_only:
+        parts.append("SET TRANSACTION READ ONLY")
+    if settings.statement_timeout_ms:
+        parts.append(f"SELECT set_config('statement_timeout', '{int(settings.statement_timeout_ms)}', true)")
+    return "; ".join(parts)
+
+
+# The execution option that carries :func:`transaction_setup_sql` on an engine.
+TRANSACTION_SETUP = "table_editor_transaction_setup"
+
+
+def needs_transaction(conn) -> bool:
+    """Whether every statement on ``conn`` (a SQLAlchemy ``Connection``) must run
+    inside a transaction to honour the user's options (read-only, statement
+    timeout): then no read may use autocommit."""
+    return bool(conn.get_execution_options().get(TRANSACTION_SETUP))
 
 
 def check_connection(engine: Engine) -> str:

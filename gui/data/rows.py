@@ -61,7 +61,7 @@ from sqlalchemy import BigInteger, Connection, Engine, Integer, LargeBinary, cas
 
 from .catalog import ColumnStats, column_stats, has_key_index, max_rows
 from .config import INT32_MAX, INT32_MIN, TableSpec
-from .connection import CancelToken, attached
+from .connection import CancelToken, attached, needs_transaction
 from .errors import QueryFailed, user_errors
 
 EMPTY = np.empty(0, dtype=np.int64)
@@ -322,7 +322,8 @@ def _autocommit(conn: Connection) -> Iterator[None]:
     round trip each, which would cost exactly what autocommit saves.
     """
     dbapi = conn.connection.dbapi_connection
-    if conn.dialect.name != "postgresql" or dbapi.autocommit:
+    if conn.dialect.name != "postgresql" or dbapi.autocommit or needs_transaction(conn):
+        # read-only or a statement timeout: PostgreSQL scopes both to a transaction
         yield
         return
     conn.rollback()  # nothing is open yet; makes sure psycopg2 accepts the switch
