@@ -116,3 +116,69 @@ def _bounds(array_text: str | None) -> np.ndarray | None:
     except ValueError:
         return None  # not integers after all: no histogram to go by
     return bounds if len(bounds) >= 2 and bool(np.all(np.diff(bounds) >= 0)) else None
+
+
+STANDBY_REASON = "This server is a read-only standby: you can browse the rows, but not change them here."
+READ_ONLY_ROLE_REASON = (
+    "This server makes your transactions read-only (default_transaction_read_only is on for your role "
+    "or database): you can browse the rows, but not change them."
+)
+CHOSEN_READ_ONLY_REASON = "Opened read-only: browsing only, no edits."
+
+
+def no_update_reason(spec: TableSpec) -> str:
+    return f"Your role may read this table but not change it (it has no UPDATE privilege on {spec.value})."
+
+
+@dataclass(frozen=True)
+class Writability:
+    """Whether this connection may change the table, asked of the server when it is
+    opened; ``reason`` says in words why not (``None``: it may)."""
+
+    reason: str | None = None
+
+    @property
+    def writable(self) -> bool:
+        return self.reason is None
+
+
+def writability(conn: Connection, spec: TableSpec, chosen_read_only: bool = False) -> Writability:
+    """Ask the server whether edits could be committed: a standby
+    (``pg_is_in_recovery()``), transactions read-only by default for the role or
+    database (``default_transaction_read_only``), or a role without UPDATE on the
+    edited column (``has_column_privilege``, which counts table-level grants too).
+
+    ``default_transaction_read_only`` rather than ``transaction_read_only``: the
+    latter is also on when the user chose read-only (every transaction then begins
+    with ``SET TRANSACTION READ ONLY``), which is the user's choice, not the server's.
+    A table that does not exist is reported by its first page, not here.
+    """
+    if chosen_read_only:
+        return Writability(CHOSEN_READ_ONLY_REASON)
+    if conn.dialect.name != "postgresql":
+        return Writability()
+    sql = _bound(
+        spec,
+        "SELECT pg_is_in_recovery(), current_setting('default_transaction_read_only') = 'on',"
+        f" has_column_privilege(c.oid, a.attnum, 'UPDATE')"
+        f" FROM (SELECT to_regclass({_table_name_sql(spec)}) AS oid) c"
+        " LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = :value AND NOT a.attisdropped",
+    )
+    standby, read_only, may_update = conn.execute(sql).one()
+    if standby:
+        return Writability(STANDBY_REASON)
+    if read_only:
+        return Writability(READ_ONLY_ROLE_REASON)
+    if may_update is False:
+        return Writability(no_update_reason(spec))
+    return Writability()
+
+
+def check_writability(engine, spec: TableSpec, chosen_read_only: bool = False) -> Writability:
+    """:func:`writability` on a connection of its own; raises a :class:`UserError`."""
+    from .errors import user_errors
+
+    if chosen_read_only:
+        return Writability(CHOSEN_READ_ONLY_REASON)
+    with user_errors(), engine.connect() as conn:
+        return writability(conn, spec)

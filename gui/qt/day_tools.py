@@ -108,7 +108,7 @@ class DayTools(QObject):
             self.window.show_message(f"{what}: connect to a database first.")
             return False
         if self.window.model.read_only:
-            self.window.show_message(f"{what}: this connection is read-only, edits are not possible.")
+            self.window.show_message(f"{what}: {self.window.model.read_only_reason}")
             return False
         return True
 

@@ -8,6 +8,7 @@ GUI thread) and shows what comes back.  Dialogs are opened non-modally with
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..data.catalog import Writability, check_writability
 from ..data.commit import CommitResult, commit_changes, confirm, keep_mine, preview_sql, review
 from ..data.config import TableSpec
 from ..data.connection import DEMO, ConnectionSettings
@@ -101,6 +103,8 @@ class MainWindow(QMainWindow):
         self._committing = False
         self._close_after_commit = False
         self._close_confirmed = False
+        # what the server says this connection may do (None: not asked yet)
+        self.writability: Writability | None = None
         self.pending.subscribe(self._on_pending_changed)
 
         self._build_widgets(threshold)
@@ -259,19 +263,55 @@ class MainWindow(QMainWindow):
         self.undo_stack.clear()
         self.pending.clear()
         self.journal = Journal(self.paths.journal, settings, self.spec)
-        self.model.read_only = settings.read_only
-        title = f"{self.spec.qualified_name} — {settings.display_name()}"
-        self.setWindowTitle(title + (" [read-only]" if settings.read_only else "") + " — Table Editor")
-        self.mode_label.setText("Read-only: browsing only" if settings.read_only else "")
         self.reset_demo_action.setEnabled(settings.kind == DEMO)
-        self._offer_restore()
+        # no edit is taken before the server has said whether it could be committed
+        self._set_writability(None)
+        self.runner.submit(
+            lambda _token: check_writability(engine, self.spec, settings.read_only),
+            lane="connect",
+            on_done=partial(self._on_writability, engine),
+            on_error=partial(self._on_writability_failed, engine),
+        )
         self.reload()
+
+    def _on_writability(self, engine, writability: Writability) -> None:
+        if engine is not self.engine:
+            return  # an answer about a connection the window no longer uses
+        self._set_writability(writability)
+        self._offer_restore()
+
+    def _on_writability_failed(self, engine, error: UserError) -> None:
+        if engine is not self.engine:
+            return
+        # the same error reaches the user with the first page; edits are then judged
+        # by the server at commit, as before this was asked
+        self._set_writability(Writability())
+        self._offer_restore()
+
+    def _set_writability(self, writability: Writability | None) -> None:
+        self.writability = writability
+        if writability is None:
+            reason = "Checking what this connection may change …"
+        else:
+            reason = writability.reason
+        self.model.read_only = reason is not None
+        self.model.read_only_reason = reason or READ_ONLY_REASON
+        read_only = writability is not None and not writability.writable
+        title = f"{self.spec.qualified_name} — {self.settings.display_name()}"
+        self.setWindowTitle(title + (" [read-only]" if read_only else "") + " — Table Editor")
+        self.mode_label.setText(writability.reason if read_only else "")
+        self._update_state()
+
+    @property
+    def writable(self) -> bool:
+        """The server said edits on this connection can be committed."""
+        return self.writability is not None and self.writability.writable
 
     def _offer_restore(self) -> None:
         restored = self.journal.load()
         if not restored:
             return
-        if self.settings.read_only:
+        if not self.writable:
             # they could not be committed here: leave them in the journal for a writable session
             self.show_status(
                 f"{plural(len(restored), 'uncommitted change')} from an earlier session are kept "
@@ -418,8 +458,7 @@ class MainWindow(QMainWindow):
 
     def _on_committed(self, result: CommitResult) -> None:
         self._committing = False
-        self.model.read_only = self.settings.read_only
-        self.model.read_only_reason = READ_ONLY_REASON
+        self._set_writability(self.writability)
         self.pending.apply({c.key: None for c in result.committed})
         self.undo_stack.clear()  # the commit is in the database: it cannot be undone here
         self.undo_action.setText("Undo (nothing since the last commit)")
@@ -434,8 +473,7 @@ class MainWindow(QMainWindow):
     def _on_commit_failed(self, error: UserError) -> None:
         self._committing = False
         self._close_after_commit = False
-        self.model.read_only = self.settings.read_only
-        self.model.read_only_reason = READ_ONLY_REASON
+        self._set_writability(self.writability)
         if isinstance(error, ConflictError):
             self._show_conflicts(error)
             return
@@ -519,7 +557,7 @@ class MainWindow(QMainWindow):
         count = len(self.pending)
         self.pending_label.setText(plural(count, "pending change") if count else "No pending changes")
         connected = self.engine is not None
-        writable = connected and not (self.settings and self.settings.read_only)
+        writable = connected and self.writable
         can_commit = writable and count > 0 and not self._committing
         self.commit_button.setEnabled(can_commit)
         self.commit_action.setEnabled(can_commit)
