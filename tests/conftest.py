@@ -4,6 +4,13 @@
 ``pg_db`` gives each test its own database, owned by its own login role whose
 password holds every character that breaks a hand-built URL; ``pg_engine`` is
 an Engine on it.
+
+The other real servers start only when a test asks for them, once a session:
+``pgbouncer`` / ``pgbouncer_session`` (PgBouncer in front of ``pg_cluster`` in
+transaction / session pool mode, ``pgbouncer.py``), ``pg_standby`` (a hot
+standby of ``pg_cluster``, ``pgstandby.py``), ``tls_cluster`` (a second
+cluster with ``ssl=on`` and a throwaway CA, ``pgtls.py``; ``tls_db`` is its
+``pg_db``).  ``slowproxy.py`` is a plain class, no fixture.
 """
 
 from __future__ import annotations
@@ -11,19 +18,27 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from psycopg2 import sql
 from sqlalchemy import Engine, create_engine
 
+from pgbouncer import PgBouncer
 from pgcluster import PgCluster, PgDatabase
+from pgstandby import PgStandby
+from pgtls import TlsFiles
 
 # Before anything creates a QApplication; `make test` sets it too.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 # @ : / # ? & % and a space: each one would break a URL built by formatting.
 PG_PASSWORD = "p@ss:w/rd#?&% x"
+
+# The client certificate's CN on ``tls_cluster``: a role that logs in by it.
+TLS_CERT_USER = "cert_user"
 
 _pg_names = itertools.count(1)
 
@@ -61,45 +76,120 @@ def isolated_user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
     yield dirs
 
 
+def _require(available: bool, reason: str) -> None:
+    """Skip when a server program is missing; on CI that is a broken machine
+    rather than a reason to pass, so fail there."""
+    if available:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
+
+
+def _require_postgres() -> None:
+    _require(
+        PgCluster.available(),
+        "PostgreSQL server binaries not found (install the postgresql "
+        "package, or set PG_BIN to the folder holding initdb and pg_ctl)",
+    )
+
+
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[PgCluster]:
     """One throwaway PostgreSQL server for the whole session."""
-    if not PgCluster.available():
-        reason = (
-            "PostgreSQL server binaries not found (install the postgresql "
-            "package, or set PG_BIN to the folder holding initdb and pg_ctl)"
-        )
-        # On CI a missing server is a broken machine, not a reason to pass.
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason, pytrace=False)
-        pytest.skip(reason)
+    _require_postgres()
     with PgCluster() as cluster:
         yield cluster
+
+
+@contextmanager
+def _database_on(cluster: PgCluster) -> Iterator[PgDatabase]:
+    n = next(_pg_names)
+    name, user = f"editor_test_{n}", f"editor_{n}"
+    cluster.create_role(user, PG_PASSWORD)
+    try:
+        cluster.create_database(name, owner=user)
+        try:
+            assert cluster.port is not None
+            yield PgDatabase(
+                name=name,
+                user=user,
+                password=PG_PASSWORD,
+                host=cluster.host,
+                port=cluster.port,
+                url=cluster.url(name, user, PG_PASSWORD),
+                admin_url=cluster.url(name),
+            )
+        finally:
+            cluster.drop_database(name)
+    finally:
+        cluster.drop_role(user)
 
 
 @pytest.fixture
 def pg_db(pg_cluster: PgCluster) -> Iterator[PgDatabase]:
     """A new database owned by a new role ``editor_<n>``; dropped afterwards."""
-    n = next(_pg_names)
-    name, user = f"editor_test_{n}", f"editor_{n}"
-    pg_cluster.create_role(user, PG_PASSWORD)
-    try:
-        pg_cluster.create_database(name, owner=user)
-        try:
-            assert pg_cluster.port is not None
-            yield PgDatabase(
-                name=name,
-                user=user,
-                password=PG_PASSWORD,
-                host=pg_cluster.host,
-                port=pg_cluster.port,
-                url=pg_cluster.url(name, user, PG_PASSWORD),
-                admin_url=pg_cluster.url(name),
-            )
-        finally:
-            pg_cluster.drop_database(name)
-    finally:
-        pg_cluster.drop_role(user)
+    with _database_on(pg_cluster) as database:
+        yield database
+
+
+def _bouncer(cluster: PgCluster, pool_mode: str) -> Iterator[PgBouncer]:
+    _require(
+        PgBouncer.available(),
+        "pgbouncer not found (install the pgbouncer package, or set "
+        "PGBOUNCER to the program's path)",
+    )
+    with PgBouncer(cluster, pool_mode=pool_mode) as bouncer:
+        yield bouncer
+
+
+@pytest.fixture(scope="session")
+def pgbouncer(pg_cluster: PgCluster) -> Iterator[PgBouncer]:
+    """PgBouncer in transaction pool mode in front of ``pg_cluster``: every
+    database there (``pg_db``'s too) as every role with its real password,
+    through ``pgbouncer.url(database, user, password)``; 4 server
+    connections per database and user, shared by the clients."""
+    yield from _bouncer(pg_cluster, "transaction")
+
+
+@pytest.fixture(scope="session")
+def pgbouncer_session(pg_cluster: PgCluster) -> Iterator[PgBouncer]:
+    """Like ``pgbouncer`` but in session pool mode (a server connection per
+    client for as long as it stays connected)."""
+    yield from _bouncer(pg_cluster, "session")
+
+
+@pytest.fixture(scope="session")
+def pg_standby(pg_cluster: PgCluster) -> Iterator[PgStandby]:
+    """A hot standby of ``pg_cluster`` (read-only, same roles and passwords);
+    ``wait_for_database(name)`` / ``wait_for_catchup()`` wait for what the
+    primary did after the backup."""
+    _require_postgres()
+    with PgStandby(pg_cluster) as standby:
+        yield standby
+
+
+@pytest.fixture(scope="session")
+def tls_cluster() -> Iterator[PgCluster]:
+    """A second cluster with ``ssl=on`` (TLS optional, as with sslmode=prefer).
+    ``tls_cluster.tls`` is its :class:`TlsFiles`: ``ca_cert`` for
+    ``sslrootcert``, ``libpq_params()`` for verify-full, and a client
+    certificate for the role ``cert_user``, which logs in by it alone."""
+    _require_postgres()
+    _require(TlsFiles.available(), "openssl not found (install the openssl package)")
+    with TlsFiles(client_user=TLS_CERT_USER) as tls, PgCluster(
+        tls=tls, hba=[f"hostssl all {TLS_CERT_USER} 127.0.0.1/32 cert"]
+    ) as cluster:
+        cluster.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(TLS_CERT_USER)))
+        yield cluster
+
+
+@pytest.fixture
+def tls_db(tls_cluster: PgCluster) -> Iterator[PgDatabase]:
+    """``pg_db`` on ``tls_cluster``: its ``url`` has no TLS parameters; add
+    ``tls_cluster.tls.libpq_params()`` and host ``localhost`` for verify-full."""
+    with _database_on(tls_cluster) as database:
+        yield database
 
 
 @pytest.fixture

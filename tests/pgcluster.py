@@ -15,6 +15,16 @@ scram-sha-256, so passwords are really checked; the local socket trusts.
 
 ``initdb`` refuses to run as root, so as root every server command runs as the
 ``postgres`` user through ``runuser`` and the temp dir is handed to it.
+
+Options for the other test servers: ``settings`` adds ``-c name=value`` server
+settings, ``hba`` puts lines at the top of ``pg_hba.conf`` (first match wins),
+and ``tls`` (a :class:`pgtls.TlsFiles`) switches on ``ssl`` with that server
+certificate and CA::
+
+    with TlsFiles() as tls, PgCluster(tls=tls) as cluster:
+        url = cluster.url("postgres").set(host="localhost").update_query_dict(tls.libpq_params())
+
+A hot standby of a running cluster is :class:`pgstandby.PgStandby`.
 """
 
 from __future__ import annotations
@@ -28,13 +38,18 @@ import socket
 import stat
 import subprocess
 import tempfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import psycopg2
 from psycopg2 import sql
 from sqlalchemy import URL
+
+if TYPE_CHECKING:
+    from pgtls import TlsFiles
 
 _DEBIAN_PG_ROOT = Path("/usr/lib/postgresql")
 _SERVICE_USER = "postgres"
@@ -64,8 +79,16 @@ class PgCluster:
 
     host = "127.0.0.1"
     superuser = "postgres"
+    _temp_prefix = "pgcluster-"
 
-    def __init__(self, bin_dir: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self,
+        bin_dir: str | os.PathLike[str] | None = None,
+        *,
+        settings: Mapping[str, str] | None = None,
+        hba: Sequence[str] = (),
+        tls: TlsFiles | None = None,
+    ) -> None:
         found = Path(bin_dir) if bin_dir is not None else self.find_bin_dir()
         if found is None:
             raise PgClusterError(
@@ -77,6 +100,9 @@ class PgCluster:
         self.superuser_password = secrets.token_urlsafe(24)
         self.port: int | None = None
         self.base_dir: Path | None = None
+        self.settings = dict(settings or {})
+        self.hba = list(hba)
+        self.tls = tls  # ssl=on with its server certificate, key and CA
         self._as_root = os.geteuid() == 0
 
     # -- discovery -------------------------------------------------------------
@@ -130,9 +156,11 @@ class PgCluster:
         """Create the cluster in a new temp dir and start the server."""
         if self.base_dir is not None:
             raise PgClusterError("the cluster is already started")
-        self.base_dir = Path(tempfile.mkdtemp(prefix="pgcluster-"))
+        self.base_dir = Path(tempfile.mkdtemp(prefix=self._temp_prefix))
         try:
-            self._initdb()
+            self._copy_tls_files()
+            self._create_data_dir()
+            self._prepend_hba()
             self._start_server()
         except BaseException:
             self._discard()
@@ -162,6 +190,32 @@ class PgCluster:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+    def _create_data_dir(self) -> None:
+        """A new cluster by initdb (a standby overrides this with pg_basebackup)."""
+        self._initdb()
+
+    def _copy_tls_files(self) -> None:
+        # Into the temp dir, which the service user then owns: the server
+        # refuses a key that others can read, and must own it (or root must).
+        if self.tls is None:
+            return
+        base = self._base()
+        for source, name in (
+            (self.tls.server_cert, "server.crt"),
+            (self.tls.server_key, "server.key"),
+            (self.tls.ca_cert, "ca.crt"),
+        ):
+            shutil.copyfile(source, base / name)
+        (base / "server.key").chmod(0o600)
+
+    def _prepend_hba(self) -> None:
+        if not self.hba:
+            return
+        hba_file = self.data_dir / "pg_hba.conf"
+        # Written in place, so the file keeps its owner (the service user).
+        old = hba_file.read_text(encoding="utf-8")
+        hba_file.write_text("\n".join([*self.hba, "", old]), encoding="utf-8")
 
     def _initdb(self) -> None:
         base = self._base()
@@ -215,6 +269,18 @@ class PgCluster:
             "-c", "synchronous_commit=off",
             "-c", "full_page_writes=off",
         ]  # fmt: skip
+        if self.tls is not None:
+            base = self._base()
+            options += [
+                "-c", "ssl=on",
+                "-c", f"ssl_cert_file={base / 'server.crt'}",
+                "-c", f"ssl_key_file={base / 'server.key'}",
+                # Client certificates signed by this CA are verified if sent
+                # (and required by a "cert" line in pg_hba.conf).
+                "-c", f"ssl_ca_file={base / 'ca.crt'}",
+            ]  # fmt: skip
+        for name, value in self.settings.items():
+            options += ["-c", f"{name}={value}"]
         # pg_ctl hands this string to /bin/sh, hence the shell quoting.
         return shlex.join(options)
 
