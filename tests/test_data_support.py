@@ -203,10 +203,10 @@ def spy_on_ranges(monkeypatch: pytest.MonkeyPatch, min_rows: int) -> RangeSpy:
     spy = RangeSpy()
     real = RowSource._read_at_once
 
-    def spying(self, conn, statements, cancel):
+    def spying(self, conn, statements, cancel, read):
         spy.reads.append(len(statements))
         spy.before_read()
-        return real(self, conn, statements, cancel)
+        return real(self, conn, statements, cancel, read)
 
     monkeypatch.setattr(RowSource, "_read_at_once", spying)
     return spy

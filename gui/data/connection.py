@@ -351,7 +351,20 @@ class CancelToken:
         self._lock = threading.Lock()
         self._attached: dict[int, object] = {}  # worker thread id -> its DBAPI connection
         self._released = threading.Event()
+        self._linked: list[CancelToken] = []
         self.cancelled = False
+
+    def linked(self) -> CancelToken:
+        """A new token that a Cancel of this one cancels too, but that can be
+        cancelled alone (to stop the other parts of a failed read, leaving this
+        token usable for a retry)."""
+        token = CancelToken()
+        with self._lock:
+            if self.cancelled:
+                token.cancelled = True
+            else:
+                self._linked.append(token)
+        return token
 
     def attach(self, sa_connection) -> None:
         """Raises :class:`Cancelled` if Cancel was pressed before the worker got here:
@@ -392,8 +405,12 @@ class CancelToken:
             if self.cancelled:
                 return
             self.cancelled = True
-            if not self._attached:
-                return  # not started (attach will refuse) or already done
+            linked, self._linked = self._linked, []
+            idle = not self._attached  # not started (attach will refuse) or already done
+        for token in linked:
+            token.cancel()
+        if idle:
+            return
         threading.Thread(target=self._keep_cancelling, name="cancel", daemon=True).start()
 
     def _keep_cancelling(self) -> None:

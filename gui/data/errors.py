@@ -8,9 +8,10 @@ Anything else is a bug and propagates unchanged to the excepthook.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
 
 import psycopg2
 from sqlalchemy import exc as sa_exc
@@ -105,6 +106,16 @@ _CONCURRENT_MESSAGE = (
 )
 
 
+READ_ONLY_TRANSACTION_MESSAGE = (
+    "The server accepts no changes on this connection: its transactions are read-only "
+    "(a read-only standby, or read-only by default for your role or database). Nothing was written."
+)
+SERVER_CLOSED_MESSAGE = (
+    "The server closed the connection, and a second attempt on a new connection failed too. "
+    "Press F5 to reload when the server is back."
+)
+
+
 def _db_message(orig: BaseException) -> str:
     """The server's own words, without SQLAlchemy's statement/parameter dump."""
     text = str(orig).strip()
@@ -134,7 +145,12 @@ def translate(error: BaseException) -> UserError | None:
         return QueryFailed(f"{_CONCURRENT_MESSAGE}\n{message}")
     if code in _AUTH_CODES or "password authentication failed" in message:
         return AuthenticationFailed(message)
-    if code in _READ_ONLY_CODES or (isinstance(orig, sqlite3.OperationalError) and "readonly" in message):
+    if code in _READ_ONLY_CODES:
+        # PostgreSQL names the statement's kind, and a commit's statement is a
+        # SELECT around an UPDATE ("cannot execute SELECT in a read-only transaction"):
+        # say what happened in the user's terms instead
+        return ReadOnly(READ_ONLY_TRANSACTION_MESSAGE)
+    if isinstance(orig, sqlite3.OperationalError) and "readonly" in message:
         return ReadOnly(message)
     if code in _PERMISSION_CODES:
         return PermissionDenied(message)
@@ -167,3 +183,43 @@ def user_errors() -> Iterator[None]:
         if mapped is None:
             raise
         raise mapped from error
+
+
+def is_disconnect(error: BaseException) -> bool:
+    """The server closed the connection (terminated, restarted, an idle timeout, the
+    network): what a fresh connection may not meet again.  Not a cancel, a timeout
+    or an error about the statement itself."""
+    if isinstance(error, sa_exc.DBAPIError):
+        if error.connection_invalidated:
+            return True
+        error = error.orig
+    if not isinstance(error, (psycopg2.OperationalError, psycopg2.InterfaceError)):
+        return False
+    code = getattr(error, "pgcode", None)
+    # 57P01 admin_shutdown (pg_terminate_backend), 57P02 crash_shutdown,
+    # 57P03 cannot_connect_now, 57P05 idle_session_timeout
+    return code is None or code.startswith("57P") or code.startswith("08")
+
+
+_T = TypeVar("_T")
+
+
+def retry_once_if_disconnected(attempt: Callable[[], _T], cancel: CancelToken | None = None) -> _T:
+    """``attempt()``, and once more if the server closed the connection under it (the
+    pool then hands out a fresh one); raises :class:`ConnectionFailed` with
+    :data:`SERVER_CLOSED_MESSAGE` if the second attempt meets the same."""
+    try:
+        return attempt()
+    except (sa_exc.DBAPIError, psycopg2.Error) as error:
+        if not is_disconnect(error) or (cancel is not None and cancel.cancelled):
+            raise
+    try:
+        return attempt()
+    except (sa_exc.DBAPIError, psycopg2.Error) as error:
+        if not is_disconnect(error) or (cancel is not None and cancel.cancelled):
+            raise
+        raise ConnectionFailed(f"{SERVER_CLOSED_MESSAGE}\n{_db_message(getattr(error, 'orig', None) or error)}") from error
+
+
+if TYPE_CHECKING:
+    from .connection import CancelToken
