@@ -5,7 +5,7 @@
   PostgreSQL works through it (in-thread and as the child process the benchmark uses).
 * The fast paths ``make bench`` drives in ``gui/data/rows.py``, which the ordinary
   page sizes of the browse tests never reach: big keyset pages packed by the server
-  and read through binary COPY, and the WITH HOLD cursor for unindexed tables too
+  and read through binary COPY, and the spill files for big unindexed tables too
   big to hold in memory.  A run of thousands of identical rows across their page
   boundaries must neither be dropped nor repeated.
 
@@ -173,8 +173,8 @@ def test_copy_pages_keep_a_run_of_identical_rows(make_db: MakeDb, monkeypatch, p
 @pytest.mark.postgres
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 @pytest.mark.parametrize(("start_key", "page"), [(None, 7), (None, 1000), (5, 100)])
-def test_held_cursor_for_big_unindexed_tables(make_db: MakeDb, monkeypatch, start_key, page: int) -> None:
-    """Past PASS_MAX_ROWS an unindexed table is paged through a WITH HOLD cursor."""
+def test_spill_files_for_big_unindexed_tables(make_db: MakeDb, monkeypatch, start_key, page: int) -> None:
+    """Past PASS_MAX_ROWS an unindexed table is paged from spill files."""
     monkeypatch.setattr(rows_module, "PASS_MAX_ROWS", 0)
     db = make_db(run_rows(), index=False)
     source = RowSource(db.engine, DEFAULT_SPEC, 0, start_key=start_key)

@@ -119,11 +119,11 @@ def test_terminated_connection_between_load_and_commit(
     source.close()
 
 
-@pytest.fixture(params=["one-pass", "cursor"])
+@pytest.fixture(params=["in-memory", "spilled"])
 def unindexed_strategy(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Without an index the sorted pass is held in memory, or (for a table too big
-    for that) in a WITH HOLD cursor; ``cursor`` forces the latter on a small table."""
-    if request.param == "cursor":
+    for that) in spill files; ``spilled`` forces the latter on a small table."""
+    if request.param == "spilled":
         monkeypatch.setattr(rows_module, "PASS_MAX_ROWS", -1)
     return request.param
 

@@ -207,7 +207,7 @@ def test_export_on_postgresql_without_an_index_uses_one_held_cursor(pg_engine, t
     assert export_rows(pg_engine, SPEC, 6, out, page=4_000) == 25_000
     lines = out.read_text().splitlines()
     assert lines[1:4] == ["0,7", "0,8", "0,9"] and len(lines) == 25_001
-    with pg_engine.connect() as conn:  # the held cursor's connection was released
+    with pg_engine.connect() as conn:  # the export's connections were released
         assert conn.execute(text("SELECT count(*) FROM pg_cursors")).scalar_one() == 0
 
 

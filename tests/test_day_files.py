@@ -168,7 +168,7 @@ def test_cancel_in_the_progress_dialog_writes_no_file(qtbot, monkeypatch, tmp_pa
 
 @pytest.mark.postgres
 def test_on_postgresql_export_and_import_round_trip_and_count_rows(qtbot, monkeypatch, pg_db, pg_engine, tmp_path):
-    with pg_engine.begin() as conn:  # no index: the export goes through one held cursor
+    with pg_engine.begin() as conn:  # no index: the export pages one sorted pass
         conn.execute(text("CREATE TABLE some_table (x integer, y integer)"))
         conn.execute(text("INSERT INTO some_table SELECT i / 4, 10 + i / 4 FROM generate_series(0, 3999) i"))
         conn.execute(text("INSERT INTO some_table VALUES (7, 3)"))  # hidden at threshold 6, but updated too

@@ -373,16 +373,16 @@ def test_commit_waiting_on_a_lock_keeps_the_window_responsive_and_cancels(qtbot,
     assert not window.pending
 
 
-@pytest.mark.parametrize("strategy", ["keyset-pages", "one-pass", "held-cursor"])
+@pytest.mark.parametrize("strategy", ["keyset-pages", "one-pass", "spilled-pass"])
 def test_a_slow_load_can_be_cancelled(qtbot, make_editor, pg_db, pg_engine, pg_cluster, monkeypatch, strategy):
     """A reload blocked by an exclusive lock shows progress and ends on Cancel, window alive.
 
     With an index the rows come in keyset pages; without one, from one sorted pass held
-    in memory or (past PASS_MAX_ROWS, forced here) in a WITH HOLD cursor."""
+    in memory or (past PASS_MAX_ROWS, forced here) in spill files."""
     from gui.data import rows as rows_module
 
     seed_table(pg_engine)
-    if strategy == "held-cursor":
+    if strategy == "spilled-pass":
         monkeypatch.setattr(rows_module, "PASS_MAX_ROWS", -1)
     if strategy == "keyset-pages":
         with pg_engine.begin() as conn:

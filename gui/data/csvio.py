@@ -7,7 +7,7 @@ UTF-8 byte-order mark and CRLF line ends are handled by opening the file with
 ``utf-8-sig`` and ``newline=""`` as the ``csv`` module asks.
 
 Exporting reads the rows page by page through :class:`~gui.data.rows.RowSource`
-(keyset pages, or one held cursor on PostgreSQL without an index), so memory holds
+(keyset pages, or one sorted pass held on the client without an index), so memory holds
 one page whatever the size of the table.  The file is written under a temporary
 name and renamed when complete: a cancelled or failed export leaves no half file.
 """

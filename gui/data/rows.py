@@ -71,8 +71,9 @@ EMPTY = np.empty(0, dtype=np.int64)
 # Pages at least this long come through binary COPY on PostgreSQL.  Below it a row
 # fetch is as fast and the first screen keeps the plainest possible path.
 BULK_MIN_ROWS = 10_000
-# Unindexed results whose table could hold more rows than this are paged through a
-# WITH HOLD cursor rather than held in client memory (8 or 16 bytes a row).
+# The memory budget of an unindexed result: when its table could hold more rows than
+# this, its one sorted pass is spilled to a file in the user's cache folder (18 or 26
+# bytes a row on disk) rather than held in memory (8 or 16 bytes a row).
 PASS_MAX_ROWS = 20_000_000
 # Pages at least this long on PostgreSQL are read as PARALLEL_PARTS key ranges at
 # once (see RowSource._fetch_parts); a "load everything" page is, a scroll page is not.

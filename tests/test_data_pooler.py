@@ -1,0 +1,333 @@
+"""Through a transaction-mode pooler (a real PgBouncer, as Neon's ``-pooler`` hosts
+are), everything works as on a direct connection: every paging path reads every row
+exactly once while other clients share the pool, two readers of one big table both
+finish, read-only and a statement timeout hold per transaction and leak into no
+other client's transaction, and commits and conflicts behave as they do directly.
+
+Also on the direct server: the user's own ``options`` and ``connect_timeout`` reach
+the server unchanged, and a server that closes idle connections between pages
+costs nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg2
+import pytest
+from sqlalchemy import URL, create_engine, event, text
+
+from conftest import PG_PASSWORD
+from gui.data import rows as rows_module
+from gui.data.commit import commit_changes
+from gui.data.config import DEFAULT_SPEC as SPEC
+from gui.data.connection import ConnectionSettings, check_connection, create_engine_for, settings_from_url
+from gui.data.csvio import export_rows
+from gui.data.errors import ConflictError, ConnectionFailed, QueryFailed, ReadOnly, user_errors
+from gui.data.rows import RowSource, count_rows
+from pgbouncer import PgBouncer
+from pgcluster import PgCluster, PgDatabase
+from test_data_faults import InThread, locker, terminate_app, waiting_on_lock  # noqa: F401 - locker is a fixture
+from test_data_support import read_all, seen_change, wait_until
+
+pytestmark = pytest.mark.postgres
+
+ROWS = 30_000  # 3 pages of the bulk size; runs of equal keys cross page bounds
+SPILL_BUDGET = 10_000  # rows the tests let a sorted pass hold in memory
+
+
+def _url(host: str, port: int, db: PgDatabase, **query: str) -> str:
+    return URL.create(
+        "postgresql", db.user, db.password, host, port, db.name, query=query
+    ).render_as_string(hide_password=False)
+
+
+def _fill(engine, rows: int, index: bool, bloat: int = 0) -> None:
+    """``some_table`` with ``rows`` rows whose keys repeat in runs of up to 7; with
+    ``bloat``, that many more rows are added and deleted again (the table keeps
+    their space on disk, as a table does after a large DELETE)."""
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE some_table (x integer, y integer)"))
+        if bloat:  # first: VACUUM gives back empty pages only at the table's end
+            conn.execute(text("INSERT INTO some_table SELECT -1, 1000 + g FROM generate_series(1, :n) g"), {"n": bloat})
+        conn.execute(
+            text("INSERT INTO some_table SELECT (g * 7919) % :n / 7, g % 1000 FROM generate_series(1, :n) g"),
+            {"n": rows},
+        )
+        if bloat:
+            conn.execute(text("DELETE FROM some_table WHERE x = -1"))
+        if index:
+            conn.execute(text("CREATE INDEX ON some_table (x, y)"))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE some_table"))  # statistics for the parallel split
+
+
+def _direct(engine, threshold: int, start_key: int | None = None) -> list[tuple[int, int]]:
+    sql = "SELECT x, y FROM some_table WHERE y > :t AND x IS NOT NULL AND x >= :k ORDER BY x, y"
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text(sql), {"t": threshold, "k": -(2**31) if start_key is None else start_key})]
+
+
+@pytest.fixture
+def busy_pool(pgbouncer: PgBouncer, pg_db: PgDatabase) -> Iterator[None]:
+    """Two other clients of the same pool (same database and role) running short
+    transactions the whole time, so that consecutive transactions of the app land
+    on different server connections."""
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def churn() -> None:
+        try:
+            conn = pgbouncer.connect(pg_db.name, pg_db.user, PG_PASSWORD)
+            try:
+                deadline = time.monotonic() + 120
+                while not stop.is_set() and time.monotonic() < deadline:
+                    with conn.cursor() as cursor:
+                        cursor.execute("SELECT pg_sleep(0.002)")
+                    conn.commit()
+            finally:
+                conn.close()
+        except BaseException as error:  # noqa: BLE001 - reported by the fixture
+            errors.append(error)
+
+    threads = [threading.Thread(target=churn, daemon=True) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(10)
+    assert not errors, errors
+
+
+@pytest.fixture
+def pooled(pgbouncer: PgBouncer, pg_db: PgDatabase, pg_engine) -> ConnectionSettings:
+    """The app's settings for ``pg_db`` through the transaction-mode PgBouncer."""
+    return settings_from_url(_url(pgbouncer.host, pgbouncer.port, pg_db))
+
+
+def _app_engine(settings: ConnectionSettings, request: pytest.FixtureRequest, **changes):
+    engine = create_engine_for(dataclasses.replace(settings, **changes))
+    request.addfinalizer(engine.dispose)
+    return engine
+
+
+PATHS = {
+    # name: (index, page, PASS_MAX_ROWS, PARALLEL_MIN_ROWS, bloat)
+    "keyset-rows": (True, 700, None, None, 0),
+    "keyset-copy": (True, 12_000, None, None, 0),
+    "keyset-parallel": (True, 12_000, None, 5_000, 0),
+    "sorted-in-memory": (False, 700, None, None, 0),
+    "sorted-in-memory-parallel": (False, 5_000, None, 5_000, 0),
+    "sorted-spilled-bloated": (False, 4_000, SPILL_BUDGET, None, 60_000),
+    "sorted-spilled-parallel": (False, 4_000, SPILL_BUDGET, 5_000, 60_000),
+}
+
+
+@pytest.mark.parametrize("path", list(PATHS))
+@pytest.mark.parametrize("start_key", [None, 1234], ids=["from-start", "go-to"])
+def test_every_paging_path_reads_every_row_once_through_the_pooler(
+    request, pooled, pg_engine, busy_pool, monkeypatch, tmp_path: Path, path: str, start_key: int | None
+) -> None:
+    index, page, budget, parallel, bloat = PATHS[path]
+    if budget is not None:
+        monkeypatch.setattr(rows_module, "PASS_MAX_ROWS", budget)
+    if parallel is not None:
+        monkeypatch.setattr(rows_module, "PARALLEL_MIN_ROWS", parallel)
+    _fill(pg_engine, ROWS, index=index, bloat=bloat)
+    engine = _app_engine(pooled, request)
+    source = RowSource(engine, SPEC, 100, start_key, spill_dir=tmp_path / "cache")
+    first = source.fetch(page)
+    assert source.spilled == (budget is not None)
+    rest = read_all(source, page)
+    assert list(zip(first[0].tolist(), first[1].tolist())) + rest == _direct(pg_engine, 100, start_key)
+    assert source.strategy == ("keyset" if index else "held")
+    assert source.exhausted and not source.spilled  # spill files go with the result
+    if start_key is None:
+        assert count_rows(engine, SPEC, 100) == len(_direct(pg_engine, 100))
+    # nothing was left on the server: no cursor, no prepared statement, no temp table
+    with pg_engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM pg_cursors")).scalar_one() == 0
+
+
+def test_a_bloated_table_is_paged_from_a_spill_file_in_the_cache_folder(request, pooled, pg_engine, monkeypatch, tmp_path):
+    """The memory budget is judged from the table's size on disk, so a table that
+    was once big takes the spilled path; its file lives in the cache folder, has no
+    name there, and goes when the result is closed."""
+    monkeypatch.setattr(rows_module, "PASS_MAX_ROWS", SPILL_BUDGET)
+    _fill(pg_engine, 3_000, index=False, bloat=60_000)
+    cache = tmp_path / "cache"
+    source = RowSource(_app_engine(pooled, request), SPEC, 100, spill_dir=cache)
+    first = source.fetch(1_000)
+    assert source.spilled and len(first[0]) == 1_000
+    assert list(cache.iterdir()) == []  # unnamed: nothing to leave behind after a crash
+    rest = read_all(source, 1_000)
+    assert list(zip(first[0].tolist(), first[1].tolist())) + rest == _direct(pg_engine, 100)
+    assert not source.spilled
+
+
+def test_two_readers_of_one_big_table_both_finish(request, pooled, pg_engine, busy_pool, monkeypatch, tmp_path) -> None:
+    """Two windows (or two colleagues) on one table through the same pool."""
+    monkeypatch.setattr(rows_module, "PASS_MAX_ROWS", SPILL_BUDGET)
+    _fill(pg_engine, ROWS, index=False, bloat=60_000)
+    expected = _direct(pg_engine, 100)
+    results: dict[int, object] = {}
+
+    def read(n: int) -> None:
+        try:
+            engine = create_engine_for(pooled)
+            try:
+                results[n] = read_all(RowSource(engine, SPEC, 100, spill_dir=tmp_path / f"cache{n}"), 2_000)
+            finally:
+                engine.dispose()
+        except BaseException as error:  # noqa: BLE001 - compared below
+            results[n] = error
+
+    threads = [threading.Thread(target=read, args=(n,)) for n in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert results == {1: expected, 2: expected}
+
+
+def _settings_in_a_transaction(engine) -> tuple[str, str, str]:
+    with engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT current_setting('transaction_read_only'), current_setting('statement_timeout'),"
+                 " current_setting('search_path')")
+        ).one()
+    return tuple(row)
+
+
+def test_read_only_and_statement_timeout_hold_per_transaction_through_the_pooler(
+    request, pooled, pgbouncer, pg_db, pg_engine, busy_pool
+) -> None:
+    _fill(pg_engine, 100, index=True)
+    engine = _app_engine(pooled, request, read_only=True, statement_timeout_ms=1500)
+    assert check_connection(engine).startswith("PostgreSQL")
+    for _ in range(5):  # whichever server connection each transaction lands on
+        assert _settings_in_a_transaction(engine)[:2] == ("on", "1500ms")
+    assert read_all(RowSource(engine, SPEC, 0), 30) == _direct(pg_engine, 0)
+    with pytest.raises(QueryFailed, match="statement timeout"):
+        with engine.connect() as conn, user_errors():
+            conn.execute(text("SELECT pg_sleep(3)"))
+    with pytest.raises(ReadOnly) as refused:
+        commit_changes(engine, SPEC, [seen_change([(k, v) for k, v in _direct(pg_engine, -1)], 1, 5, None)])
+    assert "SELECT" not in refused.value.message
+    # nothing leaked into the pool: a plain client of the same pool gets the defaults
+    plain = _app_engine(pooled, request)
+    for _ in range(5):
+        assert _settings_in_a_transaction(plain)[:2] == ("off", "0")
+
+
+def test_commit_and_conflict_through_the_pooler(request, pooled, pg_engine, busy_pool) -> None:
+    with pg_engine.begin() as conn:
+        conn.execute(text("CREATE TABLE some_table (x integer, y integer)"))
+        conn.execute(text("INSERT INTO some_table VALUES (1, 10), (1, 11), (2, 20), (3, 30)"))
+    engine = _app_engine(pooled, request)
+    loaded = read_all(RowSource(engine, SPEC, 0), 2)
+    result = commit_changes(engine, SPEC, [seen_change(loaded, 1, 15, 0)])
+    assert result.rows == 2
+    with pg_engine.begin() as conn:  # another client changes x = 2 behind the editor's back
+        conn.execute(text("UPDATE some_table SET y = 21 WHERE x = 2"))
+    with pytest.raises(ConflictError) as conflict:
+        commit_changes(engine, SPEC, [seen_change(loaded, 2, 25, 0), seen_change(loaded, 3, 35, 0)])
+    assert [c.key for c in conflict.value.conflicts] == [2]
+    assert _direct(pg_engine, 0) == [(1, 15), (1, 15), (2, 21), (3, 30)]  # nothing of the second commit
+
+
+def test_export_through_the_pooler(request, pooled, pg_engine, busy_pool, tmp_path) -> None:
+    _fill(pg_engine, ROWS, index=False)
+    path = tmp_path / "rows.csv"
+    rows = export_rows(_app_engine(pooled, request), SPEC, 100, path)
+    expected = _direct(pg_engine, 100)
+    assert rows == len(expected)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert [tuple(map(int, line.split(","))) for line in lines[1:]] == expected
+
+
+# -- the user's options, on the direct server ------------------------------------------
+
+
+@pytest.mark.parametrize("read_only", [False, True], ids=["writable", "read-only"])
+def test_the_urls_options_and_timeout_reach_the_server(request, pg_db, pg_engine, read_only: bool) -> None:
+    with pg_engine.begin() as conn:
+        conn.execute(text("CREATE SCHEMA sales"))
+    pasted = _url(pg_db.host, pg_db.port, pg_db, options="-c search_path=sales,public", connect_timeout="7")
+    engine = _app_engine(settings_from_url(pasted), request, read_only=read_only, statement_timeout_ms=2000)
+    used: dict = {}
+    event.listen(engine, "do_connect", lambda dialect, record, cargs, cparams: used.update(cparams))
+    read_only_now, timeout, search_path = _settings_in_a_transaction(engine)
+    assert search_path == "sales,public"  # the URL's options, not replaced by ours
+    assert (read_only_now, timeout) == ("on" if read_only else "off", "2s")
+    assert used["connect_timeout"] == "7" and used["options"] == "-c search_path=sales,public"
+
+
+@pytest.mark.parametrize("index", [True, False], ids=["keyset", "sorted-pass"])
+def test_idle_session_timeout_between_pages_costs_nothing(request, pg_cluster: PgCluster, pg_db, pg_engine, index) -> None:
+    """The server (like Neon suspending an idle compute) closes the app's idle
+    connections between two pages: the load goes on."""
+    _fill(pg_engine, 3_000, index=index)
+    pg_cluster.execute(psycopg2.sql.SQL("ALTER ROLE {} SET idle_session_timeout = '300ms'").format(psycopg2.sql.Identifier(pg_db.user)))
+    engine = _app_engine(settings_from_url(_url(pg_db.host, pg_db.port, pg_db)), request)
+    source = RowSource(engine, SPEC, 100)
+    loaded = []
+    while not source.exhausted:
+        xs, ys = source.fetch(500)
+        loaded += list(zip(xs.tolist(), ys.tolist()))
+        time.sleep(0.5)  # every pooled connection is closed by the server meanwhile
+    assert loaded == _direct(pg_engine, 100)
+    time.sleep(0.5)
+    assert count_rows(engine, SPEC, 100) == len(loaded)
+
+
+@pytest.mark.parametrize("what", ["page", "count"])
+def test_a_read_whose_connection_the_server_closes_midway_is_read_again(
+    request, pg_cluster: PgCluster, pg_db, pg_engine, locker, what: str
+) -> None:
+    """The server ends the app's connection while a page (or the count) is being
+    read: it is read again on a fresh connection, from where the load stopped."""
+    _fill(pg_engine, 3_000, index=True)
+    engine = _app_engine(settings_from_url(_url(pg_db.host, pg_db.port, pg_db)), request)
+    source = RowSource(engine, SPEC, 100)
+    first = source.fetch(500)
+    lock = locker("LOCK TABLE some_table IN ACCESS EXCLUSIVE MODE")
+    read = InThread(lambda: source.fetch(500) if what == "page" else source.count())
+    wait_until(lambda: waiting_on_lock(pg_cluster, pg_db.name), what=f"the {what} to wait on the lock")
+    assert terminate_app(pg_cluster, pg_db.name) == 1
+    wait_until(lambda: waiting_on_lock(pg_cluster, pg_db.name), what=f"the {what} to be read again")
+    lock.rollback()
+    assert read.join(10) and read.error is None, repr(read.error)
+    expected = _direct(pg_engine, 100)
+    if what == "count":
+        assert read.result == len(expected)
+        return
+    second = read.result
+    rest = read_all(source, 500)
+    got = list(zip(first[0].tolist(), first[1].tolist())) + list(zip(second[0].tolist(), second[1].tolist())) + rest
+    assert got == expected
+
+
+def test_a_second_closed_connection_says_so_and_that_f5_reloads(request, pg_cluster: PgCluster, pg_db, pg_engine, locker) -> None:
+    _fill(pg_engine, 3_000, index=True)
+    engine = _app_engine(settings_from_url(_url(pg_db.host, pg_db.port, pg_db)), request)
+    source = RowSource(engine, SPEC, 100)
+    source.fetch(500)
+    lock = locker("LOCK TABLE some_table IN ACCESS EXCLUSIVE MODE")
+    read = InThread(lambda: source.fetch(500))
+    for attempt in ("first", "second"):
+        wait_until(lambda: waiting_on_lock(pg_cluster, pg_db.name), what=f"the {attempt} attempt to wait on the lock")
+        assert terminate_app(pg_cluster, pg_db.name) == 1
+    assert read.join(10)
+    lock.rollback()
+    assert isinstance(read.error, ConnectionFailed)
+    assert "closed the connection" in read.error.message and "F5" in read.error.message
+    assert not source.exhausted  # F5 (a new load) reads everything
+    assert read_all(RowSource(engine, SPEC, 100), 1_000) == _direct(pg_engine, 100)
