@@ -112,6 +112,13 @@ def pooled(pgbouncer: PgBouncer, pg_db: PgDatabase, pg_engine) -> ConnectionSett
     return settings_from_url(_url(pgbouncer.host, pgbouncer.port, pg_db))
 
 
+@pytest.fixture(params=["transaction", "session"])
+def any_pool(request, pg_db: PgDatabase, pg_engine) -> ConnectionSettings:
+    """The app's settings for ``pg_db`` through PgBouncer in either pool mode."""
+    bouncer = request.getfixturevalue("pgbouncer" if request.param == "transaction" else "pgbouncer_session")
+    return settings_from_url(_url(bouncer.host, bouncer.port, pg_db))
+
+
 def _app_engine(settings: ConnectionSettings, request: pytest.FixtureRequest, **changes):
     engine = create_engine_for(dataclasses.replace(settings, **changes))
     request.addfinalizer(engine.dispose)
@@ -172,7 +179,7 @@ def test_a_bloated_table_is_paged_from_a_spill_file_in_the_cache_folder(request,
     assert not source.spilled
 
 
-def test_two_readers_of_one_big_table_both_finish(request, pooled, pg_engine, busy_pool, monkeypatch, tmp_path) -> None:
+def test_two_readers_of_one_big_table_both_finish(request, any_pool, pg_engine, busy_pool, monkeypatch, tmp_path) -> None:
     """Two windows (or two colleagues) on one table through the same pool."""
     monkeypatch.setattr(rows_module, "PASS_MAX_ROWS", SPILL_BUDGET)
     _fill(pg_engine, ROWS, index=False, bloat=60_000)
@@ -181,7 +188,7 @@ def test_two_readers_of_one_big_table_both_finish(request, pooled, pg_engine, bu
 
     def read(n: int) -> None:
         try:
-            engine = create_engine_for(pooled)
+            engine = create_engine_for(any_pool)
             try:
                 results[n] = read_all(RowSource(engine, SPEC, 100, spill_dir=tmp_path / f"cache{n}"), 2_000)
             finally:
@@ -207,10 +214,10 @@ def _settings_in_a_transaction(engine) -> tuple[str, str, str]:
 
 
 def test_read_only_and_statement_timeout_hold_per_transaction_through_the_pooler(
-    request, pooled, pgbouncer, pg_db, pg_engine, busy_pool
+    request, any_pool, pg_engine, busy_pool
 ) -> None:
     _fill(pg_engine, 100, index=True)
-    engine = _app_engine(pooled, request, read_only=True, statement_timeout_ms=1500)
+    engine = _app_engine(any_pool, request, read_only=True, statement_timeout_ms=1500)
     assert check_connection(engine).startswith("PostgreSQL")
     for _ in range(5):  # whichever server connection each transaction lands on
         assert _settings_in_a_transaction(engine)[:2] == ("on", "1500ms")
@@ -222,16 +229,16 @@ def test_read_only_and_statement_timeout_hold_per_transaction_through_the_pooler
         commit_changes(engine, SPEC, [seen_change([(k, v) for k, v in _direct(pg_engine, -1)], 1, 5, None)])
     assert "SELECT" not in refused.value.message
     # nothing leaked into the pool: a plain client of the same pool gets the defaults
-    plain = _app_engine(pooled, request)
+    plain = _app_engine(any_pool, request)
     for _ in range(5):
         assert _settings_in_a_transaction(plain)[:2] == ("off", "0")
 
 
-def test_commit_and_conflict_through_the_pooler(request, pooled, pg_engine, busy_pool) -> None:
+def test_commit_and_conflict_through_the_pooler(request, any_pool, pg_engine, busy_pool) -> None:
     with pg_engine.begin() as conn:
         conn.execute(text("CREATE TABLE some_table (x integer, y integer)"))
         conn.execute(text("INSERT INTO some_table VALUES (1, 10), (1, 11), (2, 20), (3, 30)"))
-    engine = _app_engine(pooled, request)
+    engine = _app_engine(any_pool, request)
     loaded = read_all(RowSource(engine, SPEC, 0), 2)
     result = commit_changes(engine, SPEC, [seen_change(loaded, 1, 15, 0)])
     assert result.rows == 2
