@@ -16,7 +16,8 @@ from PySide6.QtCore import Qt
 from sqlalchemy import text
 
 from gui.qt.rows_model import FIRST_PAGE
-from gui_helpers import WAIT_MS, make_editor, seed_table, shown_rows  # noqa: F401
+from gui_helpers import WAIT_MS, click, make_editor, seed_table, shown_rows  # noqa: F401
+from test_gui_commit import edit_and_wait, open_review
 from test_data_support import spy_on_ranges
 
 pytestmark = pytest.mark.postgres
@@ -94,3 +95,42 @@ def test_load_everything_reads_key_ranges_side_by_side(qtbot, qtmodeltester, mak
     assert ranges.reads and max(ranges.reads) == 2
     assert shown_rows(window) == SHOWN
     assert model.total == len(SHOWN)
+
+
+def test_two_windows_on_one_table_through_a_transaction_pooler(
+    qtbot, make_editor, pg_db, pg_engine, pgbouncer, monkeypatch
+):
+    """Neon's pooled host: two windows on one unindexed table, big enough for the
+    sorted pass to be spilled to the cache folder, both scroll to the end, and an
+    edit made in one is committed through the pooler and seen by the other."""
+    from gui.data import rows as rows_module
+
+    monkeypatch.setattr(rows_module, "PASS_MAX_ROWS", 1_000)  # the table's size on disk is over it
+    seed_table(pg_engine, ROWS)
+    pooled = pgbouncer.url(pg_db.name, pg_db.user, pg_db.password).render_as_string(hide_password=False)
+    windows = []
+    for _ in range(2):
+        editor = make_editor("--threshold", str(THRESHOLD))
+        editor.connect_url(pooled)
+        editor.window.show()
+        windows.append(editor.window)
+    for window in windows:
+        qtbot.waitUntil(lambda w=window: w.model.rowCount() > 0 and w.writable, timeout=WAIT_MS)
+        assert window.model._source.spilled
+    for window in windows:  # each user scrolls to the end
+        while window.model.canFetchMore() or window.model.loading:
+            window.view.scrollToBottom()
+            qtbot.wait(20)
+    for window in windows:
+        assert shown_rows(window) == SHOWN
+        assert window.rows_label.text() == f"{len(SHOWN):,} rows shown"
+    first, second = windows
+    key = SHOWN[0][0]
+    edit_and_wait(qtbot, first, key, "99")
+    review = open_review(qtbot, first)
+    with qtbot.waitSignal(first.committed, timeout=WAIT_MS):
+        click(qtbot, review.commit_button)
+    assert not first.pending
+    second.reload()
+    qtbot.waitUntil(lambda: second.model.rowCount() > 0 and not second.model.loading, timeout=WAIT_MS)
+    assert all(y == 99 for x, y in shown_rows(second)[:5] if x == key)
