@@ -338,3 +338,27 @@ def test_a_second_closed_connection_says_so_and_that_f5_reloads(request, pg_clus
     assert "closed the connection" in read.error.message and "F5" in read.error.message
     assert not source.exhausted  # F5 (a new load) reads everything
     assert read_all(RowSource(engine, SPEC, 100), 1_000) == _direct(pg_engine, 100)
+
+
+def test_review_and_cancel_through_the_pooler(request, pooled, pg_cluster: PgCluster, pg_db, pg_engine, locker, busy_pool) -> None:
+    """The review counts through the pooler; Cancel reaches a page that waits on a
+    lock through it (PgBouncer forwards the cancel request to the right server
+    connection), and the same source reads everything afterwards."""
+    from gui.data.commit import review
+    from gui.data.connection import CancelToken
+    from gui.data.errors import Cancelled
+
+    _fill(pg_engine, 3_000, index=True)
+    engine = _app_engine(pooled, request)
+    loaded = _direct(pg_engine, 100)
+    items = review(engine, SPEC, [seen_change(loaded, loaded[0][0], 5, 100)], 100)
+    assert items[0].rows == sum(1 for x, _ in _direct(pg_engine, -10) if x == loaded[0][0])
+    source = RowSource(engine, SPEC, 100)
+    lock = locker("LOCK TABLE some_table IN ACCESS EXCLUSIVE MODE")
+    token = CancelToken()
+    page = InThread(lambda: source.fetch(500, token))
+    wait_until(lambda: waiting_on_lock(pg_cluster, pg_db.name), what="the page to wait on the lock")
+    token.cancel()
+    assert page.join(5) and isinstance(page.error, Cancelled), repr(page.error)
+    lock.rollback()
+    assert read_all(source, 500) == loaded
