@@ -180,3 +180,61 @@ def walk_bytes(*folders: Path) -> Iterator[tuple[Path, bytes]]:
             if path.is_file():
                 yield path, path.read_bytes()
 
+
+
+# -- the connection dialog ------------------------------------------------------
+
+
+def open_connect_dialog(qtbot, make_editor):
+    """A new editor with its window shown and the connection dialog open: ``(editor, dialog)``."""
+    editor = make_editor()
+    editor.window.show()
+    dialog = editor.show_connect_dialog()
+    qtbot.waitUntil(dialog.isVisible, timeout=WAIT_MS)
+    return editor, dialog
+
+
+def choose_kind(qtbot, dialog, kind: str) -> None:
+    """Pick the database type with the keyboard, as a user without a mouse would."""
+    from PySide6.QtWidgets import QComboBox
+
+    combo = child(dialog, QComboBox, "Database type")
+    combo.setFocus()
+    while combo.currentData() != kind:
+        before = combo.currentIndex()
+        qtbot.keyClick(combo, Qt.Key.Key_Down)
+        assert combo.currentIndex() != before, f"{kind!r} not offered"
+
+
+def type_field(qtbot, parent: QWidget, name: str, text_: str) -> QLineEdit:
+    """Replace the text of the line edit named ``name`` by typing, without Enter."""
+    edit = child(parent, QLineEdit, name)
+    type_into(qtbot, edit, text_, enter=False)
+    assert edit.text() == text_
+    return edit
+
+
+def type_spin(qtbot, parent: QWidget, name: str, text_: str):
+    """Select all in the spin box named ``name`` and type ``text_`` (empty: just clear it)."""
+    from PySide6.QtWidgets import QSpinBox
+
+    box = child(parent, QSpinBox, name)
+    box.setFocus()
+    box.lineEdit().selectAll()
+    qtbot.keyClick(box, Qt.Key.Key_Delete)
+    if text_:
+        qtbot.keyClicks(box, text_)
+    return box
+
+
+def dialog_status(dialog) -> str:
+    from PySide6.QtWidgets import QLabel
+
+    return child(dialog, QLabel, "Connection status").text()
+
+
+def wait_dialog_idle(qtbot, dialog) -> None:
+    """Until the dialog's attempt is over (Connect enabled again)."""
+    from PySide6.QtWidgets import QPushButton
+
+    qtbot.waitUntil(lambda: dialog._task is None and child(dialog, QPushButton, "Connect").isEnabled(), timeout=WAIT_MS)

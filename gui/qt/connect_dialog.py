@@ -2,20 +2,32 @@
 
 It builds the Engine.  Testing and connecting run on a worker thread; errors are
 shown inside the dialog, which stays open with everything typed still there.
+
+The fields take what libpq takes: a host name, an address (``[::1]`` too), a
+Unix-socket folder, or nothing (libpq's defaults, the ``PG*`` variables and
+``~/.pgpass`` then fill in); an empty Port; a pg_service.conf entry; CA and
+client certificate files.  A connect that has had no answer after a few seconds
+says that a hosted server may be waking up, and can be abandoned: psycopg2's
+connect cannot be interrupted, so the attempt is left to end on its own and its
+result is dropped.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -27,7 +39,18 @@ from PySide6.QtWidgets import (
 
 from ..data import secrets
 from ..data.config import TableSpec
-from ..data.connection import DEFAULT_PORT, DEMO, KINDS, POSTGRESQL, SSL_MODES, URL_KIND, ConnectionSettings, check_connection, create_engine_for
+from ..data.connection import (
+    CONNECT_TIMEOUT_S,
+    DEFAULT_PORT,
+    DEMO,
+    KINDS,
+    POSTGRESQL,
+    SSL_MODES,
+    URL_KIND,
+    ConnectionSettings,
+    check_connection,
+    create_engine_for,
+)
 from ..data.demo import ensure_demo
 from ..data.errors import UserError
 from ..data.storage import RecentConnections
@@ -35,11 +58,65 @@ from .tasks import TaskRunner
 
 KIND_LABELS = {DEMO: "Demo database (embedded SQLite, no server needed)", POSTGRESQL: "PostgreSQL server", URL_KIND: "URL"}
 
+# How long a connect may go unanswered before the dialog says why it may take a while.
+WAKING_UP_AFTER_MS = 3000
+WAKING_UP = (
+    "The server has not answered yet. A hosted server (such as Neon) may be waking up, "
+    "which can take a few seconds."
+)
+CANCELLED = "Cancelled. Nothing was connected."
+CONNECT_LANE = "connect"
+# The SSL mode entry that sends none: libpq's own default (PGSSLMODE, the service's, else prefer).
+SSL_DEFAULT = "default"
+# Modes in which libpq checks the server's certificate against a CA file ("" may be any mode).
+_CA_MODES = ("", "require", "verify-ca", "verify-full")
+_CERT_FILTER = "Certificates (*.crt *.pem *.cer);;All files (*)"
+_KEY_FILTER = "Keys (*.key *.pem);;All files (*)"
+
 
 def _named(widget: QWidget, name: str) -> QWidget:
     widget.setAccessibleName(name)
     widget.setObjectName(name)
     return widget
+
+
+class PortBox(QSpinBox):
+    """A port number, or nothing: an empty field is 0, libpq's default (PGPORT, else 5432).
+
+    A plain QSpinBox puts the old number back when the text is cleared; here
+    clearing is how a user asks for the default.
+    """
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setRange(0, 65535)
+        self.lineEdit().setPlaceholderText(f"default (PGPORT, else {DEFAULT_PORT})")
+
+    def validate(self, text: str, pos: int):
+        if not text.strip():
+            return QValidator.State.Acceptable, text, pos
+        return super().validate(text, pos)
+
+    def valueFromText(self, text: str) -> int:
+        return 0 if not text.strip() else super().valueFromText(text)
+
+    def textFromValue(self, value: int) -> str:
+        return "" if value == 0 else super().textFromValue(value)
+
+    def stepBy(self, steps: int) -> None:
+        if self.value() == 0 and steps > 0:
+            self.setValue(DEFAULT_PORT)  # up from "default" is the usual port, not port 1
+        else:
+            super().stepBy(steps)
+
+
+def _env_connect_timeout() -> int:
+    """PGCONNECT_TIMEOUT as the field's starting value, if it is a usable number."""
+    try:
+        seconds = int(os.environ.get("PGCONNECT_TIMEOUT", ""))
+    except ValueError:
+        return 0
+    return seconds if 1 <= seconds <= 3600 else 0
 
 
 class ConnectDialog(QDialog):
@@ -53,7 +130,14 @@ class ConnectDialog(QDialog):
         self._demo_path = demo_path
         self._spec = spec
         self._task = None
+        self._task_lane = CONNECT_LANE
+        # lanes whose worker still runs an abandoned connect (psycopg2 cannot be interrupted):
+        # the next attempt takes another lane rather than wait up to its connect timeout
+        self._abandoned_lanes: set[str] = set()
+        self._connecting_text = ""
         self._forced_read_only = False
+        self._had_service = False
+        self.file_dialog: QFileDialog | None = None
 
         self.kind = _named(QComboBox(), "Database type")
         for kind in KINDS:
@@ -66,17 +150,57 @@ class ConnectDialog(QDialog):
         self.recent_box.activated.connect(self._on_recent_chosen)
 
         self.host = _named(QLineEdit(), "Host")
-        self.host.setPlaceholderText("localhost or ep-example.eu-central-1.aws.neon.tech")
-        self.port = _named(QSpinBox(), "Port")
-        self.port.setRange(1, 65535)
-        self.port.setValue(DEFAULT_PORT)
+        self.host.setPlaceholderText("default (PGHOST, else the local socket)")
+        self.host.setToolTip(
+            "A host name (db.example.com), an IP address (192.0.2.7; IPv6 as [::1] or ::1), "
+            "or the folder of a Unix socket (/run/postgresql).\n"
+            "Empty: libpq's default, PGHOST, else the local server's socket."
+        )
+        # a PG* variable the user set is theirs: a field that starts at a fixed value would override it
+        self.port = _named(PortBox(), "Port")
+        self.port.setValue(0 if os.environ.get("PGPORT") else DEFAULT_PORT)
+        self.port.setToolTip(f"Empty: libpq's default, PGPORT, else {DEFAULT_PORT}.")
         self.database = _named(QLineEdit(), "Database")
+        self.database.setPlaceholderText("default (PGDATABASE, else the user name)")
         self.user = _named(QLineEdit(), "User")
+        self.user.setPlaceholderText("default (PGUSER, else your login name)")
         self.password = _named(QLineEdit(), "Password")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText("empty: PGPASSWORD or ~/.pgpass, if any")
         self.sslmode = _named(QComboBox(), "SSL mode")
-        self.sslmode.addItems(SSL_MODES)
-        self.sslmode.setCurrentText("prefer")
+        self.sslmode.addItem(SSL_DEFAULT, "")
+        self.sslmode.setItemData(0, "libpq's default: PGSSLMODE, the service's sslmode, else prefer", Qt.ItemDataRole.ToolTipRole)
+        for mode in SSL_MODES:
+            self.sslmode.addItem(mode, mode)
+        self._select_sslmode("" if os.environ.get("PGSSLMODE") else "prefer")
+        self.sslrootcert, sslrootcert_row = self._file_field(
+            "CA certificate",
+            "The file of the CA certificate that signed the server's certificate (sslrootcert); "
+            "checked in require, verify-ca and verify-full.",
+            _CERT_FILTER,
+        )
+        self.sslcert, sslcert_row = self._file_field(
+            "Client certificate",
+            "Your client certificate file (sslcert), for a server that logs you in by certificate.",
+            _CERT_FILTER,
+        )
+        self.sslkey, sslkey_row = self._file_field(
+            "Client key", "The private key file of your client certificate (sslkey).", _KEY_FILTER
+        )
+        self.sslmode.currentIndexChanged.connect(self._on_sslmode_changed)
+        self.service = _named(QLineEdit(), "Service")
+        self.service.setPlaceholderText("none (a pg_service.conf entry)")
+        self.service.setToolTip(
+            "A service from pg_service.conf (PGSERVICEFILE, else ~/.pg_service.conf): it supplies what the "
+            "fields leave empty. Typing one empties a Port of 5432 and an SSL mode of prefer, so the "
+            "service's own apply."
+        )
+        self.service.textEdited.connect(self._on_service_edited)
+        self.connect_timeout = _named(QSpinBox(), "Connect timeout")
+        self.connect_timeout.setRange(1, 3600)
+        self.connect_timeout.setSuffix(" s")
+        self.connect_timeout.setValue(_env_connect_timeout() or CONNECT_TIMEOUT_S)
+        self.connect_timeout.setToolTip("How long to wait for the server to answer (it also overrides a service's connect_timeout).")
         self.url = _named(QLineEdit(), "URL")
         self.url.setPlaceholderText("postgresql://user:password@host/dbname?sslmode=require")
         self.url.setEchoMode(QLineEdit.EchoMode.PasswordEchoOnEdit)
@@ -89,8 +213,15 @@ class ConnectDialog(QDialog):
             ("&User", self.user),
             ("&Password", self.password),
             ("&SSL mode", self.sslmode),
+            ("C&A certificate", sslrootcert_row),
+            ("Client c&ertificate", sslcert_row),
+            ("Client &key", sslkey_row),
+            ("Ser&vice", self.service),
+            ("Connect t&imeout", self.connect_timeout),
         ):
             pg_form.addRow(label, widget)
+        for edit in (self.sslrootcert, self.sslcert, self.sslkey):
+            pg_form.labelForField(edit.parentWidget()).setBuddy(edit)  # the mnemonic goes to the path, not its row
         pg_page = QWidget()
         pg_page.setLayout(pg_form)
         url_form = QFormLayout()
@@ -122,6 +253,17 @@ class ConnectDialog(QDialog):
         self.status = _named(QLabel(), "Connection status")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.cancel_connect_button = _named(QPushButton("Cancel connecting"), "Cancel connecting")
+        self.cancel_connect_button.setAutoDefault(False)
+        self.cancel_connect_button.hide()
+        self.cancel_connect_button.clicked.connect(self._on_cancel_connecting)
+        self._slow_timer = QTimer(self)
+        self._slow_timer.setSingleShot(True)
+        self._slow_timer.setInterval(WAKING_UP_AFTER_MS)
+        self._slow_timer.timeout.connect(self._on_slow_answer)
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.status, 1)
+        status_row.addWidget(self.cancel_connect_button, 0, Qt.AlignmentFlag.AlignTop)
 
         self.test_button = _named(QPushButton("&Test connection"), "Test connection")
         self.connect_button = _named(QPushButton("&Connect"), "Connect")
@@ -143,10 +285,46 @@ class ConnectDialog(QDialog):
         layout.addLayout(top)
         layout.addWidget(self.pages)
         layout.addWidget(options)
-        layout.addWidget(self.status)
+        layout.addLayout(status_row)
         layout.addWidget(buttons)
         self._on_kind_changed()
+        self._on_sslmode_changed()
         self.connect_button.setDefault(True)  # once in the dialog: set before, it does not stick
+
+    def _file_field(self, name: str, tooltip: str, filter_: str) -> tuple[QLineEdit, QWidget]:
+        """A path field named ``name`` with a Browse… button; returns the field and its row."""
+        edit = _named(QLineEdit(), name)
+        edit.setPlaceholderText("none")
+        edit.setToolTip(tooltip)
+        browse = _named(QPushButton("Browse…"), f"Browse for {name}")
+        browse.setAutoDefault(False)
+        browse.clicked.connect(lambda: self._choose_file(edit, f"Choose the {name.lower()}", filter_))
+        row = QWidget()
+        box = QHBoxLayout(row)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(edit, 1)
+        box.addWidget(browse)
+        return edit, row
+
+    def _choose_file(self, edit: QLineEdit, title: str, filter_: str) -> None:
+        """Open a file picker that fills ``edit``; window-modal, so nothing here blocks."""
+        current = edit.text().strip()
+        if current:
+            start = str(Path(current).expanduser().parent)
+        else:
+            dot_postgresql = Path.home() / ".postgresql"  # where libpq looks for root.crt and postgresql.crt
+            start = str(dot_postgresql if dot_postgresql.is_dir() else Path.home())
+        picker = QFileDialog(self, title, start, filter_)
+        picker.setFileMode(QFileDialog.FileMode.ExistingFile)
+        picker.fileSelected.connect(edit.setText)
+        picker.finished.connect(lambda _result: self._on_file_dialog_closed(picker))
+        self.file_dialog = picker
+        picker.open()
+
+    def _on_file_dialog_closed(self, picker: QFileDialog) -> None:
+        if self.file_dialog is picker:
+            self.file_dialog = None
+        picker.deleteLater()
 
     # -- reading and filling the fields ---------------------------------------
     def settings(self) -> ConnectionSettings:
@@ -157,23 +335,34 @@ class ConnectDialog(QDialog):
             database=self.database.text().strip(),
             user=self.user.text().strip(),
             password=self.password.text(),
-            sslmode=self.sslmode.currentText(),
+            sslmode=self.sslmode.currentData(),
             url=self.url.text().strip(),
             demo_path=self._demo_path,
             read_only=self.read_only.isChecked() or self._forced_read_only,
             statement_timeout_ms=self.statement_timeout.value() * 1000,
+            connect_timeout_s=self.connect_timeout.value(),
+            sslrootcert=self.sslrootcert.text().strip(),
+            sslcert=self.sslcert.text().strip(),
+            sslkey=self.sslkey.text().strip(),
+            service=self.service.text().strip(),
         )
 
     def fill(self, settings: ConnectionSettings) -> None:
         self.kind.setCurrentIndex(self.kind.findData(settings.kind))
         self.host.setText(settings.host)
-        self.port.setValue(settings.port or DEFAULT_PORT)
+        self.port.setValue(settings.port)  # 0: empty, libpq's default
         self.database.setText(settings.database)
         self.user.setText(settings.user)
         # the session's own connection brings its password (in memory only); a remembered
         # one has none, and must not inherit a password typed for another server
         self.password.setText(settings.password)
-        self.sslmode.setCurrentText(settings.sslmode or "prefer")
+        self._select_sslmode(settings.sslmode)
+        self.sslrootcert.setText(settings.sslrootcert)
+        self.sslcert.setText(settings.sslcert)
+        self.sslkey.setText(settings.sslkey)
+        self.service.setText(settings.service)
+        self._had_service = bool(settings.service)
+        self.connect_timeout.setValue(settings.connect_timeout_s or _env_connect_timeout() or CONNECT_TIMEOUT_S)
         self.url.setText(settings.url)
         self.read_only.setChecked(settings.read_only or self._forced_read_only)
         self.statement_timeout.setValue(settings.statement_timeout_ms // 1000)
@@ -182,6 +371,10 @@ class ConnectDialog(QDialog):
             if stored:
                 self.password.setText(stored)
                 self.remember_password.setChecked(True)
+
+    def _select_sslmode(self, mode: str) -> None:
+        index = self.sslmode.findData(mode)
+        self.sslmode.setCurrentIndex(index if index >= 0 else self.sslmode.findData(""))
 
     def force_read_only(self, reason: str) -> None:
         """Every connection made here is read-only (the session was started with --read-only)."""
@@ -200,6 +393,29 @@ class ConnectDialog(QDialog):
         self.pages.setCurrentIndex(self._page_for[kind])
         self.remember_password.setEnabled(kind == POSTGRESQL)
 
+    def _on_sslmode_changed(self) -> None:
+        # disabled, not cleared: a file chosen stays (and is sent: libpq ignores what the mode
+        # does not use) so switching modes back and forth loses nothing
+        mode = self.sslmode.currentData()
+        self.sslrootcert.parentWidget().setEnabled(mode in _CA_MODES)
+        self.sslcert.parentWidget().setEnabled(mode != "disable")
+        self.sslkey.parentWidget().setEnabled(mode != "disable")
+        if mode in ("verify-ca", "verify-full"):
+            self.sslrootcert.setPlaceholderText("needed, unless it is ~/.postgresql/root.crt")
+        else:
+            self.sslrootcert.setPlaceholderText("none")
+
+    def _on_service_edited(self, text: str) -> None:
+        has_service = bool(text.strip())
+        if has_service and not self._had_service:
+            # a service names its own port and SSL mode, which explicit values would override:
+            # fields still at libpq's plain defaults step aside (visibly) for it
+            if self.port.value() == DEFAULT_PORT:
+                self.port.setValue(0)
+            if self.sslmode.currentData() == "prefer":
+                self._select_sslmode("")
+        self._had_service = has_service
+
     # -- actions -------------------------------------------------------------
     def _on_test(self) -> None:
         self._start(accept=False)
@@ -216,7 +432,8 @@ class ConnectDialog(QDialog):
         except UserError as error:
             self._show_error(error)
             return
-        self._set_busy(True, "Connecting to " + settings.display_name() + " …")
+        self._connecting_text = "Connecting to " + settings.display_name() + " …"
+        self._set_busy(True, self._connecting_text)
         spec = self._spec
 
         def work(token):
@@ -229,25 +446,55 @@ class ConnectDialog(QDialog):
                 engine.dispose()
                 raise
             if not accept or token.cancelled:
-                # a test, or the dialog was closed meanwhile: nobody will use this engine
+                # a test, or the attempt was abandoned meanwhile: nobody will use this engine
                 engine.dispose()
                 return None, version
             return engine, version
 
+        lane = self._free_lane()
         holder = {}
 
         def done(result) -> None:
-            if holder["task"] is not self._task:  # the dialog was closed meanwhile
+            self._abandoned_lanes.discard(lane)
+            if holder["task"] is not self._task:  # abandoned: Cancel connecting, or the dialog was closed
                 if result[0] is not None:
                     result[0].dispose()
                 return
             self._on_connected(settings, accept, *result)
 
         def failed(error: UserError) -> None:
+            self._abandoned_lanes.discard(lane)
             if holder["task"] is self._task:
                 self._on_failed(error)
 
-        holder["task"] = self._task = self._runner.submit(work, lane="connect", on_done=done, on_error=failed)
+        self._task_lane = lane
+        holder["task"] = self._task = self._runner.submit(work, lane=lane, on_done=done, on_error=failed)
+
+    def _free_lane(self) -> str:
+        lane, n = CONNECT_LANE, 1
+        while lane in self._abandoned_lanes:
+            n += 1
+            lane = f"{CONNECT_LANE}-{n}"
+        return lane
+
+    def _abandon(self) -> None:
+        """Drop the running attempt: its callbacks see it is no longer ours and dispose of
+        the engine it may still build; the token tells the worker not to hand one over."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            self._abandoned_lanes.add(self._task_lane)
+
+    def _on_slow_answer(self) -> None:
+        if self._task is None:
+            return
+        self.status.setText(f"{self._connecting_text}\n{WAKING_UP}")
+        self.cancel_connect_button.show()
+
+    def _on_cancel_connecting(self) -> None:
+        self._abandon()
+        self._set_busy(False, CANCELLED)
+        self.connect_button.setFocus()
 
     def _on_connected(self, settings: ConnectionSettings, accept: bool, engine, version: str) -> None:
         self._task = None
@@ -274,14 +521,21 @@ class ConnectDialog(QDialog):
         self.status.setText(f"{error.title}: {error.message}")
 
     def _set_busy(self, busy: bool, text: str) -> None:
+        """Every way into or out of an attempt goes through here: buttons, status, the
+        waking-up timer and Cancel connecting always agree."""
         self.status.setStyleSheet("")
         self.status.setText(text)
         self.test_button.setEnabled(not busy)
         self.connect_button.setEnabled(not busy)
+        if busy:
+            self._slow_timer.start()
+        else:
+            self._slow_timer.stop()
+            self.cancel_connect_button.hide()
 
     def reject(self) -> None:
         if self._task is not None:
             # abandoned, not discarded: its callback disposes of the engine the worker built
-            self._task.cancel()
-            self._task = None
+            self._abandon()
+            self._set_busy(False, "")
         super().reject()
