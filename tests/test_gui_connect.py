@@ -11,41 +11,21 @@ from gui_helpers import (
     WAIT_MS,
     activate,
     child,
+    choose_kind,
     click,
+    dialog_status,
     make_editor,  # noqa: F401 - fixture
+    open_connect_dialog,
     seed_table,
     shown_rows,
+    type_field,
     type_into,
+    wait_dialog_idle,
     wait_loaded,
     walk_bytes,
 )
 
 pytestmark = pytest.mark.postgres
-
-
-def open_dialog(qtbot, make_editor):
-    editor = make_editor()
-    editor.window.show()
-    dialog = editor.show_connect_dialog()
-    qtbot.waitUntil(dialog.isVisible, timeout=WAIT_MS)
-    return editor, dialog
-
-
-def choose_kind(qtbot, dialog, kind: str) -> None:
-    combo = child(dialog, QComboBox, "Database type")
-    combo.setFocus()
-    # pick it with the keyboard, as a user without a mouse would
-    while combo.currentData() != kind:
-        before = combo.currentIndex()
-        qtbot.keyClick(combo, Qt.Key.Key_Down)
-        assert combo.currentIndex() != before, f"{kind!r} not offered"
-
-
-def type_field(qtbot, dialog, name: str, text: str) -> QLineEdit:
-    edit = child(dialog, QLineEdit, name)
-    type_into(qtbot, edit, text, enter=False)
-    assert edit.text() == text
-    return edit
 
 
 def fill_pg(qtbot, dialog, db, password: str) -> None:
@@ -66,14 +46,6 @@ def fill_pg(qtbot, dialog, db, password: str) -> None:
     ssl.setCurrentText("disable")
 
 
-def status_text(dialog) -> str:
-    return child(dialog, QLabel, "Connection status").text()
-
-
-def wait_idle(qtbot, dialog) -> None:
-    qtbot.waitUntil(lambda: dialog._task is None and child(dialog, QPushButton, "Connect").isEnabled(), timeout=WAIT_MS)
-
-
 def assert_no_password_on_disk(dirs, password: str) -> None:
     needles = [password.encode(), password.encode("utf-16-le"), password.replace(" ", "%20").encode()]
     from urllib.parse import quote, quote_plus
@@ -85,22 +57,22 @@ def assert_no_password_on_disk(dirs, password: str) -> None:
 
 def test_typed_fields_test_wrong_password_then_connect(qtbot, make_editor, pg_db, pg_engine, isolated_user_dirs):
     seed_table(pg_engine)
-    editor, dialog = open_dialog(qtbot, make_editor)
+    editor, dialog = open_connect_dialog(qtbot, make_editor)
 
     fill_pg(qtbot, dialog, pg_db, pg_db.password)
     click(qtbot, child(dialog, QPushButton, "Test connection"))
-    wait_idle(qtbot, dialog)
-    assert status_text(dialog).startswith("Connection works: PostgreSQL"), status_text(dialog)
+    wait_dialog_idle(qtbot, dialog)
+    assert dialog_status(dialog).startswith("Connection works: PostgreSQL"), dialog_status(dialog)
     assert dialog.isVisible()
 
     # wrong password: shown in the dialog, which stays open with every field as typed
     wrong = pg_db.password + "nope"
     type_field(qtbot, dialog, "Password", wrong)
     click(qtbot, dialog.connect_button)
-    wait_idle(qtbot, dialog)
+    wait_dialog_idle(qtbot, dialog)
     assert dialog.isVisible()
-    assert "password" in status_text(dialog).lower(), status_text(dialog)
-    assert wrong not in status_text(dialog)
+    assert "password" in dialog_status(dialog).lower(), dialog_status(dialog)
+    assert wrong not in dialog_status(dialog)
     assert editor.window.engine is None
     assert dialog.host.text() == pg_db.host
     assert dialog.port.value() == pg_db.port
@@ -134,7 +106,7 @@ def test_typed_fields_test_wrong_password_then_connect(qtbot, make_editor, pg_db
 
 def test_pasted_url_with_the_password_connects(qtbot, make_editor, pg_db, pg_engine, isolated_user_dirs):
     seed_table(pg_engine)
-    editor, dialog = open_dialog(qtbot, make_editor)
+    editor, dialog = open_connect_dialog(qtbot, make_editor)
     choose_kind(qtbot, dialog, URL_KIND)
     url = pg_db.url.render_as_string(hide_password=False)
     assert pg_db.password not in url  # URL-escaped, as a user would paste it
@@ -156,13 +128,13 @@ def test_pasted_url_with_the_password_connects(qtbot, make_editor, pg_db, pg_eng
 
 
 def test_bad_url_is_refused_in_the_dialog(qtbot, make_editor):
-    editor, dialog = open_dialog(qtbot, make_editor)
+    editor, dialog = open_connect_dialog(qtbot, make_editor)
     choose_kind(qtbot, dialog, URL_KIND)
     type_field(qtbot, dialog, "URL", "not a url")
     click(qtbot, dialog.connect_button)
-    wait_idle(qtbot, dialog)
+    wait_dialog_idle(qtbot, dialog)
     assert dialog.isVisible()
-    assert "URL" in status_text(dialog)
+    assert "URL" in dialog_status(dialog)
     assert dialog.url.text() == "not a url"
     assert editor.window.engine is None
 
@@ -173,20 +145,20 @@ def test_refused_port_is_reported_in_the_dialog(qtbot, make_editor, pg_db):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         closed_port = sock.getsockname()[1]
-    editor, dialog = open_dialog(qtbot, make_editor)
+    editor, dialog = open_connect_dialog(qtbot, make_editor)
     fill_pg(qtbot, dialog, pg_db, pg_db.password)
     dialog.port.setValue(closed_port)
     click(qtbot, dialog.connect_button)
-    wait_idle(qtbot, dialog)
+    wait_dialog_idle(qtbot, dialog)
     assert dialog.isVisible()
-    assert status_text(dialog).strip()
-    assert pg_db.password not in status_text(dialog)
+    assert dialog_status(dialog).strip()
+    assert pg_db.password not in dialog_status(dialog)
     assert dialog.host.text() == pg_db.host and dialog.password.text() == pg_db.password
 
 
 def test_read_only_checkbox_through_the_dialog(qtbot, make_editor, pg_db, pg_engine):
     seed_table(pg_engine)
-    editor, dialog = open_dialog(qtbot, make_editor)
+    editor, dialog = open_connect_dialog(qtbot, make_editor)
     fill_pg(qtbot, dialog, pg_db, pg_db.password)
     box = child(dialog, QCheckBox, "Read-only")
     qtbot.mouseClick(box, Qt.MouseButton.LeftButton)
@@ -204,7 +176,7 @@ def test_read_only_checkbox_through_the_dialog(qtbot, make_editor, pg_db, pg_eng
 def test_remember_password_is_hidden_without_a_keyring(qtbot, make_editor):
     from gui.data import secrets
 
-    _editor, dialog = open_dialog(qtbot, make_editor)
+    _editor, dialog = open_connect_dialog(qtbot, make_editor)
     choose_kind(qtbot, dialog, POSTGRESQL)
     box = child(dialog, QCheckBox, "Remember password")
     assert box.isVisible() == secrets.keyring_available()
@@ -214,7 +186,7 @@ def test_statement_timeout_from_the_dialog_ends_a_blocked_commit(qtbot, make_edi
     import psycopg2
 
     seed_table(pg_engine)
-    editor, dialog = open_dialog(qtbot, make_editor)
+    editor, dialog = open_connect_dialog(qtbot, make_editor)
     fill_pg(qtbot, dialog, pg_db, pg_db.password)
     timeout = child(dialog, QSpinBox, "Statement timeout")
     assert timeout.value() == 0
@@ -265,7 +237,7 @@ def test_a_missing_table_is_reported_in_the_window(qtbot, make_editor, pg_db):
 def test_cancelling_the_dialog_while_connecting_leaves_no_connection_open(qtbot, make_editor, pg_db, pg_cluster):
     import threading
 
-    editor, dialog = open_dialog(qtbot, make_editor)
+    editor, dialog = open_connect_dialog(qtbot, make_editor)
     fill_pg(qtbot, dialog, pg_db, pg_db.password)
     # hold the connect lane so the attempt is still queued when the user gives up
     gate = threading.Event()
@@ -288,7 +260,7 @@ def test_reopening_the_dialog_keeps_the_session_password_but_a_recent_entry_does
     qtbot, make_editor, pg_db, pg_engine, isolated_user_dirs
 ):
     seed_table(pg_engine)
-    editor, dialog = open_dialog(qtbot, make_editor)
+    editor, dialog = open_connect_dialog(qtbot, make_editor)
     fill_pg(qtbot, dialog, pg_db, pg_db.password)
     click(qtbot, dialog.connect_button)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT_MS)

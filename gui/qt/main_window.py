@@ -256,7 +256,7 @@ class MainWindow(QMainWindow):
         """Use ``engine`` from now on; restore journaled changes; load the rows."""
         if self.engine is not None and self.engine is not engine:
             old = self.engine
-            self.runner.submit(lambda _t: old.dispose(), lane="connect", on_error=lambda e: None)
+            self.runner.submit(lambda _t: old.dispose(), lane="server", on_error=lambda e: None)
         self.settings, self.engine = settings, engine
         # the previous connection's pending changes stay in its journal, offered again on reconnect
         self.journal = None
@@ -268,7 +268,7 @@ class MainWindow(QMainWindow):
         self._set_writability(None)
         self.runner.submit(
             lambda _token: check_writability(engine, self.spec, settings.read_only),
-            lane="connect",
+            lane="server",
             on_done=partial(self._on_writability, engine),
             on_error=partial(self._on_writability_failed, engine),
         )
