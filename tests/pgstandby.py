@@ -93,7 +93,7 @@ class PgStandby(PgCluster):
         primary = self.primary.connect()
         try:
             with primary.cursor() as cursor:
-                cursor.execute("SELECT pg_current_wal_lsn()::text")
+                cursor.execute("SELECT pg_current_wal_insert_lsn()::text")
                 (target,) = cursor.fetchone()
         finally:
             primary.close()

@@ -278,11 +278,13 @@ def assert_read_only_window(qtbot, window: MainWindow, reason: str) -> None:
     view, model = window.view, window.model
     index = model.index(row_of(window, 9), VALUE_COLUMN)
     view.scrollTo(index)
-    # a double-click opens no editor
+    # a double-click opens no editor, and says why
     center = view.visualRect(index).center()
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=center)
+    window.clear_message()
     qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=center)
     assert editor_closed(window)
+    assert window.message.isVisible() and window.message.text() == reason
     # nor F2, nor typing a number onto the cell
     view.setFocus()
     view.setCurrentIndex(index)
@@ -472,5 +474,8 @@ def test_a_server_turned_read_only_after_connect_refuses_the_commit(qtbot, make_
 
     assert [(c.key, c.new) for c in window.pending.changes()] == before == [(9, 11), (20, 21)]
     assert window.pending_label.text() == "2 pending changes"
-    assert window.commit_button.isEnabled()  # back to idle: the user may try again
     assert db_rows(pg_db.url) == sorted(TUTORIAL)
+    # the window asks the server again and now says why it is read-only
+    qtbot.waitUntil(lambda: not window.writable, timeout=WAIT_MS)
+    assert window.mode_label.text() == READ_ONLY_ROLE_REASON
+    assert not window.commit_button.isEnabled()

@@ -120,8 +120,8 @@ def _bounds(array_text: str | None) -> np.ndarray | None:
 
 STANDBY_REASON = "This server is a read-only standby: you can browse the rows, but not change them here."
 READ_ONLY_ROLE_REASON = (
-    "This server makes your transactions read-only (default_transaction_read_only is on for your role "
-    "or database): you can browse the rows, but not change them."
+    "Your transactions are read-only on this server (default_transaction_read_only is on for your role, "
+    "your database or your connection options): you can browse the rows, but not change them."
 )
 CHOSEN_READ_ONLY_REASON = "Opened read-only: browsing only, no edits."
 

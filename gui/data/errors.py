@@ -108,7 +108,7 @@ _CONCURRENT_MESSAGE = (
 
 READ_ONLY_TRANSACTION_MESSAGE = (
     "The server accepts no changes on this connection: its transactions are read-only "
-    "(a read-only standby, or read-only by default for your role or database). Nothing was written."
+    "(a read-only standby, or read-only by default for your role, your database or your connection options)."
 )
 SERVER_CLOSED_MESSAGE = (
     "The server closed the connection, and a second attempt on a new connection failed too. "

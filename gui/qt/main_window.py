@@ -33,7 +33,7 @@ from ..data.commit import CommitResult, commit_changes, confirm, keep_mine, prev
 from ..data.config import TableSpec
 from ..data.connection import DEMO, ConnectionSettings
 from ..data.demo import reset_demo
-from ..data.errors import ConflictError, InvalidValue, UserError
+from ..data.errors import ConflictError, InvalidValue, ReadOnly, UserError
 from ..data.pending import PendingChanges, parse_value
 from ..data.storage import Journal
 from ..data.wording import plural
@@ -76,6 +76,32 @@ class Paths:
     @property
     def audit(self) -> Path:
         return self.data / "audit.sqlite3"
+
+
+class RowsView(QTableView):
+    """The table view; an attempt to edit a cell the model will not take says why
+    (a read-only connection, a commit running) instead of doing nothing."""
+
+    _EDIT_TRIGGERS = (
+        QAbstractItemView.EditTrigger.DoubleClicked,
+        QAbstractItemView.EditTrigger.EditKeyPressed,
+        QAbstractItemView.EditTrigger.AnyKeyPressed,
+    )
+
+    def edit(self, index, trigger=None, event=None):
+        if trigger is None:  # the public edit(index) slot
+            return super().edit(index)
+        model = self.model()
+        if (
+            trigger in self._EDIT_TRIGGERS
+            and index.isValid()
+            and index.column() == VALUE_COLUMN
+            and getattr(model, "read_only", False)
+            and (trigger != QAbstractItemView.EditTrigger.AnyKeyPressed or (event is not None and event.text().strip()))
+        ):
+            model.edit_refused.emit(model.read_only_reason)
+            return False
+        return super().edit(index, trigger, event)
 
 
 def _named(widget, name: str):
@@ -140,7 +166,7 @@ class MainWindow(QMainWindow):
         for widget in (self.pending_label, self.revert_button, self.commit_button, self.cancel_button):
             bar.addWidget(widget)
 
-        self.view = _named(QTableView(), "Rows")
+        self.view = _named(RowsView(), "Rows")
         self.view.setModel(self.model)
         self.delegate = ValueDelegate(self.spec, self.view)
         self.view.setItemDelegateForColumn(VALUE_COLUMN, self.delegate)
@@ -266,27 +292,33 @@ class MainWindow(QMainWindow):
         self.reset_demo_action.setEnabled(settings.kind == DEMO)
         # no edit is taken before the server has said whether it could be committed
         self._set_writability(None)
+        self._ask_writability(offer_restore=True)
+        self.reload()
+
+    def _ask_writability(self, offer_restore: bool = False) -> None:
+        engine, settings = self.engine, self.settings
         self.runner.submit(
             lambda _token: check_writability(engine, self.spec, settings.read_only),
             lane="server",
-            on_done=partial(self._on_writability, engine),
-            on_error=partial(self._on_writability_failed, engine),
+            on_done=partial(self._on_writability, engine, offer_restore),
+            on_error=partial(self._on_writability_failed, engine, offer_restore),
         )
-        self.reload()
 
-    def _on_writability(self, engine, writability: Writability) -> None:
+    def _on_writability(self, engine, offer_restore: bool, writability: Writability) -> None:
         if engine is not self.engine:
             return  # an answer about a connection the window no longer uses
         self._set_writability(writability)
-        self._offer_restore()
+        if offer_restore:
+            self._offer_restore()
 
-    def _on_writability_failed(self, engine, error: UserError) -> None:
+    def _on_writability_failed(self, engine, offer_restore: bool, error: UserError) -> None:
         if engine is not self.engine:
             return
         # the same error reaches the user with the first page; edits are then judged
         # by the server at commit, as before this was asked
         self._set_writability(Writability())
-        self._offer_restore()
+        if offer_restore:
+            self._offer_restore()
 
     def _set_writability(self, writability: Writability | None) -> None:
         self.writability = writability
@@ -474,6 +506,8 @@ class MainWindow(QMainWindow):
         self._committing = False
         self._close_after_commit = False
         self._set_writability(self.writability)
+        if isinstance(error, ReadOnly):
+            self._ask_writability()  # the server turned read-only since the window asked: say why
         if isinstance(error, ConflictError):
             self._show_conflicts(error)
             return
