@@ -73,9 +73,9 @@ def main() -> int:
     step(lambda: model.setData(model.index(0, 1), "7"))
     step(lambda: window.commit_button.click(), 1500)
     step(lambda: window.review_dialog.accept(), 2000)
-    step(lambda: editor.tools.show_audit_log(), 1000)
-    step(lambda: grab(editor.tools.audit_dialog, "audit-log.png"))
-    step(lambda: editor.tools.audit_dialog.reject())
+    step(lambda: editor.tools.audit.show_audit_log(), 1000)
+    step(lambda: grab(editor.tools.audit.audit_dialog, "audit-log.png"))
+    step(lambda: editor.tools.audit.audit_dialog.reject())
     QTimer.singleShot(300, run_next)
     return app.exec()
 

@@ -32,7 +32,7 @@ def right_click(day, row: int) -> QMenu:
     viewport = day.window.view.viewport()
     where = day.window.view.visualRect(day.index(row)).center()
     QApplication.sendEvent(viewport, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, where, viewport.mapToGlobal(where)))
-    menu = day.tools.row_menu
+    menu = day.tools.row_menu.row_menu
     assert isinstance(menu, QMenu) and menu.isVisible()
     return menu
 
@@ -185,7 +185,7 @@ def test_a_read_only_connection_refuses_paste_and_import(qtbot, tmp_path):
         assert "read-only" in w.message.text() and not w.pending
         path = tmp_path / "changes.csv"
         path.write_text("x,y\n6,16\n")
-        day.tools.import_file(str(path))
-        assert "read-only" in w.message.text() and day.tools.import_dialog is None
+        day.tools.files.import_file(str(path))
+        assert "read-only" in w.message.text() and day.tools.files.import_dialog is None
     finally:
         close_window(day)

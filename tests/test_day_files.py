@@ -30,15 +30,15 @@ def menu_action(menu, name: str):
 def import_file(qtbot, monkeypatch, day, path):
     choose_file(monkeypatch, path)
     menu_action(day.window.file_menu, "Import changes").trigger()
-    qtbot.waitUntil(lambda: day.tools.import_dialog is not None and day.tools.import_dialog.isVisible())
-    return day.tools.import_dialog
+    qtbot.waitUntil(lambda: day.tools.files.import_dialog is not None and day.tools.files.import_dialog.isVisible())
+    return day.tools.files.import_dialog
 
 
 def export_file(qtbot, monkeypatch, day, path):
     choose_file(monkeypatch, path)
-    with qtbot.waitSignal(day.tools.exported, timeout=60_000) as blocker:
+    with qtbot.waitSignal(day.tools.files.exported, timeout=60_000) as blocker:
         menu_action(day.window.file_menu, "Export rows").trigger()
-        assert day.tools.progress_dialog.accessibleName() == "Export progress"
+        assert day.tools.files.progress_dialog.accessibleName() == "Export progress"
     return blocker.args[0]
 
 
@@ -93,7 +93,7 @@ def test_a_file_without_the_header_is_refused_whole(qtbot, monkeypatch, day_wind
     choose_file(monkeypatch, path)
     menu_action(w.file_menu, "Import changes").trigger()
     qtbot.waitUntil(lambda: "must name the columns" in w.message.text())
-    assert day.tools.import_dialog is None and not w.pending
+    assert day.tools.files.import_dialog is None and not w.pending
 
 
 def test_round_trip_export_then_import_gives_no_changes(qtbot, monkeypatch, day_window, tmp_path):
@@ -142,7 +142,7 @@ def test_export_of_100000_rows_streams_without_loading_them(qtbot, monkeypatch, 
             assert sum(1 for _ in handle) == 100_001
         all_rows = 100_000 * (sys.getsizeof((1, 2)) + 2 * sys.getsizeof(10**6))
         assert peak < all_rows / 4, f"peak {peak:,} bytes"
-        assert day.tools.progress_dialog is None  # closed when done
+        assert day.tools.files.progress_dialog is None  # closed when done
     finally:
         close_window(day)
 
@@ -155,11 +155,11 @@ def test_cancel_in_the_progress_dialog_writes_no_file(qtbot, monkeypatch, tmp_pa
         folder.mkdir()
         choose_file(monkeypatch, folder / "rows.csv")
         menu_action(w.file_menu, "Export rows").trigger()
-        dialog = day.tools.progress_dialog
+        dialog = day.tools.files.progress_dialog
         assert dialog.isVisible()
         cancel = [b for b in dialog.findChildren(QPushButton) if b.text() == "Cancel"]
         qtbot.mouseClick(cancel[0], Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: day.tools.progress_dialog is None)
+        qtbot.waitUntil(lambda: day.tools.files.progress_dialog is None)
         assert "Export cancelled" in w.statusBar().currentMessage()
         assert list(folder.iterdir()) == []
     finally:
@@ -177,14 +177,14 @@ def test_on_postgresql_export_and_import_round_trip_and_count_rows(qtbot, monkey
     try:
         path = tmp_path / "rows.csv"
         choose_file(monkeypatch, path)
-        with qtbot.waitSignal(tools.exported, timeout=30_000) as blocker:
+        with qtbot.waitSignal(tools.files.exported, timeout=30_000) as blocker:
             menu_action(window.file_menu, "Export rows").trigger()
         assert blocker.args == [4000]
 
         path.write_text("x,y\n7,70\n8,18\n")  # 8 already holds 18: no change
         menu_action(window.file_menu, "Import changes").trigger()
-        qtbot.waitUntil(lambda: tools.import_dialog is not None)
-        dialog = tools.import_dialog
+        qtbot.waitUntil(lambda: tools.files.import_dialog is not None)
+        dialog = tools.files.import_dialog
         assert column(dialog.table, 4) == ["5", "4"]  # x = 7 touches its hidden row as well
         assert "1 change to 5 rows" in dialog.summary.text()
         qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)

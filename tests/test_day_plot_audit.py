@@ -95,7 +95,7 @@ def test_plot_of_100000_points_counts_and_clicks_right(qtbot, tmp_path):
 def commit(qtbot, day, key: int, typed: str) -> None:
     w = day.window
     w.model.setData(day.index(day.row_of(key)), typed)
-    with qtbot.waitSignal(day.tools.audit_written, timeout=10_000):
+    with qtbot.waitSignal(day.tools.audit.audit_written, timeout=10_000):
         qtbot.mouseClick(w.commit_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: getattr(w, "review_dialog", None) is not None)
         qtbot.mouseClick(w.review_dialog.commit_button, Qt.MouseButton.LeftButton)
@@ -113,7 +113,7 @@ def test_audit_log_after_two_commits(qtbot, monkeypatch, day_window, tmp_path):
     assert not w.undo_action.isEnabled()  # a commit is in the database: not undone here
 
     menu_action(w.help_menu, "Audit log").trigger()
-    dialog = day.tools.audit_dialog
+    dialog = day.tools.audit.audit_dialog
     assert dialog.isVisible() and dialog.accessibleName() == "Audit log"
     shown = rows_of(dialog.table)
     assert [row[3:] for row in shown] == [["9", "10, 10", "19", "2"], ["6", "8, 8", "16", "2"]]  # newest first
@@ -162,7 +162,7 @@ def test_audit_log_survives_a_restart(qtbot, tmp_path):
 
     again = open_window(qtbot, tmp_path)  # same user folders, new window and tools
     try:
-        dialog = again.tools.show_audit_log()
+        dialog = again.tools.audit.show_audit_log()
         assert [row[3:] for row in rows_of(dialog.table)] == [["20", "20, 20", "21", "2"]]
         dialog.reject()
     finally:
@@ -177,7 +177,7 @@ def test_audit_log_of_a_postgresql_commit_never_holds_the_password(qtbot, pg_db,
     day = open_pg_window(qtbot, tmp_path, pg_db)
     try:
         commit(qtbot, day, 9, "19")
-        entry = day.tools.audit.entries()[0]
+        entry = day.tools.audit.audit.entries()[0]
         assert (entry.key, entry.old, entry.new, entry.rows) == (9, (2, 10), 19, 2)  # the hidden row too
         assert entry.connection == f"{pg_db.user} on {pg_db.host}:{pg_db.port}/{pg_db.name}"
         raw = day.paths.audit.read_bytes()

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, create_engine, text
 from gui.data.config import DEFAULT_SPEC
 from gui.data.connection import ConnectionSettings, create_engine_for
 from gui.data.demo import reset_demo
-from gui.qt.day_tools import DayTools
+from gui.qt.app import Tools, install_tools
 from gui.qt.main_window import MainWindow, Paths
 from gui.qt.rows_model import VALUE_COLUMN
 from gui.qt.tasks import TaskRunner
@@ -24,7 +24,7 @@ from gui.qt.tasks import TaskRunner
 @dataclass
 class Day:
     window: MainWindow
-    tools: DayTools
+    tools: Tools
     runner: TaskRunner
     engine: Engine
     paths: Paths
@@ -59,7 +59,7 @@ def open_window(qtbot, root: Path, fill=None, threshold: int = 6, read_only: boo
         fill(paths.demo)
     runner = TaskRunner()
     window = MainWindow(DEFAULT_SPEC, runner, paths, threshold=threshold)
-    tools = DayTools(window, runner, paths)
+    tools = install_tools(window, runner, paths)
     qtbot.addWidget(window)
     settings = ConnectionSettings(kind="demo", demo_path=str(paths.demo), read_only=read_only)
     engine = create_engine_for(settings)
@@ -75,7 +75,7 @@ def open_pg_window(qtbot, root: Path, pg_db, threshold: int = 6) -> Day:
     runner = TaskRunner()
     window = MainWindow(DEFAULT_SPEC, runner, paths, threshold=threshold)
     qtbot.addWidget(window)
-    tools = DayTools(window, runner, paths)
+    tools = install_tools(window, runner, paths)
     settings = ConnectionSettings(
         kind="postgresql", host=pg_db.host, port=pg_db.port, database=pg_db.name,
         user=pg_db.user, password=pg_db.password, sslmode="disable",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+from dataclasses import dataclass
 import sys
 from pathlib import Path
 
@@ -15,9 +16,13 @@ from ..data.config import DEFAULT_SPEC, TableSpec
 from ..data.connection import ConnectionSettings, check_connection, create_engine_for, settings_from_url
 from ..data.errors import UserError
 from ..data.storage import RecentConnections
+from .audit_writer import AuditWriter
+from .clipboard import Clipboard
 from .connect_dialog import ConnectDialog
-from .day_tools import DayTools
+from .import_export import ImportExport
 from .main_window import MainWindow, Paths
+from .plot import PlotDock, install_plot
+from .row_menu import RowMenu
 from .tasks import TaskRunner
 
 APP_NAME = "Table Editor"
@@ -65,6 +70,32 @@ def freeze_startup_objects() -> None:
     gc.freeze()
 
 
+@dataclass
+class Tools:
+    """What is installed on the main window beside its own actions."""
+
+    files: ImportExport
+    clipboard: Clipboard
+    row_menu: RowMenu
+    audit: AuditWriter
+    plot_dock: PlotDock
+
+    @property
+    def plot_action(self):
+        return self.plot_dock.view_action
+
+
+def install_tools(window: MainWindow, runner: TaskRunner, paths: Paths) -> Tools:
+    """File → Import/Export, Edit → Copy/Paste, the row menu, View → Plot and the
+    audit log, installed on ``window``."""
+    files = ImportExport(window, runner)
+    clipboard = Clipboard(window)
+    row_menu = RowMenu(window, clipboard)
+    plot_dock = install_plot(window)
+    audit = AuditWriter(window, runner, paths.audit)
+    return Tools(files, clipboard, row_menu, audit, plot_dock)
+
+
 class Editor:
     """Owns the runner, the window and the dialog; connects them."""
 
@@ -77,7 +108,7 @@ class Editor:
         self.window = MainWindow(spec, self.runner, self.paths, threshold=args.threshold)
         self.window.connect_requested.connect(self.show_connect_dialog)
         self.window.destroyed.connect(lambda *_: None)
-        self.tools = DayTools(self.window, self.runner, self.paths)
+        self.tools = install_tools(self.window, self.runner, self.paths)
         self.dialog: ConnectDialog | None = None
 
     def connect_url(self, url: str, read_only: bool = False) -> None:

@@ -23,3 +23,19 @@ def icon(name: str) -> QIcon:
     """The icon ``resources/icons/<name>.svg``; an empty icon if the file is missing."""
     path = icon_path(name)
     return QIcon(str(path)) if path.exists() else QIcon()
+
+
+def named_action(parent, text: str, name: str, slot, shortcut=None, icon_name: str | None = None):
+    """A ``QAction`` with an object name and tooltip (what tests and screen readers
+    find it by), an optional shortcut and icon, triggering ``slot``."""
+    from PySide6.QtGui import QAction, QKeySequence
+
+    action = QAction(text, parent)
+    action.setObjectName(name)
+    action.setToolTip(name)
+    if shortcut is not None:
+        action.setShortcut(QKeySequence(shortcut))
+    if icon_name:
+        action.setIcon(icon(icon_name))
+    action.triggered.connect(slot)
+    return action

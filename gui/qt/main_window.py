@@ -581,6 +581,30 @@ class MainWindow(QMainWindow):
         if key in self.pending:
             self.undo_stack.push(PendingEdit(self.pending, {key: None}, f"Revert change to {self.spec.key} = {key}"))
 
+    # -- what the tools share ---------------------------------------------------
+    def can_edit(self, what: str) -> bool:
+        """Whether an action named ``what`` (a paste, an import) may change the pending
+        set now; if not, says why in the message line."""
+        if self.engine is None:
+            self.show_message(f"{what}: connect to a database first.")
+            return False
+        if self.model.read_only:
+            self.show_message(f"{what}: {self.model.read_only_reason}")
+            return False
+        return True
+
+    def current_threshold(self) -> int | None:
+        """The threshold of the rows on screen (else the one typed, or None if it is refused)."""
+        return self.model.threshold if self.model.threshold is not None else self.threshold()
+
+    def push_updates(self, updates: dict, text: str) -> int:
+        """Push the updates that change something as one undo step named ``text``;
+        returns how many."""
+        effective = {k: v for k, v in updates.items() if self.pending.get(k) != v}
+        if effective:
+            self.undo_stack.push(PendingEdit(self.pending, effective, text))
+        return len(effective)
+
     # -- state ---------------------------------------------------------------
     def _on_pending_changed(self, _keys) -> None:
         if self.journal is not None:

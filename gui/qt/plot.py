@@ -233,3 +233,20 @@ class PlotDock(QDockWidget):
         self.plot = ScatterPlot(window.model, window.pending, window.spec, self)
         self.plot.row_clicked.connect(window.select_row)
         self.setWidget(self.plot)
+
+
+def install_plot(window) -> PlotDock:
+    """The plot dock on ``window``'s right, hidden until View → Plot shows it."""
+    from .icons import icon
+
+    dock = PlotDock(window)
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    dock.hide()  # drawn only when asked for: View → Plot
+    action = dock.toggleViewAction()
+    action.setText("&Plot")
+    action.setObjectName("Plot")
+    action.setIcon(icon("plot"))
+    window.view_menu.addSeparator()
+    window.view_menu.addAction(action)
+    dock.view_action = action
+    return dock
