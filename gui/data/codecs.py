@@ -81,7 +81,12 @@ Decisions worth knowing:
   ``NaN``, ``Infinity``, ``-Infinity``.  Floats are refused when the typed
   decimal is neither the float's shortest text nor its exact binary value
   (``0.1`` is taken, ``0.10000000000000000001`` would be stored as ``0.1``
-  and is refused), and when out of range (``1e400``, ``1e-400``).
+  and is refused), and when out of range (``1e400``, ``1e-400``).  The
+  display is PostgreSQL's shortest text (Ryu), which never ends exactly
+  half-way between two floats: ``2.8803190103723032e+16`` where Python's
+  ``repr`` says ``2.880319010372303e+16`` (``src/common/ryu_common.h``).
+  A real value may be the float32 itself or the double psycopg2 reads from
+  the server's text; both show the same.
 * Dates and times: ISO forms only (``2024-01-31``, ``13:45[:07[.25]]``, a
   space or ``T`` between them; DateStyle does not matter for these).  Years
   1-9999 only (``datetime``'s range, and psycopg2 cannot read others), so BC
@@ -140,7 +145,8 @@ the shortest-precise output), 8.3 Character Types, 8.5 Date/Time Types with
 Appendix B "Date/Time Support", 8.6 Boolean Type, 8.7 Enumerated Types, 8.12
 UUID Type, 8.14 JSON Types; where the documentation is silent, the input
 functions in ``src/backend/utils/adt`` (``pg_strtoint32``, ``numeric_in``,
-``float8in``, ``boolin``, ``string_to_uuid``) and the differential test
+``float8in``, ``boolin``, ``string_to_uuid``), ``DetermineTimeZoneOffset``
+for DST gaps and overlaps, Ryu in ``src/common`` and the differential test
 ``tests/test_data_codecs_server.py``, which checks these codecs against the
 server's own casts.
 """
@@ -343,11 +349,11 @@ def _special(shown: str) -> Decimal | None:
         return None
     lower = shown.lower()
     if lower in _NAN_SPELLINGS:
-        return decimal.Decimal("NaN")
+        return Decimal("NaN")
     sign = _INF_SPELLINGS.get(lower)
     if sign is None:
         return None
-    return decimal.Decimal("Infinity") if sign > 0 else decimal.Decimal("-Infinity")
+    return Decimal("Infinity") if sign > 0 else Decimal("-Infinity")
 
 
 def _decimal_from_text(shown: str) -> tuple[Decimal, int] | None:
@@ -437,21 +443,27 @@ class NumericCodec(Codec):
         )
 
     def _fit(self, raw: str, exact: Decimal) -> Decimal:
+        """``exact`` as numeric(p, s) stores it, or why it cannot be (docs
+        8.1.2: round to the scale, then fewer than p - s digits before the point)."""
         assert self.precision is not None and self.scale is not None
+        digits = self.precision - self.scale
+        too_large = InvalidValue(
+            f"{_quoted(_trim(raw))} is too large for {self.type_name}: it takes numbers "
+            f"whose absolute value is less than 10^{digits}."
+        )
+        # checked first so that rounding works on at most `precision` digits
+        if not exact.is_zero() and exact.adjusted() >= digits:
+            raise too_large
         step = Decimal(1).scaleb(-self.scale, _BIG)
         rounded = exact.quantize(step, rounding=decimal.ROUND_HALF_UP, context=_BIG)
+        if not rounded.is_zero() and rounded.adjusted() >= digits:
+            raise too_large  # 99.995 in numeric(4,2): the server refuses it too
         if rounded != exact:
             shown = _numeric_text(_with_scale(rounded, max(self.scale, 0)))
             places = f"{self.scale} decimal places" if self.scale >= 0 else f"multiples of 1{'0' * -self.scale}"
             raise InvalidValue(
                 f"{_quoted(_trim(raw))} has more digits than {self.type_name} keeps ({places}): "
                 f"it would be stored as {_shorten(shown)}."
-            )
-        digits = self.precision - self.scale
-        if not rounded.is_zero() and rounded.adjusted() + 1 > digits:
-            raise InvalidValue(
-                f"{_quoted(_trim(raw))} is too large for {self.type_name}: it takes numbers "
-                f"whose absolute value is less than 10^{digits}."
             )
         return _with_scale(rounded, max(self.scale, 0))
 
@@ -488,23 +500,67 @@ _F32_UNDERFLOW = Fraction(1, 2**150)  # halfway between 0 and the least subnorma
 _F64_MAX_EXPONENT_DIGITS = 5  # |exponent| >= 100000: certainly out of range
 
 
-def _shortest_digits(value: float, bits: int) -> tuple[str, int]:
-    """The shortest digits that read back as ``value`` (finite, nonzero, as the
-    float type of ``bits``) and the decimal exponent of the first digit."""
+def _rounding_interval(value: float, bits: int) -> tuple[Fraction, Fraction]:
+    """The reals that round to ``value`` (finite, positive) as the float type
+    of ``bits``: half-way to each neighbour, both ends excluded."""
     if bits == 64:
-        text = repr(abs(value))
+        below, above = math.nextafter(value, 0.0), math.nextafter(value, math.inf)
+    else:
+        single = np.float32(value)
+        with np.errstate(over="ignore"):
+            below = float(np.nextafter(single, np.float32(0)))
+            above = float(np.nextafter(single, np.float32(np.inf)))
+    exact, lower = Fraction(value), Fraction(below)
+    upper = Fraction(above) if math.isfinite(above) else exact + (exact - lower)
+    return (exact + lower) / 2, (exact + upper) / 2
+
+
+def _shortest_between(low: Fraction, high: Fraction, exact: Fraction) -> tuple[str, int]:
+    """The fewest digits strictly between ``low`` and ``high``, nearest to
+    ``exact`` (ties to even), as Ryu finds them."""
+    exp = len(str(exact.numerator)) - len(str(exact.denominator))
+    while Fraction(10) ** exp > exact:
+        exp -= 1
+    while Fraction(10) ** (exp + 1) <= exact:
+        exp += 1
+    for length in range(1, 20):
+        step = Fraction(10) ** (exp - length + 1)
+        first, last = math.floor(low / step) + 1, math.ceil(high / step) - 1
+        if first <= last:
+            chosen = str(min(max(round(exact / step), first), last))
+            return chosen.rstrip("0") or "0", exp - length + len(chosen)
+    raise AssertionError("no shortest digits")  # pragma: no cover - 17 digits always fit
+
+
+def _shortest_digits(value: float, bits: int) -> tuple[str, int]:
+    """The digits PostgreSQL (12+) prints for ``value`` (finite, nonzero, as the
+    float type of ``bits``) and the decimal exponent of the first digit.
+
+    That is Ryu's shortest output, except that PostgreSQL never prints the
+    exact midpoint between two floats (``STRICTLY_SHORTEST 0`` in
+    ``src/common/ryu_common.h``), where Python's ``repr`` may: 2**54 * 1.6 is
+    ``2.8803190103723032e+16`` there, ``2.880319010372303e+16`` in Python."""
+    magnitude = abs(value)
+    if bits == 64:
+        text = repr(magnitude)
     else:
         with np.errstate(over="ignore"):
-            text = np.format_float_scientific(np.float32(abs(value)), unique=True)
-    sign, digits, exponent = Decimal(text).normalize(_BIG).as_tuple()
-    assert isinstance(exponent, int)
-    return "".join(map(str, digits)), exponent + len(digits) - 1
+            text = np.format_float_scientific(np.float32(magnitude), unique=True)
+    low, high = _rounding_interval(magnitude, bits)
+    if low < Fraction(text) < high:
+        _, digits, exponent = Decimal(text).normalize(_BIG).as_tuple()
+        assert isinstance(exponent, int)
+        return "".join(map(str, digits)), exponent + len(digits) - 1
+    return _shortest_between(low, high, Fraction(magnitude))
 
 
 def _float_text(value: float, bits: int) -> str:
     """float8out / float4out since PostgreSQL 12 (extra_float_digits = 1):
     the shortest exact digits, fixed notation for decimal exponents from -4 to
     14 (real: to 5), else ``d.ddde+XX`` as printf's ``%g``."""
+    if bits == 32:  # a double psycopg2 read from the server's text, or a float32
+        with np.errstate(over="ignore"):
+            value = float(np.float32(value))
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
@@ -581,7 +637,8 @@ class FloatCodec(Codec):
         if value != 0:
             digits, exp = _shortest_digits(value, self.bits)
             shortest = Decimal(f"{digits}E{exp - len(digits) + 1}")
-            if abs(exact) != shortest and abs(exact) != Decimal(abs(value)):
+            typed = exact.copy_abs()  # abs() would round to the context's 28 digits
+            if typed != shortest and typed != Decimal(abs(value)):
                 raise InvalidValue(
                     f"{_quoted(shown)} has more digits than {self.type_name} keeps: "
                     f"it would be stored as {_float_text(value, self.bits)}."
@@ -735,7 +792,7 @@ _FORMS = {
 }
 
 
-def _date_of(raw: str, type_name: str, year: str, month: str, day: str) -> dt.date:
+def _date_of(raw: str, year: str, month: str, day: str) -> dt.date:
     y, m, d = int(year), int(month), int(day)
     if y == 0:
         raise InvalidValue(f"{_quoted(raw)} is not a date: there is no year 0 (this editor takes years 1 to 9999).")
@@ -749,7 +806,9 @@ def _date_of(raw: str, type_name: str, year: str, month: str, day: str) -> dt.da
     return dt.date(y, m, d)
 
 
-def _time_of(raw: str, type_name: str, precision: int, hour: str, minute: str, second: str | None, fraction: str | None) -> dt.time:
+def _time_of(
+    raw: str, type_name: str, precision: int, hour: str, minute: str, second: str | None, fraction: str | None
+) -> dt.time:
     h, mi, s = int(hour), int(minute), int(second or 0)
     if h > 23 or mi > 59 or s > 59:
         raise InvalidValue(
@@ -828,7 +887,7 @@ class DateCodec(Codec):
         match = _DATE_RE.fullmatch(shown)
         if match is None:
             raise InvalidValue(f"{_quoted(raw)} is not a date: {self.type_name} takes {_FORMS['date']}.")
-        return _date_of(raw, self.type_name, *match.groups())
+        return _date_of(raw, *match.groups())
 
     def format(self, value: Any) -> str:
         value = _lenient(self, _from_datetime64(value))
@@ -891,7 +950,7 @@ class TimestampCodec(Codec):
             hint = " (it has no time zone: an offset would be dropped)" if _TIMESTAMPTZ_RE.fullmatch(shown) else ""
             raise InvalidValue(f"{_quoted(raw)} is not a timestamp{hint}: {self.type_name} takes {_FORMS['timestamp']}.")
         year, month, day, *clock = match.groups()
-        date = _date_of(raw, self.type_name, year, month, day)
+        date = _date_of(raw, year, month, day)
         time = _time_of(raw, self.type_name, _precision_of(self.precision), *clock) if clock[0] else dt.time()
         return dt.datetime.combine(date, time)
 
@@ -937,7 +996,7 @@ class TimestampTzCodec(Codec):
         if match is None:
             raise InvalidValue(f"{_quoted(raw)} is not a timestamp: {self.type_name} takes {_FORMS['timestamptz']}.")
         year, month, day, hour, minute, second, fraction, zulu, sign, oh, om, osec, om2 = match.groups()
-        date = _date_of(raw, self.type_name, year, month, day)
+        date = _date_of(raw, year, month, day)
         time = (
             _time_of(raw, self.type_name, _precision_of(self.precision), hour, minute, second, fraction)
             if hour
@@ -945,9 +1004,10 @@ class TimestampTzCodec(Codec):
         )
         local = dt.datetime.combine(date, time)
         if zulu or sign:
-            offset = dt.timedelta(hours=int(oh or 0), minutes=int(om or om2 or 0), seconds=int(osec or 0))
-            if offset > _MAX_OFFSET:
-                raise InvalidValue(f"{_quoted(raw)} has an offset beyond 15:59:59, which PostgreSQL refuses.")
+            hours, minutes, seconds = int(oh or 0), int(om or om2 or 0), int(osec or 0)
+            offset = dt.timedelta(hours=hours, minutes=minutes, seconds=seconds)
+            if minutes > 59 or seconds > 59 or offset > _MAX_OFFSET:
+                raise InvalidValue(f"{_quoted(raw)} has an offset PostgreSQL refuses: it takes up to 15:59:59.")
             if sign == "-":
                 offset = -offset
             aware = local.replace(tzinfo=dt.timezone(offset))
@@ -1117,7 +1177,8 @@ class JsonCodec(Codec):
             )
             return _jsonb_text(document) if self.binary else raw
         except json.JSONDecodeError as error:
-            raise InvalidValue(f"{_quoted(raw)} is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno}).") from None
+            where = f"line {error.lineno}, column {error.colno}"
+            raise InvalidValue(f"{_quoted(raw)} is not valid JSON: {error.msg} ({where}).") from None
         except _JsonRefused as error:
             raise InvalidValue(f"{_quoted(raw)} is refused: {error}.") from None
         except _Overflow:
@@ -1248,7 +1309,8 @@ def codec_for(
     if match := _NUMERIC_RE.fullmatch(name):
         return _numeric(match, common)
     if match := _VARCHAR_RE.fullmatch(name):
-        return TextCodec(kind="varchar", length=_length(match.group(1), type_name), **common)
+        length = match.group(1)
+        return TextCodec(kind="varchar", length=None if length is None else _length(length, type_name), **common)
     if match := _CHAR_RE.fullmatch(name):
         word, length = match.groups()
         if word == "bpchar" and length is None:
