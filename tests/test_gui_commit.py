@@ -355,7 +355,7 @@ def test_commit_waiting_on_a_lock_keeps_the_window_responsive_and_cancels(qtbot,
 
         clicked = time.perf_counter()
         click(qtbot, cancel)
-        qtbot.waitUntil(lambda: not window._committing and not window._cancellable, timeout=2000)
+        qtbot.waitUntil(lambda: not window.committing and not window._cancellable, timeout=2000)
         assert time.perf_counter() - clicked < 2.0
         assert "Cancel" in window.message.text(), window.message.text()
         assert [c.key for c in window.pending.changes()] == [9, 20]

@@ -29,12 +29,13 @@ from PySide6.QtWidgets import (
 )
 
 from ..data.catalog import Writability, check_writability
-from ..data.commit import CommitResult, commit_changes, confirm, keep_mine, preview_sql, review
+from ..data.commit import CommitResult, preview_sql
 from ..data.config import TableSpec
 from ..data.connection import DEMO, ConnectionSettings
 from ..data.demo import reset_demo
 from ..data.errors import ConflictError, InvalidValue, ReadOnly, UserError
 from ..data.pending import PendingChanges, parse_value
+from ..data.session import EditingSession, FlowState
 from ..data.storage import Journal
 from ..data.wording import plural
 from .delegate import ValueDelegate
@@ -119,18 +120,14 @@ class MainWindow(QMainWindow):
         self.spec = spec
         self.runner = runner
         self.paths = paths
-        self.settings: ConnectionSettings | None = None
-        self.engine = None
-        self.journal: Journal | None = None
+        # the connection's editing session (None: not connected)
+        self.session: EditingSession | None = None
         self.pending = PendingChanges(spec)
         self.undo_stack = QUndoStack(self)
         self.model = RowsModel(spec, self.pending, runner, self.undo_stack, self)
         self._cancellable: set[Task] = set()
-        self._committing = False
         self._close_after_commit = False
         self._close_confirmed = False
-        # what the server says this connection may do (None: not asked yet)
-        self.writability: Writability | None = None
         self.pending.subscribe(self._on_pending_changed)
 
         self._build_widgets(threshold)
@@ -278,17 +275,39 @@ class MainWindow(QMainWindow):
         edit.selectAll()
 
     # -- connection ----------------------------------------------------------
+    @property
+    def settings(self) -> ConnectionSettings | None:
+        return self.session.settings if self.session is not None else None
+
+    @property
+    def engine(self):
+        return self.session.engine if self.session is not None else None
+
+    @property
+    def journal(self) -> Journal | None:
+        return self.session.journal if self.session is not None else None
+
+    @property
+    def writability(self) -> Writability | None:
+        return self.session.writability if self.session is not None else None
+
+    @property
+    def committing(self) -> bool:
+        """A commit is under way: counting, the review open, the transaction running,
+        or conflicts to resolve.  The pending set belongs to it until it is idle."""
+        return self.session is not None and not self.session.idle
+
     def set_connection(self, settings: ConnectionSettings, engine) -> None:
         """Use ``engine`` from now on; restore journaled changes; load the rows."""
         if self.engine is not None and self.engine is not engine:
             old = self.engine
             self.runner.submit(lambda _t: old.dispose(), lane="server", on_error=lambda e: None)
-        self.settings, self.engine = settings, engine
         # the previous connection's pending changes stay in its journal, offered again on reconnect
-        self.journal = None
+        self.session = None
         self.undo_stack.clear()
         self.pending.clear()
-        self.journal = Journal(self.paths.journal, settings, self.spec)
+        self.session = EditingSession(settings, engine, self.spec, self.pending, Journal(self.paths.journal, settings, self.spec))
+        self.session.subscribe(self._on_flow_state)
         self.reset_demo_action.setEnabled(settings.kind == DEMO)
         # no edit is taken before the server has said whether it could be committed
         self._set_writability(None)
@@ -321,7 +340,7 @@ class MainWindow(QMainWindow):
             self._offer_restore()
 
     def _set_writability(self, writability: Writability | None) -> None:
-        self.writability = writability
+        self.session.writability = writability
         if writability is None:
             reason = "Checking what this connection may change …"
         else:
@@ -337,7 +356,7 @@ class MainWindow(QMainWindow):
     @property
     def writable(self) -> bool:
         """The server said edits on this connection can be committed."""
-        return self.writability is not None and self.writability.writable
+        return self.session is not None and self.session.writable
 
     def _offer_restore(self) -> None:
         restored = self.journal.load()
@@ -430,68 +449,92 @@ class MainWindow(QMainWindow):
             self.runner.cancel_all()
 
     def _on_commit_clicked(self) -> None:
-        if not self.pending or self._committing or self.engine is None or self.model.read_only:
+        session = self.session
+        if session is None or not session.can_commit() or self.model.read_only:
             return
         self.clear_message()
-        changes = self.pending.changes()
         threshold = self.model.threshold if self.model.threshold is not None else self.threshold()
-        engine, spec = self.engine, self.spec
-        self._committing = True
+        if threshold is None:
+            return
+        work = session.start_review(threshold)
         self.show_status("Counting the rows each change will update …")
         holder: dict[str, Task] = {}
 
         def done(items):
             self._untrack(holder["task"])
+            self.clear_status()
             self._show_review(items, threshold)
 
         def failed(error):
-            self._committing = False
-            self._untrack(holder["task"])  # after _committing: it refreshes the buttons
+            session.review_failed(error)
+            self._untrack(holder["task"])
             self._show_error(error)
 
-        holder["task"] = self._track(self.runner.submit(lambda token: review(engine, spec, changes, threshold, token), on_done=done, on_error=failed))
+        holder["task"] = self._track(
+            self.runner.submit(work, on_done=done, on_error=failed, on_bug=lambda _bug: self._on_flow_bug(holder["task"]))
+        )
+
+    def _on_flow_bug(self, task: Task | None) -> None:
+        """A bug in the review or the commit: back to a usable window, every change
+        still pending; the bug itself goes on to the excepthook."""
+        self._untrack(task)
+        self._close_after_commit = False
+        if self.session is not None:
+            self.session.abort()
+        self.show_message(
+            "Something unexpected went wrong, so nothing was committed. Every change is still pending; "
+            "you can commit again, or save your work by exporting it."
+        )
 
     def _show_review(self, items, threshold: int) -> None:
+        session = self.session
         dialog = ReviewDialog(self.spec, items, threshold, preview_sql(self.engine.dialect, self.spec, [i.change for i in items]), self)
         self.review_dialog = dialog
 
         def finished(result):
             self.review_dialog = None
+            if session is not self.session:
+                return  # the window moved on to another connection meanwhile
             if result == ReviewDialog.DialogCode.Accepted:
-                self._run_commit(confirm(items))
+                self._run_commit(items)
             else:
-                self._committing = False
+                session.review_declined()
                 self._close_after_commit = False
                 self.show_status("Commit cancelled: every change is still pending.")
-                self._update_state()
 
         dialog.finished.connect(finished)
         dialog.open()
 
-    def _run_commit(self, changes) -> None:
-        # the reviewed database state becomes part of each change: the commit insists on it
-        self.pending.apply({c.key: c for c in changes})
-        engine, spec = self.engine, self.spec
-        self.show_status(f"Committing {plural(len(changes), 'change')} …")
-        self.model.read_only = True  # no edits while the transaction runs
-        self.model.read_only_reason = "A commit is running: edits are possible again when it ends."
+    def _run_commit(self, items) -> None:
+        session = self.session
+        work = session.start_commit(items)
+        self.show_status(f"Committing {plural(len(items), 'change')} …")
         holder: dict[str, Task] = {}
 
         def done(result: CommitResult):
             self._cancellable.discard(holder["task"])
+            session.committed(result)
             self._on_committed(result)
             self._update_state()
 
         def failed(error):
+            session.commit_failed(error)
             self._on_commit_failed(error)
-            self._untrack(holder["task"])  # after _committing is reset: it refreshes the buttons
+            self._untrack(holder["task"])
 
-        holder["task"] = self._track(self.runner.submit(lambda token: commit_changes(engine, spec, changes, token), on_done=done, on_error=failed))
+        holder["task"] = self._track(
+            self.runner.submit(work, on_done=done, on_error=failed, on_bug=lambda _bug: self._on_flow_bug(holder["task"]))
+        )
+
+    def _on_flow_state(self, state: FlowState) -> None:
+        if state is FlowState.COMMITTING:
+            self.model.read_only = True  # no edits while the transaction runs
+            self.model.read_only_reason = "A commit is running: edits are possible again when it ends."
+        elif self.session is not None:
+            self._set_writability(self.session.writability)  # what the server allows, again
+        self._update_state()
 
     def _on_committed(self, result: CommitResult) -> None:
-        self._committing = False
-        self._set_writability(self.writability)
-        self.pending.apply({c.key: None for c in result.committed})
         self.undo_stack.clear()  # the commit is in the database: it cannot be undone here
         self.undo_action.setText("Undo (nothing since the last commit)")
         self.show_status(f"Committed {plural(result.changes, 'change')}; {plural(result.rows, 'row')} updated.")
@@ -503,9 +546,7 @@ class MainWindow(QMainWindow):
         self.reload()
 
     def _on_commit_failed(self, error: UserError) -> None:
-        self._committing = False
         self._close_after_commit = False
-        self._set_writability(self.writability)
         if isinstance(error, ReadOnly):
             self._ask_writability()  # the server turned read-only since the window asked: say why
         if isinstance(error, ConflictError):
@@ -514,30 +555,23 @@ class MainWindow(QMainWindow):
         self._show_error(error, "Nothing was written; every change is still pending.")
 
     def _show_conflicts(self, error: ConflictError) -> None:
+        session = self.session
         dialog = ConflictsDialog(self.spec, error.conflicts, self)
         self.conflicts_dialog = dialog
         self.show_message(error.message)
 
         def finished(result):
             self.conflicts_dialog = None
-            if result != ConflictsDialog.DialogCode.Accepted:
+            if session is not self.session:
                 return
-            updates, later = {}, 0
-            choices = dialog.choices()
-            for conflict in error.conflicts:
-                change = self.pending.get(conflict.key)
-                if change is None:
-                    continue
-                if choices[conflict.key] is None:
-                    later += 1  # stays pending as it is: it conflicts again at the next commit
-                    continue
-                updates[conflict.key] = keep_mine(change, conflict) if choices[conflict.key] else None
-            self.pending.apply(updates)
-            kept = sum(1 for v in updates.values() if v is not None)
-            undecided = f" {plural(later, 'conflict')} left to decide at the next commit." if later else ""
+            if result != ConflictsDialog.DialogCode.Accepted:
+                session.resolve_later()
+                return
+            outcome = session.resolve(dialog.choices())
+            undecided = f" {plural(outcome.later, 'conflict')} left to decide at the next commit." if outcome.later else ""
             self.reload()  # first: reloading clears the message line
             self.show_message(
-                f"Conflicts resolved: kept {plural(kept, 'change')} of yours, took theirs for {len(updates) - kept}."
+                f"Conflicts resolved: kept {plural(outcome.kept, 'change')} of yours, took theirs for {outcome.taken}."
                 f"{undecided} Press Commit to apply what is pending."
             )
 
@@ -575,7 +609,7 @@ class MainWindow(QMainWindow):
 
     def _on_revert_selected(self) -> None:
         index = self.view.currentIndex()
-        if not index.isValid() or self._committing:
+        if not index.isValid() or self.committing:
             return
         key = self.model.key_at(index.row())
         if key in self.pending:
@@ -616,19 +650,19 @@ class MainWindow(QMainWindow):
         self.pending_label.setText(plural(count, "pending change") if count else "No pending changes")
         connected = self.engine is not None
         writable = connected and self.writable
-        can_commit = writable and count > 0 and not self._committing
+        can_commit = writable and count > 0 and not self.committing
         self.commit_button.setEnabled(can_commit)
         self.commit_action.setEnabled(can_commit)
-        self.revert_button.setEnabled(count > 0 and not self._committing)
-        self.revert_action.setEnabled(count > 0 and not self._committing)
+        self.revert_button.setEnabled(count > 0 and not self.committing)
+        self.revert_action.setEnabled(count > 0 and not self.committing)
         # a commit's result belongs to this connection: no switching while it runs
-        self.connect_action.setEnabled(not self._committing)
+        self.connect_action.setEnabled(not self.committing)
         # nor undo, redo or revert of a change the running transaction is writing:
         # the group's Undo/Redo actions are off while no stack is active
-        active = None if self._committing else self.undo_stack
+        active = None if self.committing else self.undo_stack
         if self.undo_group.activeStack() is not active:
             self.undo_group.setActiveStack(active)
-        self.revert_one_action.setEnabled(not self._committing)
+        self.revert_one_action.setEnabled(not self.committing)
         running = bool(self._cancellable) or self.model.loading
         self.cancel_button.setEnabled(running)
         self.busy.setVisible(running)
@@ -659,6 +693,9 @@ class MainWindow(QMainWindow):
     def show_status(self, text: str) -> None:
         self.statusBar().showMessage(text, 15_000)
 
+    def clear_status(self) -> None:
+        self.statusBar().clearMessage()
+
     def _show_error(self, error: UserError, consequence: str = "") -> None:
         text = f"{error.title}: {error.message}" + (f"\n\n{consequence}" if consequence else "")
         self.show_message(text.replace("\n\n", " "))
@@ -687,7 +724,7 @@ class MainWindow(QMainWindow):
 
     # -- closing -------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self._committing and not self._close_confirmed:
+        if self.committing and not self._close_confirmed:
             # its outcome decides what is still pending: neither discard nor commit can be offered now
             event.ignore()
             self.show_message("A commit is running: wait for it to finish, or press Cancel, then close.")

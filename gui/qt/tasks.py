@@ -26,6 +26,9 @@ class Task:
     on_done: Callable[[object], None] | None = None
     on_error: Callable[[UserError], None] | None = None
     lane: str = "db"
+    # after a bug in ``fn`` (before it reaches the excepthook): put the caller back
+    # into a usable state, since neither on_done nor on_error will run
+    on_bug: Callable[[BaseException], None] | None = None
     token: CancelToken = field(default_factory=CancelToken)
     result: object = None
     error: UserError | None = None
@@ -51,8 +54,8 @@ class TaskRunner(QObject):
         self._active: set[Task] = set()
         self._finished.connect(self._on_finished)
 
-    def submit(self, fn, *, on_done=None, on_error=None, lane: str = "db") -> Task:
-        task = Task(fn, on_done, on_error, lane)
+    def submit(self, fn, *, on_done=None, on_error=None, lane: str = "db", on_bug=None) -> Task:
+        task = Task(fn, on_done, on_error, lane, on_bug=on_bug)
         executor = self._lanes.get(lane)
         if executor is None:
             executor = self._lanes[lane] = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"db-{lane}")
@@ -85,7 +88,11 @@ class TaskRunner(QObject):
         self._active.discard(task)
         try:
             if task.bug is not None:
-                sys.excepthook(type(task.bug), task.bug, task.bug.__traceback__)
+                try:
+                    if task.on_bug is not None and not task.discarded:
+                        task.on_bug(task.bug)
+                finally:
+                    sys.excepthook(type(task.bug), task.bug, task.bug.__traceback__)
             elif task.discarded:
                 pass
             elif task.error is not None:
