@@ -362,3 +362,62 @@ def test_review_and_cancel_through_the_pooler(request, pooled, pg_cluster: PgClu
     assert page.join(5) and isinstance(page.error, Cancelled), repr(page.error)
     lock.rollback()
     assert read_all(source, 500) == loaded
+
+
+@pytest.fixture(scope="module")
+def tiny_pool(pg_cluster: PgCluster) -> Iterator[PgBouncer]:
+    """A transaction pool of one server connection per database and role: the
+    smallest a hosted pooler may give one user."""
+    with PgBouncer(pg_cluster, pool_mode="transaction", default_pool_size=1, extra_settings={"query_wait_timeout": "20"}) as bouncer:
+        yield bouncer
+
+
+@pytest.mark.parametrize("index", [True, False], ids=["keyset", "sorted-pass"])
+@pytest.mark.parametrize("options", ["read-only", "statement-timeout", "none"])
+def test_parallel_reads_through_a_pool_of_one_never_wait_on_themselves(
+    request, tiny_pool: PgBouncer, pg_db, pg_engine, monkeypatch, tmp_path, index: bool, options: str
+) -> None:
+    """A page read in parts never holds its connection in a transaction while it
+    waits for another: with one server connection in the pool, two readers with
+    read-only or a statement timeout (both per transaction) both finish."""
+    monkeypatch.setattr(rows_module, "PARALLEL_MIN_ROWS", 5_000)
+    _fill(pg_engine, ROWS, index=index)
+    settings = dataclasses.replace(
+        settings_from_url(_url(tiny_pool.host, tiny_pool.port, pg_db)),
+        read_only=options == "read-only",
+        statement_timeout_ms=20_000 if options == "statement-timeout" else 0,
+    )
+    expected = _direct(pg_engine, 100)
+    results: dict[int, object] = {}
+
+    def read(n: int) -> None:
+        engine = create_engine_for(settings)
+        try:
+            results[n] = read_all(RowSource(engine, SPEC, 100, spill_dir=tmp_path / f"c{n}"), 12_000)
+        except BaseException as error:  # noqa: BLE001 - compared below
+            results[n] = error
+        finally:
+            engine.dispose()
+
+    threads = [threading.Thread(target=read, args=(n,)) for n in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert results == {1: expected, 2: expected}
+
+
+def test_every_page_honours_the_statement_timeout(request, pooled, pg_cluster: PgCluster, pg_db, pg_engine, locker) -> None:
+    """The timeout is set in every transaction, the later pages' too (they go
+    straight through the DBAPI cursor), and read-only with it."""
+    _fill(pg_engine, 3_000, index=True)
+    engine = _app_engine(pooled, request, read_only=True, statement_timeout_ms=1_000)
+    source = RowSource(engine, SPEC, 100)
+    source.fetch(500)
+    lock = locker("LOCK TABLE some_table IN ACCESS EXCLUSIVE MODE")
+    started = time.monotonic()
+    with pytest.raises(QueryFailed, match="statement timeout"):
+        source.fetch(500)
+    assert time.monotonic() - started < 5
+    lock.rollback()
+    assert len(read_all(source, 500)) == len(_direct(pg_engine, 100)) - 500

@@ -322,9 +322,16 @@ class KeysetCursor:
 
 
 @contextmanager
-def _autocommit(conn: Connection) -> Iterator[None]:
-    """Run the reads of one page in autocommit: each is a single statement, so a
-    transaction would only add BEGIN and ROLLBACK round trips (and could be left open).
+def _page_reads(conn: Connection) -> Iterator[None]:
+    """Run the reads of one page in autocommit when nothing asks for a transaction:
+    each is a single statement, so a transaction would only add BEGIN and ROLLBACK
+    round trips (and could be left open).
+
+    When the user's options need one (read-only, a statement timeout: PostgreSQL
+    scopes both to a transaction, and a pooler allows nothing longer), the block is
+    one transaction begun through SQLAlchemy, so that the engine's ``begin`` hook
+    sets them before the first statement, whether that statement then goes through
+    SQLAlchemy or straight through the DBAPI cursor.
 
     The DBAPI flag is switched directly rather than through SQLAlchemy's
     ``isolation_level="AUTOCOMMIT"``: psycopg2 answers that (and its reset when the
@@ -332,9 +339,16 @@ def _autocommit(conn: Connection) -> Iterator[None]:
     round trip each, which would cost exactly what autocommit saves.
     """
     dbapi = conn.connection.dbapi_connection
-    if conn.dialect.name != "postgresql" or dbapi.autocommit or needs_transaction(conn):
-        # read-only or a statement timeout: PostgreSQL scopes both to a transaction
+    if conn.dialect.name != "postgresql" or dbapi.autocommit:
         yield
+        return
+    if needs_transaction(conn):
+        conn.begin()
+        try:
+            yield
+        finally:
+            if conn.in_transaction() and not dbapi.closed:
+                conn.rollback()  # reads only: nothing to keep
         return
     conn.rollback()  # nothing is open yet; makes sure psycopg2 accepts the switch
     dbapi.autocommit = True
@@ -411,7 +425,7 @@ class RowSource:
         return self._fetch_first_or_keyset(limit, cancel)
 
     def _fetch_first_or_keyset(self, limit: int, cancel: CancelToken | None):
-        with self.engine.connect() as conn, _autocommit(conn), attached(cancel, conn):
+        with self.engine.connect() as conn, _page_reads(conn), attached(cancel, conn):
             if self._strategy is None:
                 if not has_key_index(conn, self.spec):
                     # the strategy is set only once what it pages from exists: a failed
@@ -513,6 +527,11 @@ class RowSource:
             try:
                 with attached(token, conn):
                     first = read(conn, self.spec, statements[0])
+                # end this connection's transaction (if the user's options opened one)
+                # before waiting for the others: through a pooler with few server
+                # connections, a part may be waiting for exactly this one
+                if conn.in_transaction():
+                    conn.commit()
                 return [first, *(f.result() for f in later)]
             except BaseException:
                 token.cancel()
@@ -524,7 +543,7 @@ class RowSource:
                 raise
 
     def _read_part(self, read, stmt, cancel: CancelToken):
-        with self.engine.connect() as conn, _autocommit(conn), attached(cancel, conn):
+        with self.engine.connect() as conn, _page_reads(conn), attached(cancel, conn):
             return read(conn, self.spec, stmt)
 
     def close(self) -> None:
