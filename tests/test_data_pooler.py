@@ -421,3 +421,20 @@ def test_every_page_honours_the_statement_timeout(request, pooled, pg_cluster: P
     assert time.monotonic() - started < 5
     lock.rollback()
     assert len(read_all(source, 500)) == len(_direct(pg_engine, 100)) - 500
+
+
+def test_a_cache_folder_that_cannot_be_written_says_so(request, pg_db, pg_engine, monkeypatch, tmp_path) -> None:
+    from gui.data.errors import StorageFailed
+
+    monkeypatch.setattr(rows_module, "PASS_MAX_ROWS", SPILL_BUDGET)
+    _fill(pg_engine, 3_000, index=False, bloat=60_000)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    engine = _app_engine(settings_from_url(_url(pg_db.host, pg_db.port, pg_db)), request)
+    source = RowSource(engine, SPEC, 100, spill_dir=blocker / "cache")
+    with pytest.raises(StorageFailed) as refused:
+        source.fetch(500)
+    assert str(blocker / "cache") in refused.value.message and "F5" in refused.value.message
+    assert source.strategy is None  # nothing half-opened: another try starts over
+    ok = RowSource(engine, SPEC, 100, spill_dir=tmp_path / "cache")
+    assert read_all(ok, 1_000) == _direct(pg_engine, 100)

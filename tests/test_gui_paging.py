@@ -134,3 +134,22 @@ def test_two_windows_on_one_table_through_a_transaction_pooler(
     second.reload()
     qtbot.waitUntil(lambda: second.model.rowCount() > 0 and not second.model.loading, timeout=WAIT_MS)
     assert all(y == 99 for x, y in shown_rows(second)[:5] if x == key)
+
+
+def test_a_cache_folder_that_cannot_be_written_is_reported_and_loading_stops(
+    qtbot, make_editor, pg_db, pg_engine, monkeypatch, isolated_user_dirs
+):
+    from gui.data import rows as rows_module
+
+    monkeypatch.setattr(rows_module, "PASS_MAX_ROWS", 1_000)
+    blocker = isolated_user_dirs.home / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    seed_table(pg_engine, ROWS)
+    editor = make_editor("--threshold", str(THRESHOLD))
+    editor.connect_url(pg_db.url.render_as_string(hide_password=False))
+    window = editor.window
+    window.show()
+    qtbot.waitUntil(lambda: window.message.isVisible() and not window.model.loading, timeout=WAIT_MS)
+    assert "Could not write a file" in window.message.text() and str(blocker) in window.message.text()
+    assert not window.cancel_button.isEnabled()

@@ -70,6 +70,13 @@ class Cancelled(UserError):
         super().__init__(message)
 
 
+class StorageFailed(UserError):
+    """A file of the app's own (a spill file in the cache folder, a journal) could not
+    be written: a full disk, a read-only or missing folder."""
+
+    title = "Could not write a file"
+
+
 class QueryFailed(UserError):
     """Other errors reported by the server (missing table, syntax in a pasted URL's options ...)."""
 

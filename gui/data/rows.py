@@ -64,7 +64,7 @@ from sqlalchemy import BigInteger, Connection, Engine, Integer, LargeBinary, cas
 from .catalog import ColumnStats, column_stats, has_key_index, max_rows
 from .config import INT32_MAX, INT32_MIN, TableSpec
 from .connection import CancelToken, attached, needs_transaction
-from .errors import QueryFailed, retry_once_if_disconnected, user_errors
+from .errors import QueryFailed, StorageFailed, retry_once_if_disconnected, user_errors
 
 EMPTY = np.empty(0, dtype=np.int64)
 
@@ -496,7 +496,10 @@ class RowSource:
             if len(statements) == 1:
                 return HeldRows([copy_packed(conn, self.spec, query)])
             return HeldRows(self._read_at_once(conn, statements, cancel, copy_packed))
-        self.spill_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.spill_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise _spill_failed(self.spill_dir, error) from error
 
         def spill_part(part_conn: Connection, spec: TableSpec, stmt):
             return copy_to_spill_file(part_conn, spec, stmt, self.spill_dir)
@@ -661,7 +664,10 @@ def copy_to_spill_file(conn: Connection, spec: TableSpec, stmt, folder: Path) ->
     as_type = BigInteger if wide else Integer
     query = select(cast(page.c[spec.key], as_type), cast(page.c[spec.value], as_type))
     sql, params = _compile(conn.dialect, query)
-    handle = tempfile.TemporaryFile(prefix="rows-", suffix=".copy", dir=folder)
+    try:
+        handle = tempfile.TemporaryFile(prefix="rows-", suffix=".copy", dir=folder)
+    except OSError as error:
+        raise _spill_failed(folder, error) from error
     try:
         cursor = conn.connection.dbapi_connection.cursor()
         try:
@@ -671,9 +677,20 @@ def copy_to_spill_file(conn: Connection, spec: TableSpec, stmt, folder: Path) ->
             cursor.close()
         handle.flush()
         return SpillFile(handle, column_dtype(spec))
+    except OSError as error:
+        handle.close()
+        raise _spill_failed(folder, error) from error
     except BaseException:
         handle.close()
         raise
+
+
+def _spill_failed(folder: Path, error: OSError) -> StorageFailed:
+    return StorageFailed(
+        f"This table has no index for its order, so its rows are sorted once and kept in a temporary file "
+        f"in {folder}, which could not be written ({error.strerror or error}). Free some space there, or set "
+        "XDG_CACHE_HOME to a folder with room, then press F5."
+    )
 
 
 def user_cache_dir() -> Path:

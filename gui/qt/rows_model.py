@@ -88,7 +88,11 @@ class RowsModel(QAbstractTableModel):
         self._request_page()
         source = self._source
         self._count_task = self._runner.submit(
-            lambda token: source.count(token), lane="count", on_done=self._on_counted, on_error=lambda error: None
+            lambda token: source.count(token),
+            lane="count",
+            on_done=self._on_counted,
+            on_error=lambda error: None,
+            on_bug=lambda _bug: setattr(self, "_count_task", None),
         )
 
     def clear(self) -> None:
@@ -135,6 +139,9 @@ class RowsModel(QAbstractTableModel):
             lane="rows",
             on_done=partial(self._on_page, source),
             on_error=self._on_page_failed,
+            on_bug=lambda _bug: self._on_page_failed(
+                UserError("Something unexpected went wrong while loading the rows. Press F5 to load them again.")
+            ),
         )
         self.loading_changed.emit(True)
 
