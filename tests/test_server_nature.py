@@ -189,6 +189,36 @@ def test_owner_may_change_the_table(pg_db, pg_engine):
         assert check_writability(engine, SPEC).writable
 
 
+@pytest.mark.parametrize("kind", ["VIEW", "MATERIALIZED VIEW"])
+def test_a_view_named_like_the_table_is_browsed_not_edited(pg_db, pg_engine, kind):
+    """The commit finds rows by where a table stores them, which a view has not:
+    the window says so at connect instead of failing at every commit."""
+    with pg_engine.begin() as conn:
+        conn.execute(text("CREATE TABLE base_rows (x integer, y integer)"))
+        conn.execute(text(f"CREATE {kind} some_table AS SELECT x, y FROM base_rows"))
+    reason = ask(pg_db.url).reason
+    assert reason is not None and ("a view" in reason or "a materialized view" in reason)
+
+
+def test_a_partitioned_table_commits_exactly(pg_db, pg_engine):
+    """Rows in two partitions may share a ctid: the commit tells them apart by
+    their table."""
+    from gui.data.commit import commit_changes
+    from test_data_support import seen_change
+
+    with pg_engine.begin() as conn:
+        conn.execute(text("CREATE TABLE some_table (x integer, y integer) PARTITION BY RANGE (x)"))
+        conn.execute(text("CREATE TABLE low PARTITION OF some_table FOR VALUES FROM (MINVALUE) TO (10)"))
+        conn.execute(text("CREATE TABLE high PARTITION OF some_table FOR VALUES FROM (10) TO (MAXVALUE)"))
+        conn.execute(text("INSERT INTO some_table VALUES (1, 7), (2, 8), (11, 7), (12, 8)"))
+    assert ask(pg_db.url) == Writability()
+    rows = [(1, 7), (2, 8), (11, 7), (12, 8)]
+    with app_engine(pg_db.url) as engine:
+        result = commit_changes(engine, SPEC, [seen_change(rows, 1, 70, 6), seen_change(rows, 12, 80, 6)])
+    assert result.rows == 2
+    assert db_rows(pg_db.url) == [(1, 70), (2, 8), (11, 7), (12, 80)]
+
+
 @pytest.mark.parametrize("on", ["role", "database"])
 def test_read_only_by_default_for_the_role_or_database(pg_cluster, pg_db, pg_engine, on):
     seed_table(pg_engine)

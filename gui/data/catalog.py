@@ -126,6 +126,14 @@ READ_ONLY_ROLE_REASON = (
 CHOSEN_READ_ONLY_REASON = "Opened read-only: browsing only, no edits."
 
 
+def not_a_table_reason(spec: TableSpec, relkind: str) -> str:
+    kind = {"v": "a view", "m": "a materialized view", "f": "a foreign table"}.get(relkind, "not a table")
+    return (
+        f"{spec.qualified_name} is {kind}: you can browse its rows, but this version of the editor changes "
+        "rows only in tables (it finds each row by where the table stores it, which a view does not have)."
+    )
+
+
 def no_update_reason(spec: TableSpec) -> str:
     return f"Your role may read this table but not change it (it has no UPDATE privilege on {spec.value})."
 
@@ -160,15 +168,18 @@ def writability(conn: Connection, spec: TableSpec, chosen_read_only: bool = Fals
     sql = _bound(
         spec,
         "SELECT pg_is_in_recovery(), current_setting('default_transaction_read_only') = 'on',"
-        f" has_column_privilege(c.oid, a.attnum, 'UPDATE')"
+        f" has_column_privilege(c.oid, a.attnum, 'UPDATE'), r.relkind"
         f" FROM (SELECT to_regclass({_table_name_sql(spec)}) AS oid) c"
+        " LEFT JOIN pg_class r ON r.oid = c.oid"
         " LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = :value AND NOT a.attisdropped",
     )
-    standby, read_only, may_update = conn.execute(sql).one()
+    standby, read_only, may_update, relkind = conn.execute(sql).one()
     if standby:
         return Writability(STANDBY_REASON)
     if read_only:
         return Writability(READ_ONLY_ROLE_REASON)
+    if relkind is not None and relkind not in ("r", "p"):
+        return Writability(not_a_table_reason(spec, relkind))
     if may_update is False:
         return Writability(no_update_reason(spec))
     return Writability()

@@ -4,16 +4,18 @@ On PostgreSQL each chunk of up to 10,000 changes is one statement that reads the
 it is about to change and updates exactly those, in the same pass::
 
     WITH old_rows AS MATERIALIZED (
-        SELECT t.ctid AS row_id, t.x AS key, t.y AS old_value, v.y AS new_value
+        SELECT t.ctid AS row_id, t.tableoid AS row_table, t.x AS key, t.y AS old_value, v.y AS new_value
         FROM some_table AS t JOIN unnest(:xs, :ys) AS v(x, y) ON t.x = v.x),
     updated AS (
         UPDATE some_table SET y = old_rows.new_value FROM old_rows
-        WHERE ctid = old_rows.row_id AND x = old_rows.key AND y IS NOT DISTINCT FROM old_rows.old_value
+        WHERE ctid = old_rows.row_id AND tableoid = old_rows.row_table
+          AND x = old_rows.key AND y IS NOT DISTINCT FROM old_rows.old_value
         RETURNING ctid)
     SELECT key, old_value, (SELECT count(*) FROM updated) FROM old_rows ORDER BY key, old_value
 
 ``old_rows`` are the rows as they were when the statement began; the UPDATE writes
-each of those rows (found again by its address, ``ctid``) only if its key and value
+each of those rows (found again by its address, ``ctid`` within its ``tableoid``: a
+partitioned or inherited table spans several tables) only if its key and value
 are still the ones read — a compare-and-set.  If another client changed or deleted
 one of them in between, PostgreSQL waits for that client, then re-checks the
 condition on the row's newest version and leaves it alone; the count of updated rows
@@ -174,6 +176,7 @@ def apply_statement(spec: TableSpec, changes: Sequence[PendingChange]):
     old_rows = (
         select(
             rows.c.ctid.label("row_id"),
+            rows.c.tableoid.label("row_table"),
             rows.c[spec.key].label("key"),
             rows.c[spec.value].label("old_value"),
             new.c[spec.value].label("new_value"),
@@ -189,6 +192,7 @@ def apply_statement(spec: TableSpec, changes: Sequence[PendingChange]):
         .values({target.c[spec.value]: old_rows.c.new_value})
         .where(
             target.c.ctid == old_rows.c.row_id,
+            target.c.tableoid == old_rows.c.row_table,
             # Checked again on the row's newest version if another client changed it
             # meanwhile: a row whose key or value moved is then left alone (and the
             # count below tells), not updated over a value nobody compared.  (IS NOT

@@ -41,9 +41,17 @@ class TableSpec:
 
     @cached_property
     def sa_rows(self) -> TableClause:
-        """The table with PostgreSQL's ``ctid`` beside its columns: where each row
-        version is stored, for a statement that reads rows and updates exactly those."""
-        return table(self.table, *(column(c.name, c.type) for c in self.sa_table.c), column("ctid"), schema=self.schema)
+        """The table with PostgreSQL's ``ctid`` and ``tableoid`` beside its columns:
+        where each row version is stored, and in which table (a partitioned or
+        inherited table spans several, each with its own ctids), for a statement that
+        reads rows and updates exactly those."""
+        return table(
+            self.table,
+            *(column(c.name, c.type) for c in self.sa_table.c),
+            column("ctid"),
+            column("tableoid"),
+            schema=self.schema,
+        )
 
     @property
     def key_col(self):
