@@ -299,3 +299,45 @@ def test_the_users_connection_parameters_win(
     engine.dispose()
     for name in ("connect_timeout", "application_name", "service"):
         assert used.get(name) == expected.get(name), name
+
+
+@pg
+def test_the_journal_is_keyed_by_where_the_connection_really_is(pg_cluster, pg_db: PgDatabase, tmp_path, monkeypatch) -> None:
+    """Two services (or PGHOST/PGPORT) with the same empty fields reach different
+    databases: their pending changes never share a journal, so changes typed
+    against staging are never offered, and committed, on production."""
+    from gui.data.catalog import inspect_connection
+    from gui.data.config import DEFAULT_SPEC
+    from gui.data.storage import Journal
+
+    other = f"{pg_db.name}_staging"
+    pg_cluster.create_database(other, owner=pg_db.user)
+    try:
+        services = tmp_path / "pg_service.conf"
+        services.write_text(
+            "".join(
+                f"[{name}]\nhost={pg_db.host}\nport={pg_db.port}\ndbname={database}\nuser={pg_db.user}\nsslmode=disable\n"
+                for name, database in (("prod", pg_db.name), ("staging", other))
+            )
+        )
+        monkeypatch.setenv("PGSERVICEFILE", str(services))
+        journals = {}
+        for name in ("prod", "staging"):
+            settings = ConnectionSettings(kind="postgresql", service=name, password=pg_db.password, port=0, sslmode="")
+            engine = create_engine_for(settings)
+            try:
+                facts = inspect_connection(engine, DEFAULT_SPEC, settings)
+            finally:
+                engine.dispose()
+            assert facts.identity == {
+                "backend": "postgresql", "host": pg_db.host, "port": pg_db.port,
+                "database": pg_db.name if name == "prod" else other, "user": pg_db.user,
+            }  # fmt: skip
+            journals[name] = Journal(tmp_path / "journal", settings, DEFAULT_SPEC, facts.identity).path
+        assert journals["prod"] != journals["staging"]
+        # the settings alone (before connecting) tell the two services apart too
+        assert ConnectionSettings(kind="postgresql", service="prod").identity() != ConnectionSettings(
+            kind="postgresql", service="staging"
+        ).identity()
+    finally:
+        pg_cluster.drop_database(other)

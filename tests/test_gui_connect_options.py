@@ -169,7 +169,7 @@ def test_a_socket_folder_as_host_connects_and_is_named_in_the_title(qtbot, make_
     window = editor.window
     assert len(shown_rows(window)) == 8
     title = window.windowTitle()
-    assert f"{pg_db.user} on the socket in {folder}:{pg_db.port}/{pg_db.name}" in title, title
+    assert f"{pg_db.user} on {pg_db.name} through the socket in {folder} (port {pg_db.port})" in title, title
     assert "postgresql" not in title and "host=" not in title and "%2F" not in title
     with window.engine.connect() as conn:
         assert conn.execute(text("SELECT inet_client_addr()")).scalar() is None  # a Unix socket, not TCP
@@ -223,7 +223,8 @@ def test_a_service_from_pg_service_conf_connects(qtbot, make_editor, pg_db, pg_e
     connect_and_wait(qtbot, editor, dialog)
 
     assert len(shown_rows(editor.window)) == 8
-    assert "service editor_svc" in editor.window.windowTitle()
+    # the title names where the service led, as the live connection resolved it
+    assert f"{pg_db.user} on {pg_db.host}:{pg_db.port}/{pg_db.name}" in editor.window.windowTitle()
 
 
 def test_an_unknown_service_is_libpqs_message_in_the_dialog(qtbot, make_editor, tmp_path, monkeypatch):

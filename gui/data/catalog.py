@@ -185,6 +185,27 @@ def writability(conn: Connection, spec: TableSpec, chosen_read_only: bool = Fals
     return Writability()
 
 
+@dataclass(frozen=True)
+class ConnectionFacts:
+    """What the live connection says about itself: whether edits could be committed,
+    and where it really is (see :func:`~gui.data.connection.live_identity`)."""
+
+    writability: Writability
+    identity: dict
+
+
+def inspect_connection(engine, spec: TableSpec, settings) -> ConnectionFacts:
+    """:func:`writability` and the live identity, on one connection of its own;
+    raises a :class:`UserError`."""
+    from .connection import live_identity
+    from .errors import user_errors
+
+    with user_errors(), engine.connect() as conn:
+        identity = live_identity(conn, settings)
+        allowed = writability(conn, spec, settings.read_only)
+    return ConnectionFacts(allowed, identity)
+
+
 def check_writability(engine, spec: TableSpec, chosen_read_only: bool = False) -> Writability:
     """:func:`writability` on a connection of its own; raises a :class:`UserError`."""
     from .errors import user_errors

@@ -130,17 +130,23 @@ class ConnectionSettings:
         return server_name(url)
 
     def identity(self) -> dict[str, object]:
-        """Host, port, database, user: what a journal or a keyring entry is keyed by. No password."""
+        """Host, port, database, user (and the service, if one is named), as the
+        settings give them: what a keyring entry is keyed by, and a journal until the
+        live connection says where it really is (:func:`live_identity`). No password."""
         url = self.to_url()
         if url.get_backend_name() == "sqlite":
             return {"backend": "sqlite", "database": str(Path(url.database or "").resolve())}
-        return {
+        identity: dict[str, object] = {
             "backend": "postgresql",
             "host": url.host or str(url.query.get("host") or ""),
             "port": url.port or DEFAULT_PORT,
             "database": url.database or "",
             "user": url.username or "",
         }
+        service = url.query.get("service") or os.environ.get("PGSERVICE")
+        if service:
+            identity["service"] = str(service)
+        return identity
 
     def remembered(self) -> dict[str, object]:
         """What the recent-connections list stores: never the password, nor a URL holding one."""
@@ -189,14 +195,37 @@ def parse_url(text_url: str) -> URL:
     return url
 
 
+def live_identity(conn, settings: ConnectionSettings) -> dict[str, object]:
+    """Host, port, database and role of an open connection (a SQLAlchemy
+    ``Connection``) as libpq resolved them: after the service file, the ``PG*``
+    variables and its defaults.  Two connections with the same identity reach the
+    same database as the same role, whatever their settings looked like."""
+    if conn.dialect.name != "postgresql":
+        return settings.identity()
+    info = conn.connection.dbapi_connection.info
+    return {"backend": "postgresql", "host": info.host, "port": info.port, "database": info.dbname, "user": info.user}
+
+
+def identity_name(identity: dict[str, object]) -> str:
+    """``alice on db.example.com/neondb`` for a :func:`live_identity`."""
+    host, port = str(identity.get("host") or ""), identity.get("port")
+    user, database = identity.get("user"), identity.get("database")
+    if host.startswith(("/", "@")):
+        return f"{user} on {database} through the socket in {host}" + (f" (port {port})" if port and port != DEFAULT_PORT else "")
+    where = (f"[{host}]" if ":" in host else host) + (f":{port}" if port else "")
+    return f"{user} on {where}/{database}"
+
+
 def server_name(url: URL) -> str:
     """``alice on db.example.com/neondb``: who is connected where, for titles and
     messages; never the password, the driver or the options.  A socket folder is
     named as such; parts libpq fills from its defaults are left out."""
     host = url.host or str(url.query.get("host") or "")
     if host.startswith(("/", "@")):
-        where = f"the socket in {host}"
-    elif ":" in host:
+        through = f" through the socket in {host}" + (f" (port {url.port})" if url.port else "")
+        who = f"{url.username} on " if url.username else ""
+        return f"{who}{url.database or 'the default database'}{through}"
+    if ":" in host:
         where = f"[{host}]"  # an IPv6 address
     else:
         where = host or "the local server"

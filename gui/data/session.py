@@ -78,6 +78,9 @@ class EditingSession:
         self.journal = journal
         # what the server says this connection may do (None: not asked yet)
         self.writability: Writability | None = None
+        # who is connected where, for titles: from the settings until the live
+        # connection says (user on host:port/database)
+        self.display_name = settings.display_name()
         self._state = FlowState.IDLE
         self._listeners: list[Listener] = []
         self.conflicts: list[Conflict] = []  # while resolving

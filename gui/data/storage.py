@@ -45,9 +45,12 @@ def atomic_write_text(path: Path, text: str) -> None:
 class Journal:
     """The pending changes of one connection and table, saved the moment they change."""
 
-    def __init__(self, folder: Path, settings: ConnectionSettings, spec: TableSpec):
+    def __init__(self, folder: Path, settings: ConnectionSettings, spec: TableSpec, identity: dict | None = None):
+        """``identity``: the server, database and role as the live connection resolved
+        them (see :func:`~gui.data.connection.live_identity`); without it, as the
+        settings name them."""
         self.spec = spec
-        self.identity = {**settings.identity(), "table": spec.qualified_name}
+        self.identity = {**(identity if identity is not None else settings.identity()), "table": spec.qualified_name}
         digest = hashlib.sha256(json.dumps(self.identity, sort_keys=True).encode()).hexdigest()[:24]
         self.path = folder / f"pending-{digest}.json"
 

@@ -28,10 +28,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..data.catalog import Writability, check_writability
+from ..data.catalog import ConnectionFacts, Writability, inspect_connection
 from ..data.commit import CommitResult, preview_sql
 from ..data.config import TableSpec
-from ..data.connection import DEMO, ConnectionSettings
+from ..data.connection import DEMO, ConnectionSettings, identity_name
 from ..data.demo import reset_demo
 from ..data.errors import ConflictError, InvalidValue, ReadOnly, UserError
 from ..data.pending import PendingChanges, parse_value
@@ -315,18 +315,25 @@ class MainWindow(QMainWindow):
         self.reload()
 
     def _ask_writability(self, offer_restore: bool = False) -> None:
+        """Ask the live connection what it may change and where it really is; the
+        first answer also keys the journal (two servers reached through one service
+        name, or through PGHOST, never share one) and offers what it holds."""
         engine, settings = self.engine, self.settings
         self.runner.submit(
-            lambda _token: check_writability(engine, self.spec, settings.read_only),
+            lambda _token: inspect_connection(engine, self.spec, settings),
             lane="server",
-            on_done=partial(self._on_writability, engine, offer_restore),
+            on_done=partial(self._on_connection_facts, engine, offer_restore),
             on_error=partial(self._on_writability_failed, engine, offer_restore),
         )
 
-    def _on_writability(self, engine, offer_restore: bool, writability: Writability) -> None:
+    def _on_connection_facts(self, engine, offer_restore: bool, facts: ConnectionFacts) -> None:
         if engine is not self.engine:
             return  # an answer about a connection the window no longer uses
-        self._set_writability(writability)
+        if offer_restore:
+            self.session.journal = Journal(self.paths.journal, self.settings, self.spec, facts.identity)
+            if self.settings.kind != DEMO:
+                self.session.display_name = identity_name(facts.identity)
+        self._set_writability(facts.writability)
         if offer_restore:
             self._offer_restore()
 
@@ -348,7 +355,7 @@ class MainWindow(QMainWindow):
         self.model.read_only = reason is not None
         self.model.read_only_reason = reason or READ_ONLY_REASON
         read_only = writability is not None and not writability.writable
-        title = f"{self.spec.qualified_name} — {self.settings.display_name()}"
+        title = f"{self.spec.qualified_name} — {self.session.display_name}"
         self.setWindowTitle(title + (" [read-only]" if read_only else "") + " — Table Editor")
         self.mode_label.setText(writability.reason if read_only else "")
         self._update_state()
