@@ -274,7 +274,7 @@ def test_bad_url_options_fail_to_connect_in_words(pg_db: PgDatabase, options: st
         ("?connect_timeout=30", {}, {"connect_timeout": "30", "application_name": "table-editor"}),
         ("?connect_timeout=0&application_name=etl", {}, {"connect_timeout": "0", "application_name": "etl"}),
         ("", {"PGCONNECT_TIMEOUT": "45", "PGAPPNAME": "mine"}, {}),
-        ("?service=nothing_here", {}, {"service": "nothing_here"}),
+        ("?service=nothing_here", {}, {"service": "nothing_here", "connect_timeout": 10, "application_name": "table-editor"}),
     ],
     ids=["defaults", "url-timeout", "url-zero-and-name", "environment", "service"],
 )
@@ -341,3 +341,45 @@ def test_the_journal_is_keyed_by_where_the_connection_really_is(pg_cluster, pg_d
         ).identity()
     finally:
         pg_cluster.drop_database(other)
+
+
+def test_a_service_that_sets_the_timeout_keeps_it(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app's default fills only what the named service leaves unset."""
+    services = tmp_path / "pg_service.conf"
+    services.write_text("[slow]\nconnect_timeout=45\nhost=127.0.0.1\n[plain]\nhost=127.0.0.1\n")
+    monkeypatch.setenv("PGSERVICEFILE", str(services))
+    for service, expected in (("slow", None), ("plain", 10)):
+        engine = create_engine_for(ConnectionSettings(kind="postgresql", service=service, port=0, sslmode=""))
+        try:
+            used: dict = {}
+
+            @event.listens_for(engine, "do_connect")
+            def capture(dialect, record, cargs, cparams):
+                used.update(cparams)
+                raise ConnectionFailed("not connecting: only the parameters are looked at")
+
+            with pytest.raises(ConnectionFailed):
+                check_connection(engine)
+        finally:
+            engine.dispose()
+        assert used.get("connect_timeout") == expected, service
+
+
+@pg
+def test_a_libpq_host_list_tries_each_host(pg_db: PgDatabase) -> None:
+    """``postgresql://u@h1:p1,h2:p2/db`` as psql takes it: the first host refuses,
+    the second answers."""
+    refused = closed_port()
+    pasted = URL.create("postgresql", pg_db.user, pg_db.password, "HOSTS", None, pg_db.name).render_as_string(
+        hide_password=False
+    ).replace("HOSTS", f"127.0.0.1:{refused},{pg_db.host}:{pg_db.port}")
+    settings = settings_from_url(pasted + "?application_name=&target_session_attrs=any")
+    assert settings.display_name() == f"{pg_db.user} on 127.0.0.1:{refused}, {pg_db.host}:{pg_db.port}/{pg_db.name}"
+    engine = create_engine_for(settings)
+    try:
+        with engine.connect() as conn:
+            port, name = conn.execute(text("SELECT inet_server_port(), current_setting('application_name')")).one()
+    finally:
+        engine.dispose()
+    assert port == pg_db.port
+    assert name == ""  # the URL's empty application_name, not the app's default

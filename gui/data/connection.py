@@ -12,16 +12,18 @@ timeout, ``application_name``) fill only what neither the URL, the fields nor a
 
 Nothing is left on the server between transactions, so a transaction-mode pooler
 (Neon's ``-pooler`` hosts, PgBouncer) can hand each transaction to another server
-connection: read-only is ``BEGIN READ ONLY`` (psycopg2's ``readonly`` attribute)
-and a statement timeout is ``set_config('statement_timeout', ..., true)`` at the
-start of each transaction, never a startup ``options`` or a session ``SET``.
+connection: every transaction begins with ``SET TRANSACTION READ ONLY`` and
+``set_config('statement_timeout', ..., true)`` when the user asked for them (see
+:func:`transaction_setup_sql`), never a startup ``options`` or a session ``SET``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import sqlite3
+import urllib.parse
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -182,7 +184,7 @@ def parse_url(text_url: str) -> URL:
     if not text_url:
         raise ConnectionFailed("The URL is empty.")
     try:
-        url = make_url(text_url)
+        url = _with_all_hosts_and_parameters(make_url(_one_host(text_url)), text_url)
     except (sa_exc.ArgumentError, ValueError):  # ValueError: a port that is not a number
         # SQLAlchemy's message repeats the URL, password included: say it in our words
         raise ConnectionFailed(
@@ -193,6 +195,36 @@ def parse_url(text_url: str) -> URL:
     if url.get_backend_name() not in ("postgresql", "sqlite"):
         raise ConnectionFailed(f"Unsupported database {url.get_backend_name()!r}: use a postgresql:// URL.")
     return url
+
+
+_AUTHORITY = re.compile(r"^(?P<scheme>[^:/?#]+://)(?P<userinfo>[^@/?#]*@)?(?P<hosts>[^/?#]*)(?P<rest>.*)$", re.DOTALL)
+
+
+def _one_host(text_url: str) -> str:
+    """The URL with a libpq host list (``h1:5432,h2:5433``) taken out of its
+    authority, which SQLAlchemy cannot read; :func:`_with_all_hosts_and_parameters`
+    puts the hosts back as ``host`` parameters, a form SQLAlchemy passes to libpq."""
+    match = _AUTHORITY.match(text_url)
+    if match is None or "," not in match["hosts"]:
+        return text_url
+    return match["scheme"] + (match["userinfo"] or "") + match["rest"]
+
+
+def _with_all_hosts_and_parameters(url: URL, text_url: str) -> URL:
+    """``url`` with every query parameter as pasted, empty ones too (SQLAlchemy drops
+    ``?application_name=``, which libpq takes as an empty name), and the hosts of a
+    libpq host list."""
+    match = _AUTHORITY.match(text_url)
+    query = urllib.parse.urlsplit(text_url).query if match is not None else ""
+    pairs = urllib.parse.parse_qsl(query, keep_blank_values=True)
+    if match is not None and "," in match["hosts"]:
+        pairs += [("host", urllib.parse.unquote(h)) for h in match["hosts"].split(",")]
+    if not pairs:
+        return url
+    values: dict[str, list[str]] = {}
+    for name, value in pairs:
+        values.setdefault(name, []).append(value)
+    return url.set(query={name: v[0] if len(v) == 1 else tuple(v) for name, v in values.items()})
 
 
 def live_identity(conn, settings: ConnectionSettings) -> dict[str, object]:
@@ -220,7 +252,11 @@ def server_name(url: URL) -> str:
     """``alice on db.example.com/neondb``: who is connected where, for titles and
     messages; never the password, the driver or the options.  A socket folder is
     named as such; parts libpq fills from its defaults are left out."""
-    host = url.host or str(url.query.get("host") or "")
+    hosts = url.query.get("host")
+    if isinstance(hosts, tuple):  # a libpq host list: libpq tries them in order
+        who = f"{url.username} on " if url.username else ""
+        return f"{who}{', '.join(hosts)}/{url.database or ''}"
+    host = url.host or str(hosts or "")
     if host.startswith(("/", "@")):
         through = f" through the socket in {host}" + (f" (port {url.port})" if url.port else "")
         who = f"{url.username} on " if url.username else ""
@@ -298,12 +334,32 @@ def _app_defaults() -> dict[str, object]:
 
 def _user_sets(url: URL, name: str) -> bool:
     """Whether the user set connection parameter ``name``: in the URL or the fields,
-    through its ``PG*`` environment variable, or possibly through a service file."""
+    through its ``PG*`` environment variable, or in the service they named (an
+    explicit parameter would override the service file's)."""
     if name in url.query or os.environ.get(_DEFAULTS_FROM_ENV[name]):
         return True
-    # a pg_service.conf entry may set it: libpq reads the service after the explicit
-    # parameters, so a default passed here would override the user's file
-    return bool(url.query.get("service") or os.environ.get("PGSERVICE"))
+    service = url.query.get("service") or os.environ.get("PGSERVICE")
+    return bool(service) and name in _service_parameters(str(service))
+
+
+def _service_parameters(service: str) -> set[str]:
+    """The parameters a ``pg_service.conf`` entry sets, from the files libpq reads
+    (``PGSERVICEFILE`` or ``~/.pg_service.conf``, then ``PGSYSCONFDIR/pg_service.conf``);
+    empty when none can be read."""
+    import configparser
+
+    files = [os.environ.get("PGSERVICEFILE") or str(Path.home() / ".pg_service.conf")]
+    if os.environ.get("PGSYSCONFDIR"):
+        files.append(str(Path(os.environ["PGSYSCONFDIR"]) / "pg_service.conf"))
+    for path in files:
+        parser = configparser.ConfigParser(interpolation=None, strict=False)
+        try:
+            parser.read(path, encoding="utf-8")
+        except (configparser.Error, OSError, UnicodeDecodeError):
+            continue
+        if parser.has_section(service):
+            return set(parser.options(service))  # libpq uses the first file that has it
+    return set()
 
 
 def transaction_setup_sql(settings: ConnectionSettings) -> str:
