@@ -1,0 +1,221 @@
+"""The paging plan for any relation: filter, sort, and keyset pages that never drop
+or repeat a row, NULLs included.
+
+A page is ``SELECT columns FROM relation WHERE conditions AND <after the last row>
+ORDER BY order columns LIMIT n [OFFSET run]``:
+
+* **Order.**  The user's sort columns, then the key when it is unique (a primary key
+  or a unique index on NOT NULL columns): that order is total, and a page starts
+  strictly after the last row.  Without a unique key every other column follows, so
+  only rows identical in every column tie; a page then starts *at* the last row and
+  skips the ``run`` rows equal to it already loaded (``OFFSET run``, bounded by the
+  length of one run of identical rows, not by the position in the table) — the
+  browse of the tutorial's ``some_table`` has worked this way since its first
+  release.  ASC sorts NULLs last and DESC first, PostgreSQL's own defaults, so an
+  index on the column can serve either.
+
+* **After the last row, NULLs included.**  A row comparison ``(a, b) > (:a, :b)``
+  is NULL, and so drops the row, as soon as any part is NULL.  The predicate is
+  written out column by column instead: after ``(v1, v2 …)`` means ``c1`` strictly
+  after ``v1``, or ``c1`` equal to ``v1`` (``IS NULL`` when ``v1`` is NULL) and the
+  rest after ``(v2 …)``, where "strictly after" knows where NULLs sort (after every
+  value ascending, before every value descending).  The first column also gets a
+  bound an index can use (``c1 >= :v1 OR c1 IS NULL``).
+
+* **Types without an ordering** (``json``, ``xml``, geometric types) are ordered and
+  compared by their text form.
+
+* **Conditions** combine with AND; values are always bound parameters.  ``≠`` is
+  ``IS DISTINCT FROM``: a row whose value is NULL is "not 5" to a person reading the
+  filter, though ``<>`` would leave it out.  *contains* matches text case-
+  insensitively (``strpos(lower(c), lower(:v)) > 0``: no pattern characters to
+  escape).
+
+Equality of two loaded values (to count the run of identical rows) is Python's,
+except that NaN equals NaN as it does in PostgreSQL's ordering; text compares
+exactly, as PostgreSQL's deterministic collations do.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Text, and_, cast, column, false, func, literal, or_, select, table, true
+from sqlalchemy.sql.expression import ColumnElement
+
+from .errors import QueryFailed
+from .schema import TableSchema
+
+OPERATORS = ("=", "≠", "<", "≤", ">", "≥", "is NULL", "is not NULL", "contains")
+# format_type() names compared by their text form: they have no b-tree ordering
+_TEXT_ORDERED = ("json", "xml", "point", "line", "lseg", "box", "path", "polygon", "circle")
+
+
+@dataclass(frozen=True)
+class Condition:
+    """``column OP value``; ``value`` is a Python value the column's codec parsed
+    (``None`` for the NULL tests)."""
+
+    column: str
+    op: str
+    value: object = None
+
+    def __post_init__(self) -> None:
+        if self.op not in OPERATORS:
+            raise QueryFailed(f"Unknown operator {self.op!r}: use one of {', '.join(OPERATORS)}.")
+        if self.op not in ("is NULL", "is not NULL") and self.value is None:
+            raise QueryFailed(f"{self.column} {self.op} needs a value (use “is NULL” to find NULLs).")
+
+
+@dataclass(frozen=True)
+class SortKey:
+    column: str
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where the next page starts: after the row whose order values are ``last``
+    (and, without a unique key, after the ``run`` loaded rows equal to it)."""
+
+    last: tuple[object, ...] | None = None
+    run: int = 0
+
+
+class PagePlan:
+    """The queries that page through one relation with conditions and a sort."""
+
+    def __init__(self, schema: TableSchema, conditions: Sequence[Condition] = (), sort: Sequence[SortKey] = ()):
+        self.schema = schema
+        self.conditions = tuple(conditions)
+        self.sort = tuple(sort)
+        for name in [c.column for c in self.conditions] + [s.column for s in self.sort]:
+            schema.column(name)  # KeyError for a column the relation does not have
+        self.relation = table(schema.name, *(column(c.name) for c in schema.columns), schema=schema.schema)
+        self.unique = schema.unique_key
+        sorted_names = [s.column for s in self.sort]
+        rest = schema.key if self.unique else tuple(c.name for c in schema.columns)
+        self.order = self.sort + tuple(SortKey(name) for name in rest if name not in sorted_names)
+
+    # -- expressions -----------------------------------------------------------------
+    def _expr(self, name: str) -> ColumnElement:
+        col = self.relation.c[name]
+        base = self.schema.column(name).base_type
+        if base.split("(")[0].strip() in _TEXT_ORDERED or base.endswith("[]") and base.split("[")[0] in _TEXT_ORDERED:
+            return cast(col, Text)
+        return col
+
+    @property
+    def columns(self) -> list[str]:
+        return [c.name for c in self.schema.columns]
+
+    @property
+    def order_columns(self) -> list[str]:
+        """The columns whose values place a row in the order (read from every page)."""
+        return [s.column for s in self.order]
+
+    def where(self) -> list[ColumnElement]:
+        clauses = []
+        for condition in self.conditions:
+            col = self.relation.c[condition.column]
+            op, value = condition.op, condition.value
+            if op == "is NULL":
+                clauses.append(col.is_(None))
+            elif op == "is not NULL":
+                clauses.append(col.is_not(None))
+            elif op == "contains":
+                clauses.append(func.strpos(func.lower(cast(col, Text)), func.lower(literal(str(value), Text))) > 0)
+            elif op == "≠":
+                clauses.append(col.is_distinct_from(value))
+            else:
+                clauses.append({"=": col.__eq__, "<": col.__lt__, "≤": col.__le__, ">": col.__gt__, "≥": col.__ge__}[op](value))
+        return clauses
+
+    def order_by(self) -> list[ColumnElement]:
+        return [
+            self._expr(s.column).desc().nulls_first() if s.descending else self._expr(s.column).asc().nulls_last()
+            for s in self.order
+        ]
+
+    def _after(self, values: Sequence[object], inclusive: bool) -> ColumnElement:
+        """Rows after ``values`` in the order (at or after them when ``inclusive``)."""
+        clause: ColumnElement = true() if inclusive else false()
+        for key, value in reversed(list(zip(self.order, values))):
+            expr = self._expr(key.column)
+            if value is None:
+                equal = expr.is_(None)
+                # ascending, NULLs come last: nothing is after NULL; descending, first
+                strictly = expr.is_not(None) if key.descending else false()
+            else:
+                equal = expr == value
+                strictly = (expr < value) if key.descending else or_(expr > value, expr.is_(None))
+            clause = or_(strictly, and_(equal, clause))
+        first_key, first_value = self.order[0], values[0]
+        if first_value is not None and not first_key.descending:
+            # an index-friendly bound on the first column (implied by the above)
+            clause = and_(or_(self._expr(first_key.column) >= first_value, self._expr(first_key.column).is_(None)), clause)
+        return clause
+
+    # -- statements ------------------------------------------------------------------
+    def page(self, position: Position, limit: int):
+        """The next ``limit`` rows from ``position``."""
+        stmt = select(*(self.relation.c[name] for name in self.columns)).select_from(self.relation)
+        where = self.where()
+        if position.last is not None:
+            inclusive = not self.unique or isinstance(position, _StartAt)
+            where.append(self._after(position.last, inclusive=inclusive))
+        if where:
+            stmt = stmt.where(*where)
+        stmt = stmt.order_by(*self.order_by()).limit(limit)
+        if position.last is not None and not self.unique and position.run:
+            stmt = stmt.offset(position.run)
+        return stmt
+
+    def start_at(self, values: Sequence[object]) -> Position:
+        """The position just before the first row at or after ``values`` (for the
+        leading order columns given): "go to"."""
+        return _StartAt(tuple(values))
+
+    def count(self):
+        stmt = select(func.count()).select_from(self.relation)
+        where = self.where()
+        return stmt.where(*where) if where else stmt
+
+    # -- moving on -------------------------------------------------------------------
+    def advance(self, position: Position, rows: Sequence[Sequence[object]]) -> Position:
+        """The position after a page whose rows (each in :attr:`columns` order) were
+        read from ``position``."""
+        if not rows:
+            return position
+        index = [self.columns.index(name) for name in self.order_columns]
+        last = tuple(rows[-1][i] for i in index)
+        if self.unique:
+            return Position(last)
+        trailing = 0
+        for row in reversed(rows):
+            if all(_same(row[i], v) for i, v in zip(index, last)):
+                trailing += 1
+            else:
+                break
+        same_as_before = position.last is not None and all(_same(a, b) for a, b in zip(position.last, last))
+        if trailing == len(rows) and same_as_before and not isinstance(position, _StartAt):
+            return Position(last, position.run + trailing)
+        return Position(last, trailing)
+
+
+@dataclass(frozen=True)
+class _StartAt(Position):
+    """A start position from "go to": a prefix of the order values, the rows at or
+    after it (an inclusive bound, no run to skip)."""
+
+    def __init__(self, values: tuple[object, ...]):
+        object.__setattr__(self, "last", values)
+        object.__setattr__(self, "run", 0)
+
+
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return a == b
