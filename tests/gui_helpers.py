@@ -64,7 +64,12 @@ def make_editor(isolated_user_dirs, qtbot) -> Iterator:
 def wait_loaded(qtbot, window: MainWindow) -> None:
     """Until the rows (all of them, for these small tables) are in and counted."""
     model = window.model
-    qtbot.waitUntil(lambda: not model.loading and model.total is not None and model.rowCount() == model.total, timeout=WAIT_MS)
+    qtbot.waitUntil(
+        # and the server's answer on what may change: no edit is taken before it
+        lambda: not model.loading and model.total is not None and model.rowCount() == model.total
+        and window.writability is not None,
+        timeout=WAIT_MS,
+    )
 
 
 def shown_rows(window: MainWindow) -> list[tuple[int, int]]:

@@ -374,3 +374,21 @@ def test_write_between_check_and_update_is_never_overwritten(make_db: MakeDb) ->
     assert len(outcome) == 1
     assert outcome[0] is not None, "the other client's write went through between check and update"
     assert db.values(9) == (11, 11)
+
+
+def test_values_a_trigger_stored_instead_of_the_typed_ones_are_reported(make_db) -> None:
+    """The commit reads back what was stored: the audit and the window say it."""
+    from gui.data.commit import TRIGGER_NOTE, review
+
+    db = make_db()
+    if db.is_pg:
+        db.run("CREATE FUNCTION tenth() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.y := NEW.y / 10; RETURN NEW; END $$")
+        db.run("CREATE TRIGGER tenth BEFORE UPDATE ON some_table FOR EACH ROW EXECUTE FUNCTION tenth()")
+    else:
+        db.run("CREATE TRIGGER tenth AFTER UPDATE OF y ON some_table BEGIN UPDATE some_table SET y = NEW.y / 10 WHERE rowid = NEW.rowid; END")
+    changes = [seen_change(SEED, 9, 500), seen_change(SEED, 20, 21)]
+    assert review(db.engine, SPEC, changes, 6).notes == (TRIGGER_NOTE,)
+    result = commit_changes(db.engine, SPEC, changes)
+    assert result.altered == {9: (50, 50), 20: (2, 2)}
+    assert result.stored(changes[0]) == (50, 50)
+    assert db.values(9) == (50, 50)

@@ -237,8 +237,8 @@ def test_audit_log_records_filters_and_survives_reopening(tmp_path):
     out = tmp_path / "audit.csv"
     export_entries(everything, out)
     lines = out.read_text().splitlines()
-    assert lines[0] == "when,connection,table,x,old y,new y,rows updated"
-    assert lines[1].endswith(",postgresql+psycopg2://ann:***@db/prod,some_table,6,16 16,26,2")
+    assert lines[0] == "when,connection,table,x,old y,new y,rows updated,stored y"
+    assert lines[1].endswith(",postgresql+psycopg2://ann:***@db/prod,some_table,6,16 16,26,2,")
 
 
 def test_an_audit_log_that_does_not_exist_yet_is_empty(tmp_path):

@@ -116,7 +116,7 @@ def test_audit_log_after_two_commits(qtbot, monkeypatch, day_window, tmp_path):
     dialog = day.tools.audit.audit_dialog
     assert dialog.isVisible() and dialog.accessibleName() == "Audit log"
     shown = rows_of(dialog.table)
-    assert [row[3:] for row in shown] == [["9", "10, 10", "19", "2"], ["6", "8, 8", "16", "2"]]  # newest first
+    assert [row[3:] for row in shown] == [["9", "10, 10", "19", "2", ""], ["6", "8, 8", "16", "2", ""]]  # newest first; stored as typed
     assert all(row[1].startswith("demo database (") and row[2] == "some_table" for row in shown)
     assert dialog.summary.text() == "2 changes in 2 commits."
 
@@ -141,8 +141,8 @@ def test_audit_log_after_two_commits(qtbot, monkeypatch, day_window, tmp_path):
     choose_file(monkeypatch, out)
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
     lines = out.read_text().splitlines()
-    assert lines[0] == "when,connection,table,x,old y,new y,rows updated" and len(lines) == 3
-    assert lines[1].endswith(",some_table,9,10 10,19,2")
+    assert lines[0] == "when,connection,table,x,old y,new y,rows updated,stored y" and len(lines) == 3
+    assert lines[1].endswith(",some_table,9,10 10,19,2,")
     dialog.reject()
 
     # the log is a file of its own in the user's data folder, not a table in the edited database
@@ -163,7 +163,7 @@ def test_audit_log_survives_a_restart(qtbot, tmp_path):
     again = open_window(qtbot, tmp_path)  # same user folders, new window and tools
     try:
         dialog = again.tools.audit.show_audit_log()
-        assert [row[3:] for row in rows_of(dialog.table)] == [["20", "20, 20", "21", "2"]]
+        assert [row[3:] for row in rows_of(dialog.table)] == [["20", "20, 20", "21", "2", ""]]
         dialog.reject()
     finally:
         close_window(again)

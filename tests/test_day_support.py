@@ -65,7 +65,8 @@ def open_window(qtbot, root: Path, fill=None, threshold: int = 6, read_only: boo
     engine = create_engine_for(settings)
     window.set_connection(settings, engine)
     window.show()
-    qtbot.waitUntil(lambda: not window.model.loading and window.model.rowCount() > 0)
+    # and until the server has said what may change (no edit is taken before)
+    qtbot.waitUntil(lambda: not window.model.loading and window.model.rowCount() > 0 and window.writability is not None)
     return Day(window, tools, runner, engine, paths, settings)
 
 
@@ -83,7 +84,7 @@ def open_pg_window(qtbot, root: Path, pg_db, threshold: int = 6) -> Day:
     engine = create_engine_for(settings)
     window.set_connection(settings, engine)
     window.show()
-    qtbot.waitUntil(lambda: window.model.rowCount() > 0 and not window.model.loading)
+    qtbot.waitUntil(lambda: window.model.rowCount() > 0 and not window.model.loading and window.writability is not None)
     return Day(window, tools, runner, engine, paths, settings)
 
 

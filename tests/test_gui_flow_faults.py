@@ -48,3 +48,36 @@ def test_a_bug_in_the_flow_leaves_a_usable_window(qtbot, day_window, monkeypatch
         click(qtbot, review.commit_button)
     assert not window.pending
     assert (9, 11) in day.db_rows() and (20, 21) in day.db_rows()
+
+
+@pytest.mark.postgres
+def test_a_trigger_that_stores_another_value_is_named_in_the_review_said_after_the_commit_and_audited(
+    qtbot, pg_db, pg_engine, tmp_path
+) -> None:
+    """A BEFORE UPDATE trigger stores 50 when the user typed 500: the review warns
+    that a trigger may change what is stored, the window says what was stored, and
+    the audit log records 50 beside the 500 that was typed."""
+    from sqlalchemy import text
+
+    from test_day_support import open_pg_window
+
+    with pg_engine.begin() as conn:
+        conn.execute(text("CREATE TABLE some_table (x integer, y integer)"))
+        conn.execute(text("INSERT INTO some_table VALUES (9, 10), (9, 10), (20, 20)"))
+        conn.execute(text("CREATE FUNCTION tenth() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.y := NEW.y / 10; RETURN NEW; END $$"))
+        conn.execute(text("CREATE TRIGGER tenth BEFORE UPDATE ON some_table FOR EACH ROW EXECUTE FUNCTION tenth()"))
+    day = open_pg_window(qtbot, tmp_path, pg_db)
+    try:
+        window = day.window
+        window.model.setData(day.index(day.row_of(9)), "500")
+        click(qtbot, child(window, QPushButton, "Commit"))
+        review = wait_attr(qtbot, window, "review_dialog")
+        assert "UPDATE trigger" in review.summary.text()
+        with qtbot.waitSignal(day.tools.audit.audit_written, timeout=WAIT_MS):
+            click(qtbot, review.commit_button)
+        qtbot.waitUntil(lambda: "stored other values" in window.message.text(), timeout=WAIT_MS)
+        assert "x = 9: typed 500, stored 50, 50" in window.message.text()
+        entry = day.tools.audit.audit.entries()[0]
+        assert (entry.key, entry.new, entry.stored) == (9, 500, (50, 50))
+    finally:
+        close_window(day)

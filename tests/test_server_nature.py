@@ -387,7 +387,8 @@ def test_no_edit_is_taken_before_the_server_answers(qtbot, make_editor, pg_db, p
         window.set_connection(settings, engine)
         window.show()
         activate(qtbot, window)
-        wait_loaded(qtbot, window)
+        model = window.model
+        qtbot.waitUntil(lambda: not model.loading and model.total is not None and model.rowCount() == model.total, timeout=WAIT_MS)
         assert shown_rows(window) == SHOWN
         assert window.writability is None and not window.writable
         assert not window.commit_button.isEnabled()

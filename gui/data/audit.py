@@ -33,13 +33,14 @@ CREATE TABLE IF NOT EXISTS changes (
     x INTEGER NOT NULL,
     old TEXT NOT NULL,           -- the values replaced, comma-separated, sorted
     new INTEGER NOT NULL,
-    rows INTEGER NOT NULL
+    rows INTEGER NOT NULL,
+    stored TEXT                  -- what the database stored where it differs from new (a trigger), else NULL
 );
 CREATE INDEX IF NOT EXISTS changes_x ON changes (x);
 CREATE INDEX IF NOT EXISTS commits_at ON commits (at);
 """
 
-CSV_HEADER = ["when", "connection", "table", "x", "old y", "new y", "rows updated"]
+CSV_HEADER = ["when", "connection", "table", "x", "old y", "new y", "rows updated", "stored y"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,12 @@ class AuditEntry:
     new: int
     rows: int
     commit_id: int = 0
+    # the values the database stored where they differ from ``new`` (a trigger
+    # changed them; None stands for NULL); () when every row holds ``new``
+    stored: tuple[int | None, ...] = ()
+
+    def stored_text(self) -> str:
+        return ", ".join("NULL" if v is None else str(v) for v in self.stored)
 
     def old_text(self) -> str:
         return ", ".join(str(v) for v in self.old) if self.old else "(no rows)"
@@ -69,6 +76,9 @@ class AuditLog:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with closing(sqlite3.connect(self.path, timeout=10)) as conn:
             conn.executescript(SCHEMA)
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(changes)")}
+            if "stored" not in columns:  # a log written before the column existed
+                conn.execute("ALTER TABLE changes ADD COLUMN stored TEXT")
             with conn:  # one transaction: committed on success, rolled back on error
                 yield conn
 
@@ -80,7 +90,8 @@ class AuditLog:
         rows: int,
         at: datetime | None = None,
     ) -> int:
-        """Record one commit; ``changes`` are ``(x, old values, new y)``.  Returns its id."""
+        """Record one commit; ``changes`` are ``(x, old values, new y)`` or ``(x, old
+        values, new y, values stored instead)``.  Returns its id."""
         when = (at or datetime.now(timezone.utc)).timestamp()
         with self._connect() as conn:
             cursor = conn.execute(
@@ -89,15 +100,18 @@ class AuditLog:
             )
             commit_id = cursor.lastrowid
             conn.executemany(
-                "INSERT INTO changes (commit_id, x, old, new, rows) VALUES (?, ?, ?, ?, ?)",
-                [(commit_id, key, ",".join(str(v) for v in sorted(old)), new, len(old)) for key, old, new in changes],
+                "INSERT INTO changes (commit_id, x, old, new, rows, stored) VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (commit_id, c[0], ",".join(str(v) for v in sorted(c[1])), c[2], len(c[1]), _stored_text(c[3] if len(c) > 3 else ()))
+                    for c in changes
+                ],
             )
         return int(commit_id)
 
     def append_result(self, connection: str, table: str, result, at: datetime | None = None) -> int:
         """Record a :class:`~gui.data.commit.CommitResult` (its committed changes and old values)."""
         old_values = result.old_values or {}
-        changes = [(c.key, tuple(old_values.get(c.key, ())), c.new) for c in result.committed]
+        changes = [(c.key, tuple(old_values.get(c.key, ())), c.new, result.stored(c)) for c in result.committed]
         return self.append(connection, table, changes, result.rows, at)
 
     def entries(
@@ -121,7 +135,7 @@ class AuditLog:
             where.append("ch.x = ?")
             params.append(key)
         sql = (
-            "SELECT c.at, c.connection, c.table_name, ch.x, ch.old, ch.new, ch.rows, c.id "
+            "SELECT c.at, c.connection, c.table_name, ch.x, ch.old, ch.new, ch.rows, c.id, ch.stored "
             "FROM commits c JOIN changes ch ON ch.commit_id = c.id"
             + (" WHERE " + " AND ".join(where) if where else "")
             + " ORDER BY c.at DESC, c.id DESC, ch.x"
@@ -141,8 +155,9 @@ class AuditLog:
                 new,
                 rows,
                 commit_id,
+                tuple(None if v == "NULL" else int(v) for v in stored.split(",")) if stored else (),
             )
-            for at, connection, table, x, old, new, rows, commit_id in found
+            for at, connection, table, x, old, new, rows, commit_id, stored in found
         ]
 
     def commit_count(self) -> int:
@@ -152,10 +167,16 @@ class AuditLog:
             return int(conn.execute("SELECT count(*) FROM commits").fetchone()[0])
 
 
+def _stored_text(stored) -> str | None:
+    return ",".join("NULL" if v is None else str(v) for v in stored) if stored else None
+
+
 def export_entries(entries: Sequence[AuditEntry], path: Path | str) -> None:
     """Write ``entries`` as CSV (local times, old values separated by spaces)."""
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(CSV_HEADER)
         for e in entries:
-            writer.writerow([e.local_time(), e.connection, e.table, e.key, " ".join(str(v) for v in e.old), e.new, e.rows])
+            writer.writerow(
+                [e.local_time(), e.connection, e.table, e.key, " ".join(str(v) for v in e.old), e.new, e.rows, e.stored_text().replace(", ", " ")]
+            )

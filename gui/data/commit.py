@@ -38,10 +38,11 @@ database's write lock first, reads and compares, then runs one executemany.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
-from sqlalchemy import Connection, Engine, Text, any_, bindparam, cast, column, func, select, update
+from sqlalchemy import Connection, Engine, Text, any_, bindparam, cast, column, func, literal, select, union_all, update
+from sqlalchemy import table as text_table
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
@@ -82,6 +83,14 @@ class CommitResult:
     rows: int
     committed: tuple[PendingChange, ...] = ()
     old_values: dict[int, tuple[int, ...]] | None = None  # for the audit trail
+    # keys whose rows the database stored with other values than typed (a trigger),
+    # with the values it stored (sorted, NULL first); empty when all is as typed
+    altered: dict[int, tuple[int | None, ...]] = field(default_factory=dict)
+
+    def stored(self, change: PendingChange) -> tuple[int | None, ...]:
+        """What the database holds now for ``change``'s rows where it differs from
+        the typed value; ``()`` when every row holds what was typed."""
+        return self.altered.get(change.key, ())
 
 
 def _chunks(seq: Sequence, size: int) -> Iterable[Sequence]:
@@ -127,11 +136,51 @@ def current_values(conn: Connection, spec: TableSpec, keys: Sequence[int]) -> di
     return {key: tuple(found.get(key, ())) for key in keys}
 
 
-def review(engine: Engine, spec: TableSpec, changes: Sequence[PendingChange], threshold: int, cancel: CancelToken | None = None) -> list[ReviewItem]:
+class Review(list):
+    """The :class:`ReviewItem` list, with ``notes``: what else may decide what is
+    stored (a trigger, a row security policy), in words for the review."""
+
+    notes: tuple[str, ...] = ()
+
+
+def review(engine: Engine, spec: TableSpec, changes: Sequence[PendingChange], threshold: int, cancel: CancelToken | None = None) -> Review:
     """What committing ``changes`` would do, counted in the database now."""
     with user_errors(), engine.connect() as conn, attached(cancel, conn):
         current = current_values(conn, spec, [c.key for c in changes])
-    return [ReviewItem(c, current[c.key], sum(1 for v in current[c.key] if v <= threshold)) for c in changes]
+        notes = side_effects(conn, spec)
+    items = Review(ReviewItem(c, current[c.key], sum(1 for v in current[c.key] if v <= threshold)) for c in changes)
+    items.notes = notes
+    return items
+
+
+def side_effects(conn: Connection, spec: TableSpec) -> tuple[str, ...]:
+    """What may store something other than the typed values, or skip rows: UPDATE
+    triggers and row security on the table (from the catalog; SQLite: its triggers)."""
+    from .schema import read_schema
+
+    notes = []
+    if conn.dialect.name == "sqlite":
+        triggers = conn.execute(
+            select(func.count()).select_from(text_table("sqlite_master")).where(
+                column("type") == "trigger", column("tbl_name") == spec.table
+            )
+        ).scalar_one()
+        if triggers:
+            notes.append(TRIGGER_NOTE)
+        return tuple(notes)
+    schema = read_schema(conn, (spec.schema, spec.table))
+    if schema.has_update_triggers:
+        notes.append(TRIGGER_NOTE)
+    if schema.row_security:
+        notes.append(ROW_SECURITY_NOTE)
+    return tuple(notes)
+
+
+TRIGGER_NOTE = (
+    "The table has an UPDATE trigger: it may store other values than the ones you typed. "
+    "After the commit you are told what was stored, and the audit log records it."
+)
+ROW_SECURITY_NOTE = "The table has row-level security: a policy may refuse to update some rows (then nothing is written)."
 
 
 def confirm(items: Iterable[ReviewItem]) -> list[PendingChange]:
@@ -202,11 +251,19 @@ def apply_statement(spec: TableSpec, changes: Sequence[PendingChange]):
             target.c[spec.key].is_not_distinct_from(old_rows.c.key),
             target.c[spec.value].is_not_distinct_from(old_rows.c.old_value),
         )
-        .returning(target.c.ctid)
+        # what each row now holds, beside what was typed: a BEFORE UPDATE trigger may
+        # have stored something else
+        .returning(target.c.ctid, old_rows.c.key.label("key"), target.c[spec.value].label("stored"), old_rows.c.new_value.label("typed"))
         .cte("updated")
     )
     updated_rows = select(func.count()).select_from(updated).scalar_subquery()
-    return select(old_rows.c.key, old_rows.c.old_value, updated_rows).order_by(old_rows.c.key, old_rows.c.old_value)
+    read = select(old_rows.c.key, old_rows.c.old_value.label("value"), updated_rows.label("updated"), literal(0).label("kind"))
+    # only the rows whose stored value differs from the typed one (usually none)
+    altered = select(updated.c.key, updated.c.stored, updated_rows, literal(1)).where(
+        updated.c.stored.is_distinct_from(updated.c.typed)
+    )
+    both = union_all(read, altered).subquery("returned")
+    return select(both.c.key, both.c.value, both.c.updated, both.c.kind).order_by(both.c.kind, both.c.key, both.c.value)
 
 
 def sqlite_update(spec: TableSpec, changes: Sequence[PendingChange]):
@@ -290,25 +347,30 @@ def commit_changes(
         return CommitResult(0, 0)
     with user_errors():
         if engine.dialect.name == "postgresql":
-            current, rows = _retrying(lambda: _commit_postgresql(engine, spec, changes, cancel), cancel)
+            current, rows, altered = _retrying(lambda: _commit_postgresql(engine, spec, changes, cancel), cancel)
         else:
-            current, rows = _commit_sqlite(engine, spec, changes, cancel)
-    return CommitResult(len(changes), rows, tuple(changes), current)
+            current, rows, altered = _commit_sqlite(engine, spec, changes, cancel)
+    return CommitResult(len(changes), rows, tuple(changes), current, altered)
 
 
 def _commit_postgresql(engine: Engine, spec: TableSpec, changes: list[PendingChange], cancel: CancelToken | None):
     found: dict[int, list[int]] = {}
+    altered: dict[int, list[int | None]] = {}
     rows = 0
     with Session(engine) as session, session.begin():
         conn = session.connection()
         with attached(cancel, conn):
             conn.execute(lookups_by_key_sql(spec))
             for chunk in _chunks(_sorted_by_key(changes), CHUNK):
-                old = conn.execute(apply_statement(spec, chunk)).all()
+                returned = conn.execute(apply_statement(spec, chunk)).all()
+                old = [(key, value, count) for key, value, count, kind in returned if kind == 0]
                 if old and old[0][2] != len(old):
                     raise _Raced()  # leaving the block rolls back what was updated so far
                 rows += len(old)
                 _group(((key, value) for key, value, _count in old), found)
+                for key, value, _count, kind in returned:
+                    if kind == 1:
+                        altered.setdefault(key, []).append(value)
                 conflicts = find_conflicts(chunk, {c.key: tuple(found.get(c.key, ())) for c in chunk})
                 if conflicts:
                     raise ConflictError(conflicts)
@@ -316,7 +378,7 @@ def _commit_postgresql(engine: Engine, spec: TableSpec, changes: list[PendingCha
                 # Cancel pressed between statements reached no running statement:
                 # roll back here rather than commit what the user asked to stop.
                 cancel.check()
-    return {c.key: tuple(found.get(c.key, ())) for c in changes}, rows
+    return {c.key: tuple(found.get(c.key, ())) for c in changes}, rows, {k: tuple(v) for k, v in altered.items()}
 
 
 def _commit_sqlite(engine: Engine, spec: TableSpec, changes: list[PendingChange], cancel: CancelToken | None):
@@ -334,6 +396,11 @@ def _commit_sqlite(engine: Engine, spec: TableSpec, changes: list[PendingChange]
                 raise ConflictError(conflicts)
             stmt, many = sqlite_update(spec, changes)
             rows = conn.execute(stmt, many).rowcount
+            # read back what was stored (a trigger may have stored something else)
+            stored = current_values(conn, spec, [c.key for c in changes])
             if cancel is not None:
                 cancel.check()
-    return current, rows
+    altered = {
+        c.key: tuple(v for v in stored[c.key] if v != c.new) for c in changes if any(v != c.new for v in stored[c.key])
+    }
+    return current, rows, altered

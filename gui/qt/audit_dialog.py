@@ -143,7 +143,7 @@ class AuditDialog(QDialog):
         self.entries = self.entries[:SHOWN_LIMIT]
         self.table.setRowCount(len(self.entries))
         for r, e in enumerate(self.entries):
-            cells = [e.local_time(), e.connection, e.table, str(e.key), e.old_text(), str(e.new), str(e.rows)]
+            cells = [e.local_time(), e.connection, e.table, str(e.key), e.old_text(), str(e.new), str(e.rows), e.stored_text()]
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)

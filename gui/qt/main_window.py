@@ -544,13 +544,27 @@ class MainWindow(QMainWindow):
     def _on_committed(self, result: CommitResult) -> None:
         self.undo_stack.clear()  # the commit is in the database: it cannot be undone here
         self.undo_action.setText("Undo (nothing since the last commit)")
-        self.show_status(f"Committed {plural(result.changes, 'change')}; {plural(result.rows, 'row')} updated.")
+        done = f"Committed {plural(result.changes, 'change')}; {plural(result.rows, 'row')} updated."
+        self.show_status(done)
         self.committed.emit(result)
+        note = ""
+        if result.altered:
+            shown = "; ".join(
+                f"{self.spec.key} = {c.key}: typed {c.new}, stored {', '.join('NULL' if v is None else str(v) for v in result.stored(c))}"
+                for c in result.committed
+                if result.stored(c)
+            )
+            note = (
+                f"{done} The database stored other values than you typed for "
+                f"{plural(len(result.altered), 'change')} (a trigger on the table): {shown}."
+            )
         if self._close_after_commit:
             self._close_confirmed = True
             self.close()
             return
         self.reload()
+        if note:
+            self.show_message(note)  # after the reload, which clears the message line
 
     def _on_commit_failed(self, error: UserError) -> None:
         self._close_after_commit = False

@@ -70,6 +70,8 @@ class ReviewDialog(QDialog):
             summary += f" {hidden} of those rows have {spec.value} ≤ {threshold} and are not shown in the table."
         if missing:
             summary += f" {plural(len(missing), 'change')} {verb(len(missing), 'matches', 'match')} no row and will update nothing."
+        for note in getattr(items, "notes", ()):
+            summary += f"\n{note}"
         self.summary = QLabel(summary)
         self.summary.setAccessibleName("Review summary")
         self.summary.setWordWrap(True)
