@@ -53,6 +53,24 @@ def main() -> int:
     window = editor.window
     model = window.model
     step(lambda: grab(dialog, "connect-dialog.png"), 500)
+
+    def fill_postgresql():
+        dialog.kind.setCurrentIndex(dialog.kind.findData("postgresql"))
+        dialog.host.setText("ep-cool-darkness-123456-pooler.us-east-2.aws.neon.tech")
+        dialog.database.setText("neondb")
+        dialog.user.setText("alex")
+        dialog.password.setText("AbC123dEf")
+        dialog.sslmode.setCurrentIndex(dialog.sslmode.findText("verify-full"))
+        dialog.sslrootcert.setText(os.path.join(home, "neon-ca.pem"))
+        dialog.connect_timeout.setValue(30)
+
+    def back_to_demo():
+        dialog.kind.setCurrentIndex(dialog.kind.findData("demo"))
+        dialog.password.clear()
+
+    step(fill_postgresql, 500)
+    step(lambda: grab(dialog, "connect-dialog-postgresql.png"), 300)
+    step(back_to_demo, 300)
     step(lambda: dialog.connect_button.click(), 1500)
     step(lambda: model.setData(model.index(2, 1), "11"))
     step(lambda: model.setData(model.index(4, 1), "25"))

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QStackedWidget,
     QVBoxLayout,
@@ -391,6 +392,14 @@ class ConnectDialog(QDialog):
     def _on_kind_changed(self) -> None:
         kind = self.kind.currentData()
         self.pages.setCurrentIndex(self._page_for[kind])
+        # the stack takes the size of its current page, not of its largest: the demo's
+        # two lines do not sit in the PostgreSQL form's height of empty space
+        for index in range(self.pages.count()):
+            policy = QSizePolicy.Policy.Preferred if index == self.pages.currentIndex() else QSizePolicy.Policy.Ignored
+            self.pages.widget(index).setSizePolicy(policy, policy)
+        self.pages.adjustSize()
+        if self.isVisible():
+            self.adjustSize()
         self.remember_password.setEnabled(kind == POSTGRESQL)
 
     def _on_sslmode_changed(self) -> None:
