@@ -277,14 +277,20 @@ def test_the_urls_options_and_timeout_reach_the_server(request, pg_db, pg_engine
     assert used["connect_timeout"] == "7" and used["options"] == "-c search_path=sales,public"
 
 
-@pytest.mark.parametrize("index", [True, False], ids=["keyset", "sorted-pass"])
-def test_idle_session_timeout_between_pages_costs_nothing(request, pg_cluster: PgCluster, pg_db, pg_engine, index) -> None:
+@pytest.mark.parametrize("path", ["keyset", "keyset-parallel", "sorted-pass", "sorted-spilled"])
+def test_idle_session_timeout_between_pages_costs_nothing(
+    request, pg_cluster: PgCluster, pg_db, pg_engine, monkeypatch, tmp_path, path: str
+) -> None:
     """The server (like Neon suspending an idle compute) closes the app's idle
-    connections between two pages: the load goes on."""
-    _fill(pg_engine, 3_000, index=index)
+    connections between two pages, on every paging path: the load goes on."""
+    if path == "keyset-parallel":
+        monkeypatch.setattr(rows_module, "PARALLEL_MIN_ROWS", 500)
+    if path == "sorted-spilled":
+        monkeypatch.setattr(rows_module, "PASS_MAX_ROWS", 1_000)
+    _fill(pg_engine, 3_000, index=path.startswith("keyset"), bloat=60_000 if path == "sorted-spilled" else 0)
     pg_cluster.execute(psycopg2.sql.SQL("ALTER ROLE {} SET idle_session_timeout = '300ms'").format(psycopg2.sql.Identifier(pg_db.user)))
     engine = _app_engine(settings_from_url(_url(pg_db.host, pg_db.port, pg_db)), request)
-    source = RowSource(engine, SPEC, 100)
+    source = RowSource(engine, SPEC, 100, spill_dir=tmp_path / "cache")
     loaded = []
     while not source.exhausted:
         xs, ys = source.fetch(500)
