@@ -444,3 +444,30 @@ def test_a_cache_folder_that_cannot_be_written_says_so(request, pg_db, pg_engine
     assert source.strategy is None  # nothing half-opened: another try starts over
     ok = RowSource(engine, SPEC, 100, spill_dir=tmp_path / "cache")
     assert read_all(ok, 1_000) == _direct(pg_engine, 100)
+
+
+def test_a_cancelled_read_in_parts_through_a_pool_of_one_ends_at_once(
+    request, tiny_pool: PgBouncer, pg_cluster: PgCluster, pg_db, pg_engine, locker, monkeypatch
+) -> None:
+    """Cancel while the first part waits on a lock and the second waits for the
+    pool's one server connection: the first part's transaction ends before anything
+    waits for the second, so Cancel ends the read at once (not after PgBouncer's
+    query_wait_timeout)."""
+    from gui.data.connection import CancelToken
+    from gui.data.errors import Cancelled
+
+    monkeypatch.setattr(rows_module, "PARALLEL_MIN_ROWS", 5_000)
+    _fill(pg_engine, ROWS, index=True)
+    engine = _app_engine(settings_from_url(_url(tiny_pool.host, tiny_pool.port, pg_db)), request, read_only=True)
+    source = RowSource(engine, SPEC, 100)
+    lock = locker("LOCK TABLE some_table IN ACCESS EXCLUSIVE MODE")
+    token = CancelToken()
+    read = InThread(lambda: source.fetch(12_000, token))
+    wait_until(lambda: waiting_on_lock(pg_cluster, pg_db.name), what="the first part to wait on the lock")
+    started = time.monotonic()
+    token.cancel()
+    assert read.join(10), "the read is still waiting"
+    assert isinstance(read.error, Cancelled), repr(read.error)
+    assert time.monotonic() - started < 5
+    lock.rollback()
+    assert read_all(source, 12_000) == _direct(pg_engine, 100)

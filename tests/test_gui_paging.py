@@ -153,3 +153,19 @@ def test_a_cache_folder_that_cannot_be_written_is_reported_and_loading_stops(
     qtbot.waitUntil(lambda: window.message.isVisible() and not window.model.loading, timeout=WAIT_MS)
     assert "Could not write a file" in window.message.text() and str(blocker) in window.message.text()
     assert not window.cancel_button.isEnabled()
+
+
+def test_a_count_that_fails_no_longer_says_counting(qtbot, make_editor, pg_db, big_table, monkeypatch):
+    from gui.data.errors import QueryFailed
+    from gui.data.rows import RowSource
+
+    def failing_count(self, cancel=None):
+        raise QueryFailed("canceling statement due to statement timeout")
+
+    monkeypatch.setattr(RowSource, "count", failing_count)
+    editor = make_editor("--threshold", str(THRESHOLD))
+    editor.connect_url(pg_db.url.render_as_string(hide_password=False))
+    window = editor.window
+    window.show()
+    qtbot.waitUntil(lambda: window.model.count_failed and not window.model.loading, timeout=WAIT_MS)
+    assert window.rows_label.text() == f"{FIRST_PAGE:,} rows loaded (the total could not be counted)"

@@ -130,7 +130,7 @@ def not_a_table_reason(spec: TableSpec, relkind: str) -> str:
     kind = {"v": "a view", "m": "a materialized view", "f": "a foreign table"}.get(relkind, "not a table")
     return (
         f"{spec.qualified_name} is {kind}: you can browse its rows, but this version of the editor changes "
-        "rows only in tables (it finds each row by where the table stores it, which a view does not have)."
+        f"rows only in tables (it finds each row by where a table stores it, which {kind} does not have)."
     )
 
 

@@ -538,6 +538,13 @@ class RowSource:
                 return [first, *(f.result() for f in later)]
             except BaseException:
                 token.cancel()
+                # end this connection's transaction first here too: a part waiting in
+                # a small pool for a server connection may be waiting for this one
+                if conn.in_transaction():
+                    try:
+                        conn.rollback()
+                    except Exception:  # noqa: BLE001 - the first failure is the one raised
+                        pass
                 for future in later:  # every part ends before its connection is reused
                     try:
                         future.result()
@@ -678,11 +685,20 @@ def copy_to_spill_file(conn: Connection, spec: TableSpec, stmt, folder: Path) ->
         handle.flush()
         return SpillFile(handle, column_dtype(spec))
     except OSError as error:
-        handle.close()
+        _close_quietly(handle)
         raise _spill_failed(folder, error) from error
     except BaseException:
-        handle.close()
+        _close_quietly(handle)
         raise
+
+
+def _close_quietly(handle) -> None:
+    """Close a spill file that failed: closing flushes its buffer, which fails again
+    on a full disk; the first error is the one to report."""
+    try:
+        handle.close()
+    except OSError:
+        pass
 
 
 def _spill_failed(folder: Path, error: OSError) -> StorageFailed:

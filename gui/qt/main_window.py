@@ -265,6 +265,7 @@ class MainWindow(QMainWindow):
         self.model.loading_changed.connect(lambda _loading: self._update_state())
         self.model.rows_loaded.connect(lambda _n: self._update_state())
         self.model.total_counted.connect(lambda _n: self._update_state())
+        self.model.total_unknown.connect(self._update_state)
         self.model.load_failed.connect(self._on_load_failed)
         self.model.edit_refused.connect(self.show_message)
         self.delegate.refused.connect(self.show_message)
@@ -698,6 +699,8 @@ class MainWindow(QMainWindow):
             text = f"{plural(loaded, 'row')} shown"
         elif total is not None:
             text = f"{loaded:,} of {total:,} rows loaded"
+        elif self.model.count_failed:
+            text = f"{loaded:,} rows loaded (the total could not be counted)"
         else:
             text = f"{loaded:,} rows loaded, counting …" if connected else "Not connected"
         self.rows_label.setText(text)

@@ -39,6 +39,7 @@ class RowsModel(QAbstractTableModel):
     loading_changed = Signal(bool)
     rows_loaded = Signal(int)  # rows now in the model
     total_counted = Signal(int)  # rows of the whole result, counted in the background
+    total_unknown = Signal()  # the count failed (a timeout, Cancel): the total stays unknown
     load_failed = Signal(object)  # a UserError
     edit_refused = Signal(str)  # why a typed value was not accepted
 
@@ -62,6 +63,7 @@ class RowsModel(QAbstractTableModel):
         self.threshold: int | None = None
         self.start_key: int | None = None
         self.total: int | None = None
+        self.count_failed = False  # the total could not be counted (the status bar stops saying "counting")
         self.read_only = False
         # why edits are refused while read_only (the connection, or a commit running)
         self.read_only_reason = READ_ONLY_REASON
@@ -80,6 +82,7 @@ class RowsModel(QAbstractTableModel):
             self._ys = np.empty(FIRST_PAGE, dtype=dtype)
             self._n = 0
             self.threshold, self.start_key, self.total = threshold, start_key, None
+            self.count_failed = False
             self._next_page = FIRST_PAGE
             self._failed = False
             self._source = RowSource(engine, self.spec, threshold, start_key)
@@ -91,8 +94,8 @@ class RowsModel(QAbstractTableModel):
             lambda token: source.count(token),
             lane="count",
             on_done=self._on_counted,
-            on_error=lambda error: None,
-            on_bug=lambda _bug: setattr(self, "_count_task", None),
+            on_error=lambda _error: self._on_count_failed(source),
+            on_bug=lambda _bug: self._on_count_failed(source),
         )
 
     def clear(self) -> None:
@@ -174,6 +177,14 @@ class RowsModel(QAbstractTableModel):
         self._load_all = False
         self.loading_changed.emit(False)
         self.load_failed.emit(error)
+
+    def _on_count_failed(self, source) -> None:
+        """The count failed (a timeout, Cancel, a bug): say no more that it runs."""
+        if source is not self._source:
+            return
+        self._count_task = None
+        self.count_failed = True
+        self.total_unknown.emit()
 
     def _on_counted(self, total: int) -> None:
         self._count_task = None
