@@ -43,6 +43,24 @@ def connect(settings: ConnectionSettings) -> str:
         engine.dispose()
 
 
+def parameters_passed(settings: ConnectionSettings) -> dict:
+    """The parameters the engine hands to libpq for ``settings`` (nothing is connected)."""
+    engine = create_engine_for(settings)
+    used: dict = {}
+
+    @event.listens_for(engine, "do_connect")
+    def capture(dialect, record, cargs, cparams):
+        used.update(cparams)
+        raise ConnectionFailed("not connecting: only the parameters are looked at")
+
+    try:
+        with pytest.raises(ConnectionFailed):
+            check_connection(engine)
+    finally:
+        engine.dispose()
+    return used
+
+
 def closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -286,17 +304,7 @@ def test_the_users_connection_parameters_win(
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     pasted = URL.create("postgresql", pg_db.user, pg_db.password, pg_db.host, pg_db.port, pg_db.name)
-    engine = create_engine_for(settings_from_url(pasted.render_as_string(hide_password=False) + query))
-    used: dict = {}
-
-    @event.listens_for(engine, "do_connect")
-    def capture(dialect, record, cargs, cparams):
-        used.update(cparams)
-        raise ConnectionFailed("not connecting: only the parameters are looked at")
-
-    with pytest.raises(ConnectionFailed):
-        check_connection(engine)
-    engine.dispose()
+    used = parameters_passed(settings_from_url(pasted.render_as_string(hide_password=False) + query))
     for name in ("connect_timeout", "application_name", "service"):
         assert used.get(name) == expected.get(name), name
 
@@ -349,19 +357,7 @@ def test_a_service_that_sets_the_timeout_keeps_it(tmp_path, monkeypatch: pytest.
     services.write_text("[slow]\nconnect_timeout=45\nhost=127.0.0.1\n[plain]\nhost=127.0.0.1\n")
     monkeypatch.setenv("PGSERVICEFILE", str(services))
     for service, expected in (("slow", None), ("plain", 10)):
-        engine = create_engine_for(ConnectionSettings(kind="postgresql", service=service, port=0, sslmode=""))
-        try:
-            used: dict = {}
-
-            @event.listens_for(engine, "do_connect")
-            def capture(dialect, record, cargs, cparams):
-                used.update(cparams)
-                raise ConnectionFailed("not connecting: only the parameters are looked at")
-
-            with pytest.raises(ConnectionFailed):
-                check_connection(engine)
-        finally:
-            engine.dispose()
+        used = parameters_passed(ConnectionSettings(kind="postgresql", service=service, port=0, sslmode=""))
         assert used.get("connect_timeout") == expected, service
 
 

@@ -183,17 +183,22 @@ def test_two_readers_of_one_big_table_both_finish(request, any_pool, pg_engine, 
     """Two windows (or two colleagues) on one table through the same pool."""
     monkeypatch.setattr(rows_module, "PASS_MAX_ROWS", SPILL_BUDGET)
     _fill(pg_engine, ROWS, index=False, bloat=60_000)
-    expected = _direct(pg_engine, 100)
+    assert two_readers(any_pool, tmp_path, 2_000) == [_direct(pg_engine, 100)] * 2
+
+
+def two_readers(settings: ConnectionSettings, tmp_path: Path, page: int) -> list[object]:
+    """What two readers (two windows, or two colleagues) of ``some_table`` above 100,
+    each with an engine of its own, read at the same time: their rows, or the error."""
     results: dict[int, object] = {}
 
     def read(n: int) -> None:
         try:
-            engine = create_engine_for(any_pool)
+            engine = create_engine_for(settings)
             try:
-                results[n] = read_all(RowSource(engine, SPEC, 100, spill_dir=tmp_path / f"cache{n}"), 2_000)
+                results[n] = read_all(RowSource(engine, SPEC, 100, spill_dir=tmp_path / f"cache{n}"), page)
             finally:
                 engine.dispose()
-        except BaseException as error:  # noqa: BLE001 - compared below
+        except BaseException as error:  # noqa: BLE001 - compared by the caller
             results[n] = error
 
     threads = [threading.Thread(target=read, args=(n,)) for n in (1, 2)]
@@ -201,7 +206,7 @@ def test_two_readers_of_one_big_table_both_finish(request, any_pool, pg_engine, 
         thread.start()
     for thread in threads:
         thread.join(60)
-    assert results == {1: expected, 2: expected}
+    return [results.get(1), results.get(2)]
 
 
 def _settings_in_a_transaction(engine) -> tuple[str, str, str]:
@@ -393,24 +398,7 @@ def test_parallel_reads_through_a_pool_of_one_never_wait_on_themselves(
         read_only=options == "read-only",
         statement_timeout_ms=20_000 if options == "statement-timeout" else 0,
     )
-    expected = _direct(pg_engine, 100)
-    results: dict[int, object] = {}
-
-    def read(n: int) -> None:
-        engine = create_engine_for(settings)
-        try:
-            results[n] = read_all(RowSource(engine, SPEC, 100, spill_dir=tmp_path / f"c{n}"), 12_000)
-        except BaseException as error:  # noqa: BLE001 - compared below
-            results[n] = error
-        finally:
-            engine.dispose()
-
-    threads = [threading.Thread(target=read, args=(n,)) for n in (1, 2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert results == {1: expected, 2: expected}
+    assert two_readers(settings, tmp_path, 12_000) == [_direct(pg_engine, 100)] * 2
 
 
 def test_every_page_honours_the_statement_timeout(request, pooled, pg_cluster: PgCluster, pg_db, pg_engine, locker) -> None:

@@ -373,7 +373,7 @@ def _types_of(conn, table_name: str) -> list[str]:
 def _oracle(conn, stmt, column_types: list[str]) -> list[tuple]:
     """psycopg2's ``fetchall()`` of the same query: json as its text (psycopg2
     would decode it), and the types read as text through the same cast."""
-    sql, params = transport._compile(conn.dialect, transport._wire_query(stmt, [column_kind(t) for t in column_types]))
+    sql, params = transport.sql_and_parameters(conn.dialect, transport._wire_query(stmt, [column_kind(t) for t in column_types]))
     cursor = conn.connection.dbapi_connection.cursor()
     try:
         psycopg2.extras.register_default_json(cursor, loads=lambda s: s)

@@ -65,6 +65,7 @@ from .catalog import ColumnStats, column_stats, has_key_index, max_rows
 from .config import INT32_MAX, INT32_MIN, TableSpec
 from .connection import CancelToken, attached, needs_transaction
 from .errors import QueryFailed, StorageFailed, retry_once_if_disconnected, user_errors
+from .transport import sql_and_parameters
 
 EMPTY = np.empty(0, dtype=np.int64)
 
@@ -178,15 +179,6 @@ def count_rows(engine: Engine, spec: TableSpec, threshold: int, cancel: CancelTo
         return retry_once_if_disconnected(count, cancel)
 
 
-def _compile(dialect, stmt) -> tuple[str, object]:
-    """SQL text and DBAPI parameters of a SQLAlchemy statement (values stay bound)."""
-    compiled = stmt.compile(dialect=dialect)
-    params = compiled.params
-    if compiled.positional:
-        return str(compiled), tuple(params[name] for name in compiled.positiontup)
-    return str(compiled), params
-
-
 def _to_arrays(rows: list[tuple], dtype: np.dtype = np.dtype(np.int64)) -> tuple[np.ndarray, np.ndarray]:
     n = len(rows)
     if n == 0:
@@ -205,7 +197,7 @@ def _out_of_range(dtype: np.dtype) -> QueryFailed:
 
 def fetch_raw(conn: Connection, stmt) -> list[tuple]:
     """Run a SQLAlchemy statement through the DBAPI cursor and return plain tuples."""
-    sql, params = _compile(conn.dialect, stmt)
+    sql, params = sql_and_parameters(conn.dialect, stmt)
     cursor = conn.connection.dbapi_connection.cursor()
     try:
         cursor.execute(sql, params)
@@ -238,7 +230,7 @@ def packed_query(spec: TableSpec, stmt):
 
 def copy_packed(conn: Connection, spec: TableSpec, stmt) -> tuple[np.ndarray, np.ndarray]:
     """All rows of ``stmt`` through one binary ``COPY`` of :func:`packed_query` (PostgreSQL)."""
-    sql, params = _compile(conn.dialect, packed_query(spec, stmt))
+    sql, params = sql_and_parameters(conn.dialect, packed_query(spec, stmt))
     cursor = conn.connection.dbapi_connection.cursor()
     try:
         # COPY takes no bind parameters (it is a utility statement), so the query is
@@ -670,7 +662,7 @@ def copy_to_spill_file(conn: Connection, spec: TableSpec, stmt, folder: Path) ->
     wide = column_dtype(spec).itemsize == 8
     as_type = BigInteger if wide else Integer
     query = select(cast(page.c[spec.key], as_type), cast(page.c[spec.value], as_type))
-    sql, params = _compile(conn.dialect, query)
+    sql, params = sql_and_parameters(conn.dialect, query)
     try:
         handle = tempfile.TemporaryFile(prefix="rows-", suffix=".copy", dir=folder)
     except OSError as error:

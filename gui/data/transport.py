@@ -214,8 +214,9 @@ def _wire_query(stmt, wire: list[WireType]):
     return select(*(cast(col, Text) if w.as_text else col for col, w in zip(page.c, wire)))
 
 
-def _compile(dialect, stmt) -> tuple[str, object]:
-    """SQL text and DBAPI parameters of a SQLAlchemy statement (values stay bound)."""
+def sql_and_parameters(dialect, stmt) -> tuple[str, object]:
+    """SQL text and DBAPI parameters of a SQLAlchemy statement (values stay bound),
+    for the reads that go straight through the DBAPI cursor."""
     compiled = stmt.compile(dialect=dialect)
     params = compiled.params
     if compiled.positional:
@@ -241,7 +242,7 @@ _INFINITY_CASTERS = [
 
 
 def _fetch(conn: Connection, stmt) -> list[tuple]:
-    sql, params = _compile(conn.dialect, stmt)
+    sql, params = sql_and_parameters(conn.dialect, stmt)
     cursor = conn.connection.dbapi_connection.cursor()
     try:
         if conn.dialect.name == "postgresql":
@@ -291,7 +292,7 @@ class _Sink(bytearray):
 def copy_columns(conn: Connection, query, names: list[str], wire: list[WireType]) -> LoadedColumns:
     """Every row of ``query`` (its columns already of the ``wire`` types) through
     one binary ``COPY``, parsed into columns."""
-    sql, params = _compile(conn.dialect, query)
+    sql, params = sql_and_parameters(conn.dialect, query)
     dbapi = conn.connection.dbapi_connection
     cursor = dbapi.cursor()
     try:
