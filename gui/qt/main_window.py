@@ -37,7 +37,7 @@ from ..data.errors import ConflictError, InvalidValue, ReadOnly, UserError
 from ..data.pending import PendingChanges, parse_value
 from ..data.session import EditingSession, FlowState
 from ..data.storage import Journal
-from ..data.wording import plural
+from ..data.wording import plural, verb
 from .delegate import ValueDelegate
 from .review import ConflictsDialog, ReviewDialog
 from .rows_model import READ_ONLY_REASON, VALUE_COLUMN, RowsModel
@@ -373,8 +373,8 @@ class MainWindow(QMainWindow):
         if not self.writable:
             # they could not be committed here: leave them in the journal for a writable session
             self.show_status(
-                f"{plural(len(restored), 'uncommitted change')} from an earlier session are kept "
-                "for when you connect without read-only."
+                f"{plural(len(restored), 'uncommitted change')} from an earlier session "
+                f"{verb(len(restored), 'is', 'are')} kept for when you can edit on this connection."
             )
             return
         lines = "\n".join(f"{self.spec.key} = {c.key}: {self.spec.value} → {c.new}" for c in restored[:50])
@@ -383,7 +383,8 @@ class MainWindow(QMainWindow):
             QMessageBox.Icon.Question,
             "Restore unsaved changes",
             f"{plural(len(restored), 'pending change')} from an earlier session on this connection "
-            f"were not committed.\n\n{lines}{more}\n\nRestore them as pending changes?",
+            f"{verb(len(restored), 'was', 'were')} not committed.\n\n{lines}{more}\n\n"
+            f"Restore {verb(len(restored), 'it', 'them')} as pending?",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Discard,
             self,
         )
