@@ -1,4 +1,4 @@
-"""Entry point: ``python main.py [--url URL] [--threshold N]``."""
+"""Entry point: ``python main.py [--url URL] [--threshold N] [--read-only] [--table NAME] [--key COLUMN] [--filter 'COLUMN OP VALUE']``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,11 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parse_args(sys.argv[1:] if argv is None else argv)
     app = ensure_qapplication()
-    editor = Editor(args)
+    try:
+        editor = Editor(args)
+    except UserError as error:
+        print(f"table-editor: {' '.join(error.message.split())}", file=sys.stderr)
+        return 2
     try:
         if args.url:
             try:

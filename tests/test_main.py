@@ -170,3 +170,41 @@ def test_read_only_without_url_opens_the_dialog_read_only(qapp):
     assert "gave_up" not in seen
     assert seen["read_only"] is True
     assert seen["after_recent"] is True
+
+
+@pytest.mark.postgres
+def test_table_key_and_filter_open_a_table_by_its_sql_name(qapp, pg_db, pg_engine, isolated_user_dirs):
+    """``--table 'sales."Some Table"' --key x --filter 'y > 50'``: quoted parts kept."""
+    from sqlalchemy import text
+
+    with pg_engine.begin() as conn:
+        conn.execute(text('CREATE SCHEMA sales'))
+        conn.execute(text('CREATE TABLE sales."Some Table" (x integer, y integer)'))
+        conn.execute(text('INSERT INTO sales."Some Table" VALUES (1, 10), (2, 60), (3, 70)'))
+
+    def inspect(win: MainWindow, seen: dict) -> bool:
+        model = win.model
+        if model.loading or model.total is None or model.rowCount() != model.total:
+            return False
+        seen.update(rows=shown_rows(win), title=win.windowTitle(), threshold=win.threshold_edit.text())
+        return True
+
+    argv = ["--url", pg_db.url.render_as_string(hide_password=False), "--table", 'sales."Some Table"', "--key", "x", "--filter", "y > 50"]
+    code, seen = _run_in_process(qapp, argv, inspect)
+    assert code == 0 and "gave_up" not in seen
+    assert seen["rows"] == [(2, 60), (3, 70)] and seen["threshold"] == "50"
+    assert seen["title"].startswith('sales."Some Table" — ')
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["--filter", "x < 3"], "filters by 'y > N' only"),
+        (["--filter", "nonsense"], "COLUMN OP VALUE"),
+        (["--table", "a.b.c"], "at most a schema and a table"),
+        (["--key", "x,z"], "one column"),
+    ],
+)
+def test_options_this_version_cannot_apply_are_one_line_and_nonzero(argv, says):
+    line = assert_one_line_error(run_main(*argv))
+    assert says in line

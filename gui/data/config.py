@@ -63,8 +63,12 @@ class TableSpec:
 
     @property
     def qualified_name(self) -> str:
-        """For display and journal keys, not for SQL."""
-        return f"{self.schema}.{self.table}" if self.schema else self.table
+        """For display and journal keys, not for SQL: written as SQL would need it
+        (``sales."Some Table"``), so that it names one table."""
+        from .schema import quote_ident
+
+        name = quote_ident(self.table)
+        return f"{quote_ident(self.schema)}.{name}" if self.schema else name
 
 
 DEFAULT_SPEC = TableSpec()

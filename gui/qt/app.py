@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import re
 from dataclasses import dataclass
 import sys
 from pathlib import Path
@@ -35,7 +36,67 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--url", help="connect straight away, e.g. postgresql://user:pass@host/db?sslmode=require")
     parser.add_argument("--threshold", type=int, default=6, help="show rows with y greater than this (default 6)")
     parser.add_argument("--read-only", action="store_true", help="browse only: no edits, no commit")
+    parser.add_argument(
+        "--table", help='the table to open, written as in SQL: some_table, sales."Some Table" (default some_table)'
+    )
+    parser.add_argument("--key", help="the column that identifies a row, for a table without a key (default x)")
+    parser.add_argument(
+        "--filter",
+        action="append",
+        default=[],
+        metavar="'COLUMN OP VALUE'",
+        help="show only the rows where COLUMN OP VALUE; repeatable (this version: the value column with >, e.g. 'y > 6')",
+    )
     return parser.parse_args(argv)
+
+
+_FILTER = re.compile(r"\s*(\S+?)\s*(>=|<=|<>|!=|=|>|<|≥|≤|≠)\s*(.+?)\s*$")
+
+
+def spec_from_args(args: argparse.Namespace) -> TableSpec:
+    """The table named by ``--table`` and ``--key`` (SQL syntax, quoted parts kept);
+    raises :class:`UserError` for what this version cannot open.
+
+    This version edits tables with the tutorial's shape: a key column (``x``) and an
+    integer value column (``y``); the value column is the one that is not the key.
+    """
+    from ..data.errors import QueryFailed
+    from ..data.schema import parse_qualified_name
+
+    spec = DEFAULT_SPEC
+    if getattr(args, "table", None):
+        schema, name = parse_qualified_name(args.table)
+        spec = TableSpec(table=name, schema=schema, key=spec.key, value=spec.value)
+    key = getattr(args, "key", None)
+    if key:
+        columns = [c.strip() for c in key.split(",") if c.strip()]
+        if len(columns) != 1:
+            raise QueryFailed("--key: this version identifies rows by one column (e.g. --key x).")
+        (_schema, column_name) = parse_qualified_name(columns[0])
+        value = spec.value if column_name != spec.value else spec.key
+        spec = TableSpec(table=spec.table, schema=spec.schema, key=column_name, value=value)
+    return spec
+
+
+def threshold_from_args(args: argparse.Namespace, spec: TableSpec) -> int:
+    """``--threshold``, or the ``--filter 'y > N'`` that means the same; raises
+    :class:`UserError` for a filter this version cannot apply."""
+    from ..data.errors import QueryFailed
+    from ..data.pending import parse_value
+
+    threshold = args.threshold
+    for text_ in getattr(args, "filter", None) or []:
+        match = _FILTER.fullmatch(text_)
+        if match is None:
+            raise QueryFailed(f"--filter {text_!r}: write it as COLUMN OP VALUE, e.g. --filter '{spec.value} > 6'.")
+        column_name, op, value = match.groups()
+        if column_name.strip('"') != spec.value or op != ">":
+            raise QueryFailed(
+                f"--filter {text_!r}: this version filters by '{spec.value} > N' only; "
+                "filters on any column come with the table chooser."
+            )
+        threshold = parse_value(value, spec)
+    return threshold
 
 
 def user_paths() -> Paths:
@@ -99,13 +160,17 @@ def install_tools(window: MainWindow, runner: TaskRunner, paths: Paths) -> Tools
 class Editor:
     """Owns the runner, the window and the dialog; connects them."""
 
-    def __init__(self, args: argparse.Namespace, spec: TableSpec = DEFAULT_SPEC, paths: Paths | None = None):
+    def __init__(self, args: argparse.Namespace, spec: TableSpec | None = None, paths: Paths | None = None):
+        """Raises :class:`UserError` for a ``--table``, ``--key`` or ``--filter`` this
+        version cannot open."""
+        spec = spec if spec is not None else spec_from_args(args)
+        threshold = threshold_from_args(args, spec)
         self.spec = spec
         self.read_only = bool(getattr(args, "read_only", False))
         self.paths = paths or user_paths()
         self.runner = TaskRunner()
         self.recent = RecentConnections(self.paths.recent)
-        self.window = MainWindow(spec, self.runner, self.paths, threshold=args.threshold)
+        self.window = MainWindow(spec, self.runner, self.paths, threshold=threshold)
         self.window.connect_requested.connect(self.show_connect_dialog)
         self.window.destroyed.connect(lambda *_: None)
         self.tools = install_tools(self.window, self.runner, self.paths)
