@@ -34,7 +34,7 @@ from gui.data.catalog import (
     READ_ONLY_ROLE_REASON,
     STANDBY_REASON,
     Writability,
-    check_writability,
+    inspect_connection,
     no_update_reason,
     writability,
 )
@@ -87,6 +87,11 @@ def app_engine(url: URL, **settings) -> Iterator[Engine]:
         yield engine
     finally:
         engine.dispose()
+
+
+def answer_of(engine: Engine, url: URL, **settings) -> Writability:
+    """What the window asks at connect (:func:`inspect_connection`) on ``engine``."""
+    return inspect_connection(engine, SPEC, settings_from_url(url_text(url), **settings)).writability
 
 
 def ask(url: URL, **settings) -> Writability:
@@ -186,7 +191,7 @@ def test_owner_may_change_the_table(pg_db, pg_engine):
     seed_table(pg_engine)
     assert ask(pg_db.url) == Writability()
     with app_engine(pg_db.url) as engine:
-        assert check_writability(engine, SPEC).writable
+        assert answer_of(engine, pg_db.url).writable
 
 
 @pytest.mark.parametrize("kind", ["VIEW", "MATERIALIZED VIEW"])
@@ -225,7 +230,7 @@ def test_read_only_by_default_for_the_role_or_database(pg_cluster, pg_db, pg_eng
     set_read_only_default(pg_cluster, pg_db, on)
     assert ask(pg_db.url) == Writability(READ_ONLY_ROLE_REASON)
     with app_engine(pg_db.url) as engine:
-        assert check_writability(engine, SPEC) == Writability(READ_ONLY_ROLE_REASON)
+        assert answer_of(engine, pg_db.url) == Writability(READ_ONLY_ROLE_REASON)
 
 
 def test_read_only_by_the_users_own_url_options(pg_db, pg_engine):
@@ -264,7 +269,7 @@ def test_update_privilege_on_the_edited_column(pg_engine, make_reader, privilege
 def test_chosen_read_only_is_the_users_reason_not_the_servers(pg_db, pg_engine):
     seed_table(pg_engine)
     with app_engine(pg_db.url, read_only=True) as engine:
-        assert check_writability(engine, SPEC, chosen_read_only=True) == Writability(CHOSEN_READ_ONLY_REASON)
+        assert answer_of(engine, pg_db.url, read_only=True) == Writability(CHOSEN_READ_ONLY_REASON)
         with engine.connect() as conn:
             # every transaction of this engine is read-only by the user's choice ...
             assert conn.execute(text("SHOW transaction_read_only")).scalar_one() == "on"
@@ -280,9 +285,10 @@ def test_an_unreachable_server_is_a_connection_error(pg_db):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         closed_port = sock.getsockname()[1]
-    with app_engine(pg_db.url.set(host="127.0.0.1", port=closed_port)) as engine:
+    unreachable = pg_db.url.set(host="127.0.0.1", port=closed_port)
+    with app_engine(unreachable) as engine:
         with pytest.raises(ConnectionFailed) as failed:
-            check_writability(engine, SPEC)
+            answer_of(engine, unreachable)
     assert pg_db.password not in str(failed.value)
 
 

@@ -10,6 +10,8 @@ import numpy as np
 from sqlalchemy import Connection, TextClause, text
 
 from .config import TableSpec
+from .connection import live_identity
+from .errors import user_errors
 
 # The smallest heap tuple is a 24-byte header and a 4-byte line pointer, so a table
 # of N bytes on disk holds at most N / 28 rows, statistics or not.
@@ -197,20 +199,8 @@ class ConnectionFacts:
 def inspect_connection(engine, spec: TableSpec, settings) -> ConnectionFacts:
     """:func:`writability` and the live identity, on one connection of its own;
     raises a :class:`UserError`."""
-    from .connection import live_identity
-    from .errors import user_errors
-
     with user_errors(), engine.connect() as conn:
         identity = live_identity(conn, settings)
         allowed = writability(conn, spec, settings.read_only)
     return ConnectionFacts(allowed, identity)
 
-
-def check_writability(engine, spec: TableSpec, chosen_read_only: bool = False) -> Writability:
-    """:func:`writability` on a connection of its own; raises a :class:`UserError`."""
-    from .errors import user_errors
-
-    if chosen_read_only:
-        return Writability(CHOSEN_READ_ONLY_REASON)
-    with user_errors(), engine.connect() as conn:
-        return writability(conn, spec)

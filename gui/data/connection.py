@@ -240,12 +240,7 @@ def live_identity(conn, settings: ConnectionSettings) -> dict[str, object]:
 
 def identity_name(identity: dict[str, object]) -> str:
     """``alice on db.example.com/neondb`` for a :func:`live_identity`."""
-    host, port = str(identity.get("host") or ""), identity.get("port")
-    user, database = identity.get("user"), identity.get("database")
-    if host.startswith(("/", "@")):
-        return f"{user} on {database} through the socket in {host}" + (f" (port {port})" if port and port != DEFAULT_PORT else "")
-    where = (f"[{host}]" if ":" in host else host) + (f":{port}" if port else "")
-    return f"{user} on {where}/{database}"
+    return _described(identity.get("user"), str(identity.get("host") or ""), identity.get("port"), identity.get("database"))
 
 
 def server_name(url: URL) -> str:
@@ -254,24 +249,24 @@ def server_name(url: URL) -> str:
     named as such; parts libpq fills from its defaults are left out."""
     hosts = url.query.get("host")
     if isinstance(hosts, tuple):  # a libpq host list: libpq tries them in order
-        who = f"{url.username} on " if url.username else ""
-        return f"{who}{', '.join(hosts)}/{url.database or ''}"
+        return _described(url.username, ", ".join(hosts), None, url.database)
     host = url.host or str(hosts or "")
-    if host.startswith(("/", "@")):
-        through = f" through the socket in {host}" + (f" (port {url.port})" if url.port else "")
-        who = f"{url.username} on " if url.username else ""
-        return f"{who}{url.database or 'the default database'}{through}"
-    if ":" in host:
-        where = f"[{host}]"  # an IPv6 address
-    else:
-        where = host or "the local server"
-    if url.port:
-        where += f":{url.port}"
     service = url.query.get("service")
-    if service and not url.host and not url.query.get("host"):
-        where = f"service {service}"
-    text_ = f"{url.username} on {where}" if url.username else where
-    return f"{text_}/{url.database}" if url.database else text_
+    if service and not host:
+        return _described(url.username, f"service {service}", None, url.database)
+    return _described(url.username, host, url.port, url.database)
+
+
+def _described(user, host: str, port, database) -> str:
+    """``user on host:port/database``, ``user on database through the socket in
+    /dir (port N)``; an IPv6 address in brackets, the default port of a socket left
+    out, parts nobody gave left out."""
+    who = f"{user} on " if user else ""
+    if host.startswith(("/", "@")):
+        shown_port = f" (port {port})" if port and port != DEFAULT_PORT else ""
+        return f"{who}{database or 'the default database'} through the socket in {host}{shown_port}"
+    where = (f"[{host}]" if ":" in host and "," not in host else host or "the local server") + (f":{port}" if port else "")
+    return f"{who}{where}/{database}" if database else f"{who}{where}"
 
 
 def without_password(url: URL) -> URL:
