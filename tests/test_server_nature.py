@@ -206,8 +206,9 @@ def test_a_view_named_like_the_table_is_browsed_not_edited(pg_db, pg_engine, kin
 
 
 def test_a_partitioned_table_commits_exactly(pg_db, pg_engine):
-    """Rows in two partitions may share a ctid: the commit tells them apart by
-    their table."""
+    """A partitioned table is writable and its commit updates exactly the rows of
+    the changed keys, in whichever partition they are (rows are found by ctid
+    within their partition, tableoid)."""
     from gui.data.commit import commit_changes
     from test_data_support import seen_change
 

@@ -215,17 +215,16 @@ def retry_once_if_disconnected(attempt: Callable[[], _T], cancel: CancelToken | 
     """``attempt()``, and once more if the server closed the connection under it (the
     pool then hands out a fresh one); raises :class:`ConnectionFailed` with
     :data:`SERVER_CLOSED_MESSAGE` if the second attempt meets the same."""
-    try:
-        return attempt()
-    except (sa_exc.DBAPIError, psycopg2.Error) as error:
-        if not is_disconnect(error) or (cancel is not None and cancel.cancelled):
-            raise
-    try:
-        return attempt()
-    except (sa_exc.DBAPIError, psycopg2.Error) as error:
-        if not is_disconnect(error) or (cancel is not None and cancel.cancelled):
-            raise
-        raise ConnectionFailed(f"{SERVER_CLOSED_MESSAGE}\n{_db_message(getattr(error, 'orig', None) or error)}") from error
+    for last in (False, True):
+        try:
+            return attempt()
+        except (sa_exc.DBAPIError, psycopg2.Error) as error:
+            if not is_disconnect(error) or (cancel is not None and cancel.cancelled):
+                raise
+            if last:
+                message = _db_message(getattr(error, "orig", None) or error)
+                raise ConnectionFailed(f"{SERVER_CLOSED_MESSAGE}\n{message}") from error
+    raise AssertionError("unreachable")
 
 
 if TYPE_CHECKING:
