@@ -189,7 +189,10 @@ def test_table_key_and_filter_open_a_table_by_its_sql_name(qapp, pg_db, pg_engin
         seen.update(rows=shown_rows(win), title=win.windowTitle(), threshold=win.threshold_edit.text())
         return True
 
-    argv = ["--url", pg_db.url.render_as_string(hide_password=False), "--table", 'sales."Some Table"', "--key", "x", "--filter", "y > 50"]
+    argv = [
+        "--url", pg_db.url.render_as_string(hide_password=False), "--table", 'sales."Some Table"', "--key", "x",
+        "--filter", "Y > 50", "--filter", "y > 20",  # both hold (y > 50); an unquoted Y is y, as in SQL
+    ]  # fmt: skip
     code, seen = _run_in_process(qapp, argv, inspect)
     assert code == 0 and "gave_up" not in seen
     assert seen["rows"] == [(2, 60), (3, 70)] and seen["threshold"] == "50"
@@ -203,6 +206,7 @@ def test_table_key_and_filter_open_a_table_by_its_sql_name(qapp, pg_db, pg_engin
         (["--filter", "nonsense"], "COLUMN OP VALUE"),
         (["--table", "a.b.c"], "at most a schema and a table"),
         (["--key", "x,z"], "one column"),
+        (["--key", "t.x"], "name a column"),
     ],
 )
 def test_options_this_version_cannot_apply_are_one_line_and_nonzero(argv, says):

@@ -78,7 +78,11 @@ class AuditLog:
             conn.executescript(SCHEMA)
             columns = {row[1] for row in conn.execute("PRAGMA table_info(changes)")}
             if "stored" not in columns:  # a log written before the column existed
-                conn.execute("ALTER TABLE changes ADD COLUMN stored TEXT")
+                try:
+                    conn.execute("ALTER TABLE changes ADD COLUMN stored TEXT")
+                except sqlite3.OperationalError as error:
+                    if "duplicate column" not in str(error):
+                        raise  # another window added it a moment ago: that is fine
             with conn:  # one transaction: committed on success, rolled back on error
                 yield conn
 

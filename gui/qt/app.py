@@ -72,7 +72,9 @@ def spec_from_args(args: argparse.Namespace) -> TableSpec:
         columns = [c.strip() for c in key.split(",") if c.strip()]
         if len(columns) != 1:
             raise QueryFailed("--key: this version identifies rows by one column (e.g. --key x).")
-        (_schema, column_name) = parse_qualified_name(columns[0])
+        qualifier, column_name = parse_qualified_name(columns[0])
+        if qualifier is not None:
+            raise QueryFailed(f"--key {key!r}: name a column of the table (e.g. --key x), not {columns[0]!r}.")
         value = spec.value if column_name != spec.value else spec.key
         spec = TableSpec(table=spec.table, schema=spec.schema, key=column_name, value=value)
     return spec
@@ -83,20 +85,26 @@ def threshold_from_args(args: argparse.Namespace, spec: TableSpec) -> int:
     :class:`UserError` for a filter this version cannot apply."""
     from ..data.errors import QueryFailed
     from ..data.pending import parse_value
+    from ..data.schema import parse_qualified_name
 
-    threshold = args.threshold
+    bounds = []
     for text_ in getattr(args, "filter", None) or []:
         match = _FILTER.fullmatch(text_)
         if match is None:
             raise QueryFailed(f"--filter {text_!r}: write it as COLUMN OP VALUE, e.g. --filter '{spec.value} > 6'.")
-        column_name, op, value = match.groups()
-        if column_name.strip('"') != spec.value or op != ">":
+        written, op, value = match.groups()
+        try:
+            qualifier, column_name = parse_qualified_name(written)  # SQL's rules: Y is y, "Y" is Y
+        except QueryFailed:
+            qualifier, column_name = None, written
+        if qualifier is not None or column_name != spec.value or op != ">":
             raise QueryFailed(
                 f"--filter {text_!r}: this version filters by '{spec.value} > N' only; "
                 "filters on any column come with the table chooser."
             )
-        threshold = parse_value(value, spec)
-    return threshold
+        bounds.append(parse_value(value, spec))
+    # filters hold together: y > a AND y > b is y > max(a, b); they replace --threshold's default
+    return max(bounds) if bounds else args.threshold
 
 
 def user_paths() -> Paths:

@@ -81,7 +81,7 @@ class AuditDialog(QDialog):
 
         self.table = _named(QTableWidget(0, len(CSV_HEADER)), "Audit entries")
         self.table.setHorizontalHeaderLabels(
-            ["when", "connection", "table", spec.key, f"old {spec.value}", f"new {spec.value}", "rows updated"]
+            ["when", "connection", "table", spec.key, f"old {spec.value}", f"new {spec.value}", "rows updated", f"stored {spec.value}"]
         )
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
