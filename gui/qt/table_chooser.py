@@ -29,9 +29,10 @@ from ..data.schema import RelationEntry, parse_qualified_name
 
 NAME_COLUMN, KIND_COLUMN, ROWS_COLUMN, EDITING_COLUMN = range(4)
 HEADERS = ("Table", "Kind", "Rows (estimated)", "Editing")
-# in average character widths: a schema-qualified name, "partitioned table",
-# "≈ 123,456", and the start of a reason (the whole reason is in the tooltip)
-COLUMN_CHARS = (34, 17, 12, 40)
+# fixed widths, measured on these texts rather than on the rows: a long
+# schema-qualified name, the longest kind, the heading over the rows, and the start
+# of a reason (the whole reason is in the tooltip; the last column stretches)
+COLUMN_SAMPLES = ("sales_archive.customer_addresses_2024", "partitioned table", "Rows (estimated)", "No primary key or unique index")
 EDITABLE = "editable"
 TOOLTIP = (
     "The table or view to open.\n"
@@ -150,6 +151,8 @@ class TableChooser(QComboBox):
         view.setWordWrap(False)
         view.setTextElideMode(Qt.TextElideMode.ElideRight)
         view.verticalHeader().hide()
+        view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 6)
+        view.horizontalHeader().setStretchLastSection(True)
         view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setView(view)
         self._set_column_widths()
@@ -323,7 +326,8 @@ class TableChooser(QComboBox):
 
     def _set_column_widths(self) -> None:
         view = self.view()
-        em = view.fontMetrics().averageCharWidth()
-        for column, chars in enumerate(COLUMN_CHARS):
-            view.setColumnWidth(column, chars * em)
+        metrics = view.fontMetrics()
+        padding = 3 * metrics.averageCharWidth()
+        for column, sample in enumerate(COLUMN_SAMPLES):
+            view.setColumnWidth(column, metrics.horizontalAdvance(sample) + padding)
 
