@@ -1,0 +1,197 @@
+"""The loaded result of any relation: pages of it, in the order of a :class:`PagePlan`,
+read into typed columns (:mod:`gui.data.columns`), and its count.  Qt-free.
+
+Each page is one statement on a pooled connection (:func:`gui.data.rows._page_reads`:
+autocommit, or one transaction when the user's options need it), cancellable
+through a :class:`CancelToken`, read once more on a fresh connection if the server
+closed the first, and its errors translated to :class:`UserError`.  Nothing stays
+on the server between pages: the position is a few Python values here.
+
+Only the columns the role may SELECT are read, filtered or ordered on: the plan is
+made over the schema restricted to them (a key with an unreadable column is no key,
+and the plan falls back to ordering by every readable column with an ``OFFSET``
+run).
+
+The position after a page is taken from its last rows only: its last row and, with
+no unique key, the rows before it equal to it.  Those values go back to the server
+as bound parameters, so each is the value the server compares equal to what it
+stored: a ``real`` as its exact float (the float of its shortest decimal, ``0.1``,
+is not equal to ``0.1::real``), ``infinity``, numeric ``NaN`` and booleans as the
+words (SQLAlchemy refuses ``column > True``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from decimal import Decimal
+
+import numpy as np
+from sqlalchemy import Connection, Engine, text
+
+from .columns import POS_INFINITY, ColumnData, LoadedColumns
+from .connection import CancelToken, attached
+from .errors import PermissionDenied, retry_once_if_disconnected, user_errors
+from .paging import Condition, PagePlan, Position, SortKey, _same
+from .rows import _page_reads
+from .schema import TableSchema
+from .transport import column_kind, read_columns, sqlite_kind
+
+
+class TableResult:
+    """Pages of one relation under conditions and a sort, read into typed columns.
+
+    ``fetch`` gives the next page; successive pages hold every row the query
+    matches exactly once, in the plan's order, NULLs included.  ``start_at`` (the
+    leading order values: the sort columns, then the key) starts at the first row
+    at or after them ("go to").  ``fetch`` and ``count`` run on worker threads, one
+    ``fetch`` at a time.
+
+    Raises :class:`PermissionDenied` when a condition or the sort names a column the
+    role may not read (or it may read none); ``KeyError`` (a bug) for a column the
+    relation does not have.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        schema: TableSchema,
+        conditions: Sequence[Condition] = (),
+        sort: Sequence[SortKey] = (),
+        start_at: Sequence[object] | None = None,
+    ):
+        self.engine = engine
+        readable = _readable(schema)
+        unreadable = {c.name for c in schema.columns if not c.may_select}
+        for name in [c.column for c in conditions] + [s.column for s in sort]:
+            if name in unreadable:
+                raise PermissionDenied(f"Your role may not read column {name} of {schema.qualified_name}.")
+        self.plan = PagePlan(readable, conditions, sort)
+        self.names: tuple[str, ...] = tuple(self.plan.columns)
+        # PostgreSQL: the type under a domain; SQLite's schema gives the declared type there
+        self.column_types: tuple[str, ...] = tuple(c.base_type for c in readable.columns)
+        if start_at and len(start_at) > len(self.plan.order):
+            raise ValueError(f"{len(start_at)} start values for an order of {len(self.plan.order)} columns")
+        start = [_bool_bound(v, engine.dialect.name) for v in start_at or ()]
+        self._position: Position = self.plan.start_at(start) if start else Position()
+        self.exhausted = False
+
+    def fetch(self, limit: int, cancel: CancelToken | None = None) -> LoadedColumns:
+        """The next ``limit`` rows (``limit`` >= 1), as columns named :attr:`names`;
+        fewer at the end, and then :attr:`exhausted` is set (an exhausted result
+        returns no rows without asking the server).
+
+        Raises :class:`Cancelled` when ``cancel`` was pressed, :class:`ConnectionFailed`
+        when the server closed the connection twice, another :class:`UserError` with
+        the database's message; the position stays where it was, so the same page
+        can be fetched again."""
+        if limit < 1:
+            raise ValueError(f"a page of {limit} rows")
+        if self.exhausted:
+            return self._empty()
+        stmt = self.plan.page(self._position, limit)
+
+        def attempt() -> LoadedColumns:
+            with self.engine.connect() as conn, _page_reads(conn), attached(cancel, conn):
+                return read_columns(conn, stmt, self.column_types, expected_rows=limit)
+
+        with user_errors():
+            page = retry_once_if_disconnected(attempt, cancel)
+        self._position = self._advanced(page)
+        if len(page) < limit:
+            self.exhausted = True
+        return page
+
+    def count(self, cancel: CancelToken | None = None) -> int:
+        """Rows matching the conditions (the whole result: ``start_at`` is ignored);
+        raises like :meth:`fetch`."""
+
+        def attempt() -> int:
+            with self.engine.connect() as conn, _page_reads(conn), attached(cancel, conn):
+                return int(conn.execute(self.plan.count()).scalar_one())
+
+        with user_errors():
+            return retry_once_if_disconnected(attempt, cancel)
+
+    def close(self) -> None:
+        """Fetch nothing more.  Nothing is held between pages (no cursor,
+        transaction or connection), so there is nothing else to release."""
+        self.exhausted = True
+
+    def _empty(self) -> LoadedColumns:
+        kind_of = sqlite_kind if self.engine.dialect.name == "sqlite" else column_kind
+        return LoadedColumns.empty(self.names, [(w.kind, w.dtype) for w in map(kind_of, self.column_types)])
+
+    def _advanced(self, page: LoadedColumns) -> Position:
+        """The position after ``page``, from its last row and, without a unique key,
+        the run of rows before it equal to it (and the one row before that run):
+        only those are made into Python values, and only their order columns."""
+        n = len(page)
+        if n == 0:
+            return self._position
+        order = [page.names.index(name) for name in self.plan.order_columns]
+
+        def row(i: int) -> list[object]:
+            # plan.advance reads only the order columns of a row
+            values: list[object] = [None] * len(page.names)
+            for j in order:
+                values[j] = _bound_value(page[j], i)
+            return values
+
+        rows = [row(n - 1)]
+        if not self.plan.unique:
+            for i in range(n - 2, -1, -1):
+                rows.append(row(i))
+                if not all(_same(rows[-1][j], rows[0][j]) for j in order):
+                    break
+        rows.reverse()
+        return self.plan.advance(self._position, rows)
+
+
+def session_time_zone(conn: Connection) -> str:
+    """The session's ``TimeZone`` on PostgreSQL (``SHOW TimeZone``), the zone
+    timestamptz codecs must display in; ``"UTC"`` on SQLite.  Raises a
+    :class:`UserError` for a database error."""
+    if conn.dialect.name == "sqlite":
+        return "UTC"
+    with user_errors():
+        return str(conn.execute(text("SHOW TimeZone")).scalar_one())
+
+
+def _readable(schema: TableSchema) -> TableSchema:
+    """``schema`` with only the columns the role may SELECT; its key dropped when a
+    key column is not among them."""
+    columns = tuple(c for c in schema.columns if c.may_select)
+    if not columns:
+        raise PermissionDenied(f"Your role may not read any column of {schema.qualified_name}.")
+    if len(columns) == len(schema.columns):
+        return schema
+    names = {c.name for c in columns}
+    if all(k in names for k in schema.key):
+        return dataclasses.replace(schema, columns=columns)
+    return dataclasses.replace(schema, columns=columns, key=(), key_source="")
+
+
+def _bound_value(column: ColumnData, i: int) -> object:
+    """Cell ``i`` as a value to bind in a comparison with the stored one: equal
+    to it on the server, and equal in Python to the same cell of another row."""
+    if column.is_null(i):
+        return None
+    if column.kind in ("date", "timestamp", "timestamptz") and column.is_infinite(i):
+        # value() gives date.max / datetime.max, which the server takes for a real date
+        return "infinity" if int(column.values[i].view(np.int64)) == POS_INFINITY else "-infinity"
+    if column.kind == "float" and column.dtype == np.float32:
+        # exact: the server compares a real with a bound float8 as float8
+        return float(column.values[i])
+    value = column.value(i)
+    if isinstance(value, Decimal) and value.is_nan():
+        return "NaN"  # Decimal('NaN') != Decimal('NaN') would cut a run of NaN rows
+    return _bool_bound(value, "postgresql")
+
+
+def _bool_bound(value: object, dialect: str) -> object:
+    """A ``bool`` as the server's word for it (SQLite: 0 or 1): SQLAlchemy refuses
+    ``column > True``, which the plan writes for a row after one whose value is true."""
+    if isinstance(value, bool):
+        return ("true" if value else "false") if dialect == "postgresql" else int(value)
+    return value
