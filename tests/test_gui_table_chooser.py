@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
 
 from gui.data.schema import RelationEntry, list_relations
@@ -207,7 +208,13 @@ def test_arrow_keys_and_the_wheel_open_no_table(qtbot, chooser) -> None:
         assert chooser.view().currentIndex().row() == chooser.findText("schema_1.table_1")
         _press(qtbot, chooser, Qt.Key.Key_Escape)
         qtbot.waitUntil(lambda: not chooser.view().isVisible())
-    assert chooser.current_name() == "schema_1.table_1"
+        centre = QPointF(chooser.rect().center())
+        wheel = QWheelEvent(
+            centre, chooser.mapToGlobal(centre), QPoint(), QPoint(0, -120), Qt.MouseButton.NoButton,
+            Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False,
+        )  # fmt: skip
+        QApplication.sendEvent(chooser, wheel)
+    assert chooser.current_name() == chooser.currentText() == "schema_1.table_1"
     # in the open list, Down then Enter picks the next one
     qtbot.keyClick(chooser, Qt.Key.Key_Down)
     qtbot.waitUntil(chooser.view().isVisible)

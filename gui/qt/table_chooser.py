@@ -11,9 +11,9 @@ Column widths are fixed (nothing measures every row).
 
 ``table_chosen`` is emitted only for a user's choice of a table other than the
 current one: a click or Enter in the list, a completion, or Enter on a typed name
-that names one relation.  Arrow keys and the mouse wheel over the closed chooser
-open the list instead of switching tables (QComboBox would open each table in
-turn, and each opening is a query).
+that names one relation.  Arrow keys over the closed chooser open the list and the
+mouse wheel scrolls the window instead of switching tables (QComboBox would open
+each table in turn, and each opening is a query).
 """
 
 from __future__ import annotations
@@ -273,8 +273,6 @@ class TableChooser(QComboBox):
         row = self._model.row_of(self._current) if self._current is not None else -1
         self.setCurrentIndex(row)
         self.lineEdit().setText(self._current or "")
-        if self._current is None:
-            self.lineEdit().clear()
 
     def _typed_text(self) -> str:
         return self.lineEdit().text()
