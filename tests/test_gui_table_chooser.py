@@ -153,12 +153,14 @@ def test_a_click_in_the_list_opens_that_table(qtbot, chooser, relations) -> None
 @pytest.mark.postgres
 def test_setting_the_table_or_the_list_opens_nothing(qtbot, chooser, relations) -> None:
     with qtbot.assertNotEmitted(chooser.table_chosen):
-        chooser.set_current("some_table")  # as --table may write it
+        chooser.set_current("some_table")  # as --table may write it, before the list comes
+        assert chooser.current_name() == chooser.lineEdit().text() == "some_table"
         chooser.set_relations(relations)
-        assert chooser.current_name() == "some_table"  # not listed when it was set
-        chooser.set_current("some_table")
         assert chooser.current_name() == "public.some_table"  # the list's spelling
         assert chooser.lineEdit().text() == "public.some_table"
+        chooser.set_current("measurements")
+        assert chooser.current_name() == chooser.currentText() == "public.measurements"
+        chooser.set_current("some_table")
         chooser.set_relations(list(reversed(relations)))  # a new list keeps the table shown
         assert chooser.currentText() == chooser.lineEdit().text() == "public.some_table"
         # choosing the table already open opens nothing again

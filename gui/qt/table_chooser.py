@@ -173,10 +173,12 @@ class TableChooser(QComboBox):
 
     # -- the API -----------------------------------------------------------------------
     def set_relations(self, entries: Sequence[RelationEntry]) -> None:
-        """Lists ``entries``; the current table stays shown, and so does what the user
-        is typing."""
+        """Lists ``entries``; the current table stays shown (in the list's spelling once
+        it is listed), and so does what the user is typing."""
         typing = self._typed_text() if self._is_typing() else None
         self._model.set_entries(entries)
+        if self._current is not None and (row := self._find(self._current)) >= 0:
+            self._current = self._model.entries[row].qualified_name
         self._set_column_widths()  # a reset may bring back the header's defaults
         self._show_current()
         if typing is not None:
