@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -175,6 +176,38 @@ def test_a_run_of_identical_rows_across_page_bounds_comes_whole(engine: Engine) 
         assert got == [(0, "y")] + [(1, "x")] * 25 + [(None, None)] * 13, page
     got = read_all(TableResult(engine, schema, sort=[SortKey("a", descending=True)]), 5)
     assert got == [(None, None)] * 13 + [(1, "x")] * 25 + [(0, "y")]
+    # go to inside the run: the whole run, from its first row
+    got = read_all(TableResult(engine, schema, sort=[SortKey("a")], start_at=[1, "x"]), 7)
+    assert got == [(1, "x")] * 25 + [(None, None)] * 13
+
+
+@pytest.mark.parametrize("page", [7, 1000])
+def test_thousands_of_rows_in_runs_with_nulls(engine: Engine, page: int) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE bag (a integer, b text)"))
+        rows = [{"a": i % 37 if i % 11 else None, "b": None if i % 5 == 0 else str(i % 3)} for i in range(2500)]
+        conn.execute(text("INSERT INTO bag VALUES (:a, :b)"), rows)
+        expected = oracle(conn, "bag", [SortKey("b", descending=True)], [], {})
+    result = TableResult(engine, schema_of(engine, "bag"), sort=[SortKey("b", descending=True)])
+    assert read_all(result, page) == expected
+    assert result.count() == 2500
+
+
+def test_go_to_by_a_two_column_key_and_close(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(text(f"CREATE TABLE pair (k1 integer NOT NULL, k2 text NOT NULL, v real, PRIMARY KEY (k1, k2))"
+                          f"{' WITHOUT ROWID' if engine.dialect.name == 'sqlite' else ''}"))  # fmt: skip
+        conn.execute(text("INSERT INTO pair VALUES (:k1, :k2, :v)"), [{"k1": i // 3, "k2": "cab"[i % 3], "v": 0.1} for i in range(9)])
+    schema = schema_of(engine, "pair")
+    everything = [(i, k, 0.1) for i in range(3) for k in "abc"]
+    assert read_all(TableResult(engine, schema, start_at=[1, "b"]), 2) == everything[4:]
+    real = float(np.float32(0.1)) if engine.dialect.name == "postgresql" else 0.1  # what the codec parses "0.1" to
+    assert read_all(TableResult(engine, schema, sort=[SortKey("v")], start_at=[real, 2]), 1) == everything[6:]
+    result = TableResult(engine, schema)
+    assert len(result.fetch(2)) == 2
+    result.close()
+    page = result.fetch(2)
+    assert len(page) == 0 and page.names == ("k1", "k2", "v") and result.exhausted
 
 
 # -- PostgreSQL types ----------------------------------------------------------------
@@ -242,6 +275,13 @@ def test_pages_in_the_order_of_any_type(typed: Engine, descending: bool) -> None
             expected = conn.execute(text(f"SELECT id FROM typed ORDER BY {expr} {order}, id")).scalars().all()
         got = [r[0] for r in read_all(TableResult(typed, schema, sort=[SortKey(col.name, descending)]), 1)]
         assert got == expected, col.name
+        # go to the first row's value (a boolean's too: SQLAlchemy takes no `column >= True`)
+        start = TYPED_VALUES[0][schema.columns.index(col) - 1]
+        bound = f"{expr} <= :s" if descending else f"({expr} >= :s OR {expr} IS NULL)"
+        with typed.connect() as conn:
+            expected = conn.execute(text(f"SELECT id FROM typed WHERE {bound} ORDER BY {expr} {order}, id"), {"s": start}).scalars().all()
+        result = TableResult(typed, schema, sort=[SortKey(col.name, descending)], start_at=[start])
+        assert [r[0] for r in read_all(result, 1)] == expected, col.name
 
 
 @pytest.mark.postgres

@@ -41,11 +41,12 @@ from .transport import column_kind, read_columns, sqlite_kind
 class TableResult:
     """Pages of one relation under conditions and a sort, read into typed columns.
 
-    ``fetch`` gives the next page; successive pages hold every row the query
-    matches exactly once, in the plan's order, NULLs included.  ``start_at`` (the
-    leading order values: the sort columns, then the key) starts at the first row
-    at or after them ("go to").  ``fetch`` and ``count`` run on worker threads, one
-    ``fetch`` at a time.
+    ``fetch`` gives the next page: a :class:`LoadedColumns` with a column for each
+    of :attr:`names`.  Successive pages hold every row the query matches exactly
+    once, in the plan's order, NULLs included.  ``start_at``, values the columns'
+    codecs parsed for the leading order columns (the sort columns, then the key),
+    starts at the first row at or after them ("go to").  ``fetch`` and ``count``
+    run on worker threads, one ``fetch`` at a time.
 
     Raises :class:`PermissionDenied` when a condition or the sort names a column the
     role may not read (or it may read none); ``KeyError`` (a bug) for a column the
@@ -186,7 +187,7 @@ def _bound_value(column: ColumnData, i: int) -> object:
     value = column.value(i)
     if isinstance(value, Decimal) and value.is_nan():
         return "NaN"  # Decimal('NaN') != Decimal('NaN') would cut a run of NaN rows
-    return _bool_bound(value, "postgresql")
+    return _bool_bound(value, "postgresql")  # only PostgreSQL has bool columns
 
 
 def _bool_bound(value: object, dialect: str) -> object:
