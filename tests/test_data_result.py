@@ -195,7 +195,7 @@ def test_thousands_of_rows_in_runs_with_nulls(engine: Engine, page: int) -> None
 
 def test_go_to_by_a_two_column_key_and_close(engine: Engine) -> None:
     with engine.begin() as conn:
-        conn.execute(text(f"CREATE TABLE pair (k1 integer NOT NULL, k2 text NOT NULL, v real, PRIMARY KEY (k1, k2))"
+        conn.execute(text("CREATE TABLE pair (k1 integer NOT NULL, k2 text NOT NULL, v real, PRIMARY KEY (k1, k2))"
                           f"{' WITHOUT ROWID' if engine.dialect.name == 'sqlite' else ''}"))  # fmt: skip
         conn.execute(text("INSERT INTO pair VALUES (:k1, :k2, :v)"), [{"k1": i // 3, "k2": "cab"[i % 3], "v": 0.1} for i in range(9)])
     schema = schema_of(engine, "pair")
