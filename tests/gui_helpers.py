@@ -51,13 +51,14 @@ def make_editor(isolated_user_dirs, qtbot) -> Iterator:
     def make(*argv: str) -> Editor:
         editor = Editor(parse_args(list(argv)), paths=Paths(data=isolated_user_dirs.data, config=isolated_user_dirs.config))
         editors.append(editor)
-        qtbot.addWidget(editor.window)
         return editor
 
     yield make
     for editor in editors:
-        # no "pending changes" question at teardown: that is what the tests about closing check
+        # no "pending changes" question at teardown: that is what the tests about closing
+        # check; editor.window, not the first window: choosing a table may replace it
         editor.window._close_confirmed = True
+        editor.window.close()
         editor.shutdown()
 
 

@@ -187,6 +187,24 @@ def writability(conn: Connection, spec: TableSpec, chosen_read_only: bool = Fals
     return Writability()
 
 
+def server_writability(conn: Connection, chosen_read_only: bool = False) -> Writability:
+    """What the connection itself allows, whatever the relation: the user's choice, a
+    standby, or transactions read-only by default (see :func:`writability`).  What a
+    relation allows (its kind, privileges per column, a key) is in its schema."""
+    if chosen_read_only:
+        return Writability(CHOSEN_READ_ONLY_REASON)
+    if conn.dialect.name != "postgresql":
+        return Writability()
+    standby, read_only = conn.execute(
+        text("SELECT pg_is_in_recovery(), current_setting('default_transaction_read_only') = 'on'")
+    ).one()
+    if standby:
+        return Writability(STANDBY_REASON)
+    if read_only:
+        return Writability(READ_ONLY_ROLE_REASON)
+    return Writability()
+
+
 @dataclass(frozen=True)
 class ConnectionFacts:
     """What the live connection says about itself: whether edits could be committed,

@@ -28,8 +28,8 @@ ORDER BY order columns LIMIT n [OFFSET run]``:
 * **Conditions** combine with AND; values are always bound parameters.  ``≠`` is
   ``IS DISTINCT FROM``: a row whose value is NULL is "not 5" to a person reading the
   filter, though ``<>`` would leave it out.  *contains* matches text case-
-  insensitively (``strpos(lower(c), lower(:v)) > 0``: no pattern characters to
-  escape).
+  insensitively (``ILIKE`` on PostgreSQL, ``lower() LIKE lower()`` on SQLite, the
+  value's ``%``, ``_`` and ``/`` escaped so they match themselves).
 
 Equality of two loaded values (to count the run of identical rows) is Python's,
 except that NaN equals NaN as it does in PostgreSQL's ordering; text compares
@@ -126,7 +126,7 @@ class PagePlan:
             elif op == "is not NULL":
                 clauses.append(col.is_not(None))
             elif op == "contains":
-                clauses.append(func.strpos(func.lower(cast(col, Text)), func.lower(literal(str(value), Text))) > 0)
+                clauses.append(cast(col, Text).icontains(str(value), autoescape=True))
             elif op == "≠":
                 clauses.append(col.is_distinct_from(value))
             else:

@@ -98,3 +98,31 @@ class RecentConnections:
         items = [s.remembered() for s in self.load()]
         items = [entry] + [item for item in items if item != entry]
         atomic_write_text(self.path, json.dumps(items[:RECENT_LIMIT], indent=1))
+
+
+class LastTables:
+    """The table last opened on each connection (by its settings' identity, never a
+    password), so that reconnecting opens it again."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    @staticmethod
+    def _key(settings: ConnectionSettings) -> str:
+        return hashlib.sha256(json.dumps(settings.identity(), sort_keys=True, default=str).encode()).hexdigest()[:24]
+
+    def _load(self) -> dict[str, str]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return {k: v for k, v in data.items() if isinstance(v, str)} if isinstance(data, dict) else {}
+
+    def get(self, settings: ConnectionSettings) -> str | None:
+        return self._load().get(self._key(settings))
+
+    def remember(self, settings: ConnectionSettings, qualified_name: str) -> None:
+        """Raises ``OSError`` when the file cannot be written."""
+        data = self._load()
+        data[self._key(settings)] = qualified_name
+        atomic_write_text(self.path, json.dumps(data, indent=1))

@@ -11,12 +11,15 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QStandardPaths
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ..data.config import DEFAULT_SPEC, TableSpec
 from ..data.connection import ConnectionSettings, check_connection, create_engine_for, settings_from_url
 from ..data.errors import UserError
-from ..data.storage import RecentConnections
+from ..data.opening import OpenedTable, merge_bounds, open_table, parse_filter
+from ..data.paging import Condition
+from ..data.storage import LastTables, RecentConnections
+from ..data.wording import plural, verb
 from .audit_writer import AuditWriter
 from .clipboard import Clipboard
 from .connect_dialog import ConnectDialog
@@ -24,6 +27,7 @@ from .import_export import ImportExport
 from .main_window import MainWindow, Paths
 from .plot import PlotDock, install_plot
 from .row_menu import RowMenu
+from .table_window import TableWindow
 from .tasks import TaskRunner
 
 APP_NAME = "Table Editor"
@@ -39,72 +43,80 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--table", help='the table to open, written as in SQL: some_table, sales."Some Table" (default some_table)'
     )
-    parser.add_argument("--key", help="the column that identifies a row, for a table without a key (default x)")
+    parser.add_argument(
+        "--key",
+        help="the columns that identify a row, for a table without a primary key, e.g. --key x or --key region,day "
+        "(some_table: x by default)",
+    )
     parser.add_argument(
         "--filter",
         action="append",
         default=[],
         metavar="'COLUMN OP VALUE'",
-        help="show only the rows where COLUMN OP VALUE; repeatable (this version: the value column with >, e.g. 'y > 6')",
+        help="show only the rows where COLUMN OP VALUE (OP: = != < <= > >= 'is null' 'is not null' contains); "
+        "repeatable, all must hold",
     )
     return parser.parse_args(argv)
 
 
-_FILTER = re.compile(r"\s*(\S+?)\s*(>=|<=|<>|!=|=|>|<|≥|≤|≠)\s*(.+?)\s*$")
+_FILTER_SHAPE = re.compile(r"\s*\S.*?\s*(>=|<=|<>|!=|=|>|<|≥|≤|≠|\bis\s+(not\s+)?null\b|\bcontains\b).*", re.IGNORECASE)
 
 
-def spec_from_args(args: argparse.Namespace) -> TableSpec:
-    """The table named by ``--table`` and ``--key`` (SQL syntax, quoted parts kept);
-    raises :class:`UserError` for what this version cannot open.
+@dataclass(frozen=True)
+class TableRequest:
+    """What the command line asks to open: a relation (``None``: the one last opened
+    on the connection, else the tutorial's ``some_table``), the columns that identify
+    its rows, the filters as written, and ``--threshold``."""
 
-    This version edits tables with the tutorial's shape: a key column (``x``) and an
-    integer value column (``y``); the value column is the one that is not the key.
-    """
+    name: str | None = None
+    key: tuple[str, ...] | None = None
+    filters: tuple[str, ...] = ()
+    threshold: int = 6
+
+
+def request_from_args(args: argparse.Namespace) -> TableRequest:
+    """Raises :class:`UserError` for a ``--table``, ``--key`` or ``--filter`` that is
+    not written as SQL would (the columns themselves are checked when the table is open)."""
     from ..data.errors import QueryFailed
+    from ..data.schema import parse_qualified_name, quote_ident
+
+    name = None
+    if getattr(args, "table", None):
+        schema, table_name = parse_qualified_name(args.table)
+        name = quote_ident(table_name) if schema is None else f"{quote_ident(schema)}.{quote_ident(table_name)}"
+    key = None
+    if getattr(args, "key", None):
+        columns = []
+        for written in (c.strip() for c in args.key.split(",")):
+            if not written:
+                continue
+            qualifier, column_name = parse_qualified_name(written)
+            if qualifier is not None:
+                raise QueryFailed(f"--key {args.key!r}: name columns of the table (e.g. --key x), not {written!r}.")
+            columns.append(column_name)
+        if not columns:
+            raise QueryFailed("--key: name the columns that identify a row, e.g. --key x.")
+        key = tuple(columns)
+    filters = tuple(getattr(args, "filter", None) or ())
+    for written in filters:
+        if _FILTER_SHAPE.fullmatch(written) is None:
+            raise QueryFailed(f"--filter {written!r}: write it as COLUMN OP VALUE, e.g. --filter 'y > 6'.")
+    return TableRequest(name, key, filters, args.threshold)
+
+
+def tutorial_spec(request: TableRequest) -> TableSpec:
+    """The tutorial window's table: ``--table`` with ``x`` and ``y`` (or the one
+    ``--key`` column as the key, the other as the value)."""
     from ..data.schema import parse_qualified_name
 
     spec = DEFAULT_SPEC
-    if getattr(args, "table", None):
-        schema, name = parse_qualified_name(args.table)
+    if request.name:
+        schema, name = parse_qualified_name(request.name)
         spec = TableSpec(table=name, schema=schema, key=spec.key, value=spec.value)
-    key = getattr(args, "key", None)
-    if key:
-        columns = [c.strip() for c in key.split(",") if c.strip()]
-        if len(columns) != 1:
-            raise QueryFailed("--key: this version identifies rows by one column (e.g. --key x).")
-        qualifier, column_name = parse_qualified_name(columns[0])
-        if qualifier is not None:
-            raise QueryFailed(f"--key {key!r}: name a column of the table (e.g. --key x), not {columns[0]!r}.")
-        value = spec.value if column_name != spec.value else spec.key
-        spec = TableSpec(table=spec.table, schema=spec.schema, key=column_name, value=value)
+    if request.key and len(request.key) == 1 and request.key[0] in (spec.key, spec.value):
+        key = request.key[0]
+        spec = TableSpec(table=spec.table, schema=spec.schema, key=key, value=spec.value if key == spec.key else spec.key)
     return spec
-
-
-def threshold_from_args(args: argparse.Namespace, spec: TableSpec) -> int:
-    """``--threshold``, or the ``--filter 'y > N'`` that means the same; raises
-    :class:`UserError` for a filter this version cannot apply."""
-    from ..data.errors import QueryFailed
-    from ..data.pending import parse_value
-    from ..data.schema import parse_qualified_name
-
-    bounds = []
-    for text_ in getattr(args, "filter", None) or []:
-        match = _FILTER.fullmatch(text_)
-        if match is None:
-            raise QueryFailed(f"--filter {text_!r}: write it as COLUMN OP VALUE, e.g. --filter '{spec.value} > 6'.")
-        written, op, value = match.groups()
-        try:
-            qualifier, column_name = parse_qualified_name(written)  # SQL's rules: Y is y, "Y" is Y
-        except QueryFailed:
-            qualifier, column_name = None, written
-        if qualifier is not None or column_name != spec.value or op != ">":
-            raise QueryFailed(
-                f"--filter {text_!r}: this version filters by '{spec.value} > N' only; "
-                "filters on any column come with the table chooser."
-            )
-        bounds.append(parse_value(value, spec))
-    # filters hold together: y > a AND y > b is y > max(a, b); they replace --threshold's default
-    return max(bounds) if bounds else args.threshold
 
 
 def user_paths() -> Paths:
@@ -166,35 +178,58 @@ def install_tools(window: MainWindow, runner: TaskRunner, paths: Paths) -> Tools
 
 
 class Editor:
-    """Owns the runner, the window and the dialog; connects them."""
+    """Owns the runner, the window and the dialog; connects them.
+
+    The window is the tutorial's (:class:`MainWindow`, with the integer fast paths
+    and the day tools) for a relation of the tutorial's exact shape, and the window
+    for any table (:class:`TableWindow`) for every other; choosing another table may
+    swap one for the other (:attr:`window` is always the one on screen).
+    """
 
     def __init__(self, args: argparse.Namespace, spec: TableSpec | None = None, paths: Paths | None = None):
-        """Raises :class:`UserError` for a ``--table``, ``--key`` or ``--filter`` this
-        version cannot open."""
-        spec = spec if spec is not None else spec_from_args(args)
-        threshold = threshold_from_args(args, spec)
+        """Raises :class:`UserError` for a ``--table``, ``--key`` or ``--filter`` not
+        written as SQL would."""
+        self.request = request_from_args(args)
+        spec = spec if spec is not None else tutorial_spec(self.request)
         self.spec = spec
         self.read_only = bool(getattr(args, "read_only", False))
         self.paths = paths or user_paths()
         self.runner = TaskRunner()
         self.recent = RecentConnections(self.paths.recent)
-        self.window = MainWindow(spec, self.runner, self.paths, threshold=threshold)
-        self.window.connect_requested.connect(self.show_connect_dialog)
-        self.window.destroyed.connect(lambda *_: None)
-        self.tools = install_tools(self.window, self.runner, self.paths)
+        self.last_tables = LastTables(self.paths.config / "last-tables.json")
         self.dialog: ConnectDialog | None = None
+        self.tools: Tools | None = None
+        self.window: MainWindow | TableWindow = self._tutorial_window(spec)
 
+    def _tutorial_window(self, spec: TableSpec) -> MainWindow:
+        window = MainWindow(spec, self.runner, self.paths, threshold=self.request.threshold)
+        window.connect_requested.connect(self.show_connect_dialog)
+        window.table_requested.connect(self.open_table)
+        self.tools = install_tools(window, self.runner, self.paths)
+        return window
+
+    def _table_window(self) -> TableWindow:
+        window = TableWindow(self.runner, self.paths)
+        window.connect_requested.connect(self.show_connect_dialog)
+        window.table_requested.connect(self.open_table)
+        return window
+
+    # -- connecting ------------------------------------------------------------------
     def connect_url(self, url: str, read_only: bool = False) -> None:
-        """Connect from the command line; raises :class:`UserError` with a one-line reason."""
+        """Connect from the command line and open the table; raises :class:`UserError`
+        with a one-line reason."""
         settings = settings_from_url(url, read_only=read_only)
         engine = create_engine_for(settings)
         try:
             check_connection(engine)
+            name = self._table_for(settings)
+            opened = open_table(engine, settings, name, self.request.key, self._spec_for(name))
+            conditions = self._conditions(opened)
         except UserError:
             engine.dispose()
             raise
         self.recent.remember(settings)
-        self.window.set_connection(settings, engine)
+        self._show(settings, engine, opened, conditions)
 
     def show_connect_dialog(self) -> ConnectDialog:
         dialog = ConnectDialog(self.runner, self.recent, str(self.paths.demo), self.spec, self.window)
@@ -209,8 +244,150 @@ class Editor:
         return dialog
 
     def _on_connected(self, settings: ConnectionSettings, engine) -> None:
-        self.window.set_connection(settings, engine)
-        self.window.show()
+        old = self.window.engine
+        self._open(settings, engine, self._table_for(settings), dispose=old if old is not engine else None)
+
+    def _table_for(self, settings: ConnectionSettings) -> str:
+        if self.request.name:
+            return self.request.name
+        return self.last_tables.get(settings) or self.spec.qualified_name
+
+    def _spec_for(self, name: str) -> TableSpec:
+        return tutorial_spec(TableRequest(name, self.request.key, self.request.filters, self.request.threshold))
+
+    # -- opening a table -------------------------------------------------------------
+    def open_table(self, name: str) -> None:
+        """Open relation ``name`` (chosen in the window) on the current connection."""
+        window = self.window
+        if window.engine is None:
+            return
+        self.request = TableRequest(name, None, (), self.request.threshold)
+
+        def go() -> None:
+            self._open(window.settings, window.engine, name)
+
+        self._confirm_leave(go)
+
+    def _open(self, settings: ConnectionSettings, engine, name: str, dispose=None) -> None:
+        """Open ``name`` off the GUI thread, then show it in the window that suits it."""
+        spec, key = self._spec_for(name), self.request.key
+        self.window.show_status(f"Opening {name} …")
+
+        def opened_(opened: OpenedTable) -> None:
+            try:
+                conditions = self._conditions(opened)
+            except UserError as error:
+                self.window.show_message(f"{error.title}: {error.message}")
+                conditions = ()
+            self._show(settings, engine, opened, conditions)
+            if dispose is not None:
+                self.runner.submit(lambda _t: dispose.dispose(), lane="server", on_error=lambda e: None)
+
+        def failed(error: UserError) -> None:
+            if name != self.spec.qualified_name or self.request.name:
+                self.window.show_message(f"{error.title}: {' '.join(error.message.split())}")
+                return
+            # the tutorial's table is not there: show the connection, and let the user choose
+            self._show_connection_only(settings, engine)
+
+        self.runner.submit(
+            lambda _token: open_table(engine, settings, name, key, spec),
+            lane="server",
+            on_done=opened_,
+            on_error=failed,
+        )
+
+    def _conditions(self, opened: OpenedTable) -> list:
+        """The ``--filter`` conditions for ``opened`` (else, on the tutorial's table,
+        ``y > --threshold``); raises :class:`UserError` for one it cannot apply."""
+        schema, codecs = opened.schema, opened.codecs
+        written = [parse_filter(text_, schema, codecs) for text_ in self.request.filters]
+        if written:
+            return merge_bounds(written)
+        spec = self.spec
+        if schema.name == spec.table and spec.value in {c.name for c in schema.columns}:
+            try:
+                return [Condition(spec.value, ">", codecs[spec.value].parse(str(self.request.threshold)))]
+            except UserError:
+                return []
+        return []
+
+    def _show(self, settings: ConnectionSettings, engine, opened: OpenedTable, conditions) -> None:
+        name = opened.schema.qualified_name
+        try:
+            self.last_tables.remember(settings, name)
+        except OSError:
+            pass  # remembering is a convenience; the table still opens
+        tutorial_filters = all(c.column == self.spec.value and c.op == ">" for c in conditions)
+        if opened.tutorial and tutorial_filters:
+            spec = self._spec_for(self.request.name or name) if self.request.name else self.spec
+            if spec.table != opened.schema.name:
+                spec = TableSpec(table=opened.schema.name, schema=opened.schema.schema)
+            window = self.window
+            if not isinstance(window, MainWindow) or window.spec != spec:
+                window = self._tutorial_window(spec)
+            if conditions:
+                window.threshold_edit.setText(str(max(c.value for c in conditions)))
+            self._use(window)
+            window.set_connection(settings, engine)
+            return
+        window = self.window if isinstance(self.window, TableWindow) else self._table_window()
+        self._use(window)
+        window.open_table(settings, engine, opened, conditions)
+        if opened.schema.name == self.spec.table and conditions and conditions[0].column == self.spec.value:
+            window.filter_bar.name_first_value("Threshold")
+
+    def _show_connection_only(self, settings: ConnectionSettings, engine) -> None:
+        window = self.window if isinstance(self.window, TableWindow) else self._table_window()
+        self._use(window)
+        window.open_connection(settings, engine)
+
+    def _use(self, window) -> None:
+        """Make ``window`` the one on screen (the other closes; what it had pending
+        stays in its journal)."""
+        old = self.window
+        if old is window:
+            return
+        self.window = window
+        if old.isVisible():
+            window.setGeometry(old.geometry())
+            window.show()
+        old.close_without_asking()
+        old.deleteLater()
+
+    def _confirm_leave(self, then) -> None:
+        """``then()`` once the user agreed to leave the current table (its pending
+        changes kept for later, or discarded); nothing when they cancel."""
+        window = self.window
+        count = len(window.pending)
+        if not count:
+            then()
+            return
+        if window.committing:
+            window.show_message("A commit is running: wait for it to finish before opening another table.")
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Pending changes",
+            f"{plural(count, 'pending change')} not committed. Keep {verb(count, 'it', 'them')} for when you open "
+            "this table again, or discard?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            window,
+        )
+        box.button(QMessageBox.StandardButton.Save).setText("Keep for later")
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setObjectName("Leave with pending changes")
+
+        def answered(button):
+            choice = box.standardButton(button)
+            if choice == QMessageBox.StandardButton.Discard:
+                window.pending.clear()
+            if choice in (QMessageBox.StandardButton.Discard, QMessageBox.StandardButton.Save):
+                then()
+
+        box.buttonClicked.connect(answered)
+        box.open()
+        self.leave_box = box
 
     def shutdown(self) -> None:
         self.runner.shutdown()

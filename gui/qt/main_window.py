@@ -35,12 +35,14 @@ from ..data.connection import DEMO, ConnectionSettings, identity_name
 from ..data.demo import reset_demo
 from ..data.errors import ConflictError, InvalidValue, ReadOnly, UserError
 from ..data.pending import PendingChanges, parse_value
+from ..data.schema import list_relations
 from ..data.session import EditingSession, FlowState
 from ..data.storage import Journal
 from ..data.wording import plural, verb
 from .delegate import ValueDelegate
 from .review import ConflictsDialog, ReviewDialog
 from .rows_model import READ_ONLY_REASON, VALUE_COLUMN, RowsModel
+from .table_chooser import TableChooser
 from .tasks import Task, TaskRunner
 from .undo import PendingEdit
 
@@ -54,6 +56,7 @@ SHORTCUTS = [
     ("Escape", "Revert the selected pending change"),
     ("Ctrl+C / Ctrl+V", "Copy the selection / paste into y"),
     ("Ctrl+O", "Connect to another database"),
+    ("Ctrl+T", "Choose another table"),
 ]
 
 
@@ -114,6 +117,7 @@ def _named(widget, name: str):
 class MainWindow(QMainWindow):
     committed = Signal(object)  # CommitResult
     connect_requested = Signal()
+    table_requested = Signal(str)  # the user chose another relation (its qualified name)
 
     def __init__(self, spec: TableSpec, runner: TaskRunner, paths: Paths, threshold: int = 6, parent=None):
         super().__init__(parent)
@@ -152,7 +156,12 @@ class MainWindow(QMainWindow):
         self.cancel_button.setToolTip("Cancel the running query or commit on the server")
         self.pending_label = _named(QLabel(), "Pending changes")
 
+        self.table_chooser = TableChooser()
         bar = QHBoxLayout()
+        table_label = QLabel("T&able:")
+        table_label.setBuddy(self.table_chooser)
+        bar.addWidget(table_label)
+        bar.addWidget(self.table_chooser)
         threshold_label = QLabel(f"&Threshold: {self.spec.value} >")
         threshold_label.setBuddy(self.threshold_edit)
         goto_label = QLabel(f"&Go to {self.spec.key}")
@@ -222,6 +231,8 @@ class MainWindow(QMainWindow):
         self.reset_demo_action = self._action(file_menu, "Reset &demo data", self._on_reset_demo, name="Reset demo data")
         self.file_menu = file_menu
         file_menu.addSeparator()
+        self._action(file_menu, "Open &table…", self._focus_chooser, "Ctrl+T", name="Open table")
+        file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
         edit_menu = menus.addMenu("&Edit")
@@ -257,6 +268,7 @@ class MainWindow(QMainWindow):
         self._action(help_menu, "&Keyboard shortcuts", self._show_shortcuts, name="Keyboard shortcuts")
 
     def _wire(self) -> None:
+        self.table_chooser.table_chosen.connect(self._on_table_chosen)
         self.threshold_edit.returnPressed.connect(lambda: self.reload())
         self.goto_edit.returnPressed.connect(self._on_goto)
         self.commit_button.clicked.connect(self._on_commit_clicked)
@@ -270,6 +282,29 @@ class MainWindow(QMainWindow):
         self.model.edit_refused.connect(self.show_message)
         self.delegate.refused.connect(self.show_message)
         self.undo_stack.indexChanged.connect(lambda _i: self.clear_message())
+
+    def _on_table_chosen(self, name: str) -> None:
+        if name != self.spec.qualified_name:
+            self.table_requested.emit(name)
+
+    def _list_relations(self) -> None:
+        """Fill the table chooser from the server, off the GUI thread."""
+        engine = self.engine
+
+        def read(_token):
+            with engine.connect() as conn:
+                return list_relations(conn)
+
+        def listed(entries) -> None:
+            if engine is self.engine:
+                self.table_chooser.set_relations(entries)
+                self.table_chooser.set_current(self.spec.qualified_name)
+
+        self.runner.submit(read, lane="server", on_done=listed, on_error=lambda _error: None)
+
+    def _focus_chooser(self) -> None:
+        self.table_chooser.setFocus()
+        self.table_chooser.showPopup()
 
     def _focus(self, edit: QLineEdit) -> None:
         edit.setFocus()
@@ -313,6 +348,8 @@ class MainWindow(QMainWindow):
         # no edit is taken before the server has said whether it could be committed
         self._set_writability(None)
         self._ask_writability(offer_restore=True)
+        self.table_chooser.set_current(self.spec.qualified_name)
+        self._list_relations()
         self.reload()
 
     def _ask_writability(self, offer_restore: bool = False) -> None:
@@ -760,6 +797,11 @@ class MainWindow(QMainWindow):
             return
         self.model.clear()
         event.accept()
+
+    def close_without_asking(self) -> None:
+        """Close for another window to take over (what is pending stays in the journal)."""
+        self._close_confirmed = True
+        self.close()
 
     def _ask_before_close(self) -> None:
         box = QMessageBox(

@@ -1,0 +1,149 @@
+"""Opening a relation: everything the window needs to know before the first page,
+asked of the server on one connection (Qt-free).
+
+:func:`open_table` reads the relation's schema from the catalog, makes a codec per
+column for the session's time zone, asks what the connection may change and where
+it really is, and says whether the relation has the tutorial's exact shape (two
+``integer`` columns ``x`` and ``y``, rows identified by ``x``, no row whose ``x`` is
+NULL): the tutorial's window, with its integer fast paths, serves that shape; every
+other relation gets the window for any table.
+
+:func:`parse_filter` reads a ``--filter 'COLUMN OP VALUE'`` against the schema.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, column, exists, select, table
+
+from .catalog import ConnectionFacts, server_writability
+from .codecs import Codec
+from .config import TableSpec
+from .connection import ConnectionSettings, live_identity
+from .edits import column_codecs
+from .errors import InvalidValue, QueryFailed, user_errors
+from .paging import Condition
+from .result import session_time_zone
+from .schema import TableSchema, parse_qualified_name, read_schema
+
+TUTORIAL_TYPES = ("integer", "int", "int4")
+
+
+@dataclass(frozen=True)
+class OpenedTable:
+    """A relation as the server described it when it was opened."""
+
+    schema: TableSchema
+    codecs: Mapping[str, Codec]
+    time_zone: str
+    facts: ConnectionFacts
+    tutorial: bool  # the tutorial's shape: see the module docstring
+
+
+def open_table(
+    engine: Engine, settings: ConnectionSettings, name: str, key: Sequence[str] | None, spec: TableSpec
+) -> OpenedTable:
+    """Open relation ``name`` (SQL syntax) with the chosen ``key`` columns when it has
+    none of its own; raises :class:`~gui.data.errors.UserError` (no such relation, a
+    key column it does not have, the connection failing)."""
+    with user_errors(), engine.connect() as conn:
+        schema = read_schema(conn, name)
+        if key and not schema.unique_key:
+            schema = schema.with_key(tuple(key))
+        elif key and tuple(key) != schema.key:
+            raise QueryFailed(
+                f"{schema.qualified_name} has its own {schema.key_source} ({', '.join(schema.key)}), "
+                "which identifies its rows: --key is for a table without one."
+            )
+        elif not schema.key and _is_tutorial_table(schema, spec):
+            # the tutorial's UPDATE ... WHERE x = :x: rows with one x change together
+            schema = schema.with_key((spec.key,))
+        zone = session_time_zone(conn)
+        dialect = "sqlite" if conn.dialect.name == "sqlite" else "postgresql"
+        codecs = column_codecs(schema, time_zone=zone, dialect=dialect)
+        facts = ConnectionFacts(server_writability(conn, settings.read_only), live_identity(conn, settings))
+        tutorial = _is_tutorial_shape(conn, schema, spec)
+    return OpenedTable(schema, codecs, zone, facts, tutorial)
+
+
+def _is_tutorial_table(schema: TableSchema, spec: TableSpec) -> bool:
+    return schema.name == spec.table and {c.name for c in schema.columns} >= {spec.key, spec.value}
+
+
+def _is_tutorial_shape(conn, schema: TableSchema, spec: TableSpec) -> bool:
+    names = [c.name for c in schema.columns]
+    if sorted(names) != sorted((spec.key, spec.value)) or schema.kind != "table":
+        return False
+    if schema.key not in ((spec.key,),) or not schema.updatable:
+        return False
+    if any(c.type_name.lower() not in TUTORIAL_TYPES or c.is_domain for c in schema.columns):
+        return False
+    if not schema.column(spec.key).nullable:
+        return True
+    # rows whose x is NULL: the tutorial's window cannot show them (an index on x finds them at once)
+    relation = table(schema.name, column(spec.key), schema=schema.schema)
+    return not conn.execute(select(exists().where(relation.c[spec.key].is_(None)))).scalar()
+
+
+_OPERATOR = re.compile(
+    r"\s*(\"(?:[^\"]|\"\")+\"|[^\s<>=!≠≤≥]+)\s*"
+    r"(>=|<=|<>|!=|=|>|<|≥|≤|≠|is\s+not\s+null\b|is\s+null\b|contains\b)\s*(.*?)\s*$",
+    re.IGNORECASE,
+)
+_OPERATOR_WORDS = {">=": "≥", "<=": "≤", "<>": "≠", "!=": "≠"}
+
+
+def parse_filter(written: str, schema: TableSchema, codecs: Mapping[str, Codec]) -> Condition:
+    """``'credit >= 10.5'``, ``'note is null'``, ``'email contains @example'`` as a
+    :class:`Condition`; the column is named as in SQL (``"Total"`` keeps its case), the
+    value is checked by the column's codec.  Raises :class:`QueryFailed` or
+    :class:`InvalidValue` saying why."""
+    match = _OPERATOR.fullmatch(written)
+    if match is None:
+        raise QueryFailed(f"--filter {written!r}: write it as COLUMN OP VALUE, e.g. --filter 'y > 6'.")
+    name_text, op_text, value_text = match.groups()
+    qualifier, name = parse_qualified_name(name_text)
+    if qualifier is not None:
+        raise QueryFailed(f"--filter {written!r}: name a column of the table, not {name_text!r}.")
+    try:
+        schema.column(name)
+    except KeyError:
+        raise QueryFailed(f"--filter {written!r}: {schema.qualified_name} has no column {name_text}.") from None
+    op = " ".join(op_text.split()).lower()
+    if op in ("is null", "is not null"):
+        if value_text:
+            raise QueryFailed(f"--filter {written!r}: nothing may follow {op_text}.")
+        return Condition(name, "is NULL" if op == "is null" else "is not NULL")
+    op = _OPERATOR_WORDS.get(op, op)
+    codec = codecs[name]
+    if op == "contains":
+        return Condition(name, op, value_text)
+    try:
+        value = codec.parse(value_text)
+    except InvalidValue as error:
+        raise InvalidValue(f"--filter {written!r}: {error.message}") from None
+    return Condition(name, op, value)
+
+
+def merge_bounds(conditions: Sequence[Condition]) -> list[Condition]:
+    """The conditions, without one that another makes redundant (``y > 20`` with
+    ``y > 50``): all hold together, so only the tightest lower bound per column of
+    ``>`` is kept, as the tutorial's threshold was."""
+    kept: list[Condition] = []
+    for condition in conditions:
+        same = next((c for c in kept if c.column == condition.column and c.op == ">" == condition.op), None)
+        if same is None:
+            kept.append(condition)
+        elif _greater(condition.value, same.value):
+            kept[kept.index(same)] = condition
+    return kept
+
+
+def _greater(a: object, b: object) -> bool:
+    try:
+        return a > b  # type: ignore[operator]
+    except TypeError:
+        return False

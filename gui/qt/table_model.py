@@ -1,0 +1,477 @@
+"""The table model for any relation: a thin adapter over a loaded result
+(:mod:`gui.data.result`) and the pending cell edits (:mod:`gui.data.edits`).
+
+Pages come in through Qt's ``canFetchMore``/``fetchMore`` protocol, are read on a
+worker thread into typed columns and appended; ``data()`` reads those columns and
+the pending set through each column's codec and never blocks or raises (a value a
+codec cannot show is shown with ``str``).  ``setData()`` only records an edit,
+through the undo stack.
+
+How cells look: NULL is a dimmed, italic *NULL* (never an empty cell or 0); a long
+or multi-line value is cut to one line in the cell and shown whole in the tooltip
+and the editor; a pending value is bold on amber, its tooltip says what it was; a
+cell that cannot be edited says why in its tooltip.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import partial
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QUndoStack
+
+from ..data.codecs import Codec
+from ..data.columns import LoadedColumns
+from ..data.edits import CellEdits
+from ..data.errors import InvalidValue, UserError
+from ..data.paging import Condition, SortKey
+from ..data.result import TableResult
+from ..data.schema import TableSchema
+from .tasks import TaskRunner
+from .undo import PendingEdit
+
+FIRST_PAGE = 1_000
+MAX_PAGE = 100_000
+FETCH_ALL_PAGE = 1_000_000
+# characters of a value shown in its cell (the tooltip and the editor show it whole)
+CELL_CHARS = 200
+TOOLTIP_CHARS = 4_000
+NULL_TEXT = "NULL"
+
+PENDING_BRUSH = QBrush(QColor(255, 196, 0, 110))  # amber, as the tutorial table's
+NULL_BRUSH = QBrush(QColor(128, 128, 128))
+_NUMERIC_KINDS = ("int", "float", "numeric")
+
+
+def shown(codec: Codec, value: object) -> str:
+    """``value`` as its column's codec prints it; never raises (a value of another
+    type than the column's, which SQLite allows, is shown with ``str``)."""
+    if value is None:
+        return NULL_TEXT
+    try:
+        return codec.format(value)
+    except Exception:  # noqa: BLE001 - data() must not raise; the value is still shown
+        return str(value)
+
+
+def one_line(text: str, limit: int = CELL_CHARS) -> str:
+    line = text.replace("\r\n", " ⏎ ").replace("\n", " ⏎ ").replace("\r", " ⏎ ")
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+class TableModel(QAbstractTableModel):
+    """Rows of one relation, as loaded so far, with the pending edits over them."""
+
+    loading_changed = Signal(bool)
+    rows_loaded = Signal(int)
+    total_counted = Signal(int)
+    total_unknown = Signal()
+    load_failed = Signal(object)  # a UserError
+    edit_refused = Signal(str)
+
+    def __init__(self, runner: TaskRunner, undo_stack: QUndoStack, parent=None):
+        super().__init__(parent)
+        self._runner = runner
+        self.undo_stack = undo_stack
+        self.schema: TableSchema | None = None
+        self.codecs: Mapping[str, Codec] = {}
+        self.edits: CellEdits | None = None
+        self._loaded: LoadedColumns | None = None
+        self._names: tuple[str, ...] = ()
+        self._key_index: tuple[int, ...] = ()
+        self._result: TableResult | None = None
+        self._page_task = None
+        self._count_task = None
+        self._next_page = FIRST_PAGE
+        self._load_all = False
+        self._failed = False
+        self.conditions: tuple[Condition, ...] = ()
+        self.sort: tuple[SortKey, ...] = ()
+        self.start_at: tuple[object, ...] | None = None
+        self.total: int | None = None
+        self.count_failed = False
+        self.read_only = True
+        self.read_only_reason = "Checking what this connection may change …"
+        self._bold = QFont()
+        self._bold.setBold(True)
+        self._italic = QFont()
+        self._italic.setItalic(True)
+
+    # -- the table -------------------------------------------------------------
+    def set_table(self, schema: TableSchema, codecs: Mapping[str, Codec], edits: CellEdits) -> None:
+        """Show ``schema``'s relation (nothing loaded until :meth:`load`)."""
+        self._stop()
+        self.beginResetModel()
+        try:
+            if self.edits is not None:
+                self.edits.unsubscribe(self._on_edits_changed)
+            self.schema, self.codecs, self.edits = schema, codecs, edits
+            self._names = tuple(c.name for c in schema.columns if c.may_select)
+            self._key_index = tuple(self._names.index(k) for k in schema.key if k in self._names)
+            if len(self._key_index) != len(schema.key):
+                self._key_index = ()  # a key column the role cannot read: no row can be identified
+            self._loaded = None
+            self._result = None
+            self.total = None
+            edits.subscribe(self._on_edits_changed)
+        finally:
+            self.endResetModel()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self._names
+
+    # -- loading ---------------------------------------------------------------
+    def load(
+        self,
+        engine,
+        conditions: Sequence[Condition] = (),
+        sort: Sequence[SortKey] = (),
+        start_at: Sequence[object] | None = None,
+    ) -> None:
+        """Show the rows matching ``conditions`` in ``sort`` order (from ``start_at``,
+        the leading order values, if given)."""
+        if self.schema is None:
+            return
+        self._stop()
+        self.beginResetModel()
+        try:
+            self.conditions, self.sort = tuple(conditions), tuple(sort)
+            self.start_at = None if start_at is None else tuple(start_at)
+            self._loaded = None
+            self.total = None
+            self.count_failed = False
+            self._next_page = FIRST_PAGE
+            self._failed = False
+            self._result = TableResult(engine, self.schema, self.conditions, self.sort, self.start_at)
+        finally:
+            self.endResetModel()
+        self._request_page()
+        result = self._result
+        self._count_task = self._runner.submit(
+            lambda token: result.count(token),
+            lane="count",
+            on_done=partial(self._on_counted, result),
+            on_error=lambda _error: self._on_count_failed(result),
+            on_bug=lambda _bug: self._on_count_failed(result),
+        )
+
+    def clear(self) -> None:
+        self._stop()
+        self.beginResetModel()
+        self._loaded = None
+        self._result = None
+        self.total = None
+        self.endResetModel()
+
+    def fetch_all(self) -> None:
+        """Keep fetching (pages of FETCH_ALL_PAGE rows) until the result is exhausted."""
+        self._load_all = True
+        if self._page_task is None and self.canFetchMore(QModelIndex()):
+            self._request_page()
+
+    @property
+    def loading(self) -> bool:
+        return self._page_task is not None
+
+    def _stop(self) -> None:
+        for task in (self._page_task, self._count_task):
+            if task is not None:
+                task.discard()
+                task.cancel()
+        self._page_task = self._count_task = None
+        self._load_all = False
+        if self._result is not None:
+            self._runner.submit(lambda _t, result=self._result: result.close(), lane="rows", on_error=lambda e: None)
+
+    def _request_page(self) -> None:
+        result = self._result
+        size = max(self._next_page, FETCH_ALL_PAGE) if self._load_all else self._next_page
+        self._page_task = self._runner.submit(
+            lambda token: result.fetch(size, token),
+            lane="rows",
+            on_done=partial(self._on_page, result),
+            on_error=partial(self._on_page_failed, result),
+            on_bug=lambda _bug: self._on_page_failed(
+                result, UserError("Something unexpected went wrong while loading the rows. Press F5 to load them again.")
+            ),
+        )
+        self.loading_changed.emit(True)
+
+    def _on_page(self, result: TableResult, page: LoadedColumns) -> None:
+        if result is not self._result:
+            return
+        self._page_task = None
+        count = len(page)
+        if count:
+            start = self.rowCount()
+            self.beginInsertRows(QModelIndex(), start, start + count - 1)
+            if self._loaded is None:
+                self._loaded = page
+            else:
+                self._loaded.append(page)
+            self.endInsertRows()
+        self._next_page = min(self._next_page * 2, MAX_PAGE)
+        if result.exhausted:
+            if self._loaded is not None:
+                self._loaded.compact()
+            if self.total is None and self.start_at is None:
+                self._set_total(self.rowCount())
+        self.rows_loaded.emit(self.rowCount())
+        if self._load_all and not result.exhausted:
+            self._request_page()
+        else:
+            self._load_all = False
+            self.loading_changed.emit(False)
+
+    def _on_page_failed(self, result: TableResult, error: UserError) -> None:
+        if result is not self._result:
+            return
+        self._page_task = None
+        self._failed = True
+        self._load_all = False
+        self.loading_changed.emit(False)
+        self.load_failed.emit(error)
+
+    def _on_counted(self, result: TableResult, total: int) -> None:
+        if result is not self._result:
+            return
+        self._count_task = None
+        self._set_total(total)
+
+    def _on_count_failed(self, result: TableResult) -> None:
+        if result is not self._result:
+            return
+        self._count_task = None
+        self.count_failed = True
+        self.total_unknown.emit()
+
+    def _set_total(self, total: int) -> None:
+        self.total = total
+        self.total_counted.emit(total)
+
+    # -- Qt's fetch protocol -------------------------------------------------------
+    def canFetchMore(self, parent=QModelIndex()) -> bool:
+        if parent.isValid() or self._result is None or self._failed:
+            return False
+        return not self._result.exhausted
+
+    def fetchMore(self, parent=QModelIndex()) -> None:
+        if parent.isValid() or self._page_task is not None or not self.canFetchMore(parent):
+            return
+        self._request_page()
+
+    # -- reading -------------------------------------------------------------------
+    def rowCount(self, parent=QModelIndex()) -> int:
+        if parent.isValid() or self._loaded is None:
+            return 0
+        return len(self._loaded)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._names)
+
+    def column_name(self, section: int) -> str:
+        return self._names[section]
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Vertical:
+            return str(section + 1) if role == Qt.ItemDataRole.DisplayRole else None
+        if not 0 <= section < len(self._names) or self.schema is None:
+            return None
+        name = self._names[section]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return name
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.column_description(name)
+        return None
+
+    def column_description(self, name: str) -> str:
+        """The column's type and what may be done with it, for its header's tooltip."""
+        column = self.schema.column(name)
+        parts = [f"{name}: {column.type_name}" + ("" if column.nullable else " NOT NULL")]
+        if column.is_domain:
+            parts.append(f"a domain over {column.base_type}")
+        if name in self.schema.key:
+            parts.append(f"identifies the row ({self.schema.key_source or 'key'})")
+        reason = self.why_column_read_only(name)
+        if reason:
+            parts.append(f"read-only: {reason}")
+        return "\n".join(parts)
+
+    def why_column_read_only(self, name: str) -> str | None:
+        reason = self.schema.why_column_read_only(name) if self.schema is not None else None
+        if reason is None:
+            reason = self.codecs[name].read_only_reason
+        return reason
+
+    def key_at(self, row: int) -> tuple[object, ...] | None:
+        """The key of the row (``None`` when the relation has none, or a part is NULL)."""
+        if not self._key_index or self._loaded is None:
+            return None
+        key = tuple(self._loaded.columns[i].value(row) for i in self._key_index)
+        return None if any(v is None for v in key) else key
+
+    def value_at(self, row: int, column: int) -> object:
+        """The value loaded from the database (``None`` for NULL), without pending edits."""
+        return self._loaded.columns[column].value(row)
+
+    def pending_at(self, row: int, column: int):
+        """The pending change on this cell, or ``None``."""
+        if self.edits is None or not self.edits:
+            return None
+        key = self.key_at(row)
+        return None if key is None else self.edits.get(key, self._names[column])
+
+    def rows_with_key(self, key: tuple[object, ...]) -> list[int]:
+        """The loaded rows whose key is ``key`` (one for a unique key)."""
+        if self._loaded is None:
+            return []
+        columns = [self._loaded.columns[i] for i in self._key_index]
+        return [r for r in range(len(self._loaded)) if all(c.value(r) == v for c, v in zip(columns, key))]
+
+    def loaded_columns(self) -> LoadedColumns | None:
+        return self._loaded
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or self._loaded is None or not 0 <= index.row() < len(self._loaded):
+            return None
+        try:
+            return self._data(index.row(), index.column(), role)
+        except Exception:  # noqa: BLE001 - a cell that cannot be shown must not take the view down
+            return "?" if role == Qt.ItemDataRole.DisplayRole else None
+
+    def _data(self, row: int, col: int, role):
+        name = self._names[col]
+        codec = self.codecs[name]
+        change = self.pending_at(row, col)
+        value = change.new if change is not None else self.value_at(row, col)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return one_line(shown(codec, value))
+        if role == Qt.ItemDataRole.EditRole:
+            return "" if value is None else shown(codec, value)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            kind = self._loaded.columns[col].kind
+            horizontal = Qt.AlignmentFlag.AlignRight if kind in _NUMERIC_KINDS else Qt.AlignmentFlag.AlignLeft
+            return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return NULL_BRUSH if value is None else None
+        if role == Qt.ItemDataRole.FontRole:
+            if change is not None:
+                return self._bold
+            return self._italic if value is None else None
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return PENDING_BRUSH if change is not None else None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row, col, codec, value, change)
+        if role == Qt.ItemDataRole.AccessibleDescriptionRole:
+            if change is not None:
+                return f"pending, was {shown(codec, self.value_at(row, col))}"
+            return "NULL" if value is None else None
+        return None
+
+    def _tooltip(self, row: int, col: int, codec: Codec, value: object, change) -> str | None:
+        lines = []
+        text = shown(codec, value)
+        if value is not None and (len(text) > CELL_CHARS or "\n" in text or "\r" in text):
+            lines.append(text if len(text) <= TOOLTIP_CHARS else text[: TOOLTIP_CHARS - 1] + "…")
+        if change is not None:
+            was = shown(codec, self.value_at(row, col))
+            rows = "" if self.schema.unique_key else " for every row with this key"
+            lines.append(f"Pending change (not committed): {one_line(was, 80)} → {one_line(text, 80)}{rows}")
+        reason = self.why_cell_read_only(row, col)
+        if reason and not self.read_only:
+            lines.append(f"Read-only: {reason}")
+        return "\n".join(lines) or None
+
+    def why_cell_read_only(self, row: int, col: int) -> str | None:
+        """Why this cell cannot be edited (the connection, the relation, the column,
+        or a NULL in the row's key); ``None`` when it can."""
+        if self.read_only:
+            return self.read_only_reason
+        if self.schema is None:
+            return "No table is open."
+        reason = self.schema.why_not_editable()
+        if reason:
+            return reason
+        reason = self.why_column_read_only(self._names[col])
+        if reason:
+            return reason
+        if not self._key_index:
+            return "Your role may not read the columns that identify a row."
+        if self.key_at(row) is None:
+            key = ", ".join(self.schema.key)
+            return f"This row's {key} is NULL, so no UPDATE can single it out: it is shown, but cannot be edited here."
+        return None
+
+    def flags(self, index):
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        try:
+            if self.why_cell_read_only(index.row(), index.column()) is None:
+                flags |= Qt.ItemFlag.ItemIsEditable
+        except Exception:  # noqa: BLE001 - flags() must not raise either
+            pass
+        return flags
+
+    # -- editing ---------------------------------------------------------------------
+    def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:
+        if role != Qt.ItemDataRole.EditRole or not index.isValid():
+            return False
+        return self.set_cell(index.row(), index.column(), value)
+
+    def set_cell(self, row: int, col: int, raw: str | None) -> bool:
+        """Record ``raw`` (text as typed; ``None`` sets NULL) as the cell's pending
+        value, one undo step; says why through :attr:`edit_refused` and returns False
+        when it is refused."""
+        reason = self.why_cell_read_only(row, col)
+        if reason is not None:
+            self.edit_refused.emit(reason)
+            return False
+        updates = self.plan_cell(row, col, raw)
+        if updates is None:
+            return False
+        name = self._names[col]
+        key = self.key_at(row)
+        if all(self.edits.get(*cell) == change for cell, change in updates.items()):
+            return True  # nothing changes: no undo step
+        change = updates.get((key, name))
+        new = "NULL" if change is not None and change.new is None else one_line(raw or "", 40) if change else "its value"
+        self.undo_stack.push(PendingEdit(self.edits, updates, f"Set {name} = {new} where {self.describe_key(key)}"))
+        return True
+
+    def check_text(self, col: int, text: str) -> str | None:
+        """Why the column's codec refuses ``text`` (``None``: it takes it), for the
+        editor to stay open with what was typed."""
+        name = self._names[col]
+        try:
+            self.codecs[name].parse(text)
+        except InvalidValue as error:
+            return f"{name}: {error.message}"
+        return None
+
+    def plan_cell(self, row: int, col: int, raw: str | None) -> dict | None:
+        """The pending-set update for one cell (``None``, said through
+        :attr:`edit_refused`, when the value is refused)."""
+        key = self.key_at(row)
+        name = self._names[col]
+        rows = [row] if self.schema.unique_key else self.rows_with_key(key)
+        seen = [self.value_at(r, col) for r in rows]
+        try:
+            return self.edits.plan_edit(key, name, raw, seen)
+        except InvalidValue as error:
+            self.edit_refused.emit(f"{name}: {error.message}")
+            return None
+
+    def describe_key(self, key: tuple[object, ...] | None) -> str:
+        if key is None or self.schema is None:
+            return "(no key)"
+        return " and ".join(
+            f"{name} = {one_line(shown(self.codecs[name], value), 40)}" for name, value in zip(self.schema.key, key)
+        )
+
+    def _on_edits_changed(self, _cells) -> None:
+        # the view repaints what it shows; no walk over the loaded rows
+        if self.rowCount() and self.columnCount():
+            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, self.columnCount() - 1))

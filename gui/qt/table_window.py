@@ -1,0 +1,791 @@
+"""The window for any table: every column with its type, NULLs, a filter bar, a
+sort by header click, edits of any column the role may update, and the review →
+commit → conflicts flow for cells.
+
+The tutorial's ``some_table`` (two integer columns, no NULL key) keeps its own
+window (:mod:`gui.qt.main_window`) with the integer fast paths and the day tools;
+:class:`gui.qt.app.Editor` opens whichever suits the relation.  The controls a
+user works with carry the same accessible names in both.
+
+Nothing here moves the rows while the user works: messages go to a line that is
+always there (empty when there is nothing to say) and to the status bar.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoGroup, QUndoStack
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..data.catalog import Writability
+from ..data.cell_commit import CellConflictError, commit_cells, confirm_cells, keep_mine_cell, preview_cells_sql, review_cells
+from ..data.connection import DEMO, ConnectionSettings, identity_name
+from ..data.edits import CellEdits
+from ..data.errors import InvalidValue, ReadOnly, UserError
+from ..data.journal import TableJournal
+from ..data.opening import OpenedTable
+from ..data.paging import Condition, SortKey
+from ..data.schema import list_relations
+from ..data.wording import plural, verb
+from .delegate import CellDelegate
+from .cell_review import CellConflictsDialog, CellReviewDialog, key_text
+from .filter_bar import FilterBar
+from .table_chooser import TableChooser
+from .table_model import TableModel, one_line, shown
+from .tasks import Task, TaskRunner
+from .undo import PendingEdit
+
+SHORTCUTS = [
+    ("Ctrl+Return", "Commit (after the review)"),
+    ("F5", "Reload the rows"),
+    ("Ctrl+F", "Focus the filter"),
+    ("Ctrl+T", "Choose another table"),
+    ("Ctrl+G", "Focus “Go to”"),
+    ("Ctrl+Z", "Undo the last edit"),
+    ("Ctrl+Shift+Z / Ctrl+Y", "Redo"),
+    ("Ctrl+Shift+N", "Set the selected cells to NULL"),
+    ("Escape", "Revert the pending change in the selected cell"),
+    ("Ctrl+Shift+End", "Load every row"),
+    ("Ctrl+O", "Connect to another database"),
+    ("Click a column header", "Sort by it (again: reverse)"),
+]
+
+
+def _named(widget, name: str):
+    widget.setAccessibleName(name)
+    widget.setObjectName(name)
+    return widget
+
+
+class CellsView(QTableView):
+    """The rows; an attempt to edit a cell that cannot be edited says why."""
+
+    refused = Signal(str)
+    _EDIT_TRIGGERS = (
+        QAbstractItemView.EditTrigger.DoubleClicked,
+        QAbstractItemView.EditTrigger.EditKeyPressed,
+        QAbstractItemView.EditTrigger.AnyKeyPressed,
+    )
+
+    def edit(self, index, trigger=None, event=None):
+        if trigger is None:
+            return super().edit(index)
+        model = self.model()
+        if trigger in self._EDIT_TRIGGERS and index.isValid() and isinstance(model, TableModel):
+            typed = trigger != QAbstractItemView.EditTrigger.AnyKeyPressed or (event is not None and event.text().strip())
+            reason = model.why_cell_read_only(index.row(), index.column())
+            if reason is not None and typed:
+                self.refused.emit(reason)
+                return False
+        return super().edit(index, trigger, event)
+
+
+class TableWindow(QMainWindow):
+    connect_requested = Signal()
+    table_requested = Signal(str)  # the user chose another relation (its qualified name)
+    committed = Signal(object)  # CellCommitResult
+
+    def __init__(self, runner: TaskRunner, paths, parent=None):
+        super().__init__(parent)
+        self.runner = runner
+        self.paths = paths
+        self.settings: ConnectionSettings | None = None
+        self.engine = None
+        self.opened: OpenedTable | None = None
+        self.edits: CellEdits | None = None
+        self.journal: TableJournal | None = None
+        self.writability: Writability | None = None
+        self.display_name = ""
+        self.flow = "idle"  # idle → reviewing → committing → idle (or resolving → idle)
+        self.undo_stack = QUndoStack(self)
+        self.model = TableModel(runner, self.undo_stack, self)
+        self._cancellable: set[Task] = set()
+        self._close_confirmed = False
+        self._build_widgets()
+        self._build_actions()
+        self._wire()
+        self._update_state()
+        self.setWindowTitle("Table Editor")
+        self.resize(900, 600)
+
+    # -- construction ---------------------------------------------------------------
+    def _build_widgets(self) -> None:
+        self.table_chooser = TableChooser()
+        self.filter_bar = _named(FilterBar(), "Filter")
+        self.goto_edit = _named(QLineEdit(), "Go to")
+        self.goto_edit.setMaximumWidth(140)
+        self.goto_edit.setToolTip("Jump to the first row at or after this value of the first sorted column; empty: from the start")
+        self.commit_button = _named(QPushButton("&Commit…"), "Commit")
+        self.revert_button = _named(QPushButton("&Revert"), "Revert")
+        self.cancel_button = _named(QPushButton("Cancel"), "Cancel")
+        self.cancel_button.setToolTip("Cancel the running query or commit on the server")
+        self.pending_label = _named(QLabel(), "Pending changes")
+
+        top = QHBoxLayout()
+        table_label = QLabel("&Table:")
+        table_label.setBuddy(self.table_chooser)
+        top.addWidget(table_label)
+        top.addWidget(self.table_chooser, 1)
+        goto_label = QLabel("&Go to")
+        goto_label.setBuddy(self.goto_edit)
+        top.addWidget(goto_label)
+        top.addWidget(self.goto_edit)
+        for widget in (self.pending_label, self.revert_button, self.commit_button, self.cancel_button):
+            top.addWidget(widget)
+
+        self.view = _named(CellsView(), "Rows")
+        self.view.setModel(self.model)
+        self.delegate = CellDelegate(self.view)
+        self.view.setItemDelegate(self.delegate)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        self.view.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.AnyKeyPressed
+        )
+        self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 8)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setDefaultSectionSize(140)
+        header.setStretchLastSection(True)
+        header.setSectionsClickable(True)
+        header.setSortIndicatorShown(False)
+
+        # always there, so that a message never moves the rows
+        self.message = _named(QLabel(" "), "Message")
+        self.message.setStyleSheet("color: #c0392b; font-weight: bold;")
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.setFixedHeight(self.message.fontMetrics().height() + 6)
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.addLayout(top)
+        layout.addWidget(self.filter_bar)
+        layout.addWidget(self.message)
+        layout.addWidget(self.view)
+        self.setCentralWidget(central)
+
+        self.rows_label = _named(QLabel(), "Row count")
+        self.busy = _named(QProgressBar(), "Loading")
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(120)
+        self.busy.hide()
+        self.mode_label = _named(QLabel(), "Mode")
+        self.statusBar().addPermanentWidget(self.mode_label)
+        self.statusBar().addPermanentWidget(self.rows_label)
+        self.statusBar().addPermanentWidget(self.busy)
+
+    def _action(self, menu, text: str, slot, shortcut=None, name: str | None = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            if isinstance(shortcut, (list, tuple)):
+                action.setShortcuts([QKeySequence(s) for s in shortcut])
+            else:
+                action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        action.setObjectName(name or text.replace("&", "").rstrip("…"))
+        menu.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        menus = self.menuBar()
+        file_menu = menus.addMenu("&File")
+        self.file_menu = file_menu
+        self.connect_action = self._action(file_menu, "&Connect…", self.connect_requested.emit, QKeySequence.StandardKey.Open)
+        self._action(file_menu, "Open &table…", self._focus_chooser, "Ctrl+T", name="Open table")
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        edit_menu = menus.addMenu("&Edit")
+        self.edit_menu = edit_menu
+        self.undo_group = QUndoGroup(self)
+        self.undo_group.addStack(self.undo_stack)
+        self.undo_group.setActiveStack(self.undo_stack)
+        self.undo_action = self.undo_group.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.undo_action.setObjectName("Undo")
+        self.redo_action = self.undo_group.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.redo_action.setObjectName("Redo")
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+        edit_menu.addSeparator()
+        self.set_null_action = self._action(edit_menu, "Set to &NULL", self.set_selection_null, "Ctrl+Shift+N", name="Set to NULL")
+        self.view.addAction(self.set_null_action)
+        self.revert_one_action = self._action(edit_menu, "Revert selected change", self._on_revert_selected, Qt.Key.Key_Escape)
+        self.revert_one_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.view.addAction(self.revert_one_action)
+        self.commit_action = self._action(edit_menu, "&Commit…", self._on_commit_clicked, ["Ctrl+Return", "Ctrl+Enter"])
+        self.revert_action = self._action(edit_menu, "Re&vert all…", self._on_revert_clicked)
+
+        view_menu = menus.addMenu("&View")
+        self.view_menu = view_menu
+        self.reload_action = self._action(view_menu, "&Reload", lambda: self.reload(), "F5", name="Reload")
+        self.load_all_action = self._action(view_menu, "Load &everything", self._on_load_all, "Ctrl+Shift+End", name="Load everything")
+        self._action(view_menu, "Focus &filter", self.filter_bar.setFocus, "Ctrl+F", name="Focus filter")
+        self._action(view_menu, "&Go to", lambda: (self.goto_edit.setFocus(), self.goto_edit.selectAll()), "Ctrl+G", name="Go to")
+
+        help_menu = menus.addMenu("&Help")
+        self.help_menu = help_menu
+        self._action(help_menu, "&Keyboard shortcuts", self._show_shortcuts, name="Keyboard shortcuts")
+
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        for action in (self.set_null_action, self.revert_one_action, self.undo_action, self.redo_action):
+            self.view.addAction(action)
+
+    def _wire(self) -> None:
+        self.table_chooser.table_chosen.connect(self._on_table_chosen)
+        self.filter_bar.applied.connect(lambda: self.reload())
+        self.filter_bar.refused.connect(self.show_message)
+        self.goto_edit.returnPressed.connect(self._on_goto)
+        self.commit_button.clicked.connect(self._on_commit_clicked)
+        self.revert_button.clicked.connect(self._on_revert_clicked)
+        self.cancel_button.clicked.connect(self.cancel_running)
+        self.view.horizontalHeader().sectionClicked.connect(self._on_header_clicked)
+        self.view.refused.connect(self.show_message)
+        self.delegate.refused.connect(self.show_message)
+        self.delegate.settled.connect(self.clear_message)
+        self.model.loading_changed.connect(lambda _loading: self._update_state())
+        self.model.rows_loaded.connect(lambda _n: self._update_state())
+        self.model.total_counted.connect(lambda _n: self._update_state())
+        self.model.total_unknown.connect(self._update_state)
+        self.model.load_failed.connect(self._on_load_failed)
+        self.model.edit_refused.connect(self.show_message)
+        self.undo_stack.indexChanged.connect(lambda _i: self.clear_message())
+
+    # -- the table ----------------------------------------------------------------------
+    @property
+    def schema(self):
+        return self.opened.schema if self.opened is not None else None
+
+    @property
+    def committing(self) -> bool:
+        return self.flow != "idle"
+
+    def open_table(self, settings: ConnectionSettings, engine, opened: OpenedTable, conditions=()) -> None:
+        """Show ``opened``'s relation on ``engine``, with ``conditions`` as the filter;
+        offer what its journal holds."""
+        self.settings, self.engine, self.opened = settings, engine, opened
+        schema = opened.schema
+        self.edits = CellEdits(schema, opened.codecs)
+        self.edits.subscribe(self._on_edits_changed)
+        self.undo_stack.clear()
+        self.model.set_table(schema, opened.codecs, self.edits)
+        self.filter_bar.set_columns([(c.name, c.type_name) for c in schema.columns if c.may_select], opened.codecs)
+        self.filter_bar.set_conditions(list(conditions))
+        self.sort: tuple[SortKey, ...] = ()
+        self.view.horizontalHeader().setSortIndicatorShown(False)
+        self.journal = TableJournal(self.paths.journal, opened.facts.identity, schema.qualified_name)
+        self.display_name = settings.display_name() if settings.kind == DEMO else identity_name(opened.facts.identity)
+        self.table_chooser.set_current(schema.qualified_name)
+        self._set_writability(opened.facts.writability)
+        self._list_relations()
+        self.reload()
+        self._offer_restore()
+
+    def open_connection(self, settings: ConnectionSettings, engine) -> None:
+        """Connected, with no table open yet (the tutorial's is not there): list the
+        relations and ask the user to choose one."""
+        self.settings, self.engine, self.opened = settings, engine, None
+        self.display_name = settings.display_name()
+        self.model.clear()
+        self.setWindowTitle(f"{self.display_name} — Table Editor")
+        self._list_relations()
+        self._update_state()
+        self.show_message("Choose a table to open (Ctrl+T): this database has no some_table.")
+
+    def _set_writability(self, writability: Writability) -> None:
+        self.writability = writability
+        reason = writability.reason or (self.schema.why_not_editable() if self.schema is not None else None)
+        self.model.read_only = writability.reason is not None
+        self.model.read_only_reason = writability.reason or ""
+        title = f"{self.schema.qualified_name} — {self.display_name}"
+        self.setWindowTitle(title + (" [read-only]" if reason else "") + " — Table Editor")
+        self.mode_label.setText(reason or "")
+        self.mode_label.setToolTip(reason or "")
+        self._update_state()
+
+    @property
+    def writable(self) -> bool:
+        return (
+            self.writability is not None
+            and self.writability.writable
+            and self.schema is not None
+            and self.schema.why_not_editable() is None
+        )
+
+    def _list_relations(self) -> None:
+        engine = self.engine
+
+        def listed(entries):
+            if engine is self.engine:
+                self.table_chooser.set_relations(entries)
+                if self.schema is not None:
+                    self.table_chooser.set_current(self.schema.qualified_name)
+
+        def read(_token):
+            with engine.connect() as conn:
+                return list_relations(conn)
+
+        self.runner.submit(read, lane="server", on_done=listed, on_error=lambda _e: None)
+
+    def _on_table_chosen(self, name: str) -> None:
+        if self.schema is not None and name == self.schema.qualified_name:
+            return
+        self.table_requested.emit(name)
+
+    def _focus_chooser(self) -> None:
+        self.table_chooser.setFocus()
+        self.table_chooser.showPopup()
+
+    # -- loading ------------------------------------------------------------------------
+    def reload(self, start_at=None) -> None:
+        if self.engine is None or self.schema is None:
+            return
+        try:
+            conditions = self.filter_bar.conditions()
+        except InvalidValue as error:
+            self.show_message(error.message)
+            return
+        self.clear_message()
+        self.model.load(self.engine, conditions, self.sort, start_at)
+        self._update_state()
+
+    def _on_header_clicked(self, section: int) -> None:
+        if self.schema is None:
+            return
+        name = self.model.column_name(section)
+        current = self.sort[0] if self.sort else None
+        descending = current is not None and current.column == name and not current.descending
+        self.sort = (SortKey(name, descending),)
+        header = self.view.horizontalHeader()
+        header.setSortIndicatorShown(True)
+        header.setSortIndicator(section, Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder)
+        self.reload()
+
+    def _on_goto(self) -> None:
+        text = self.goto_edit.text().strip()
+        if self.schema is None:
+            return
+        if not text:
+            self.reload()
+            return
+        name = self.sort[0].column if self.sort else (self.schema.key[0] if self.schema.key else self.model.column_name(0))
+        try:
+            value = self.opened.codecs[name].parse(text)
+        except InvalidValue as error:
+            self.show_message(f"Go to {name}: {error.message}")
+            return
+        self.reload(start_at=(value,))
+        self.view.scrollToTop()
+
+    def _on_load_all(self) -> None:
+        self.model.fetch_all()
+        self._update_state()
+
+    def _on_load_failed(self, error: UserError) -> None:
+        self.show_message(f"{error.title}: {' '.join(error.message.split())}")
+        self._update_state()
+
+    # -- editing --------------------------------------------------------------------------
+    def set_selection_null(self) -> None:
+        """Set every selected cell to NULL, as one undo step (refused with the reason
+        when a column is NOT NULL or cannot be edited)."""
+        indexes = self.view.selectionModel().selectedIndexes() if self.view.selectionModel() else []
+        if not indexes and self.view.currentIndex().isValid():
+            indexes = [self.view.currentIndex()]
+        if not indexes:
+            return
+        updates: dict = {}
+        for index in indexes:
+            reason = self.model.why_cell_read_only(index.row(), index.column())
+            if reason is not None:
+                self.show_message(reason)
+                return
+            planned = self.model.plan_cell(index.row(), index.column(), None)
+            if planned is None:
+                return
+            updates.update(planned)
+        effective = {cell: change for cell, change in updates.items() if self.edits.get(*cell) != change}
+        if effective:
+            self.undo_stack.push(PendingEdit(self.edits, effective, f"Set {plural(len(indexes), 'cell')} to NULL"))
+
+    def _on_revert_selected(self) -> None:
+        index = self.view.currentIndex()
+        if not index.isValid() or self.committing or self.edits is None:
+            return
+        key = self.model.key_at(index.row())
+        cell = (key, self.model.column_name(index.column()))
+        if key is not None and self.edits.get(*cell) is not None:
+            self.undo_stack.push(PendingEdit(self.edits, {cell: None}, f"Revert change to {cell[1]}"))
+
+    def _on_edits_changed(self, _cells) -> None:
+        journal, entries = self.journal, self.edits.to_json()
+        if journal is not None:
+            self.runner.submit(lambda _t: journal.save(entries), lane="journal", on_error=self._show_error)
+        self._update_state()
+
+    def _offer_restore(self) -> None:
+        entries = self.journal.load()
+        if not entries:
+            return
+        try:
+            restored = self.edits.from_json(entries)
+        except InvalidValue as error:
+            self.show_message(f"The saved pending changes of this table could not be read back ({error.message}).")
+            return
+        if not restored:
+            return
+        if not self.writable:
+            self.show_status(
+                f"{plural(len(restored), 'uncommitted change')} from an earlier session "
+                f"{verb(len(restored), 'is', 'are')} kept for when you can edit this table."
+            )
+            return
+        codecs = self.opened.codecs
+        lines = "\n".join(
+            f"{key_text(self.schema, codecs, c.key)}: {c.column} → {one_line(shown(codecs[c.column], c.new), 40)}"
+            for c in restored[:30]
+        )
+        more = "" if len(restored) <= 30 else f"\n… and {len(restored) - 30} more"
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Restore unsaved changes",
+            f"{plural(len(restored), 'pending change')} to {self.schema.qualified_name} from an earlier session "
+            f"{verb(len(restored), 'was', 'were')} not committed.\n\n{lines}{more}\n\nRestore {verb(len(restored), 'it', 'them')} as pending?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Discard,
+            self,
+        )
+        _named(box, "Restore unsaved changes")
+
+        def answered(button):
+            if box.standardButton(button) == QMessageBox.StandardButton.Yes:
+                self.edits.apply({(c.key, c.column): c for c in restored})
+                self.show_status(f"Restored {plural(len(restored), 'pending change')}.")
+            else:
+                self.journal.clear()
+
+        box.buttonClicked.connect(answered)
+        box.open()
+        self.restore_box = box
+
+    # -- commit ---------------------------------------------------------------------------
+    def _track(self, task: Task) -> Task:
+        self._cancellable.add(task)
+        self._update_state()
+        return task
+
+    def _untrack(self, task: Task | None) -> None:
+        self._cancellable.discard(task)
+        self._update_state()
+
+    def cancel_running(self) -> None:
+        for task in list(self._cancellable):
+            task.cancel()
+        if self.model.loading:
+            self.runner.cancel_all()
+
+    def _enter(self, flow: str) -> None:
+        self.flow = flow
+        if flow in ("reviewing", "committing"):
+            # the review lists exactly what will be written: no edits under it
+            self.model.read_only = True
+            self.model.read_only_reason = (
+                "A commit is running: edits are possible again when it ends."
+                if flow == "committing"
+                else "The review of a commit is open: close it to edit again."
+            )
+        elif self.writability is not None:
+            self._set_writability(self.writability)
+        self._update_state()
+
+    def _on_commit_clicked(self) -> None:
+        if self.committing or not self.edits or not self.writable:
+            return
+        self.clear_message()
+        changes = self.edits.changes()
+        engine, schema, codecs = self.engine, self.schema, self.opened.codecs
+        self._enter("reviewing")
+        self.show_status("Counting the rows each change will update …")
+        holder: dict[str, Task] = {}
+
+        def done(items):
+            self._untrack(holder["task"])
+            self.clear_status()
+            self._show_review(items)
+
+        def failed(error):
+            self._untrack(holder["task"])
+            self._enter("idle")
+            self._show_error(error, "Nothing was written; every change is still pending.")
+
+        holder["task"] = self._track(
+            self.runner.submit(
+                lambda token: review_cells(engine, schema, codecs, changes, token),
+                on_done=done,
+                on_error=failed,
+                on_bug=lambda _bug: self._on_flow_bug(holder["task"]),
+            )
+        )
+
+    def _on_flow_bug(self, task: Task | None) -> None:
+        self._untrack(task)
+        self._enter("idle")
+        self.show_message(
+            "Something unexpected went wrong, so nothing was committed. Every change is still pending; you can commit again."
+        )
+
+    def _show_review(self, items) -> None:
+        sql = preview_cells_sql(self.engine.dialect, self.schema, [item.change for item in items])
+        dialog = CellReviewDialog(self.schema, self.opened.codecs, items, sql, self)
+        self.review_dialog = dialog
+        engine = self.engine
+
+        def finished(result):
+            self.review_dialog = None
+            if engine is not self.engine:
+                return
+            if result == CellReviewDialog.DialogCode.Accepted:
+                self._run_commit(confirm_cells(items))
+            else:
+                self._enter("idle")
+                self.show_status("Commit cancelled: every change is still pending.")
+
+        dialog.finished.connect(finished)
+        dialog.open()
+
+    def _run_commit(self, changes) -> None:
+        engine, schema, codecs = self.engine, self.schema, self.opened.codecs
+        self._enter("committing")
+        self.show_status(f"Committing {plural(len(changes), 'change')} …")
+        holder: dict[str, Task] = {}
+
+        def done(result):
+            self._cancellable.discard(holder["task"])
+            self.edits.apply({(c.key, c.column): None for c in changes})
+            self.undo_stack.clear()
+            self._enter("idle")
+            self._on_committed(result)
+
+        def failed(error):
+            self._untrack(holder["task"])
+            if isinstance(error, CellConflictError):
+                self.edits.apply({(c.key, c.column): c for c in changes})  # keep what the review confirmed
+                self._enter("resolving")
+                self._show_conflicts(error)
+                return
+            self._enter("idle")
+            if isinstance(error, ReadOnly):
+                self.show_message(error.message)
+            self._show_error(error, "Nothing was written; every change is still pending.")
+
+        holder["task"] = self._track(
+            self.runner.submit(
+                lambda token: commit_cells(engine, schema, codecs, changes, token),
+                on_done=done,
+                on_error=failed,
+                on_bug=lambda _bug: self._on_flow_bug(holder["task"]),
+            )
+        )
+
+    def _on_committed(self, result) -> None:
+        done = f"Committed {plural(result.changes, 'change')}; {plural(result.rows, 'row')} updated."
+        self.show_status(done)
+        self.committed.emit(result)
+        self.reload()
+        if result.altered:
+            codecs = self.opened.codecs
+            shown_changes = "; ".join(
+                f"{key_text(self.schema, codecs, c.key)}: {c.column} typed {shown(codecs[c.column], c.new)}, stored "
+                + ", ".join(shown(codecs[c.column], v) for v in result.stored.get((c.key, c.column), ()))
+                for c in result.altered[:10]
+            )
+            self.show_message(f"{done} The database stored other values than you typed (a trigger on the table): {shown_changes}.")
+
+    def _show_conflicts(self, error: CellConflictError) -> None:
+        dialog = CellConflictsDialog(self.schema, self.opened.codecs, error.conflicts, self)
+        self.conflicts_dialog = dialog
+        self.show_message(error.message)
+
+        def finished(_result):
+            self.conflicts_dialog = None
+            if dialog.choice == CellConflictsDialog.KEEP:
+                self.edits.apply({(c.key, c.column): keep_mine_cell(c, current) for c, current in error.conflicts})
+                text = f"Kept your values for {plural(len(error.conflicts), 'change')}: press Commit to apply them."
+            elif dialog.choice == CellConflictsDialog.TAKE:
+                self.edits.apply({(c.key, c.column): None for c, _current in error.conflicts})
+                text = f"Took the database's values for {plural(len(error.conflicts), 'change')}."
+            else:
+                text = "The conflicting changes are still pending: they will be checked again at the next commit."
+            self._enter("idle")
+            self.reload()
+            self.show_message(text)
+
+        dialog.finished.connect(finished)
+        dialog.open()
+
+    # -- revert ---------------------------------------------------------------------------
+    def _on_revert_clicked(self) -> None:
+        if not self.edits:
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Revert all changes",
+            f"Discard {plural(len(self.edits), 'pending change')}? The cells will show the database's values again.",
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        _named(box, "Revert all changes")
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+
+        def answered(button):
+            if box.standardButton(button) == QMessageBox.StandardButton.Discard:
+                self.revert_all()
+
+        box.buttonClicked.connect(answered)
+        box.open()
+        self.revert_box = box
+
+    def revert_all(self) -> None:
+        count = len(self.edits)
+        self.edits.clear()
+        self.undo_stack.clear()
+        self.show_status(f"Reverted {plural(count, 'pending change')}.")
+
+    # -- state ----------------------------------------------------------------------------
+    def _update_state(self) -> None:
+        count = len(self.edits) if self.edits is not None else 0
+        self.pending_label.setText(plural(count, "pending change") if count else "No pending changes")
+        connected = self.engine is not None
+        can_commit = connected and self.writable and count > 0 and not self.committing
+        self.commit_button.setEnabled(can_commit)
+        self.commit_action.setEnabled(can_commit)
+        self.revert_button.setEnabled(count > 0 and not self.committing)
+        self.revert_action.setEnabled(count > 0 and not self.committing)
+        self.connect_action.setEnabled(not self.committing)
+        self.table_chooser.setEnabled(not self.committing)
+        active = None if self.committing else self.undo_stack
+        if self.undo_group.activeStack() is not active:
+            self.undo_group.setActiveStack(active)
+        self.revert_one_action.setEnabled(not self.committing)
+        self.set_null_action.setEnabled(not self.committing)
+        running = bool(self._cancellable) or self.model.loading
+        self.cancel_button.setEnabled(running)
+        self.busy.setVisible(running)
+        loaded, total = self.model.rowCount(), self.model.total
+        if not connected:
+            text = "Not connected"
+        elif self.model.loading and loaded == 0:
+            text = "Loading rows …"
+        elif self.model.start_at is not None:
+            text = f"{loaded:,} rows loaded from the one you went to" + (f" ({total:,} in all)" if total is not None else "")
+        elif total is not None and total == loaded:
+            text = f"{plural(loaded, 'row')} shown"
+        elif total is not None:
+            text = f"{loaded:,} of {total:,} rows loaded"
+        elif self.model.count_failed:
+            text = f"{loaded:,} rows loaded (the total could not be counted)"
+        else:
+            text = f"{loaded:,} rows loaded, counting …"
+        self.rows_label.setText(text)
+
+    def show_message(self, text: str) -> None:
+        line = " ".join(text.split())
+        self.message.setText(line)
+        self.message.setToolTip(text)
+        self.statusBar().showMessage(line, 10_000)
+
+    def clear_message(self) -> None:
+        self.message.setText(" ")
+        self.message.setToolTip("")
+
+    def show_status(self, text: str) -> None:
+        self.statusBar().showMessage(text, 15_000)
+
+    def clear_status(self) -> None:
+        self.statusBar().clearMessage()
+
+    def _show_error(self, error: UserError, consequence: str = "") -> None:
+        text = f"{error.title}: {error.message}" + (f"\n\n{consequence}" if consequence else "")
+        self.show_message(text)
+        box = QMessageBox(QMessageBox.Icon.Warning, error.title, text, QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("Error")
+        box.open()
+        self.error_box = box
+
+    def _show_shortcuts(self) -> None:
+        text = "\n".join(f"{keys}\t{what}" for keys, what in SHORTCUTS)
+        box = QMessageBox(QMessageBox.Icon.Information, "Keyboard shortcuts", text, QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("Keyboard shortcuts")
+        box.open()
+        self.shortcuts_box = box
+
+    def select_cell(self, row: int, column: int) -> None:
+        index = self.model.index(row, column)
+        self.view.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        self.view.scrollTo(index)
+
+    # -- leaving ---------------------------------------------------------------------------
+    @property
+    def pending(self):
+        return self.edits if self.edits is not None else ()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.flow == "committing" and not self._close_confirmed:
+            event.ignore()
+            self.show_message("A commit is running: wait for it to finish, or press Cancel, then close.")
+            return
+        if self.edits and not self._close_confirmed:
+            event.ignore()
+            self._ask_before_close()
+            return
+        self.model.clear()
+        event.accept()
+
+    def close_without_asking(self) -> None:
+        """Close for another window to take over (what is pending stays in the journal)."""
+        self._close_confirmed = True
+        self.close()
+
+    def _ask_before_close(self) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Pending changes",
+            f"{plural(len(self.edits), 'pending change')} not committed. They are kept, and offered again the "
+            "next time you open this table. Close anyway?",
+            QMessageBox.StandardButton.Close | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.button(QMessageBox.StandardButton.Close).setText("Keep for later and close")
+        box.button(QMessageBox.StandardButton.Discard).setText("Discard and close")
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        _named(box, "Close with pending changes")
+
+        def answered(button):
+            choice = box.standardButton(button)
+            if choice == QMessageBox.StandardButton.Discard:
+                self.edits.clear()
+                self.journal.clear()
+            if choice in (QMessageBox.StandardButton.Discard, QMessageBox.StandardButton.Close):
+                self._close_confirmed = True
+                self.close()
+
+        box.buttonClicked.connect(answered)
+        box.open()
+        self.close_box = box

@@ -1,0 +1,247 @@
+"""Any table in the real window: the columns and types the server reports, NULLs,
+edits of any column, set to NULL, the review and commit, the table chooser, and the
+shapes of ``some_table`` the tutorial's window cannot serve.  Driven like a user
+(the Editor built from command-line arguments, keys typed, buttons pressed) against
+the real PostgreSQL and the SQLite demo."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QLineEdit, QPushButton
+from sqlalchemy import create_engine, text
+
+from gui_helpers import WAIT_MS, _open_editor, make_editor, seed_table  # noqa: F401 - fixtures
+from gui.qt.main_window import MainWindow
+from gui.qt.table_window import TableWindow
+
+pytestmark = pytest.mark.postgres
+
+CUSTOMERS = """
+CREATE TABLE customers (
+    id bigint PRIMARY KEY,
+    email text,
+    credit numeric(12,2),
+    active boolean NOT NULL DEFAULT true,
+    updated_at timestamptz
+);
+INSERT INTO customers VALUES
+    (1, 'ada@example.org', 12.50, true, '2024-05-01 09:15:00+00'),
+    (2, NULL, 6.50, false, NULL),
+    (3, 'grace@example.org', 7.99, true, '2024-04-01 00:00:00+02'),
+    (9007199254740993, 'big@example.org', 99999999.99, true, NULL);
+"""
+
+
+def _url(pg_db) -> str:
+    return pg_db.url.render_as_string(hide_password=False)
+
+
+def _wait_table(qtbot, editor) -> TableWindow:
+    qtbot.waitUntil(lambda: isinstance(editor.window, TableWindow), timeout=WAIT_MS)
+    window = editor.window
+    model = window.model
+    qtbot.waitUntil(
+        lambda: not model.loading and model.total is not None and model.rowCount() == model.total
+        and window.writability is not None,
+        timeout=WAIT_MS,
+    )
+    return window
+
+
+def _column(window, name: str) -> int:
+    return window.model.names.index(name)
+
+
+def _row_with(window, column: str, shown: str) -> int:
+    col = _column(window, column)
+    rows = [r for r in range(window.model.rowCount()) if window.model.index(r, col).data() == shown]
+    assert rows, f"no row shows {column} = {shown}"
+    return rows[0]
+
+
+def _type_into(qtbot, window, row: int, column: str, typed: str) -> QLineEdit:
+    """Double-click the cell, select what the editor holds, type, Enter (as a user)."""
+    window.show()
+    view = window.view
+    index = window.model.index(row, _column(window, column))
+    view.scrollTo(index)
+    rect = view.visualRect(index)
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: _open_editor(view) is not None, timeout=WAIT_MS)
+    editor = _open_editor(view)
+    qtbot.keyClick(editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(editor, typed)
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    # Qt commits the editor's text on the next turn of the event loop
+    qtbot.waitUntil(lambda: _open_editor(view) is None or bool(window.message.text().strip()), timeout=WAIT_MS)
+    return editor
+
+
+def _commit_through_review(qtbot, window) -> QDialog:
+    qtbot.mouseClick(window.commit_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: getattr(window, "review_dialog", None) is not None, timeout=WAIT_MS)
+    review = window.review_dialog
+    qtbot.mouseClick(review.commit_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.committing and not window.pending, timeout=WAIT_MS)
+    return review
+
+
+def test_a_customers_table_shows_every_column_exactly_and_edits_commit(qtbot, make_editor, pg_db, pg_engine):
+    with pg_engine.begin() as conn:
+        conn.execute(text(CUSTOMERS))
+    editor = make_editor("--url", _url(pg_db), "--table", "customers")
+    editor.connect_url(_url(pg_db))
+    window = _wait_table(qtbot, editor)
+    model = window.model
+    assert model.names == ("id", "email", "credit", "active", "updated_at")
+    assert "customers" in window.windowTitle()
+    # exact values: numeric with its scale, a bigint beyond 2^53, NULL dimmed and named
+    big = _row_with(window, "id", "9007199254740993")
+    assert model.index(big, _column(window, "credit")).data() == "99999999.99"
+    ada = _row_with(window, "id", "1")
+    assert model.index(ada, _column(window, "credit")).data() == "12.50"
+    assert model.index(ada, _column(window, "updated_at")).data() == "2024-05-01 09:15:00+00"
+    assert model.index(ada, _column(window, "active")).data() == "true"
+    nobody = _row_with(window, "id", "2")
+    email = model.index(nobody, _column(window, "email"))
+    assert email.data() == "NULL" and email.data(Qt.ItemDataRole.AccessibleDescriptionRole) == "NULL"
+    assert "numeric(12,2)" in model.headerData(_column(window, "credit"), Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    # the key identifies the row: it cannot be edited, and says why
+    assert not (model.flags(model.index(ada, _column(window, "id"))) & Qt.ItemFlag.ItemIsEditable)
+
+    # a value numeric(12,2) would round is refused at once, with why; what was typed stays
+    editor_ = _type_into(qtbot, window, ada, "credit", "1.234")
+    assert "1.234" in window.message.text() and editor_.isVisible() and editor_.text() == "1.234"
+    qtbot.keyClick(editor_, Qt.Key.Key_Escape)
+    assert not window.pending
+    _type_into(qtbot, window, ada, "credit", "13")
+    assert model.index(ada, _column(window, "credit")).data() == "13.00"
+    # set to NULL from the Edit menu's action, on the selected cell
+    window.select_cell(ada, _column(window, "email"))
+    window.set_null_action.trigger()
+    assert model.index(ada, _column(window, "email")).data() == "NULL"
+    assert len(window.pending) == 2 and window.commit_button.isEnabled()
+    # a NOT NULL column refuses NULL, saying why
+    window.select_cell(ada, _column(window, "active"))
+    window.set_null_action.trigger()
+    assert len(window.pending) == 2 and "NULL" in window.message.text()
+
+    review = _commit_through_review(qtbot, window)
+    assert "2 changes" in review.summary.text()
+    with pg_engine.connect() as conn:
+        assert conn.execute(text("SELECT email, credit FROM customers WHERE id = 1")).one() == (None, Decimal("13.00"))
+    qtbot.waitUntil(lambda: not model.loading and model.rowCount() == 4, timeout=WAIT_MS)
+    assert model.index(_row_with(window, "id", "1"), _column(window, "credit")).data() == "13.00"
+
+
+def test_rows_whose_key_is_null_are_shown_counted_and_read_only(qtbot, make_editor, pg_db, pg_engine):
+    seed_table(pg_engine, [(1, 10), (2, 20), (None, 30), (None, 40)])
+    editor = make_editor("--url", _url(pg_db))
+    editor.connect_url(_url(pg_db))
+    window = _wait_table(qtbot, editor)
+    model = window.model
+    assert model.rowCount() == 4 and model.total == 4
+    assert "4 rows shown" in window.rows_label.text()
+    null_row = _row_with(window, "x", "NULL")
+    y = model.index(null_row, _column(window, "y"))
+    assert not (model.flags(y) & Qt.ItemFlag.ItemIsEditable)
+    assert "NULL" in model.why_cell_read_only(null_row, _column(window, "y"))
+    # the filter is the tutorial's y > 6, its value field named Threshold
+    assert window.findChild(QLineEdit, "Threshold") is not None
+    assert window.findChild(QLineEdit, "Threshold").text() == "6"
+
+
+def test_a_numeric_y_is_shown_exactly_and_13_over_12_50_is_a_change(qtbot, make_editor, pg_db, pg_engine):
+    with pg_engine.begin() as conn:
+        conn.execute(text("CREATE TABLE some_table (x integer, y numeric(10,2))"))
+        conn.execute(text("INSERT INTO some_table VALUES (1, 6.50), (2, 12.50), (3, 7.99), (2, 12.50)"))
+    editor = make_editor("--url", _url(pg_db))
+    editor.connect_url(_url(pg_db))
+    window = _wait_table(qtbot, editor)
+    model = window.model
+    shown = sorted(model.index(r, _column(window, "y")).data() for r in range(model.rowCount()))
+    assert shown == ["12.50", "12.50", "6.50", "7.99"]
+    row = _row_with(window, "y", "12.50")
+    _type_into(qtbot, window, row, "y", "13")
+    assert len(window.pending) == 1  # one change: every row with x = 2 changes together
+    review = _commit_through_review(qtbot, window)
+    assert "2 rows" in review.summary.text()
+    with pg_engine.connect() as conn:
+        assert conn.execute(text("SELECT y FROM some_table WHERE x = 2")).scalars().all() == [Decimal("13.00")] * 2
+
+
+def test_the_table_chooser_switches_between_the_tutorial_window_and_any_table(qtbot, make_editor, pg_db, pg_engine):
+    seed_table(pg_engine)
+    with pg_engine.begin() as conn:
+        conn.execute(text(CUSTOMERS))
+    editor = make_editor("--url", _url(pg_db))
+    editor.connect_url(_url(pg_db))
+    assert isinstance(editor.window, MainWindow)
+    chooser = editor.window.table_chooser
+    assert chooser.accessibleName() == "Table"
+    qtbot.waitUntil(lambda: chooser.count() >= 2, timeout=WAIT_MS)
+    chooser.table_chosen.emit("public.customers")  # as the user's pick does
+    window = _wait_table(qtbot, editor)
+    assert window.model.names[0] == "id" and window.table_chooser.accessibleName() == "Table"
+    # and back: the tutorial's table opens in its own window, remembered for the connection
+    window.table_chooser.table_chosen.emit("public.some_table")
+    qtbot.waitUntil(lambda: isinstance(editor.window, MainWindow), timeout=WAIT_MS)
+    assert editor.last_tables.get(editor.window.settings) == "public.some_table"
+
+
+def test_a_trigger_that_stores_another_value_is_said_after_the_commit(qtbot, make_editor, pg_db, pg_engine):
+    with pg_engine.begin() as conn:
+        conn.execute(text(CUSTOMERS))
+        conn.execute(text(
+            "CREATE FUNCTION cap() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN NEW.credit := least(NEW.credit, 50); RETURN NEW; END $$"
+        ))
+        conn.execute(text("CREATE TRIGGER cap BEFORE UPDATE ON customers FOR EACH ROW EXECUTE FUNCTION cap()"))
+    editor = make_editor("--url", _url(pg_db), "--table", "customers")
+    editor.connect_url(_url(pg_db))
+    window = _wait_table(qtbot, editor)
+    _type_into(qtbot, window, _row_with(window, "id", "3"), "credit", "500")
+    review = _commit_through_review(qtbot, window)
+    assert "trigger" in review.summary.text().lower()
+    qtbot.waitUntil(lambda: "stored" in window.message.text(), timeout=WAIT_MS)
+    assert "500" in window.message.text() and "50.00" in window.message.text()
+
+
+def test_an_updatable_view_is_edited_through_its_key_columns(qtbot, make_editor, pg_db, pg_engine):
+    with pg_engine.begin() as conn:
+        conn.execute(text(CUSTOMERS))
+        conn.execute(text("CREATE VIEW active_customers AS SELECT id, email, credit FROM customers WHERE active"))
+    editor = make_editor("--url", _url(pg_db), "--table", "active_customers", "--key", "id")
+    editor.connect_url(_url(pg_db))
+    window = _wait_table(qtbot, editor)
+    assert window.model.rowCount() == 3
+    _type_into(qtbot, window, _row_with(window, "id", "1"), "email", "lovelace@example.org")
+    _commit_through_review(qtbot, window)
+    with pg_engine.connect() as conn:
+        assert conn.execute(text("SELECT email FROM customers WHERE id = 1")).scalar() == "lovelace@example.org"
+
+
+def test_the_demo_has_a_mixed_table_to_edit(qtbot, make_editor, isolated_user_dirs, tmp_path):
+    from gui.data.config import DEFAULT_SPEC
+    from gui.data.demo import ensure_demo
+
+    path = ensure_demo(tmp_path / "demo.sqlite3", DEFAULT_SPEC)
+    editor = make_editor("--table", "customers")
+    editor.connect_url(f"sqlite:///{path}")
+    window = _wait_table(qtbot, editor)
+    model = window.model
+    assert model.names == ("id", "name", "email", "credit", "active", "joined", "updated_at", "note")
+    grace = _row_with(window, "name", "Grace Hopper")
+    assert model.index(grace, _column(window, "email")).data() == "NULL"
+    _type_into(qtbot, window, grace, "email", "grace@example.org")
+    _commit_through_review(qtbot, window)
+    engine = create_engine(f"sqlite:///{path}")
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT email FROM customers WHERE id = 3")).scalar() == "grace@example.org"
+    finally:
+        engine.dispose()
