@@ -315,7 +315,11 @@ def apply_statement(dialect, schema: TableSchema, codecs: Mapping[str, Codec], g
         + "".join(f", {_loaded_sql(names, col, f't.{c[j]}')} AS v{j}" for j, col in enumerate(columns))
         + f"\n    FROM input AS i JOIN {names.relation} AS t ON {key_join})"
     )  # fmt: skip
-    branches = ["SELECT r.ord, 0 AS src" + "".join(f", r.s{j}" for j in m) + "".join(f", r.o{j} AS x{j}" for j in m) + " FROM rows_now AS r"]
+    # per key, one row for each row now (src 0) and one for each expected value of
+    # column j (src j + 1), aggregated below without a join
+    branches = [
+        "SELECT r.ord, 0 AS src" + "".join(f", r.s{j}" for j in m) + "".join(f", r.o{j} AS x{j}" for j in m) + " FROM rows_now AS r"
+    ]
     for j, col in enumerate(columns):
         flags = "".join(", true" if k == j else ", CAST(NULL AS boolean)" for k in m)
         values = "".join(
@@ -327,7 +331,8 @@ def apply_statement(dialect, schema: TableSchema, codecs: Mapping[str, Codec], g
     per_key = (
         "per_key AS (\n    SELECT u.ord"
         + "".join(f", coalesce(bool_or(u.s{j}), false) AS s{j}" for j in m)
-        + "".join(f", {_sorted_agg(f'u.x{j}', 'u.src = 0')} AS now{j}, {_sorted_agg(f'u.x{j}', f'u.src = {j + 1}')} AS exp{j}" for j in m)
+        + "".join(f", {_sorted_agg(f'u.x{j}', 'u.src = 0')} AS now{j}" for j in m)
+        + "".join(f", {_sorted_agg(f'u.x{j}', f'u.src = {j + 1}')} AS exp{j}" for j in m)
         + "\n    FROM (" + "\n          UNION ALL ".join(branches) + ") AS u\n    GROUP BY u.ord)"
     )  # fmt: skip
     conflicts = (
@@ -444,8 +449,11 @@ def review_cells(
             conn.execute(lookups_by_key(schema))
             current = _current_postgresql(conn, schema, codecs, groups)
             stored = _stored_texts(conn, schema, codecs, changes)
+            # from the catalog, read when the table was opened
             notes = tuple(
-                note for note, present in ((TRIGGER_NOTE, schema.has_update_triggers), (ROW_SECURITY_NOTE, schema.row_security)) if present
+                note
+                for note, present in ((TRIGGER_NOTE, schema.has_update_triggers), (ROW_SECURITY_NOTE, schema.row_security))
+                if present
             )
         else:
             current = _current_sqlite(conn, schema, groups)
@@ -502,7 +510,9 @@ def _stored_texts(
     return {c.cell: printed[(c.column, value_text(codecs[c.column], c.new))] for c in changes}
 
 
-def _refused(conn: Connection, columns: Sequence[Column], values: Sequence[Sequence[str | None]], first: sa_exc.DBAPIError) -> InvalidValue:
+def _refused(
+    conn: Connection, columns: Sequence[Column], values: Sequence[Sequence[str | None]], first: sa_exc.DBAPIError
+) -> InvalidValue:
     """The value the server refuses, found by checking halves (a failure costs
     about log2(values) round trips; success costs none)."""
     pairs = [(j, v) for j, vs in enumerate(values) for v in vs]
@@ -664,7 +674,12 @@ def _sqlite_update(schema: TableSchema, codecs: Mapping[str, Codec], groups: Seq
     stmt = (
         update(rel)
         .where(*(rel.c[name] == bindparam(f"_cell_key{i}") for i, name in enumerate(schema.key)))
-        .values({rel.c[c.name]: case((bindparam(f"_cell_set{j}", type_=Boolean), bindparam(f"_cell_new{j}")), else_=rel.c[c.name]) for j, c in enumerate(columns)})
+        .values(
+            {
+                rel.c[c.name]: case((bindparam(f"_cell_set{j}", type_=Boolean), bindparam(f"_cell_new{j}")), else_=rel.c[c.name])
+                for j, c in enumerate(columns)
+            }
+        )
     )
     many = []
     for g in groups:
@@ -713,7 +728,9 @@ def _commit_sqlite(engine: Engine, schema: TableSchema, codecs: Mapping[str, Cod
 # -- preview -------------------------------------------------------------------------
 
 
-def preview_cells_sql(dialect, schema: TableSchema, changes: Sequence[CellChange], codecs: Mapping[str, Codec] | None = None) -> str:
+def preview_cells_sql(
+    dialect, schema: TableSchema, changes: Sequence[CellChange], codecs: Mapping[str, Codec] | None = None
+) -> str:
     """The statements the commit will run, with their values, for the "Show SQL" view."""
     codecs = codecs if codecs is not None else column_codecs(schema, dialect=dialect.name)
     groups = _groups(schema, changes)
@@ -728,10 +745,12 @@ def preview_cells_sql(dialect, schema: TableSchema, changes: Sequence[CellChange
     for g in groups:
         where = ", ".join(f"{k} = {_literal(dialect, v)}" for k, v in zip(schema.key, g.key))
         sets = ", ".join(
-            f"{name} = {_literal(dialect, None if c.new is None else codecs[name].to_bind(c.new))}" for name, c in g.changes.items()
+            f"{name} = {_literal(dialect, None if c.new is None else codecs[name].to_bind(c.new))}"
+            for name, c in g.changes.items()
         )
         lines.append(f"\n  --   {where}: {sets}")
-    parts.append(f"{stmt.compile(dialect=dialect)}\n  -- executed once per row key ({plural(len(groups), 'time')}):" + "".join(lines))
+    header = f"{stmt.compile(dialect=dialect)}\n  -- executed once per row key ({plural(len(groups), 'time')}):"
+    parts.append(header + "".join(lines))
     # BEGIN IMMEDIATE: as commit_cells does
     return "BEGIN IMMEDIATE;\n" + ";\n".join(parts) + ";\nCOMMIT;"
 
