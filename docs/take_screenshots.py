@@ -94,6 +94,30 @@ def main() -> int:
     step(lambda: editor.tools.audit.show_audit_log(), 1000)
     step(lambda: grab(editor.tools.audit.audit_dialog, "audit-log.png"))
     step(lambda: editor.tools.audit.audit_dialog.reject())
+    # any table: the chooser, then the demo's mixed-type table with NULLs and pending edits
+    step(lambda: window.resize(980, 600))
+    step(lambda: window.table_chooser.showPopup(), 800)
+    step(lambda: grab(window, "table-chooser.png"))
+    step(lambda: window.table_chooser.hidePopup())
+    step(lambda: window.table_chooser.table_chosen.emit("main.customers"), 1500)
+
+    def edit_customers():
+        table = editor.window
+        names = table.model.names
+        table.model.set_cell(1, names.index("credit"), "315.75")
+        table.model.set_cell(2, names.index("email"), "grace@example.org")
+        table.model.set_cell(3, names.index("active"), "true")
+        table.select_cell(5, names.index("note"))
+        table.set_selection_null()
+        table.select_cell(2, names.index("email"))
+        table.view.horizontalScrollBar().setValue(0)
+
+    step(edit_customers)
+    step(lambda: grab(editor.window, "any-table.png"))
+    step(lambda: editor.window.commit_button.click(), 1500)
+    step(lambda: grab(editor.window.review_dialog, "any-table-review.png"))
+    step(lambda: editor.window.review_dialog.reject())
+    step(lambda: editor.window.revert_all())
     QTimer.singleShot(300, run_next)
     return app.exec()
 

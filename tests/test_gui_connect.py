@@ -213,25 +213,32 @@ def test_statement_timeout_from_the_dialog_ends_a_blocked_commit(qtbot, make_edi
         locker.close()
 
 
-def test_a_missing_table_is_reported_in_the_window(qtbot, make_editor, pg_db):
+def test_without_the_tutorials_table_the_window_asks_to_choose_one(qtbot, make_editor, pg_db, pg_engine):
+    from sqlalchemy import text
+
+    from gui.qt.table_window import TableWindow
+
+    with pg_engine.begin() as conn:
+        conn.execute(text("CREATE TABLE orders (id bigint PRIMARY KEY, total numeric(10,2))"))
     editor = make_editor()
     editor.connect_url(pg_db.url.render_as_string(hide_password=False))
     window = editor.window
+    assert isinstance(window, TableWindow)
     window.show()
-    message = child(window, QLabel, "Message")
-    failures = []
-    window.model.load_failed.connect(failures.append)
-    qtbot.waitUntil(message.isVisible, timeout=WAIT_MS)
-    # settle: let the view react to the message (a layout pass may ask for more rows), then wait for that
-    from PySide6.QtWidgets import QApplication
+    assert "Choose a table" in child(window, QLabel, "Message").text()
+    chooser = window.table_chooser
+    qtbot.waitUntil(lambda: chooser.count() == 1, timeout=WAIT_MS)
+    assert chooser.itemText(0) == "public.orders"
+    assert window.model.rowCount() == 0 and window.rows_label.text() == "No table open"
+    assert not window.commit_button.isEnabled()
 
-    for _ in range(3):
-        QApplication.sendPostedEvents()
-        QApplication.processEvents()
-    qtbot.waitUntil(lambda: not window.runner.busy and not window.model.loading, timeout=5000)
-    assert 'relation "some_table" does not exist' in message.text()
-    assert window.model.rowCount() == 0
-    assert len(failures) == 1  # asked once, not again and again
+
+def test_a_missing_table_named_on_the_command_line_is_one_line_and_nonzero(qtbot, make_editor, pg_db):
+    from gui.data.errors import NoSuchRelation
+
+    editor = make_editor("--table", "nosuch")
+    with pytest.raises(NoSuchRelation, match='no table or view "nosuch"'):
+        editor.connect_url(pg_db.url.render_as_string(hide_password=False))
 
 
 def test_cancelling_the_dialog_while_connecting_leaves_no_connection_open(qtbot, make_editor, pg_db, pg_cluster):

@@ -38,7 +38,7 @@ hold the values read at the start of the statement (PostgreSQL re-checks the WHE
 after waiting for a client that changed the row meanwhile).  So every overwritten
 row held, when written, what was compared; a row another client changed in between
 is left alone, the count of written rows falls short, the transaction rolls back
-and starts over (commit.py's ``_retrying``), and the new attempt reports the other
+and starts over (commit.py's ``retrying``), and the new attempt reports the other
 client's change as a conflict.  Any conflict raises :class:`CellConflictError`
 listing every conflicting change of every chunk (later chunks run with
 ``:write = false``) before COMMIT: nothing is written.
@@ -79,7 +79,7 @@ from sqlalchemy import table as sa_table
 from sqlalchemy.orm import Session
 
 from .codecs import Codec
-from .commit import CHUNK, ROW_SECURITY_NOTE, SQLITE_CHUNK, TRIGGER_NOTE, _Raced, _retrying
+from .commit import CHUNK, ROW_SECURITY_NOTE, SQLITE_CHUNK, TRIGGER_NOTE, Raced, retrying
 from .connection import CancelToken, attached
 from .edits import CellChange, CellId, Key, column_codecs, sorted_keys, sorted_values, value_text
 from .errors import InvalidValue, UserError, translate, user_errors
@@ -572,7 +572,7 @@ def commit_cells(
     groups = _groups(schema, changes)
     with user_errors():
         if engine.dialect.name == "postgresql":
-            rows, stored, altered = _retrying(lambda: _commit_postgresql(engine, schema, codecs, groups, cancel), cancel)
+            rows, stored, altered = retrying(lambda: _commit_postgresql(engine, schema, codecs, groups, cancel), cancel)
         else:
             rows, stored, altered = _commit_sqlite(engine, schema, codecs, groups, cancel)
     return CellCommitResult(len(changes), rows, stored, altered)
@@ -601,7 +601,7 @@ def _commit_postgresql(engine: Engine, schema: TableSchema, codecs: Mapping[str,
                     elif part == 1:
                         now.setdefault(ord_, []).append(rest[:m])
                     else:
-                        raise _Raced()  # leaving the block rolls back what was written so far
+                        raise Raced()  # leaving the block rolls back what was written so far
                 if differing:
                     found: dict[CellId, tuple[object, ...]] = {}
                     _collect(chunk, columns, now, found)

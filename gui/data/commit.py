@@ -297,7 +297,7 @@ def _literal_sql(stmt, dialect) -> str:
     return str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
-class _Raced(Exception):
+class Raced(Exception):
     """The statement updated fewer rows than it read: another client changed or
     deleted one of them while it ran (or a trigger or row security policy skipped it)."""
 
@@ -317,14 +317,14 @@ ATTEMPTS = 3
 _T = TypeVar("_T")
 
 
-def _retrying(attempt: Callable[[], _T], cancel: CancelToken | None) -> _T:
+def retrying(attempt: Callable[[], _T], cancel: CancelToken | None) -> _T:
     """Run ``attempt`` (one whole transaction) again when it lost a race, up to
     :data:`ATTEMPTS` times: the next attempt compares against the other client's
     committed change and reports it as a conflict, or applies if it changed nothing."""
     for remaining in range(ATTEMPTS - 1, -1, -1):
         try:
             return attempt()
-        except _Raced:
+        except Raced:
             if remaining == 0:
                 raise QueryFailed(ROWS_LEFT_ALONE_MESSAGE) from None
         except sa_exc.DBAPIError as error:
@@ -347,7 +347,7 @@ def commit_changes(
         return CommitResult(0, 0)
     with user_errors():
         if engine.dialect.name == "postgresql":
-            current, rows, altered = _retrying(lambda: _commit_postgresql(engine, spec, changes, cancel), cancel)
+            current, rows, altered = retrying(lambda: _commit_postgresql(engine, spec, changes, cancel), cancel)
         else:
             current, rows, altered = _commit_sqlite(engine, spec, changes, cancel)
     return CommitResult(len(changes), rows, tuple(changes), current, altered)
@@ -365,7 +365,7 @@ def _commit_postgresql(engine: Engine, spec: TableSpec, changes: list[PendingCha
                 returned = conn.execute(apply_statement(spec, chunk)).all()
                 old = [(key, value, count) for key, value, count, kind in returned if kind == 0]
                 if old and old[0][2] != len(old):
-                    raise _Raced()  # leaving the block rolls back what was updated so far
+                    raise Raced()  # leaving the block rolls back what was updated so far
                 rows += len(old)
                 _group(((key, value) for key, value, _count in old), found)
                 for key, value, _count, kind in returned:

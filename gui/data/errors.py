@@ -81,6 +81,10 @@ class QueryFailed(UserError):
     """Other errors reported by the server (missing table, syntax in a pasted URL's options ...)."""
 
 
+class NoSuchRelation(QueryFailed):
+    """The relation named is not there (or the role cannot see it)."""
+
+
 @dataclass(frozen=True)
 class Conflict:
     key: int

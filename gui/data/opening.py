@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Engine, column, exists, select, table
 
@@ -27,7 +27,7 @@ from .edits import column_codecs
 from .errors import InvalidValue, QueryFailed, user_errors
 from .paging import Condition
 from .result import session_time_zone
-from .schema import TableSchema, parse_qualified_name, read_schema
+from .schema import RelationEntry, TableSchema, parse_qualified_name, read_schema
 
 TUTORIAL_TYPES = ("integer", "int", "int4")
 
@@ -147,3 +147,14 @@ def _greater(a: object, b: object) -> bool:
         return a > b  # type: ignore[operator]
     except TypeError:
         return False
+
+
+def tutorial_key_noted(entries: Sequence[RelationEntry], spec: TableSpec) -> list[RelationEntry]:
+    """The table chooser's entries, the tutorial's table without the "no key"
+    reason: its rows are identified by ``x`` unless the user chooses otherwise."""
+    return [
+        replace(e, why_not_editable=f"editable: rows identified by {spec.key}, as the tutorial's UPDATE … WHERE {spec.key} = :{spec.key}")
+        if e.name == spec.table and e.why_not_editable and "identif" in e.why_not_editable
+        else e
+        for e in entries
+    ]

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, text
 
-from .errors import QueryFailed
+from .errors import NoSuchRelation, QueryFailed
 
 # pg_class.relkind, in words a person reads in the table chooser
 RELATION_KINDS = {
@@ -237,7 +237,7 @@ def read_schema(conn: Connection, name: str | tuple[str | None, str]) -> TableSc
     ).first()
     if row is None:
         shown = table_name if schema_name is None else f"{schema_name}.{table_name}"
-        raise QueryFailed(f'There is no table or view "{shown}" that your role can see.')
+        raise NoSuchRelation(f'There is no table or view "{shown}" that your role can see.')
     oid, nspname, relname, relkind, row_security, triggers, updatable, reltuples = row
     columns = tuple(
         Column(
@@ -332,7 +332,7 @@ def list_relations(conn: Connection) -> list[RelationEntry]:
 def _read_sqlite(conn: Connection, name: str) -> TableSchema:
     kind = conn.execute(text("SELECT type FROM sqlite_master WHERE name = :name AND type IN ('table', 'view')"), {"name": name}).scalar()
     if kind is None:
-        raise QueryFailed(f'There is no table or view "{name}" in this database.')
+        raise NoSuchRelation(f'There is no table or view "{name}" in this database.')
     # table_xinfo lists generated columns too (hidden = 2 or 3); SQLite 3.26+
     info = conn.execute(text("SELECT name, type, \"notnull\", dflt_value, pk, hidden FROM pragma_table_xinfo(:name)"), {"name": name}).all()
     columns = tuple(

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ..data.config import DEFAULT_SPEC, TableSpec
 from ..data.connection import ConnectionSettings, check_connection, create_engine_for, settings_from_url
-from ..data.errors import UserError
+from ..data.errors import NoSuchRelation, UserError
 from ..data.opening import OpenedTable, merge_bounds, open_table, parse_filter
 from ..data.paging import Condition
 from ..data.storage import LastTables, RecentConnections
@@ -222,14 +222,12 @@ class Editor:
         engine = create_engine_for(settings)
         try:
             check_connection(engine)
-            name = self._table_for(settings)
-            opened = open_table(engine, settings, name, self.request.key, self._spec_for(name))
-            conditions = self._conditions(opened)
+            opened = self.prepare(settings, engine)
         except UserError:
             engine.dispose()
             raise
         self.recent.remember(settings)
-        self._show(settings, engine, opened, conditions)
+        self._show_prepared(settings, engine, opened)
 
     def show_connect_dialog(self) -> ConnectDialog:
         dialog = ConnectDialog(self.runner, self.recent, str(self.paths.demo), self.spec, self.window)
@@ -238,19 +236,44 @@ class Editor:
         if self.read_only:
             # --read-only holds for every connection of this session, not only for --url
             dialog.force_read_only("Started with --read-only")
-        dialog.connected.connect(self._on_connected)
+        dialog.prepare = self.prepare
+        dialog.connected.connect(lambda settings, engine: self._on_connected(dialog, settings, engine))
         self.dialog = dialog
         dialog.open()
         return dialog
 
-    def _on_connected(self, settings: ConnectionSettings, engine) -> None:
+    def _on_connected(self, dialog: ConnectDialog, settings: ConnectionSettings, engine) -> None:
         old = self.window.engine
-        self._open(settings, engine, self._table_for(settings), dispose=old if old is not engine else None)
+        self._show_prepared(settings, engine, dialog.prepared)
+        if old is not None and old is not engine:
+            self.runner.submit(lambda _t: old.dispose(), lane="server", on_error=lambda e: None)
 
-    def _table_for(self, settings: ConnectionSettings) -> str:
-        if self.request.name:
-            return self.request.name
-        return self.last_tables.get(settings) or self.spec.qualified_name
+    def prepare(self, settings: ConnectionSettings, engine) -> OpenedTable | None:
+        """Open the table for a new connection (on a worker thread): ``--table``, else
+        the one last opened there, else the tutorial's; ``None`` when none of those is
+        there (the user then chooses one).  Raises :class:`UserError` when ``--table``
+        cannot be opened."""
+        names = [self.request.name] if self.request.name else [self.last_tables.get(settings), self.spec.qualified_name]
+        for name in dict.fromkeys(n for n in names if n):
+            try:
+                return open_table(engine, settings, name, self.request.key, self._spec_for(name))
+            except NoSuchRelation:
+                if self.request.name:
+                    raise
+        return None
+
+    def _show_prepared(self, settings: ConnectionSettings, engine, opened: OpenedTable | None) -> None:
+        if opened is None:
+            self._show_connection_only(settings, engine)
+            return
+        try:
+            conditions = self._conditions(opened)
+        except UserError as error:
+            conditions = []
+            self._show(settings, engine, opened, conditions)
+            self.window.show_message(f"{error.title}: {error.message}")
+            return
+        self._show(settings, engine, opened, conditions)
 
     def _spec_for(self, name: str) -> TableSpec:
         return tutorial_spec(TableRequest(name, self.request.key, self.request.filters, self.request.threshold))
@@ -268,32 +291,18 @@ class Editor:
 
         self._confirm_leave(go)
 
-    def _open(self, settings: ConnectionSettings, engine, name: str, dispose=None) -> None:
+    def _open(self, settings: ConnectionSettings, engine, name: str) -> None:
         """Open ``name`` off the GUI thread, then show it in the window that suits it."""
         spec, key = self._spec_for(name), self.request.key
         self.window.show_status(f"Opening {name} …")
 
-        def opened_(opened: OpenedTable) -> None:
-            try:
-                conditions = self._conditions(opened)
-            except UserError as error:
-                self.window.show_message(f"{error.title}: {error.message}")
-                conditions = ()
-            self._show(settings, engine, opened, conditions)
-            if dispose is not None:
-                self.runner.submit(lambda _t: dispose.dispose(), lane="server", on_error=lambda e: None)
-
         def failed(error: UserError) -> None:
-            if name != self.spec.qualified_name or self.request.name:
-                self.window.show_message(f"{error.title}: {' '.join(error.message.split())}")
-                return
-            # the tutorial's table is not there: show the connection, and let the user choose
-            self._show_connection_only(settings, engine)
+            self.window.show_message(f"{error.title}: {' '.join(error.message.split())}")
 
         self.runner.submit(
             lambda _token: open_table(engine, settings, name, key, spec),
             lane="server",
-            on_done=opened_,
+            on_done=lambda opened: self._show_prepared(settings, engine, opened),
             on_error=failed,
         )
 

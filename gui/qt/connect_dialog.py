@@ -121,7 +121,7 @@ def _env_connect_timeout() -> int:
 
 
 class ConnectDialog(QDialog):
-    connected = Signal(object, object)  # ConnectionSettings, Engine
+    connected = Signal(object, object)  # ConnectionSettings, Engine (what ``prepare`` made: ``prepared``)
 
     def __init__(self, runner: TaskRunner, recent: RecentConnections, demo_path: str, spec: TableSpec, parent=None):
         super().__init__(parent)
@@ -130,6 +130,11 @@ class ConnectDialog(QDialog):
         self._recent = recent
         self._demo_path = demo_path
         self._spec = spec
+        # ``prepare(settings, engine)``, run on the worker after a connection is made
+        # (not for Test connection): what the window needs before it can show the
+        # table; its result is ``prepared`` when ``connected`` is emitted
+        self.prepare = None
+        self.prepared = None
         self._task = None
         self._task_lane = CONNECT_LANE
         # lanes whose worker still runs an abandoned connect (psycopg2 cannot be interrupted):
@@ -444,6 +449,7 @@ class ConnectDialog(QDialog):
         self._connecting_text = "Connecting to " + settings.display_name() + " …"
         self._set_busy(True, self._connecting_text)
         spec = self._spec
+        prepare = self.prepare
 
         def work(token):
             if settings.kind == DEMO:
@@ -451,14 +457,16 @@ class ConnectDialog(QDialog):
             engine = create_engine_for(settings)
             try:
                 version = check_connection(engine)
+                # what the window needs before it can show the table, on this worker too
+                ready = prepare(settings, engine) if accept and prepare is not None and not token.cancelled else None
             except BaseException:
                 engine.dispose()
                 raise
             if not accept or token.cancelled:
                 # a test, or the attempt was abandoned meanwhile: nobody will use this engine
                 engine.dispose()
-                return None, version
-            return engine, version
+                return None, version, None
+            return engine, version, ready
 
         lane = self._free_lane()
         holder = {}
@@ -505,8 +513,9 @@ class ConnectDialog(QDialog):
         self._set_busy(False, CANCELLED)
         self.connect_button.setFocus()
 
-    def _on_connected(self, settings: ConnectionSettings, accept: bool, engine, version: str) -> None:
+    def _on_connected(self, settings: ConnectionSettings, accept: bool, engine, version: str, ready=None) -> None:
         self._task = None
+        self.prepared = ready
         self._set_busy(False, f"Connection works: {version.splitlines()[0]}")
         self.status.setStyleSheet("color: palette(text);")
         if not accept:

@@ -35,6 +35,7 @@ from ..data.connection import DEMO, ConnectionSettings, identity_name
 from ..data.demo import reset_demo
 from ..data.errors import ConflictError, InvalidValue, ReadOnly, UserError
 from ..data.pending import PendingChanges, parse_value
+from ..data.opening import tutorial_key_noted
 from ..data.schema import list_relations
 from ..data.session import EditingSession, FlowState
 from ..data.storage import Journal
@@ -293,7 +294,7 @@ class MainWindow(QMainWindow):
 
         def read(_token):
             with engine.connect() as conn:
-                return list_relations(conn)
+                return tutorial_key_noted(list_relations(conn), self.spec)
 
         def listed(entries) -> None:
             if engine is self.engine:

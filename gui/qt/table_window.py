@@ -38,7 +38,8 @@ from ..data.connection import DEMO, ConnectionSettings, identity_name
 from ..data.edits import CellEdits
 from ..data.errors import InvalidValue, ReadOnly, UserError
 from ..data.journal import TableJournal
-from ..data.opening import OpenedTable
+from ..data.config import DEFAULT_SPEC
+from ..data.opening import OpenedTable, tutorial_key_noted
 from ..data.paging import Condition, SortKey
 from ..data.schema import list_relations
 from ..data.wording import plural, verb
@@ -49,6 +50,10 @@ from .table_chooser import TableChooser
 from .table_model import TableModel, one_line, shown
 from .tasks import Task, TaskRunner
 from .undo import PendingEdit
+
+# column widths are fitted to the header and this many first rows, within bounds (px)
+SIZE_SAMPLE_ROWS = 50
+MIN_COLUMN_WIDTH, MAX_COLUMN_WIDTH = 60, 320
 
 SHORTCUTS = [
     ("Ctrl+Return", "Commit (after the review)"),
@@ -116,6 +121,7 @@ class TableWindow(QMainWindow):
         self.model = TableModel(runner, self.undo_stack, self)
         self._cancellable: set[Task] = set()
         self._close_confirmed = False
+        self._size_columns = False
         self._build_widgets()
         self._build_actions()
         self._wire()
@@ -262,7 +268,7 @@ class TableWindow(QMainWindow):
         self.delegate.refused.connect(self.show_message)
         self.delegate.settled.connect(self.clear_message)
         self.model.loading_changed.connect(lambda _loading: self._update_state())
-        self.model.rows_loaded.connect(lambda _n: self._update_state())
+        self.model.rows_loaded.connect(self._on_rows_loaded)
         self.model.total_counted.connect(lambda _n: self._update_state())
         self.model.total_unknown.connect(self._update_state)
         self.model.load_failed.connect(self._on_load_failed)
@@ -287,6 +293,7 @@ class TableWindow(QMainWindow):
         self.edits.subscribe(self._on_edits_changed)
         self.undo_stack.clear()
         self.model.set_table(schema, opened.codecs, self.edits)
+        self._size_columns = True
         self.filter_bar.set_columns([(c.name, c.type_name) for c in schema.columns if c.may_select], opened.codecs)
         self.filter_bar.set_conditions(list(conditions))
         self.sort: tuple[SortKey, ...] = ()
@@ -341,7 +348,7 @@ class TableWindow(QMainWindow):
 
         def read(_token):
             with engine.connect() as conn:
-                return list_relations(conn)
+                return tutorial_key_noted(list_relations(conn), DEFAULT_SPEC)
 
         self.runner.submit(read, lane="server", on_done=listed, on_error=lambda _e: None)
 
@@ -394,6 +401,24 @@ class TableWindow(QMainWindow):
             return
         self.reload(start_at=(value,))
         self.view.scrollToTop()
+
+    def _on_rows_loaded(self, count: int) -> None:
+        if self._size_columns and count:
+            self._size_columns = False
+            self._fit_columns()
+        self._update_state()
+
+    def _fit_columns(self) -> None:
+        """Each column as wide as its header and the first rows' text need (within
+        bounds): measured on a sample, never by walking every row."""
+        metrics = self.view.fontMetrics()
+        header = self.view.horizontalHeader()
+        sample = range(min(self.model.rowCount(), SIZE_SAMPLE_ROWS))
+        for col in range(self.model.columnCount()):
+            texts = [str(self.model.headerData(col, Qt.Orientation.Horizontal) or "")]
+            texts += [str(self.model.index(row, col).data() or "") for row in sample]
+            width = max(metrics.horizontalAdvance(t) for t in texts) + 24
+            header.resizeSection(col, max(MIN_COLUMN_WIDTH, min(MAX_COLUMN_WIDTH, width)))
 
     def _on_load_all(self) -> None:
         self.model.fetch_all()
@@ -691,6 +716,8 @@ class TableWindow(QMainWindow):
         loaded, total = self.model.rowCount(), self.model.total
         if not connected:
             text = "Not connected"
+        elif self.opened is None:
+            text = "No table open"
         elif self.model.loading and loaded == 0:
             text = "Loading rows …"
         elif self.model.start_at is not None:
