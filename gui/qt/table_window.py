@@ -103,7 +103,7 @@ class CellsView(QTableView):
 class TableWindow(QMainWindow):
     connect_requested = Signal()
     table_requested = Signal(str)  # the user chose another relation (its qualified name)
-    committed = Signal(object)  # CellCommitResult
+    committed = Signal(object, object)  # CellCommitResult, the list of CellChange committed (as confirmed in the review)
 
     def __init__(self, runner: TaskRunner, paths, parent=None):
         super().__init__(parent)
@@ -606,7 +606,7 @@ class TableWindow(QMainWindow):
             self.edits.apply({(c.key, c.column): None for c in changes})
             self.undo_stack.clear()
             self._enter("idle")
-            self._on_committed(result)
+            self._on_committed(result, changes)
 
         def failed(error):
             self._untrack(holder["task"])
@@ -629,10 +629,10 @@ class TableWindow(QMainWindow):
             )
         )
 
-    def _on_committed(self, result) -> None:
+    def _on_committed(self, result, changes) -> None:
         done = f"Committed {plural(result.changes, 'change')}; {plural(result.rows, 'row')} updated."
         self.show_status(done)
-        self.committed.emit(result)
+        self.committed.emit(result, changes)
         self.reload()
         if result.altered:
             codecs = self.opened.codecs
