@@ -33,7 +33,9 @@ from PySide6.QtWidgets import (
 )
 
 from ..data.catalog import Writability
-from ..data.cell_commit import CellConflictError, commit_cells, confirm_cells, keep_mine_cell, preview_cells_sql, review_cells
+from ..data.cell_commit import CellConflictError, preview_cells_sql
+from ..data.cell_session import CellSession
+from ..data.session import FlowState
 from ..data.connection import DEMO, ConnectionSettings, identity_name
 from ..data.edits import CellEdits
 from ..data.errors import InvalidValue, ReadOnly, UserError
@@ -116,7 +118,7 @@ class TableWindow(QMainWindow):
         self.journal: TableJournal | None = None
         self.writability: Writability | None = None
         self.display_name = ""
-        self.flow = "idle"  # idle → reviewing → committing → idle (or resolving → idle)
+        self.session: CellSession | None = None  # the review → commit → conflicts flow of the open table
         self.undo_stack = QUndoStack(self)
         self.model = TableModel(runner, self.undo_stack, self)
         self._cancellable: set[Task] = set()
@@ -282,15 +284,21 @@ class TableWindow(QMainWindow):
 
     @property
     def committing(self) -> bool:
-        return self.flow != "idle"
+        """A commit is under way (review, transaction or conflicts): the pending edits
+        belong to it until it is idle."""
+        return self.session is not None and not self.session.idle
 
     def open_table(self, settings: ConnectionSettings, engine, opened: OpenedTable, conditions=()) -> None:
         """Show ``opened``'s relation on ``engine``, with ``conditions`` as the filter;
         offer what its journal holds."""
         self.settings, self.engine, self.opened = settings, engine, opened
         schema = opened.schema
+        if self.session is not None:
+            self.session.abort()
         self.edits = CellEdits(schema, opened.codecs)
         self.edits.subscribe(self._on_edits_changed)
+        self.session = CellSession(engine, opened, self.edits)
+        self.session.subscribe(self._on_flow_state)
         self.undo_stack.clear()
         self.model.set_table(schema, opened.codecs, self.edits)
         self._size_columns = True
@@ -309,7 +317,10 @@ class TableWindow(QMainWindow):
     def open_connection(self, settings: ConnectionSettings, engine) -> None:
         """Connected, with no table open yet (the tutorial's is not there): list the
         relations and ask the user to choose one."""
+        if self.session is not None:
+            self.session.abort()
         self.settings, self.engine, self.opened = settings, engine, None
+        self.session = None
         self.display_name = settings.display_name()
         self.model.clear()
         self.setWindowTitle(f"{self.display_name} — Table Editor")
@@ -526,14 +537,13 @@ class TableWindow(QMainWindow):
         if self.model.loading:
             self.runner.cancel_all()
 
-    def _enter(self, flow: str) -> None:
-        self.flow = flow
-        if flow in ("reviewing", "committing"):
+    def _on_flow_state(self, state: FlowState) -> None:
+        if state in (FlowState.REVIEWING, FlowState.COMMITTING):
             # the review lists exactly what will be written: no edits under it
             self.model.read_only = True
             self.model.read_only_reason = (
                 "A commit is running: edits are possible again when it ends."
-                if flow == "committing"
+                if state is FlowState.COMMITTING
                 else "The review of a commit is open: close it to edit again."
             )
         elif self.writability is not None:
@@ -541,92 +551,78 @@ class TableWindow(QMainWindow):
         self._update_state()
 
     def _on_commit_clicked(self) -> None:
-        if self.committing or not self.edits or not self.writable:
+        session = self.session
+        if session is None or self.committing or not self.edits or not self.writable:
             return
         self.clear_message()
-        changes = self.edits.changes()
-        engine, schema, codecs = self.engine, self.schema, self.opened.codecs
-        self._enter("reviewing")
+        work = session.start_review()
         self.show_status("Counting the rows each change will update …")
         holder: dict[str, Task] = {}
 
         def done(items):
             self._untrack(holder["task"])
             self.clear_status()
-            self._show_review(items)
+            self._show_review(session, items)
 
         def failed(error):
+            session.review_failed(error)
             self._untrack(holder["task"])
-            self._enter("idle")
             self._show_error(error, "Nothing was written; every change is still pending.")
 
         holder["task"] = self._track(
-            self.runner.submit(
-                lambda token: review_cells(engine, schema, codecs, changes, token),
-                on_done=done,
-                on_error=failed,
-                on_bug=lambda _bug: self._on_flow_bug(holder["task"]),
-            )
+            self.runner.submit(work, on_done=done, on_error=failed, on_bug=lambda _bug: self._on_flow_bug(session, holder["task"]))
         )
 
-    def _on_flow_bug(self, task: Task | None) -> None:
+    def _on_flow_bug(self, session: CellSession, task: Task | None) -> None:
+        """A bug in the review or the commit: back to a usable window, every change
+        still pending; the bug itself goes on to the excepthook."""
         self._untrack(task)
-        self._enter("idle")
+        session.abort()
         self.show_message(
             "Something unexpected went wrong, so nothing was committed. Every change is still pending; you can commit again."
         )
 
-    def _show_review(self, items) -> None:
-        sql = preview_cells_sql(self.engine.dialect, self.schema, [item.change for item in items])
+    def _show_review(self, session: CellSession, items) -> None:
+        sql = preview_cells_sql(self.engine.dialect, self.schema, [item.change for item in items], self.opened.codecs)
         dialog = CellReviewDialog(self.schema, self.opened.codecs, items, sql, self)
         self.review_dialog = dialog
-        engine = self.engine
 
         def finished(result):
             self.review_dialog = None
-            if engine is not self.engine:
-                return
+            if session is not self.session:
+                return  # the window moved on to another table or connection meanwhile
             if result == CellReviewDialog.DialogCode.Accepted:
-                self._run_commit(confirm_cells(items))
+                self._run_commit(session, items)
             else:
-                self._enter("idle")
+                session.review_declined()
                 self.show_status("Commit cancelled: every change is still pending.")
 
         dialog.finished.connect(finished)
         dialog.open()
 
-    def _run_commit(self, changes) -> None:
-        engine, schema, codecs = self.engine, self.schema, self.opened.codecs
-        self._enter("committing")
+    def _run_commit(self, session: CellSession, items) -> None:
+        changes, work = session.start_commit(items)
         self.show_status(f"Committing {plural(len(changes), 'change')} …")
         holder: dict[str, Task] = {}
 
         def done(result):
             self._cancellable.discard(holder["task"])
-            self.edits.apply({(c.key, c.column): None for c in changes})
-            self.undo_stack.clear()
-            self._enter("idle")
+            session.committed(changes)
+            self.undo_stack.clear()  # the commit is in the database: it cannot be undone here
             self._on_committed(result, changes)
 
         def failed(error):
+            session.commit_failed(error)
             self._untrack(holder["task"])
             if isinstance(error, CellConflictError):
-                self.edits.apply({(c.key, c.column): c for c in changes})  # keep what the review confirmed
-                self._enter("resolving")
-                self._show_conflicts(error)
+                self._show_conflicts(session, error)
                 return
-            self._enter("idle")
             if isinstance(error, ReadOnly):
                 self.show_message(error.message)
             self._show_error(error, "Nothing was written; every change is still pending.")
 
         holder["task"] = self._track(
-            self.runner.submit(
-                lambda token: commit_cells(engine, schema, codecs, changes, token),
-                on_done=done,
-                on_error=failed,
-                on_bug=lambda _bug: self._on_flow_bug(holder["task"]),
-            )
+            self.runner.submit(work, on_done=done, on_error=failed, on_bug=lambda _bug: self._on_flow_bug(session, holder["task"]))
         )
 
     def _on_committed(self, result, changes) -> None:
@@ -643,22 +639,23 @@ class TableWindow(QMainWindow):
             )
             self.show_message(f"{done} The database stored other values than you typed (a trigger on the table): {shown_changes}.")
 
-    def _show_conflicts(self, error: CellConflictError) -> None:
+    def _show_conflicts(self, session: CellSession, error: CellConflictError) -> None:
         dialog = CellConflictsDialog(self.schema, self.opened.codecs, error.conflicts, self)
         self.conflicts_dialog = dialog
         self.show_message(error.message)
 
         def finished(_result):
             self.conflicts_dialog = None
-            if dialog.choice == CellConflictsDialog.KEEP:
-                self.edits.apply({(c.key, c.column): keep_mine_cell(c, current) for c, current in error.conflicts})
-                text = f"Kept your values for {plural(len(error.conflicts), 'change')}: press Commit to apply them."
-            elif dialog.choice == CellConflictsDialog.TAKE:
-                self.edits.apply({(c.key, c.column): None for c, _current in error.conflicts})
-                text = f"Took the database's values for {plural(len(error.conflicts), 'change')}."
+            if session is not self.session:
+                return
+            choice = {CellConflictsDialog.KEEP: True, CellConflictsDialog.TAKE: False}.get(dialog.choice)
+            outcome = session.resolve(choice)
+            if outcome.kept:
+                text = f"Kept your values for {plural(outcome.kept, 'change')}: press Commit to apply them."
+            elif outcome.taken:
+                text = f"Took the database's values for {plural(outcome.taken, 'change')}."
             else:
                 text = "The conflicting changes are still pending: they will be checked again at the next commit."
-            self._enter("idle")
             self.reload()
             self.show_message(text)
 
@@ -774,7 +771,7 @@ class TableWindow(QMainWindow):
         return self.edits if self.edits is not None else ()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.flow == "committing" and not self._close_confirmed:
+        if self.session is not None and self.session.state is FlowState.COMMITTING and not self._close_confirmed:
             event.ignore()
             self.show_message("A commit is running: wait for it to finish, or press Cancel, then close.")
             return

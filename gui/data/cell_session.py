@@ -1,0 +1,152 @@
+"""The editing session of any table, Qt-free: the relation as it was opened, the
+pending cell edits, and the review → commit → conflicts flow as the same explicit
+state machine as the tutorial's (:class:`gui.data.session.FlowState`)::
+
+    idle ──start_review──▶ reviewing ──start_commit──▶ committing ──committed──▶ idle
+      ▲                       │ review_failed / review_declined      │ commit_failed (conflicts)
+      │                       ▼                                      ▼
+      └──────────────────── idle ◀──── resolve / resolve_later ─── resolving
+                                         commit_failed (any other error) ──▶ idle
+
+Every exit returns to idle with the pending edits intact — only what was committed
+leaves them: success, an error the user can act on, a bug in the work
+(:meth:`abort`), and Cancel.  Database work is handed out as a function of a
+:class:`~gui.data.connection.CancelToken` for the caller to run off the GUI thread;
+its outcome comes back through the method named for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from .cell_commit import (
+    CellCommitResult,
+    CellConflictError,
+    CellReview,
+    CellReviewItem,
+    commit_cells,
+    confirm_cells,
+    keep_mine_cell,
+    review_cells,
+)
+from .connection import CancelToken
+from .edits import CellChange, CellEdits
+from .opening import OpenedTable
+from .session import FlowError, FlowState
+
+Listener = Callable[[FlowState], None]
+
+
+@dataclass(frozen=True)
+class CellResolution:
+    kept: int  # changes kept over what the rows hold now
+    taken: int  # changes dropped for the database's values
+    later: int  # changes left as they were, checked again at the next commit
+
+
+class CellSession:
+    """The editing state of one relation on one connection (see the module docstring)."""
+
+    def __init__(self, engine: Engine, opened: OpenedTable, edits: CellEdits) -> None:
+        self.engine = engine
+        self.opened = opened
+        self.edits = edits
+        self._state = FlowState.IDLE
+        self._listeners: list[Listener] = []
+        self.conflicts: list[tuple[CellChange, tuple[object, ...]]] = []  # while resolving
+
+    @property
+    def state(self) -> FlowState:
+        return self._state
+
+    @property
+    def idle(self) -> bool:
+        return self._state is FlowState.IDLE
+
+    def subscribe(self, listener: Listener) -> None:
+        """``listener(state)`` after every change of state."""
+        self._listeners.append(listener)
+
+    def _enter(self, state: FlowState) -> None:
+        self._state = state
+        if state is not FlowState.RESOLVING:
+            self.conflicts = []
+        for listener in list(self._listeners):
+            listener(state)
+
+    def _expect(self, *states: FlowState) -> None:
+        if self._state not in states:
+            raise FlowError(f"the commit flow is {self._state.value}, not {' or '.join(s.value for s in states)}")
+
+    # -- review ------------------------------------------------------------------
+    def start_review(self) -> Callable[[CancelToken], CellReview]:
+        """idle → reviewing; the work counts each change's rows in the database
+        (hidden ones too) and has the server check every new value."""
+        self._expect(FlowState.IDLE)
+        if not self.edits:
+            raise FlowError("nothing is pending")
+        changes = self.edits.changes()
+        engine, schema, codecs = self.engine, self.opened.schema, self.opened.codecs
+        self._enter(FlowState.REVIEWING)
+        return lambda token: review_cells(engine, schema, codecs, changes, token)
+
+    def review_failed(self, _error: BaseException | None = None) -> None:
+        self._expect(FlowState.REVIEWING)
+        self._enter(FlowState.IDLE)
+
+    def review_declined(self) -> None:
+        self._expect(FlowState.REVIEWING)
+        self._enter(FlowState.IDLE)
+
+    # -- commit ------------------------------------------------------------------
+    def start_commit(self, items: Sequence[CellReviewItem]) -> tuple[list[CellChange], Callable[[CancelToken], CellCommitResult]]:
+        """reviewing → committing: what the review showed becomes what each change
+        insists on; returns the changes and the work that commits them."""
+        self._expect(FlowState.REVIEWING)
+        changes = confirm_cells(items)
+        self.edits.apply({c.cell: c for c in changes})
+        engine, schema, codecs = self.engine, self.opened.schema, self.opened.codecs
+        self._enter(FlowState.COMMITTING)
+        return changes, lambda token: commit_cells(engine, schema, codecs, changes, token)
+
+    def committed(self, changes: Sequence[CellChange]) -> None:
+        """committing → idle; what was committed leaves the pending edits (an edit
+        made to the same cell since is not there: none can be made while committing)."""
+        self._expect(FlowState.COMMITTING)
+        self.edits.apply({c.cell: None for c in changes})
+        self._enter(FlowState.IDLE)
+
+    def commit_failed(self, error: BaseException) -> None:
+        """committing → resolving for conflicts (nothing was written), else → idle."""
+        self._expect(FlowState.COMMITTING)
+        if isinstance(error, CellConflictError):
+            self.conflicts = list(error.conflicts)
+            self._enter(FlowState.RESOLVING)
+        else:
+            self._enter(FlowState.IDLE)
+
+    # -- conflicts ---------------------------------------------------------------
+    def resolve(self, keep_mine: bool | None) -> CellResolution:
+        """resolving → idle: ``True`` keeps every conflicting change over what the
+        rows hold now, ``False`` drops them for the database's values, ``None``
+        leaves them to the next commit."""
+        self._expect(FlowState.RESOLVING)
+        conflicts = [(c, now) for c, now in self.conflicts if self.edits.get(*c.cell) is not None]
+        if keep_mine is None:
+            self._enter(FlowState.IDLE)
+            return CellResolution(0, 0, len(conflicts))
+        if keep_mine:
+            self.edits.apply({c.cell: keep_mine_cell(c, now) for c, now in conflicts})
+        else:
+            self.edits.apply({c.cell: None for c, _now in conflicts})
+        self._enter(FlowState.IDLE)
+        return CellResolution(len(conflicts) if keep_mine else 0, 0 if keep_mine else len(conflicts), 0)
+
+    def abort(self) -> None:
+        """Back to idle from wherever the flow is (a bug in the work, a window letting
+        go), the pending edits as they are."""
+        if not self.idle:
+            self._enter(FlowState.IDLE)
