@@ -145,6 +145,7 @@ def test_rows_whose_key_is_null_are_shown_counted_and_read_only(qtbot, make_edit
     window = _wait_table(qtbot, editor)
     model = window.model
     assert model.rowCount() == 4 and model.total == 4
+    qtbot.waitUntil(lambda: "2 with a NULL x (read-only)" in window.rows_label.text(), timeout=WAIT_MS)
     assert "4 rows shown" in window.rows_label.text()
     null_row = _row_with(window, "x", "NULL")
     y = model.index(null_row, _column(window, "y"))

@@ -172,6 +172,11 @@ class TableModel(QAbstractTableModel):
             self._request_page()
 
     @property
+    def result(self) -> TableResult | None:
+        """The result being shown (a new one after every load)."""
+        return self._result
+
+    @property
     def loading(self) -> bool:
         return self._page_task is not None
 

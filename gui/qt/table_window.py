@@ -43,6 +43,7 @@ from ..data.journal import TableJournal
 from ..data.config import DEFAULT_SPEC
 from ..data.opening import OpenedTable, tutorial_key_noted
 from ..data.paging import Condition, SortKey
+from ..data.result import TableResult
 from ..data.schema import list_relations
 from ..data.wording import plural, verb
 from .delegate import CellDelegate
@@ -124,6 +125,7 @@ class TableWindow(QMainWindow):
         self._cancellable: set[Task] = set()
         self._close_confirmed = False
         self._size_columns = False
+        self.null_key_rows = 0  # rows of the result whose key has a NULL (shown, read-only)
         self._build_widgets()
         self._build_actions()
         self._wire()
@@ -383,7 +385,36 @@ class TableWindow(QMainWindow):
             return
         self.clear_message()
         self.model.load(self.engine, conditions, self.sort, start_at)
+        self._count_null_keys(conditions)
         self._update_state()
+
+    def _count_null_keys(self, conditions) -> None:
+        """How many of the result's rows have a NULL in a key column: they are shown,
+        but no UPDATE can single them out, so the status bar says how many."""
+        self.null_key_rows = 0
+        schema, engine = self.schema, self.engine
+        nullable = [name for name in schema.key if schema.column(name).nullable]
+        if not nullable:
+            return
+        results = [
+            TableResult(engine, schema, [*conditions, Condition(name, "is NULL")]) for name in nullable
+        ]
+        model_result = self.model.result
+
+        def count(token) -> int:
+            if len(results) == 1:
+                return results[0].count(token)
+            # rows with several NULL key columns must count once: any NULL is counted by the total minus none NULL
+            total = TableResult(engine, schema, conditions).count(token)
+            none_null = TableResult(engine, schema, [*conditions, *(Condition(n, "is not NULL") for n in nullable)])
+            return total - none_null.count(token)
+
+        def counted(rows: int) -> None:
+            if self.model.result is model_result:
+                self.null_key_rows = rows
+                self._update_state()
+
+        self.runner.submit(count, lane="count-null-keys", on_done=counted, on_error=lambda _e: None)
 
     def _on_header_clicked(self, section: int) -> None:
         if self.schema is None:
@@ -727,6 +758,9 @@ class TableWindow(QMainWindow):
             text = f"{loaded:,} rows loaded (the total could not be counted)"
         else:
             text = f"{loaded:,} rows loaded, counting …"
+        if connected and self.opened is not None and self.null_key_rows:
+            key = ", ".join(self.schema.key)
+            text += f" — {self.null_key_rows:,} with a NULL {key} (read-only)"
         self.rows_label.setText(text)
 
     def show_message(self, text: str) -> None:
