@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from gui_helpers import WAIT_MS, activate, make_editor  # noqa: F401 - fixture
 from gui.data.paging import Condition
-from gui.qt.table_tools import CELLS_MIME, TableTools, install_table_tools
+from gui.qt.table_tools import CELLS_MIME, TableTools
 from gui.qt.table_window import TableWindow
 
 pytestmark = pytest.mark.postgres
@@ -58,7 +58,7 @@ def customers(qtbot, make_editor, pg_db, pg_engine) -> tuple[TableWindow, TableT
     window = editor.window
     wait_loaded(qtbot, window)
     assert window.model.names == NAMES
-    tools = install_table_tools(window, editor.runner)
+    tools = editor.table_tools  # installed by the app on every window for any table
     window.show()
     activate(qtbot, window)
     window.view.setFocus()
@@ -380,7 +380,7 @@ def test_on_a_read_only_connection_paste_fill_and_import_say_why_and_export_work
     qtbot.waitUntil(lambda: isinstance(editor.window, TableWindow), timeout=WAIT_MS)
     window = editor.window
     wait_loaded(qtbot, window)
-    tools = install_table_tools(window, editor.runner)
+    tools = editor.table_tools  # installed by the app on every window for any table
     window.select_cell(0, col("credit"))
     QGuiApplication.clipboard().setText("1\n")
     for act, what in ((tools.paste, "Paste"), (tools.fill_down, "Fill down"), (tools.choose_import_file, "Import changes from CSV")):

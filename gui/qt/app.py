@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 import gc
 import re
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from ..data.config import DEFAULT_SPEC, TableSpec
 from ..data.connection import ConnectionSettings, check_connection, create_engine_for, settings_from_url
 from ..data.errors import NoSuchRelation, UserError
+from ..data.schema import parse_qualified_name
 from ..data.opening import OpenedTable, merge_bounds, open_table, parse_filter
 from ..data.paging import Condition
 from ..data.storage import LastTables, RecentConnections
@@ -27,6 +29,7 @@ from .import_export import ImportExport
 from .main_window import MainWindow, Paths
 from .plot import PlotDock, install_plot
 from .row_menu import RowMenu
+from .table_tools import install_table_tools
 from .table_window import TableWindow
 from .tasks import TaskRunner
 
@@ -198,7 +201,8 @@ class Editor:
         self.recent = RecentConnections(self.paths.recent)
         self.last_tables = LastTables(self.paths.config / "last-tables.json")
         self.dialog: ConnectDialog | None = None
-        self.tools: Tools | None = None
+        self.tools: Tools | None = None  # the tutorial window's
+        self.table_tools = None  # the window for any table's (copy, paste, CSV)
         self.window: MainWindow | TableWindow = self._tutorial_window(spec)
 
     def _tutorial_window(self, spec: TableSpec) -> MainWindow:
@@ -212,6 +216,7 @@ class Editor:
         window = TableWindow(self.runner, self.paths)
         window.connect_requested.connect(self.show_connect_dialog)
         window.table_requested.connect(self.open_table)
+        self.table_tools = install_table_tools(window, self.runner)
         return window
 
     # -- connecting ------------------------------------------------------------------
@@ -237,6 +242,13 @@ class Editor:
             # --read-only holds for every connection of this session, not only for --url
             dialog.force_read_only("Started with --read-only")
         dialog.prepare = self.prepare
+        if self.request.name:
+            dialog.set_table_note(f"{self.request.name} (chosen with --table)")
+        else:
+            dialog.set_table_note(
+                f"the table last opened on that connection, else {self.spec.qualified_name}; "
+                "choose another in the window's Table list"
+            )
         dialog.connected.connect(lambda settings, engine: self._on_connected(dialog, settings, engine))
         self.dialog = dialog
         dialog.open()
@@ -249,34 +261,45 @@ class Editor:
             self.runner.submit(lambda _t: old.dispose(), lane="server", on_error=lambda e: None)
 
     def prepare(self, settings: ConnectionSettings, engine) -> OpenedTable | None:
-        """Open the table for a new connection (on a worker thread): ``--table``, else
-        the one last opened there, else the tutorial's; ``None`` when none of those is
-        there (the user then chooses one).  Raises :class:`UserError` when ``--table``
-        cannot be opened."""
-        names = [self.request.name] if self.request.name else [self.last_tables.get(settings), self.spec.qualified_name]
-        for name in dict.fromkeys(n for n in names if n):
+        """Open the table for a new connection (on a worker thread): ``--table``; else,
+        unless ``--key`` or ``--filter`` speak of the tutorial's table, the one last
+        opened there; else the tutorial's.  ``None`` when none of those is there (the
+        user then chooses one).  Raises :class:`UserError` when ``--table`` cannot be
+        opened."""
+        request = self.request
+        if request.name:
+            return open_table(engine, settings, request.name, request.key, self._spec_for(request.name))
+        last = self.last_tables.get(settings)
+        if last and last != self.spec.qualified_name and not (request.key or request.filters):
             try:
-                return open_table(engine, settings, name, self.request.key, self._spec_for(name))
+                return open_table(engine, settings, last, None, self._spec_for(last, key=None))
             except NoSuchRelation:
-                if self.request.name:
-                    raise
-        return None
+                pass  # dropped since: the tutorial's, or the chooser
+        try:
+            return open_table(engine, settings, self.spec.qualified_name, request.key, self.spec)
+        except NoSuchRelation:
+            return None
 
-    def _show_prepared(self, settings: ConnectionSettings, engine, opened: OpenedTable | None) -> None:
+    def _show_prepared(self, settings: ConnectionSettings, engine, opened: OpenedTable | None, chosen: bool = False) -> None:
+        """Show ``opened`` (``None``: the connection without a table); the command
+        line's filters apply to the table it named, not to one ``chosen`` since."""
         if opened is None:
             self._show_connection_only(settings, engine)
             return
+        named = parse_qualified_name(self.request.name or self.spec.qualified_name)[1]
+        filters = self.request.filters if not chosen and opened.schema.name == named else ()
         try:
-            conditions = self._conditions(opened)
+            conditions = self._conditions(opened, filters)
         except UserError as error:
-            conditions = []
-            self._show(settings, engine, opened, conditions)
+            self._show(settings, engine, opened, [])
             self.window.show_message(f"{error.title}: {error.message}")
             return
         self._show(settings, engine, opened, conditions)
 
-    def _spec_for(self, name: str) -> TableSpec:
-        return tutorial_spec(TableRequest(name, self.request.key, self.request.filters, self.request.threshold))
+    def _spec_for(self, name: str, key: tuple[str, ...] | None | bool = True) -> TableSpec:
+        """The tutorial window's spec for ``name`` (with ``--key`` unless ``key`` is given)."""
+        key = self.request.key if key is True else key
+        return tutorial_spec(TableRequest(name, key, (), self.request.threshold))
 
     # -- opening a table -------------------------------------------------------------
     def open_table(self, name: str) -> None:
@@ -284,33 +307,30 @@ class Editor:
         window = self.window
         if window.engine is None:
             return
-        self.request = TableRequest(name, None, (), self.request.threshold)
-
-        def go() -> None:
-            self._open(window.settings, window.engine, name)
-
-        self._confirm_leave(go)
+        self._confirm_leave(lambda: self._open(window.settings, window.engine, name))
 
     def _open(self, settings: ConnectionSettings, engine, name: str) -> None:
         """Open ``name`` off the GUI thread, then show it in the window that suits it."""
-        spec, key = self._spec_for(name), self.request.key
+        spec = self._spec_for(name, key=None)
         self.window.show_status(f"Opening {name} …")
 
         def failed(error: UserError) -> None:
+            self.window.table_chooser.set_current(self.window.schema.qualified_name if self.window.schema else "")
             self.window.show_message(f"{error.title}: {' '.join(error.message.split())}")
 
         self.runner.submit(
-            lambda _token: open_table(engine, settings, name, key, spec),
+            lambda _token: open_table(engine, settings, name, None, spec),
             lane="server",
-            on_done=lambda opened: self._show_prepared(settings, engine, opened),
+            on_done=lambda opened: self._show_prepared(settings, engine, opened, chosen=True),
             on_error=failed,
         )
 
-    def _conditions(self, opened: OpenedTable) -> list:
-        """The ``--filter`` conditions for ``opened`` (else, on the tutorial's table,
-        ``y > --threshold``); raises :class:`UserError` for one it cannot apply."""
+    def _conditions(self, opened: OpenedTable, filters: Sequence[str]) -> list:
+        """``filters`` (as written on the command line) read against ``opened``; else,
+        on the tutorial's table, ``y > --threshold``.  Raises :class:`UserError` for
+        one it cannot apply."""
         schema, codecs = opened.schema, opened.codecs
-        written = [parse_filter(text_, schema, codecs) for text_ in self.request.filters]
+        written = [parse_filter(text_, schema, codecs) for text_ in filters]
         if written:
             return merge_bounds(written)
         spec = self.spec

@@ -255,6 +255,10 @@ class ConnectDialog(QDialog):
         options_form.addRow(self.read_only)
         options_form.addRow(self.remember_password)
         options_form.addRow("Statement &timeout", self.statement_timeout)
+        # which table opens once connected (the window's Table chooser changes it)
+        self.opens = _named(QLabel(), "Opens table")
+        self.opens.setWordWrap(True)
+        options_form.addRow("Opens", self.opens)
 
         self.status = _named(QLabel(), "Connection status")
         self.status.setWordWrap(True)
@@ -296,6 +300,10 @@ class ConnectDialog(QDialog):
         self._on_kind_changed()
         self._on_sslmode_changed()
         self.connect_button.setDefault(True)  # once in the dialog: set before, it does not stick
+
+    def set_table_note(self, text: str) -> None:
+        """Say which table opens once connected."""
+        self.opens.setText(text)
 
     def _file_field(self, name: str, tooltip: str, filter_: str) -> tuple[QLineEdit, QWidget]:
         """A path field named ``name`` with a Browse… button; returns the field and its row."""
