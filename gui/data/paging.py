@@ -42,7 +42,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Text, and_, cast, column, false, func, literal, or_, select, table, true
+from sqlalchemy import Text, and_, cast, column, false, func, or_, select, table, true
 from sqlalchemy.sql.expression import ColumnElement
 
 from .errors import QueryFailed

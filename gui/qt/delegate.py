@@ -1,8 +1,9 @@
-"""The editor for the value column: a plain line edit that never alters what was typed.
+"""The cell editors: a plain line edit that never alters what was typed.
 
 A spin box or an integer validator would silently drop characters (``12.5`` becoming
-``125``); instead the text goes to the data layer's validation as typed.  Enter with
-a refused value keeps the editor open with the text, and the reason is shown.
+``125``); instead the text goes to the data layer's validation as typed.  Enter (or
+Tab) with a refused value keeps the editor open with the text, and the reason is
+shown (:attr:`CheckedLineDelegate.refused`).
 """
 
 from __future__ import annotations
@@ -14,60 +15,30 @@ from ..data.config import TableSpec
 from ..data.errors import InvalidValue
 from ..data.pending import parse_value
 
-
-class ValueDelegate(QStyledItemDelegate):
-    refused = Signal(str)
-
-    def __init__(self, spec: TableSpec, parent=None):
-        super().__init__(parent)
-        self.spec = spec
-
-    def createEditor(self, parent, option, index):
-        editor = QLineEdit(parent)
-        editor.setAccessibleName(f"Edit {self.spec.value}")
-        editor.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        editor.installEventFilter(self)
-        return editor
-
-    def setEditorData(self, editor, index):
-        if not editor.isModified():
-            editor.setText(index.data(Qt.ItemDataRole.EditRole) or "")
-            editor.selectAll()
-
-    def setModelData(self, editor, model, index):
-        model.setData(index, editor.text(), Qt.ItemDataRole.EditRole)
-
-    def eventFilter(self, editor, event):
-        if (
-            isinstance(editor, QLineEdit)
-            and event.type() == QEvent.Type.KeyPress
-            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Tab, Qt.Key.Key_Backtab)
-        ):
-            try:
-                parse_value(editor.text(), self.spec)
-            except InvalidValue as error:
-                # keep the editor open with exactly what was typed
-                self.refused.emit(error.message)
-                return True
-        return super().eventFilter(editor, event)
+_COMMIT_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Tab, Qt.Key.Key_Backtab)
 
 
-class CellDelegate(QStyledItemDelegate):
-    """The editor for any cell of the table for any table: a plain line edit whose
-    text goes to the column's codec as typed.  Enter (or Tab) with a value the codec
-    refuses keeps the editor open with the text, and :attr:`refused` says why; the
-    whole value is in the editor, however long (the cell shows one line of it)."""
+class CheckedLineDelegate(QStyledItemDelegate):
+    """A line edit whose text is checked before Qt commits it (see the module docstring)."""
 
     refused = Signal(str)
     # an edit began or was given up (Escape): an earlier refusal has had its moment
     settled = Signal()
 
+    def editor_name(self, index) -> str:
+        raise NotImplementedError
+
+    def why_refused(self, index, text: str) -> str | None:
+        """Why ``text`` cannot be the cell's value; ``None`` when it can."""
+        raise NotImplementedError
+
     def createEditor(self, parent, option, index):
         self.settled.emit()
         editor = QLineEdit(parent)
-        name = index.model().headerData(index.column(), Qt.Orientation.Horizontal)
-        editor.setAccessibleName(f"Edit {name}")
-        editor.setAlignment(Qt.AlignmentFlag(int(index.data(Qt.ItemDataRole.TextAlignmentRole) or 0)) or Qt.AlignmentFlag.AlignLeft)
+        editor.setAccessibleName(self.editor_name(index))
+        alignment = index.data(Qt.ItemDataRole.TextAlignmentRole)
+        editor.setAlignment(Qt.AlignmentFlag(int(alignment)) if alignment else Qt.AlignmentFlag.AlignLeft)
+        editor.setProperty("cell_row", index.row())
         editor.setProperty("cell_column", index.column())
         editor.installEventFilter(self)
         return editor
@@ -81,20 +52,46 @@ class CellDelegate(QStyledItemDelegate):
         model.setData(index, editor.text(), Qt.ItemDataRole.EditRole)
 
     def eventFilter(self, editor, event):
-        if (
-            isinstance(editor, QLineEdit)
-            and event.type() == QEvent.Type.KeyPress
-            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Tab, Qt.Key.Key_Backtab)
-        ):
-            view = self.parent()
-            model = view.model() if view is not None else None
-            column = editor.property("cell_column")
-            check = getattr(model, "check_text", None)
-            if check is not None and column is not None:
-                reason = check(int(column), editor.text())
-                if reason is not None:
-                    self.refused.emit(reason)
-                    return True  # keep the editor open with exactly what was typed
-        if isinstance(editor, QLineEdit) and event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Escape:
-            self.settled.emit()
+        if isinstance(editor, QLineEdit) and event.type() == QEvent.Type.KeyPress:
+            if event.key() in _COMMIT_KEYS:
+                view = self.parent()
+                model = view.model() if view is not None else None
+                if model is not None:
+                    index = model.index(int(editor.property("cell_row")), int(editor.property("cell_column")))
+                    reason = self.why_refused(index, editor.text())
+                    if reason is not None:
+                        self.refused.emit(reason)
+                        return True  # keep the editor open with exactly what was typed
+            elif event.key() == Qt.Key.Key_Escape:
+                self.settled.emit()
         return super().eventFilter(editor, event)
+
+
+class ValueDelegate(CheckedLineDelegate):
+    """The tutorial's value column: a whole number in the column's range."""
+
+    def __init__(self, spec: TableSpec, parent=None):
+        super().__init__(parent)
+        self.spec = spec
+
+    def editor_name(self, index) -> str:
+        return f"Edit {self.spec.value}"
+
+    def why_refused(self, index, text: str) -> str | None:
+        try:
+            parse_value(text, self.spec)
+        except InvalidValue as error:
+            return error.message
+        return None
+
+
+class CellDelegate(CheckedLineDelegate):
+    """Any cell of the table for any table: the text goes to the column's codec as
+    typed (the model's ``check_text``); the whole value is in the editor, however
+    long (the cell shows one line of it)."""
+
+    def editor_name(self, index) -> str:
+        return f"Edit {index.model().headerData(index.column(), Qt.Orientation.Horizontal)}"
+
+    def why_refused(self, index, text: str) -> str | None:
+        return index.model().check_text(index.column(), text)

@@ -12,16 +12,14 @@ from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoGroup, QUndoStack
+from PySide6.QtGui import QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMainWindow,
     QMessageBox,
-    QProgressBar,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -45,6 +43,7 @@ from .review import ConflictsDialog, ReviewDialog
 from .rows_model import READ_ONLY_REASON, VALUE_COLUMN, RowsModel
 from .table_chooser import TableChooser
 from .tasks import Task, TaskRunner
+from .window_base import EditorWindow, named
 from .undo import PendingEdit
 
 SHORTCUTS = [
@@ -109,13 +108,8 @@ class RowsView(QTableView):
         return super().edit(index, trigger, event)
 
 
-def _named(widget, name: str):
-    widget.setAccessibleName(name)
-    widget.setObjectName(name)
-    return widget
-
-
-class MainWindow(QMainWindow):
+class MainWindow(EditorWindow):
+    SHORTCUTS = SHORTCUTS
     committed = Signal(object)  # CommitResult
     connect_requested = Signal()
     table_requested = Signal(str)  # the user chose another relation (its qualified name)
@@ -123,16 +117,13 @@ class MainWindow(QMainWindow):
     def __init__(self, spec: TableSpec, runner: TaskRunner, paths: Paths, threshold: int = 6, parent=None):
         super().__init__(parent)
         self.spec = spec
-        self.runner = runner
         self.paths = paths
         # the connection's editing session (None: not connected)
         self.session: EditingSession | None = None
         self.pending = PendingChanges(spec)
-        self.undo_stack = QUndoStack(self)
+        self._init_common(runner, QUndoStack(self))
         self.model = RowsModel(spec, self.pending, runner, self.undo_stack, self)
-        self._cancellable: set[Task] = set()
         self._close_after_commit = False
-        self._close_confirmed = False
         self.pending.subscribe(self._on_pending_changed)
 
         self._build_widgets(threshold)
@@ -144,18 +135,18 @@ class MainWindow(QMainWindow):
 
     # -- construction --------------------------------------------------------
     def _build_widgets(self, threshold: int) -> None:
-        self.threshold_edit = _named(QLineEdit(str(threshold)), "Threshold")
+        self.threshold_edit = named(QLineEdit(str(threshold)), "Threshold")
         self.threshold_edit.setToolTip(f"Show rows with {self.spec.value} greater than this; Enter reloads")
         self.threshold_edit.setMaximumWidth(120)
-        self.goto_edit = _named(QLineEdit(), "Go to x")
+        self.goto_edit = named(QLineEdit(), "Go to x")
         self.goto_edit.setPlaceholderText(f"{self.spec.key} ≥ …")
         self.goto_edit.setToolTip(f"Jump to the first row with {self.spec.key} at or above this value; empty: from the start")
         self.goto_edit.setMaximumWidth(120)
-        self.commit_button = _named(QPushButton("&Commit…"), "Commit")
-        self.revert_button = _named(QPushButton("&Revert"), "Revert")
-        self.cancel_button = _named(QPushButton("Cancel"), "Cancel")
+        self.commit_button = named(QPushButton("&Commit…"), "Commit")
+        self.revert_button = named(QPushButton("&Revert"), "Revert")
+        self.cancel_button = named(QPushButton("Cancel"), "Cancel")
         self.cancel_button.setToolTip("Cancel the running query or commit on the server")
-        self.pending_label = _named(QLabel(), "Pending changes")
+        self.pending_label = named(QLabel(), "Pending changes")
 
         self.table_chooser = TableChooser()
         bar = QHBoxLayout()
@@ -173,7 +164,7 @@ class MainWindow(QMainWindow):
         for widget in (self.pending_label, self.revert_button, self.commit_button, self.cancel_button):
             bar.addWidget(widget)
 
-        self.view = _named(RowsView(), "Rows")
+        self.view = named(RowsView(), "Rows")
         self.view.setModel(self.model)
         self.delegate = ValueDelegate(self.spec, self.view)
         self.view.setItemDelegateForColumn(VALUE_COLUMN, self.delegate)
@@ -190,7 +181,7 @@ class MainWindow(QMainWindow):
         self.view.horizontalHeader().setDefaultSectionSize(140)
         self.view.horizontalHeader().setStretchLastSection(True)
 
-        self.message = _named(QLabel(), "Message")
+        self.message = named(QLabel(), "Message")
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #c0392b; font-weight: bold;")
         self.message.hide()
@@ -202,28 +193,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.view)
         self.setCentralWidget(central)
 
-        self.rows_label = _named(QLabel(), "Row count")
-        self.busy = _named(QProgressBar(), "Loading")
-        self.busy.setRange(0, 0)
-        self.busy.setMaximumWidth(120)
-        self.busy.hide()
-        self.mode_label = _named(QLabel(), "Mode")
-        self.statusBar().addPermanentWidget(self.mode_label)
-        self.statusBar().addPermanentWidget(self.rows_label)
-        self.statusBar().addPermanentWidget(self.busy)
-
-    def _action(self, menu, text: str, slot, shortcut=None, name: str | None = None) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            if isinstance(shortcut, (list, tuple)):
-                action.setShortcuts([QKeySequence(s) for s in shortcut])
-            else:
-                action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(slot)
-        if name:
-            action.setObjectName(name)
-        menu.addAction(action)
-        return action
+        self._build_status_bar()
 
     def _build_actions(self) -> None:
         menus = self.menuBar()
@@ -238,18 +208,7 @@ class MainWindow(QMainWindow):
 
         edit_menu = menus.addMenu("&Edit")
         self.edit_menu = edit_menu
-        self.undo_group = QUndoGroup(self)
-        self.undo_group.addStack(self.undo_stack)
-        self.undo_group.setActiveStack(self.undo_stack)
-        self.undo_action = self.undo_group.createUndoAction(self, "&Undo")
-        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
-        self.undo_action.setObjectName("Undo")
-        self.redo_action = self.undo_group.createRedoAction(self, "&Redo")
-        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        self.redo_action.setObjectName("Redo")
-        edit_menu.addAction(self.undo_action)
-        edit_menu.addAction(self.redo_action)
-        edit_menu.addSeparator()
+        self._build_undo_actions(edit_menu)
         self.revert_one_action = self._action(edit_menu, "Revert selected change", self._on_revert_selected, Qt.Key.Key_Escape)
         self.revert_one_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.view.addAction(self.revert_one_action)
@@ -480,21 +439,6 @@ class MainWindow(QMainWindow):
         self._update_state()
 
     # -- commit --------------------------------------------------------------
-    def _track(self, task: Task) -> Task:
-        self._cancellable.add(task)
-        self._update_state()
-        return task
-
-    def _untrack(self, task: Task | None) -> None:
-        self._cancellable.discard(task)
-        self._update_state()
-
-    def cancel_running(self) -> None:
-        for task in list(self._cancellable):
-            task.cancel()
-        if self.model.loading:
-            self.runner.cancel_all()
-
     def _on_commit_clicked(self) -> None:
         session = self.session
         if session is None or not session.can_commit() or self.model.read_only:
@@ -720,9 +664,7 @@ class MainWindow(QMainWindow):
         self.connect_action.setEnabled(not self.committing)
         # nor undo, redo or revert of a change the running transaction is writing:
         # the group's Undo/Redo actions are off while no stack is active
-        active = None if self.committing else self.undo_stack
-        if self.undo_group.activeStack() is not active:
-            self.undo_group.setActiveStack(active)
+        self._set_undo_active(not self.committing)
         self.revert_one_action.setEnabled(not self.committing)
         running = bool(self._cancellable) or self.model.loading
         self.cancel_button.setEnabled(running)
@@ -753,27 +695,6 @@ class MainWindow(QMainWindow):
         self.message.clear()
         self.message.hide()
 
-    def show_status(self, text: str) -> None:
-        self.statusBar().showMessage(text, 15_000)
-
-    def clear_status(self) -> None:
-        self.statusBar().clearMessage()
-
-    def _show_error(self, error: UserError, consequence: str = "") -> None:
-        text = f"{error.title}: {error.message}" + (f"\n\n{consequence}" if consequence else "")
-        self.show_message(text.replace("\n\n", " "))
-        box = QMessageBox(QMessageBox.Icon.Warning, error.title, text, QMessageBox.StandardButton.Ok, self)
-        box.setObjectName("Error")
-        box.open()
-        self.error_box = box
-
-    def _show_shortcuts(self) -> None:
-        text = "\n".join(f"{keys}\t{what}" for keys, what in SHORTCUTS)
-        box = QMessageBox(QMessageBox.Icon.Information, "Keyboard shortcuts", text, QMessageBox.StandardButton.Ok, self)
-        box.setObjectName("Keyboard shortcuts")
-        box.open()
-        self.shortcuts_box = box
-
     def _on_reset_demo(self) -> None:
         if self.settings is None or self.settings.kind != DEMO:
             return
@@ -798,11 +719,6 @@ class MainWindow(QMainWindow):
             return
         self.model.clear()
         event.accept()
-
-    def close_without_asking(self) -> None:
-        """Close for another window to take over (what is pending stays in the journal)."""
-        self._close_confirmed = True
-        self.close()
 
     def _ask_before_close(self) -> None:
         box = QMessageBox(

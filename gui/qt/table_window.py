@@ -13,19 +13,15 @@ always there (empty when there is nothing to say) and to the status bar.
 
 from __future__ import annotations
 
-from functools import partial
-
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoGroup, QUndoStack
+from PySide6.QtGui import QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMainWindow,
     QMessageBox,
-    QProgressBar,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -52,6 +48,7 @@ from .filter_bar import FilterBar
 from .table_chooser import TableChooser
 from .table_model import TableModel, one_line, shown
 from .tasks import Task, TaskRunner
+from .window_base import EditorWindow, named
 from .undo import PendingEdit
 
 # column widths are fitted to the header and this many first rows, within bounds (px)
@@ -72,12 +69,6 @@ SHORTCUTS = [
     ("Ctrl+O", "Connect to another database"),
     ("Click a column header", "Sort by it (again: reverse)"),
 ]
-
-
-def _named(widget, name: str):
-    widget.setAccessibleName(name)
-    widget.setObjectName(name)
-    return widget
 
 
 class CellsView(QTableView):
@@ -103,14 +94,14 @@ class CellsView(QTableView):
         return super().edit(index, trigger, event)
 
 
-class TableWindow(QMainWindow):
+class TableWindow(EditorWindow):
+    SHORTCUTS = SHORTCUTS
     connect_requested = Signal()
     table_requested = Signal(str)  # the user chose another relation (its qualified name)
     committed = Signal(object, object)  # CellCommitResult, the list of CellChange committed (as confirmed in the review)
 
     def __init__(self, runner: TaskRunner, paths, parent=None):
         super().__init__(parent)
-        self.runner = runner
         self.paths = paths
         self.settings: ConnectionSettings | None = None
         self.engine = None
@@ -120,10 +111,8 @@ class TableWindow(QMainWindow):
         self.writability: Writability | None = None
         self.display_name = ""
         self.session: CellSession | None = None  # the review → commit → conflicts flow of the open table
-        self.undo_stack = QUndoStack(self)
+        self._init_common(runner, QUndoStack(self))
         self.model = TableModel(runner, self.undo_stack, self)
-        self._cancellable: set[Task] = set()
-        self._close_confirmed = False
         self._size_columns = False
         self.null_key_rows = 0  # rows of the result whose key has a NULL (shown, read-only)
         self._build_widgets()
@@ -136,15 +125,15 @@ class TableWindow(QMainWindow):
     # -- construction ---------------------------------------------------------------
     def _build_widgets(self) -> None:
         self.table_chooser = TableChooser()
-        self.filter_bar = _named(FilterBar(), "Filter")
-        self.goto_edit = _named(QLineEdit(), "Go to")
+        self.filter_bar = named(FilterBar(), "Filter")
+        self.goto_edit = named(QLineEdit(), "Go to")
         self.goto_edit.setMaximumWidth(140)
         self.goto_edit.setToolTip("Jump to the first row at or after this value of the first sorted column; empty: from the start")
-        self.commit_button = _named(QPushButton("&Commit…"), "Commit")
-        self.revert_button = _named(QPushButton("&Revert"), "Revert")
-        self.cancel_button = _named(QPushButton("Cancel"), "Cancel")
+        self.commit_button = named(QPushButton("&Commit…"), "Commit")
+        self.revert_button = named(QPushButton("&Revert"), "Revert")
+        self.cancel_button = named(QPushButton("Cancel"), "Cancel")
         self.cancel_button.setToolTip("Cancel the running query or commit on the server")
-        self.pending_label = _named(QLabel(), "Pending changes")
+        self.pending_label = named(QLabel(), "Pending changes")
 
         top = QHBoxLayout()
         table_label = QLabel("&Table:")
@@ -158,7 +147,7 @@ class TableWindow(QMainWindow):
         for widget in (self.pending_label, self.revert_button, self.commit_button, self.cancel_button):
             top.addWidget(widget)
 
-        self.view = _named(CellsView(), "Rows")
+        self.view = named(CellsView(), "Rows")
         self.view.setModel(self.model)
         self.delegate = CellDelegate(self.view)
         self.view.setItemDelegate(self.delegate)
@@ -178,7 +167,7 @@ class TableWindow(QMainWindow):
         header.setSortIndicatorShown(False)
 
         # always there, so that a message never moves the rows
-        self.message = _named(QLabel(" "), "Message")
+        self.message = named(QLabel(" "), "Message")
         self.message.setStyleSheet("color: #c0392b; font-weight: bold;")
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.setFixedHeight(self.message.fontMetrics().height() + 6)
@@ -191,27 +180,7 @@ class TableWindow(QMainWindow):
         layout.addWidget(self.view)
         self.setCentralWidget(central)
 
-        self.rows_label = _named(QLabel(), "Row count")
-        self.busy = _named(QProgressBar(), "Loading")
-        self.busy.setRange(0, 0)
-        self.busy.setMaximumWidth(120)
-        self.busy.hide()
-        self.mode_label = _named(QLabel(), "Mode")
-        self.statusBar().addPermanentWidget(self.mode_label)
-        self.statusBar().addPermanentWidget(self.rows_label)
-        self.statusBar().addPermanentWidget(self.busy)
-
-    def _action(self, menu, text: str, slot, shortcut=None, name: str | None = None) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            if isinstance(shortcut, (list, tuple)):
-                action.setShortcuts([QKeySequence(s) for s in shortcut])
-            else:
-                action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(slot)
-        action.setObjectName(name or text.replace("&", "").rstrip("…"))
-        menu.addAction(action)
-        return action
+        self._build_status_bar()
 
     def _build_actions(self) -> None:
         menus = self.menuBar()
@@ -224,18 +193,7 @@ class TableWindow(QMainWindow):
 
         edit_menu = menus.addMenu("&Edit")
         self.edit_menu = edit_menu
-        self.undo_group = QUndoGroup(self)
-        self.undo_group.addStack(self.undo_stack)
-        self.undo_group.setActiveStack(self.undo_stack)
-        self.undo_action = self.undo_group.createUndoAction(self, "&Undo")
-        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
-        self.undo_action.setObjectName("Undo")
-        self.redo_action = self.undo_group.createRedoAction(self, "&Redo")
-        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        self.redo_action.setObjectName("Redo")
-        edit_menu.addAction(self.undo_action)
-        edit_menu.addAction(self.redo_action)
-        edit_menu.addSeparator()
+        self._build_undo_actions(edit_menu)
         self.set_null_action = self._action(edit_menu, "Set to &NULL", self.set_selection_null, "Ctrl+Shift+N", name="Set to NULL")
         self.view.addAction(self.set_null_action)
         self.revert_one_action = self._action(edit_menu, "Revert selected change", self._on_revert_selected, Qt.Key.Key_Escape)
@@ -539,7 +497,7 @@ class TableWindow(QMainWindow):
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Discard,
             self,
         )
-        _named(box, "Restore unsaved changes")
+        named(box, "Restore unsaved changes")
 
         def answered(button):
             if box.standardButton(button) == QMessageBox.StandardButton.Yes:
@@ -553,21 +511,6 @@ class TableWindow(QMainWindow):
         self.restore_box = box
 
     # -- commit ---------------------------------------------------------------------------
-    def _track(self, task: Task) -> Task:
-        self._cancellable.add(task)
-        self._update_state()
-        return task
-
-    def _untrack(self, task: Task | None) -> None:
-        self._cancellable.discard(task)
-        self._update_state()
-
-    def cancel_running(self) -> None:
-        for task in list(self._cancellable):
-            task.cancel()
-        if self.model.loading:
-            self.runner.cancel_all()
-
     def _on_flow_state(self, state: FlowState) -> None:
         if state in (FlowState.REVIEWING, FlowState.COMMITTING):
             # the review lists exactly what will be written: no edits under it
@@ -704,7 +647,7 @@ class TableWindow(QMainWindow):
             QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
             self,
         )
-        _named(box, "Revert all changes")
+        named(box, "Revert all changes")
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
 
         def answered(button):
@@ -733,9 +676,7 @@ class TableWindow(QMainWindow):
         self.revert_action.setEnabled(count > 0 and not self.committing)
         self.connect_action.setEnabled(not self.committing)
         self.table_chooser.setEnabled(not self.committing)
-        active = None if self.committing else self.undo_stack
-        if self.undo_group.activeStack() is not active:
-            self.undo_group.setActiveStack(active)
+        self._set_undo_active(not self.committing)
         self.revert_one_action.setEnabled(not self.committing)
         self.set_null_action.setEnabled(not self.committing)
         running = bool(self._cancellable) or self.model.loading
@@ -773,27 +714,6 @@ class TableWindow(QMainWindow):
         self.message.setText(" ")
         self.message.setToolTip("")
 
-    def show_status(self, text: str) -> None:
-        self.statusBar().showMessage(text, 15_000)
-
-    def clear_status(self) -> None:
-        self.statusBar().clearMessage()
-
-    def _show_error(self, error: UserError, consequence: str = "") -> None:
-        text = f"{error.title}: {error.message}" + (f"\n\n{consequence}" if consequence else "")
-        self.show_message(text)
-        box = QMessageBox(QMessageBox.Icon.Warning, error.title, text, QMessageBox.StandardButton.Ok, self)
-        box.setObjectName("Error")
-        box.open()
-        self.error_box = box
-
-    def _show_shortcuts(self) -> None:
-        text = "\n".join(f"{keys}\t{what}" for keys, what in SHORTCUTS)
-        box = QMessageBox(QMessageBox.Icon.Information, "Keyboard shortcuts", text, QMessageBox.StandardButton.Ok, self)
-        box.setObjectName("Keyboard shortcuts")
-        box.open()
-        self.shortcuts_box = box
-
     def select_cell(self, row: int, column: int) -> None:
         index = self.model.index(row, column)
         self.view.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
@@ -816,11 +736,6 @@ class TableWindow(QMainWindow):
         self.model.clear()
         event.accept()
 
-    def close_without_asking(self) -> None:
-        """Close for another window to take over (what is pending stays in the journal)."""
-        self._close_confirmed = True
-        self.close()
-
     def _ask_before_close(self) -> None:
         box = QMessageBox(
             QMessageBox.Icon.Question,
@@ -833,7 +748,7 @@ class TableWindow(QMainWindow):
         box.button(QMessageBox.StandardButton.Close).setText("Keep for later and close")
         box.button(QMessageBox.StandardButton.Discard).setText("Discard and close")
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        _named(box, "Close with pending changes")
+        named(box, "Close with pending changes")
 
         def answered(button):
             choice = box.standardButton(button)

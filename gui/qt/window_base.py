@@ -1,0 +1,123 @@
+"""What the tutorial's window and the window for any table share: named widgets and
+actions, the status bar's row count, busy bar and mode, Undo/Redo over one undo
+stack, the error and shortcut boxes, and the cancellable tasks behind Cancel."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QAction, QKeySequence, QUndoGroup, QUndoStack
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QProgressBar
+
+from ..data.errors import UserError
+from .tasks import Task
+
+
+def named(widget, name: str):
+    """``widget`` with ``name`` as its accessible name and object name."""
+    widget.setAccessibleName(name)
+    widget.setObjectName(name)
+    return widget
+
+
+class EditorWindow(QMainWindow):
+    """The parts of a main window that do not depend on how its table is held."""
+
+    SHORTCUTS: list[tuple[str, str]] = []
+
+    def _init_common(self, runner, undo_stack: QUndoStack) -> None:
+        self.runner = runner
+        self.undo_stack = undo_stack
+        self._cancellable: set[Task] = set()
+        self._close_confirmed = False
+
+    # -- construction ------------------------------------------------------------
+    def _build_status_bar(self) -> None:
+        self.rows_label = named(QLabel(), "Row count")
+        self.busy = named(QProgressBar(), "Loading")
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(120)
+        self.busy.hide()
+        self.mode_label = named(QLabel(), "Mode")
+        self.statusBar().addPermanentWidget(self.mode_label)
+        self.statusBar().addPermanentWidget(self.rows_label)
+        self.statusBar().addPermanentWidget(self.busy)
+
+    def _action(self, menu, text: str, slot, shortcut=None, name: str | None = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            if isinstance(shortcut, (list, tuple)):
+                action.setShortcuts([QKeySequence(s) for s in shortcut])
+            else:
+                action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        action.setObjectName(name or text.replace("&", "").rstrip("…"))
+        menu.addAction(action)
+        return action
+
+    def _build_undo_actions(self, edit_menu) -> None:
+        """Undo and Redo of the window's undo stack (off while no stack is active)."""
+        self.undo_group = QUndoGroup(self)
+        self.undo_group.addStack(self.undo_stack)
+        self.undo_group.setActiveStack(self.undo_stack)
+        self.undo_action = self.undo_group.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.undo_action.setObjectName("Undo")
+        self.redo_action = self.undo_group.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.redo_action.setObjectName("Redo")
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+        edit_menu.addSeparator()
+
+    def _set_undo_active(self, active: bool) -> None:
+        stack = self.undo_stack if active else None
+        if self.undo_group.activeStack() is not stack:
+            self.undo_group.setActiveStack(stack)
+
+    # -- messages ---------------------------------------------------------------------
+    def show_message(self, text: str) -> None:  # pragma: no cover - each window has its own line
+        raise NotImplementedError
+
+    def show_status(self, text: str) -> None:
+        self.statusBar().showMessage(text, 15_000)
+
+    def clear_status(self) -> None:
+        self.statusBar().clearMessage()
+
+    def _show_error(self, error: UserError, consequence: str = "") -> None:
+        text = f"{error.title}: {error.message}" + (f"\n\n{consequence}" if consequence else "")
+        self.show_message(text.replace("\n\n", " "))
+        box = QMessageBox(QMessageBox.Icon.Warning, error.title, text, QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("Error")
+        box.open()
+        self.error_box = box
+
+    def _show_shortcuts(self) -> None:
+        text = "\n".join(f"{keys}\t{what}" for keys, what in self.SHORTCUTS)
+        box = QMessageBox(QMessageBox.Icon.Information, "Keyboard shortcuts", text, QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("Keyboard shortcuts")
+        box.open()
+        self.shortcuts_box = box
+
+    # -- tasks behind Cancel --------------------------------------------------------------
+    def _update_state(self) -> None:  # pragma: no cover - each window says what it shows
+        raise NotImplementedError
+
+    def _track(self, task: Task) -> Task:
+        self._cancellable.add(task)
+        self._update_state()
+        return task
+
+    def _untrack(self, task: Task | None) -> None:
+        self._cancellable.discard(task)
+        self._update_state()
+
+    def cancel_running(self) -> None:
+        for task in list(self._cancellable):
+            task.cancel()
+        if self.model.loading:
+            self.runner.cancel_all()
+
+    def close_without_asking(self) -> None:
+        """Close for another window to take over (what is pending stays in the journal)."""
+        self._close_confirmed = True
+        self.close()
