@@ -80,7 +80,8 @@ def test_a_cell_commit_reads_back_with_null_apart_from_the_empty_string(tmp_path
     entries = log.cell_entries()
     assert [e.commit_id for e in entries] == [commit_id] * 3
     first, second, third = entries
-    assert (first.key_text, first.key, first.column, first.old, first.new) == ("id = 1", (("id", "1"),), "email", ("ada@example.org",), None)
+    assert (first.key_text, first.key, first.column) == ("id = 1", (("id", "1"),), "email")
+    assert (first.old, first.new) == (("ada@example.org",), None)
     assert (second.old, second.new) == ((None,), "")  # NULL → the empty string, both kept
     assert first.new_text() == "NULL" and second.new_text() == "" and second.old_text() == "NULL"
     assert (third.new, third.stored, third.stored_text()) == ("500", ("50.00",), "50.00")
@@ -94,7 +95,8 @@ def test_entries_are_newest_first_and_filtered_by_date_table_and_text(tmp_path):
     log = AuditLog(tmp_path / "audit.sqlite3")
     day = datetime(2024, 5, 1, 12, tzinfo=timezone.utc)
     log.append_cells("c", "public.customers", [change("7", "email", ["a"], "b")], 1, at=day)
-    log.append_cells("c", "public.orders", [change("7", "Status", ["new"], "paid"), change("8", "total", ["1"], "2")], 2, at=day + timedelta(days=1))
+    orders = [change("7", "Status", ["new"], "paid"), change("8", "total", ["1"], "2")]
+    log.append_cells("c", "public.orders", orders, 2, at=day + timedelta(days=1))
     log.append_cells("c", "public.customers", [change("12", "credit", ["1.00"], "2.00")], 1, at=day + timedelta(days=2))
 
     assert [(e.table, e.key_text) for e in log.cell_entries()] == [
@@ -104,7 +106,8 @@ def test_entries_are_newest_first_and_filtered_by_date_table_and_text(tmp_path):
         ("public.customers", "id = 7"),
     ]
     assert [e.key_text for e in log.cell_entries(table="public.customers")] == ["id = 12", "id = 7"]
-    assert [e.key_text for e in log.cell_entries(since=day + timedelta(hours=1), until=day + timedelta(days=2))] == ["id = 7", "id = 8"]
+    between = log.cell_entries(since=day + timedelta(hours=1), until=day + timedelta(days=2))
+    assert [e.key_text for e in between] == ["id = 7", "id = 8"]
     assert [e.column for e in log.cell_entries(text="STATUS")] == ["Status"]  # the column, in any case
     assert [e.key_text for e in log.cell_entries(text="id = 7")] == ["id = 7", "id = 7"]
     assert [e.key_text for e in log.cell_entries(text="= 1")] == ["id = 12"]
@@ -291,7 +294,9 @@ def _rows(dialog) -> list[list[str]]:
 
 
 @pytest.mark.postgres
-def test_the_audit_dialog_lists_committed_edits_with_their_old_and_new_text(qtbot, qtmodeltester, monkeypatch, make_editor, pg_db, pg_engine, tmp_path):  # noqa: F811
+def test_the_audit_dialog_lists_committed_edits_with_their_old_and_new_text(
+    qtbot, qtmodeltester, monkeypatch, make_editor, pg_db, pg_engine, tmp_path  # noqa: F811
+):
     editor, window, writer = _customers_window(qtbot, make_editor, pg_db, pg_engine)
     _type_into(qtbot, window, _row_with(window, "id", "1"), "credit", "13")
     window.select_cell(_row_with(window, "id", "1"), _column(window, "email"))

@@ -106,7 +106,9 @@ class CellAuditModel(QAbstractTableModel):
             if col == OLD:
                 return _values_tooltip(e.old) if e.old else "No row had this key any more."
             if col == STORED:
-                return "What the database stored instead (a trigger):\n" + _values_tooltip(e.stored) if e.stored else "Stored as typed."
+                if not e.stored:
+                    return "Stored as typed."
+                return "What the database stored instead (a trigger):\n" + _values_tooltip(e.stored)
             if col == NEW:
                 return "NULL (no value)" if e.new is None else "(the empty string)" if e.new == "" else e.new
             if col == WHEN:
@@ -174,7 +176,9 @@ class TableAuditDialog(QDialog):
         self.text_edit = _named(QLineEdit(), "Filter key or column")
         self.text_edit.setPlaceholderText("text in the key or column")
         self.text_edit.setClearButtonEnabled(True)
-        self.text_edit.setToolTip("Shows the changes whose key (as displayed, e.g. id = 7) or column name holds this text, in any case")
+        self.text_edit.setToolTip(
+            "Shows the changes whose key (as displayed, e.g. id = 7) or column name holds this text, in any case"
+        )
 
         filters = QHBoxLayout()
         for widget in (self.from_check, self.from_edit, self.to_check, self.to_edit):
