@@ -29,6 +29,8 @@ from .import_export import ImportExport
 from .main_window import MainWindow, Paths
 from .plot import PlotDock, install_plot
 from .row_menu import RowMenu
+from .table_audit import install_table_audit
+from .table_plot import install_table_plot
 from .table_tools import install_table_tools
 from .table_window import TableWindow
 from .tasks import TaskRunner
@@ -202,7 +204,8 @@ class Editor:
         self.last_tables = LastTables(self.paths.config / "last-tables.json")
         self.dialog: ConnectDialog | None = None
         self.tools: Tools | None = None  # the tutorial window's
-        self.table_tools = None  # the window for any table's (copy, paste, CSV)
+        # the window for any table's: copy, paste, CSV; the audit log; the plot
+        self.table_tools = self.table_audit = self.table_plot = None
         self.window: MainWindow | TableWindow = self._tutorial_window(spec)
 
     def _tutorial_window(self, spec: TableSpec) -> MainWindow:
@@ -217,6 +220,8 @@ class Editor:
         window.connect_requested.connect(self.show_connect_dialog)
         window.table_requested.connect(self.open_table)
         self.table_tools = install_table_tools(window, self.runner)
+        self.table_audit = install_table_audit(window, self.runner, self.paths.audit)
+        self.table_plot = install_table_plot(window)
         return window
 
     # -- connecting ------------------------------------------------------------------
