@@ -246,3 +246,34 @@ def test_the_demo_has_a_mixed_table_to_edit(qtbot, make_editor, isolated_user_di
             assert conn.execute(text("SELECT email FROM customers WHERE id = 3")).scalar() == "grace@example.org"
     finally:
         engine.dispose()
+
+
+def test_a_table_without_a_key_is_edited_through_the_columns_the_user_ticks(qtbot, make_editor, pg_db, pg_engine):
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    with pg_engine.begin() as conn:
+        conn.execute(text("CREATE TABLE readings (sensor text, day date, value numeric(8,1))"))
+        conn.execute(text(
+            "INSERT INTO readings VALUES ('a', '2024-01-01', 1.5), ('a', '2024-01-02', 2.5), ('b', '2024-01-01', 3.5)"
+        ))
+    editor = make_editor("--url", _url(pg_db), "--table", "readings")
+    editor.connect_url(_url(pg_db))
+    window = _wait_table(qtbot, editor)
+    assert "identify a row" in window.mode_label.text()
+    row = _row_with(window, "value", "2.5")
+    assert not (window.model.flags(window.model.index(row, _column(window, "value"))) & Qt.ItemFlag.ItemIsEditable)
+    window.key_action.trigger()
+    dialog = window.key_dialog
+    for i in range(dialog.columns.count()):
+        if dialog.columns.item(i).text() in ("sensor", "day"):
+            dialog.columns.item(i).setCheckState(Qt.CheckState.Checked)
+    dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
+    qtbot.waitUntil(lambda: editor.window.schema is not None and editor.window.schema.key == ("sensor", "day"), timeout=WAIT_MS)
+    window = _wait_table(qtbot, editor)
+    _type_into(qtbot, window, _row_with(window, "value", "2.5"), "value", "2.6")
+    review = _commit_through_review(qtbot, window)
+    assert "1 change" in review.summary.text()
+    with pg_engine.connect() as conn:
+        assert conn.execute(text("SELECT value FROM readings WHERE sensor = 'a' ORDER BY day")).scalars().all() == [
+            Decimal("1.5"), Decimal("2.6")
+        ]

@@ -219,6 +219,7 @@ class Editor:
         window = TableWindow(self.runner, self.paths)
         window.connect_requested.connect(self.show_connect_dialog)
         window.table_requested.connect(self.open_table)
+        window.key_requested.connect(self.open_table)
         self.table_tools = install_table_tools(window, self.runner)
         self.table_audit = install_table_audit(window, self.runner, self.paths.audit)
         self.table_plot = install_table_plot(window)
@@ -307,16 +308,17 @@ class Editor:
         return tutorial_spec(TableRequest(name, key, (), self.request.threshold))
 
     # -- opening a table -------------------------------------------------------------
-    def open_table(self, name: str) -> None:
-        """Open relation ``name`` (chosen in the window) on the current connection."""
+    def open_table(self, name: str, key: tuple[str, ...] | None = None) -> None:
+        """Open relation ``name`` (chosen in the window) on the current connection,
+        its rows identified by ``key`` when it has no key of its own."""
         window = self.window
         if window.engine is None:
             return
-        self._confirm_leave(lambda: self._open(window.settings, window.engine, name))
+        self._confirm_leave(lambda: self._open(window.settings, window.engine, name, key))
 
-    def _open(self, settings: ConnectionSettings, engine, name: str) -> None:
+    def _open(self, settings: ConnectionSettings, engine, name: str, key: tuple[str, ...] | None = None) -> None:
         """Open ``name`` off the GUI thread, then show it in the window that suits it."""
-        spec = self._spec_for(name, key=None)
+        spec = self._spec_for(name, key=key)
         self.window.show_status(f"Opening {name} …")
 
         def failed(error: UserError) -> None:
@@ -324,7 +326,7 @@ class Editor:
             self.window.show_message(f"{error.title}: {' '.join(error.message.split())}")
 
         self.runner.submit(
-            lambda _token: open_table(engine, settings, name, None, spec),
+            lambda _token: open_table(engine, settings, name, key, spec),
             lane="server",
             on_done=lambda opened: self._show_prepared(settings, engine, opened, chosen=True),
             on_error=failed,

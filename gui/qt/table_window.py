@@ -17,6 +17,10 @@ from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QListWidget,
+    QListWidgetItem,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -98,6 +102,7 @@ class TableWindow(EditorWindow):
     SHORTCUTS = SHORTCUTS
     connect_requested = Signal()
     table_requested = Signal(str)  # the user chose another relation (its qualified name)
+    key_requested = Signal(str, object)  # the relation, and the columns the user chose to identify its rows
     committed = Signal(object, object)  # CellCommitResult, the list of CellChange committed (as confirmed in the review)
 
     def __init__(self, runner: TaskRunner, paths, parent=None):
@@ -188,6 +193,7 @@ class TableWindow(EditorWindow):
         self.file_menu = file_menu
         self.connect_action = self._action(file_menu, "&Connect…", self.connect_requested.emit, QKeySequence.StandardKey.Open)
         self._action(file_menu, "Open &table…", self._focus_chooser, "Ctrl+T", name="Open table")
+        self.key_action = self._action(file_menu, "Identify rows &by…", self.choose_key, name="Identify rows by")
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
@@ -327,6 +333,29 @@ class TableWindow(EditorWindow):
         if self.schema is not None and name == self.schema.qualified_name:
             return
         self.table_requested.emit(name)
+
+    def choose_key(self) -> None:
+        """Ask which columns identify a row, for a relation without a primary key or a
+        unique index on NOT NULL columns (a view, a table without a key); the table
+        is opened again with them."""
+        schema = self.schema
+        if schema is None:
+            return
+        if schema.unique_key:
+            self.show_message(
+                f"{schema.qualified_name} has its own {schema.key_source} ({', '.join(schema.key)}), which identifies its rows."
+            )
+            return
+        dialog = KeyColumnsDialog([c.name for c in schema.columns if c.may_select], schema.key, self)
+        self.key_dialog = dialog
+
+        def finished(result):
+            self.key_dialog = None
+            if result == KeyColumnsDialog.DialogCode.Accepted and dialog.chosen() and schema is self.schema:
+                self.key_requested.emit(schema.qualified_name, tuple(dialog.chosen()))
+
+        dialog.finished.connect(finished)
+        dialog.open()
 
     def _focus_chooser(self) -> None:
         self.table_chooser.setFocus()
@@ -762,3 +791,39 @@ class TableWindow(EditorWindow):
         box.buttonClicked.connect(answered)
         box.open()
         self.close_box = box
+
+
+class KeyColumnsDialog(QDialog):
+    """Tick the columns whose values identify a row: every row with the same values
+    changes together, and the review counts them."""
+
+    def __init__(self, columns: list[str], current: tuple[str, ...], parent=None):
+        super().__init__(parent)
+        named(self, "Identify rows by")
+        self.setWindowTitle("Identify rows by")
+        text = QLabel(
+            "This relation has no primary key and no unique index on NOT NULL columns. Tick the columns "
+            "whose values identify a row: an edit changes every row with the same values (the review counts them), "
+            "and rows with a NULL in one of them cannot be edited."
+        )
+        text.setWordWrap(True)
+        self.columns = named(QListWidget(), "Key columns")
+        for name in columns:
+            item = QListWidgetItem(name)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if name in current else Qt.CheckState.Unchecked)
+            self.columns.addItem(item)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(text)
+        layout.addWidget(self.columns)
+        layout.addWidget(buttons)
+
+    def chosen(self) -> list[str]:
+        return [
+            self.columns.item(i).text()
+            for i in range(self.columns.count())
+            if self.columns.item(i).checkState() == Qt.CheckState.Checked
+        ]
