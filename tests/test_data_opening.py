@@ -104,3 +104,18 @@ def test_the_chooser_says_the_tutorials_table_is_keyed_by_x():
     noted = tutorial_key_noted(entries, DEFAULT_SPEC)
     assert "identified by x" in noted[0].why_not_editable
     assert noted[1] == entries[1]
+
+
+@pytest.mark.postgres
+def test_a_json_column_cannot_identify_rows_but_can_be_filtered_by_its_text(pg_engine, pg_db):
+    from gui.data.result import TableResult
+
+    url = pg_db.url.render_as_string(hide_password=False)
+    with pg_engine.begin() as conn:
+        conn.execute(text("CREATE TABLE docs (j json, n int)"))
+        conn.execute(text("""INSERT INTO docs VALUES ('{"a": 1}', 1), ('{"b": 2}', 2)"""))
+    with pytest.raises(QueryFailed, match="no equality"):
+        _open(pg_engine, url, "docs", ("j",))
+    opened = _open(pg_engine, url, "docs", ("n",))
+    condition = parse_filter('j = {"a": 1}', opened.schema, opened.codecs)
+    assert TableResult(pg_engine, opened.schema, [condition]).count() == 1

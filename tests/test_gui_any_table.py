@@ -277,3 +277,57 @@ def test_a_table_without_a_key_is_edited_through_the_columns_the_user_ticks(qtbo
         assert conn.execute(text("SELECT value FROM readings WHERE sensor = 'a' ORDER BY day")).scalars().all() == [
             Decimal("1.5"), Decimal("2.6")
         ]
+
+
+def test_a_change_made_by_another_client_before_the_review_is_a_conflict_not_overwritten(qtbot, make_editor, pg_db, pg_engine):
+    with pg_engine.begin() as conn:
+        conn.execute(text(CUSTOMERS))
+    editor = make_editor("--url", _url(pg_db), "--table", "customers")
+    editor.connect_url(_url(pg_db))
+    window = _wait_table(qtbot, editor)
+    _type_into(qtbot, window, _row_with(window, "id", "1"), "credit", "13")
+    with pg_engine.begin() as conn:  # another client, after the user saw 12.50
+        conn.execute(text("UPDATE customers SET credit = 50 WHERE id = 1"))
+    qtbot.mouseClick(window.commit_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: getattr(window, "conflicts_dialog", None) is not None, timeout=WAIT_MS)
+    assert getattr(window, "review_dialog", None) is None
+    assert "Another client changed" in window.message.text()
+    dialog = window.conflicts_dialog
+    assert dialog.list_model.index(0, 3).data() == "50.00"  # now in the database
+    with pg_engine.connect() as conn:
+        assert conn.execute(text("SELECT credit FROM customers WHERE id = 1")).scalar() == Decimal("50.00")
+    dialog.findChild(QPushButton, "Keep mine").click()
+    qtbot.waitUntil(lambda: not window.committing, timeout=WAIT_MS)
+    _commit_through_review(qtbot, window)  # knowingly over their 50.00
+    with pg_engine.connect() as conn:
+        assert conn.execute(text("SELECT credit FROM customers WHERE id = 1")).scalar() == Decimal("13.00")
+
+
+def test_infinity_is_shown_as_such_and_not_edited_as_a_date(qtbot, make_editor, pg_db, pg_engine):
+    with pg_engine.begin() as conn:
+        conn.execute(text("CREATE TABLE events (id int PRIMARY KEY, d date, note text)"))
+        conn.execute(text(
+            "INSERT INTO events VALUES (1, 'infinity', NULL), (2, '-infinity', 'x'), (3, '9999-12-31', 'NULL')"
+        ))
+    editor = make_editor("--url", _url(pg_db), "--table", "events")
+    editor.connect_url(_url(pg_db))
+    window = _wait_table(qtbot, editor)
+    model = window.model
+    d = _column(window, "d")
+    assert [model.index(r, d).data() for r in range(3)] == ["infinity", "-infinity", "9999-12-31"]
+    assert not (model.flags(model.index(0, d)) & Qt.ItemFlag.ItemIsEditable)
+    assert "infinity" in model.why_cell_read_only(0, d)
+    assert model.flags(model.index(2, d)) & Qt.ItemFlag.ItemIsEditable
+    # the text 'NULL' is not NULL, and opening a NULL cell and pressing Enter changes nothing
+    note = _column(window, "note")
+    assert model.index(2, note).data(Qt.ItemDataRole.AccessibleDescriptionRole) is None
+    assert model.index(0, note).data(Qt.ItemDataRole.AccessibleDescriptionRole) == "NULL"
+    window.show()
+    index = model.index(0, note)
+    rect = window.view.visualRect(index)
+    qtbot.mouseClick(window.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(window.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: _open_editor(window.view) is not None, timeout=WAIT_MS)
+    qtbot.keyClick(_open_editor(window.view), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: _open_editor(window.view) is None, timeout=WAIT_MS)
+    assert not window.pending and model.index(0, note).data() == "NULL"

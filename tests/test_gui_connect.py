@@ -237,7 +237,7 @@ def test_a_missing_table_named_on_the_command_line_is_one_line_and_nonzero(qtbot
     from gui.data.errors import NoSuchRelation
 
     editor = make_editor("--table", "nosuch")
-    with pytest.raises(NoSuchRelation, match='no table or view "nosuch"'):
+    with pytest.raises(NoSuchRelation, match='no table or view nosuch '):
         editor.connect_url(pg_db.url.render_as_string(hide_password=False))
 
 

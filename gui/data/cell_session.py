@@ -17,6 +17,7 @@ its outcome comes back through the method named for it.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -33,7 +34,7 @@ from .cell_commit import (
     review_cells,
 )
 from .connection import CancelToken
-from .edits import CellChange, CellEdits
+from .edits import CellChange, CellEdits, value_text
 from .opening import OpenedTable
 from .session import FlowError, FlowState
 
@@ -92,6 +93,33 @@ class CellSession:
         engine, schema, codecs = self.engine, self.opened.schema, self.opened.codecs
         self._enter(FlowState.REVIEWING)
         return lambda token: review_cells(engine, schema, codecs, changes, token)
+
+    def stale(self, items: Sequence[CellReviewItem]) -> list[tuple[CellChange, tuple[object, ...]]]:
+        """The reviewed changes whose rows no longer hold a value the user saw when
+        they were loaded (another client changed or deleted them since), with what
+        the rows hold now.  A change the user already decided to keep over the
+        database's rows (``confirmed``) is not stale.  Rows the filter hid may hold
+        anything: only the values the user saw must still be there."""
+        found = []
+        for item in items:
+            change = item.change
+            if change.confirmed is not None:
+                continue
+            codec = self.opened.codecs[change.column]
+            now = Counter(value_text(codec, v) for v in item.current)
+            seen = Counter(value_text(codec, v) for v in change.seen)
+            if seen - now:
+                found.append((change, item.current))
+        return found
+
+    def review_found_conflicts(self, conflicts: Sequence[tuple[CellChange, tuple[object, ...]]]) -> None:
+        """reviewing → resolving: the review found rows changed since they were
+        loaded; nothing is committed until the user decides."""
+        self._expect(FlowState.REVIEWING)
+        self.conflicts = list(conflicts)
+        self._state = FlowState.RESOLVING
+        for listener in list(self._listeners):
+            listener(FlowState.RESOLVING)
 
     def review_failed(self, _error: BaseException | None = None) -> None:
         self._expect(FlowState.REVIEWING)

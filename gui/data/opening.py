@@ -25,7 +25,7 @@ from .config import TableSpec
 from .connection import ConnectionSettings, live_identity
 from .edits import column_codecs
 from .errors import InvalidValue, QueryFailed, user_errors
-from .paging import Condition
+from .paging import TEXT_ORDERED, Condition
 from .result import session_time_zone
 from .schema import RelationEntry, TableSchema, parse_qualified_name, read_schema
 
@@ -53,6 +53,13 @@ def open_table(
         schema = read_schema(conn, name)
         if key and not schema.unique_key:
             schema = schema.with_key(tuple(key))
+            for name in key:
+                base = schema.column(name).base_type.split("(")[0].strip()
+                if base in TEXT_ORDERED or base.endswith("[]"):
+                    raise QueryFailed(
+                        f"{name} ({schema.column(name).type_name}) cannot identify a row: PostgreSQL has no "
+                        "equality for its values. Choose other columns."
+                    )
         elif key and tuple(key) != schema.key:
             raise QueryFailed(
                 f"{schema.qualified_name} has its own {schema.key_source} ({', '.join(schema.key)}), "

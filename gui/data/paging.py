@@ -50,7 +50,7 @@ from .schema import TableSchema
 
 OPERATORS = ("=", "≠", "<", "≤", ">", "≥", "is NULL", "is not NULL", "contains")
 # format_type() names compared by their text form: they have no b-tree ordering
-_TEXT_ORDERED = ("json", "xml", "point", "line", "lseg", "box", "path", "polygon", "circle")
+TEXT_ORDERED = _TEXT_ORDERED = ("json", "xml", "point", "line", "lseg", "box", "path", "polygon", "circle")
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,8 @@ class PagePlan:
     def where(self) -> list[ColumnElement]:
         clauses = []
         for condition in self.conditions:
-            col = self.relation.c[condition.column]
+            # a type without equality or order (json, xml, geometric) compares by its text
+            col = self._expr(condition.column)
             op, value = condition.op, condition.value
             if op == "is NULL":
                 clauses.append(col.is_(None))

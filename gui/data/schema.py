@@ -236,8 +236,8 @@ def read_schema(conn: Connection, name: str | tuple[str | None, str]) -> TableSc
         text(_RELATION_SQL), {"name": regclass, "update_bit": _TRIGGER_TYPE_UPDATE, "updatable_bit": _UPDATABLE_BIT}
     ).first()
     if row is None:
-        shown = table_name if schema_name is None else f"{schema_name}.{table_name}"
-        raise NoSuchRelation(f'There is no table or view "{shown}" that your role can see.')
+        shown = regclass
+        raise NoSuchRelation(f"There is no table or view {shown} that your role can see (names are written as in SQL: quote one with capitals).")
     oid, nspname, relname, relkind, row_security, triggers, updatable, reltuples = row
     columns = tuple(
         Column(

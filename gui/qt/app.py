@@ -241,7 +241,8 @@ class Editor:
         self._show_prepared(settings, engine, opened)
 
     def show_connect_dialog(self) -> ConnectDialog:
-        dialog = ConnectDialog(self.runner, self.recent, str(self.paths.demo), self.spec, self.window)
+        # the demo is made with the tutorial's own table, whatever --table names
+        dialog = ConnectDialog(self.runner, self.recent, str(self.paths.demo), DEFAULT_SPEC, self.window)
         if self.window.settings is not None:
             dialog.fill(self.window.settings)
         if self.read_only:
@@ -322,7 +323,7 @@ class Editor:
         self.window.show_status(f"Opening {name} …")
 
         def failed(error: UserError) -> None:
-            self.window.table_chooser.set_current(self.window.schema.qualified_name if self.window.schema else "")
+            self.window.table_chooser.set_current(self.window.current_table_name())
             self.window.show_message(f"{error.title}: {' '.join(error.message.split())}")
 
         self.runner.submit(
@@ -349,6 +350,7 @@ class Editor:
         return []
 
     def _show(self, settings: ConnectionSettings, engine, opened: OpenedTable, conditions) -> None:
+        self.window.clear_status()  # "Opening …" has had its moment
         name = opened.schema.qualified_name
         try:
             self.last_tables.remember(settings, name)
@@ -420,6 +422,8 @@ class Editor:
                 window.pending.clear()
             if choice in (QMessageBox.StandardButton.Discard, QMessageBox.StandardButton.Save):
                 then()
+            else:
+                window.table_chooser.set_current(window.current_table_name())  # the table still open
 
         box.buttonClicked.connect(answered)
         box.open()

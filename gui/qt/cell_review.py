@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from ..data.codecs import Codec
 from ..data.schema import TableSchema
 from ..data.wording import plural, verb
-from .table_model import one_line, shown
+from .table_model import described, one_line, shown
 
 
 class _ListModel(QAbstractTableModel):
@@ -76,7 +76,7 @@ def values_text(codec: Codec, values: Sequence[object]) -> str:
     """``12.50`` / ``12.50 ×3`` / ``1, 2, NULL`` / ``(no rows)``."""
     if not values:
         return "(no rows)"
-    texts = [shown(codec, v) for v in values]
+    texts = [described(codec, v) for v in values]
     if len(set(texts)) == 1:
         return texts[0] + (f" ×{len(texts)}" if len(texts) > 1 else "")
     return ", ".join(texts[:20]) + (f", … ({len(texts)} values)" if len(texts) > 20 else "")
@@ -96,7 +96,10 @@ class CellReviewDialog(QDialog):
         self.setAccessibleName("Review changes")
         self.setObjectName("Review changes")
         self.items = items
-        rows = sum(item.rows for item in items)
+        rows_by_key: dict = {}
+        for item in items:  # several columns of one row are one row
+            rows_by_key[item.change.key] = max(rows_by_key.get(item.change.key, 0), item.rows)
+        rows = sum(rows_by_key.values())
         missing = [item for item in items if item.missing]
         several = [item for item in items if item.rows > 1]
         text = f"{plural(len(items), 'change')} will update {plural(rows, 'row')} in {schema.qualified_name}."
@@ -120,7 +123,7 @@ class CellReviewDialog(QDialog):
                 key_text(schema, codecs, change.key),
                 change.column,
                 values_text(codec, item.current),
-                item.stored_text,
+                described(codec, change.new) if change.new is None or codec.text_like else item.stored_text,
                 str(item.rows),
             ]
 
@@ -175,7 +178,7 @@ class CellConflictsDialog(QDialog):
                 change.column,
                 values_text(codec, seen),
                 values_text(codec, current),
-                shown(codec, change.new),
+                described(codec, change.new),
             ]
 
         self.list_model = _ListModel(["Row", "Column", "You saw", "Now in the database", "Yours"], conflicts, cells, self)

@@ -49,11 +49,13 @@ class CheckedLineDelegate(QStyledItemDelegate):
             editor.selectAll()
 
     def setModelData(self, editor, model, index):
+        if not editor.isModified():
+            return  # opened and left as it was (a NULL stays NULL, not an empty string)
         model.setData(index, editor.text(), Qt.ItemDataRole.EditRole)
 
     def eventFilter(self, editor, event):
         if isinstance(editor, QLineEdit) and event.type() == QEvent.Type.KeyPress:
-            if event.key() in _COMMIT_KEYS:
+            if event.key() in _COMMIT_KEYS and editor.isModified():
                 view = self.parent()
                 model = view.model() if view is not None else None
                 if model is not None:

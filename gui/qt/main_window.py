@@ -229,6 +229,7 @@ class MainWindow(EditorWindow):
 
     def _wire(self) -> None:
         self.table_chooser.table_chosen.connect(self._on_table_chosen)
+        self.table_chooser.refused.connect(self.show_message)
         self.threshold_edit.returnPressed.connect(lambda: self.reload())
         self.goto_edit.returnPressed.connect(self._on_goto)
         self.commit_button.clicked.connect(self._on_commit_clicked)
@@ -242,6 +243,9 @@ class MainWindow(EditorWindow):
         self.model.edit_refused.connect(self.show_message)
         self.delegate.refused.connect(self.show_message)
         self.undo_stack.indexChanged.connect(lambda _i: self.clear_message())
+
+    def current_table_name(self) -> str:
+        return self.spec.qualified_name
 
     def _on_table_chosen(self, name: str) -> None:
         if name != self.spec.qualified_name:

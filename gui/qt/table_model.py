@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from functools import partial
 
+import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QUndoStack
 
@@ -53,6 +54,15 @@ def shown(codec: Codec, value: object) -> str:
         return codec.format(value)
     except Exception:  # noqa: BLE001 - data() must not raise; the value is still shown
         return str(value)
+
+
+def described(codec: Codec, value: object) -> str:
+    """A value for a sentence: NULL said as such, text quoted so that the text
+    'NULL' or an empty string cannot pass for it."""
+    if value is None:
+        return "NULL (no value)"
+    text = one_line(shown(codec, value), 80)
+    return f"'{text}'" if codec.text_like else text
 
 
 def one_line(text: str, limit: int = CELL_CHARS) -> str:
@@ -97,6 +107,8 @@ class TableModel(QAbstractTableModel):
         self._bold.setBold(True)
         self._italic = QFont()
         self._italic.setItalic(True)
+        self._bold_italic = QFont(self._bold)
+        self._bold_italic.setItalic(True)
 
     # -- the table -------------------------------------------------------------
     def set_table(self, schema: TableSchema, codecs: Mapping[str, Codec], edits: CellEdits) -> None:
@@ -318,8 +330,13 @@ class TableModel(QAbstractTableModel):
         return None if any(v is None for v in key) else key
 
     def value_at(self, row: int, column: int) -> object:
-        """The value loaded from the database (``None`` for NULL), without pending edits."""
-        return self._loaded.columns[column].value(row)
+        """The value loaded from the database (``None`` for NULL), without pending edits;
+        a date or timestamp holding ``infinity`` or ``-infinity`` is that word (never
+        the largest or smallest date, which a real value could be)."""
+        data = self._loaded.columns[column]
+        if data.is_infinite(row):
+            return "infinity" if int(data.values[row].view(np.int64)) > 0 else "-infinity"
+        return data.value(row)
 
     def pending_at(self, row: int, column: int):
         """The pending change on this cell, or ``None``."""
@@ -363,7 +380,7 @@ class TableModel(QAbstractTableModel):
             return NULL_BRUSH if value is None else None
         if role == Qt.ItemDataRole.FontRole:
             if change is not None:
-                return self._bold
+                return self._bold_italic if value is None else self._bold
             return self._italic if value is None else None
         if role == Qt.ItemDataRole.BackgroundRole:
             return PENDING_BRUSH if change is not None else None
@@ -381,9 +398,9 @@ class TableModel(QAbstractTableModel):
         if value is not None and (len(text) > CELL_CHARS or "\n" in text or "\r" in text):
             lines.append(text if len(text) <= TOOLTIP_CHARS else text[: TOOLTIP_CHARS - 1] + "…")
         if change is not None:
-            was = shown(codec, self.value_at(row, col))
+            was = self.value_at(row, col)
             rows = "" if self.schema.unique_key else " for every row with this key"
-            lines.append(f"Pending change (not committed): {one_line(was, 80)} → {one_line(text, 80)}{rows}")
+            lines.append(f"Pending change (not committed): {described(codec, was)} → {described(codec, value)}{rows}")
         reason = self.why_cell_read_only(row, col)
         if reason and not self.read_only:
             lines.append(f"Read-only: {reason}")
@@ -407,6 +424,8 @@ class TableModel(QAbstractTableModel):
         if self.key_at(row) is None:
             key = ", ".join(self.schema.key)
             return f"This row's {key} is NULL, so no UPDATE can single it out: it is shown, but cannot be edited here."
+        if self._loaded.columns[col].is_infinite(row):
+            return "The cell holds infinity, which the editor shows but cannot edit here."
         return None
 
     def flags(self, index):

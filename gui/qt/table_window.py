@@ -225,6 +225,7 @@ class TableWindow(EditorWindow):
 
     def _wire(self) -> None:
         self.table_chooser.table_chosen.connect(self._on_table_chosen)
+        self.table_chooser.refused.connect(self.show_message)
         self.filter_bar.applied.connect(lambda: self.reload())
         self.filter_bar.refused.connect(self.show_message)
         self.goto_edit.returnPressed.connect(self._on_goto)
@@ -272,7 +273,9 @@ class TableWindow(EditorWindow):
         self.filter_bar.set_conditions(list(conditions))
         self.sort: tuple[SortKey, ...] = ()
         self.view.horizontalHeader().setSortIndicatorShown(False)
-        self.journal = TableJournal(self.paths.journal, opened.facts.identity, schema.qualified_name)
+        # changes are kept per key: those made through other chosen key columns do not fit these
+        relation = schema.qualified_name + (f" by ({', '.join(schema.key)})" if schema.key_source == "chosen" else "")
+        self.journal = TableJournal(self.paths.journal, opened.facts.identity, relation)
         self.display_name = settings.display_name() if settings.kind == DEMO else identity_name(opened.facts.identity)
         self.table_chooser.set_current(schema.qualified_name)
         self._set_writability(opened.facts.writability)
@@ -328,6 +331,9 @@ class TableWindow(EditorWindow):
                 return tutorial_key_noted(list_relations(conn), DEFAULT_SPEC)
 
         self.runner.submit(read, lane="server", on_done=listed, on_error=lambda _e: None)
+
+    def current_table_name(self) -> str:
+        return self.schema.qualified_name if self.schema is not None else ""
 
     def _on_table_chosen(self, name: str) -> None:
         if self.schema is not None and name == self.schema.qualified_name:
@@ -565,6 +571,16 @@ class TableWindow(EditorWindow):
         def done(items):
             self._untrack(holder["task"])
             self.clear_status()
+            stale = session.stale(items)
+            if stale:
+                session.review_found_conflicts(stale)
+                self._show_conflicts(
+                    session,
+                    stale,
+                    f"Another client changed the rows of {plural(len(stale), 'pending change')} since you loaded "
+                    f"{verb(len(stale), 'it', 'them')}. Nothing was written: choose what to keep.",
+                )
+                return
             self._show_review(session, items)
 
         def failed(error):
@@ -618,7 +634,7 @@ class TableWindow(EditorWindow):
             session.commit_failed(error)
             self._untrack(holder["task"])
             if isinstance(error, CellConflictError):
-                self._show_conflicts(session, error)
+                self._show_conflicts(session, error.conflicts, error.message)
                 return
             if isinstance(error, ReadOnly):
                 self.show_message(error.message)
@@ -642,10 +658,10 @@ class TableWindow(EditorWindow):
             )
             self.show_message(f"{done} The database stored other values than you typed (a trigger on the table): {shown_changes}.")
 
-    def _show_conflicts(self, session: CellSession, error: CellConflictError) -> None:
-        dialog = CellConflictsDialog(self.schema, self.opened.codecs, error.conflicts, self)
+    def _show_conflicts(self, session: CellSession, conflicts, message: str) -> None:
+        dialog = CellConflictsDialog(self.schema, self.opened.codecs, conflicts, self)
         self.conflicts_dialog = dialog
-        self.show_message(error.message)
+        self.show_message(message)
 
         def finished(_result):
             self.conflicts_dialog = None

@@ -117,6 +117,10 @@ class EditorWindow(QMainWindow):
         if self.model.loading:
             self.runner.cancel_all()
 
+    def current_table_name(self) -> str:
+        """The open relation's qualified name ("" when none is open)."""
+        raise NotImplementedError
+
     def close_without_asking(self) -> None:
         """Close for another window to take over (what is pending stays in the journal)."""
         self._close_confirmed = True
