@@ -331,3 +331,30 @@ def test_infinity_is_shown_as_such_and_not_edited_as_a_date(qtbot, make_editor, 
     qtbot.keyClick(_open_editor(window.view), Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: _open_editor(window.view) is None, timeout=WAIT_MS)
     assert not window.pending and model.index(0, note).data() == "NULL"
+
+
+def test_a_refused_value_is_kept_when_the_user_clicks_away(qtbot, make_editor, pg_db, pg_engine):
+    with pg_engine.begin() as conn:
+        conn.execute(text(CUSTOMERS))
+    editor = make_editor("--url", _url(pg_db), "--table", "customers")
+    editor.connect_url(_url(pg_db))
+    window = _wait_table(qtbot, editor)
+    window.show()
+    view, model = window.view, window.model
+    ada, credit = _row_with(window, "id", "1"), _column(window, "credit")
+    index = model.index(ada, credit)
+    rect = view.visualRect(index)
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: _open_editor(view) is not None, timeout=WAIT_MS)
+    cell_editor = _open_editor(view)
+    qtbot.keyClick(cell_editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(cell_editor, "1.234")
+    other = view.visualRect(model.index(ada, _column(window, "email")))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=other.center())  # click away
+    qtbot.waitUntil(lambda: "kept" in window.message.text(), timeout=WAIT_MS)
+    assert not window.pending
+    view.setCurrentIndex(index)
+    qtbot.keyClick(view, Qt.Key.Key_F2)
+    qtbot.waitUntil(lambda: _open_editor(view) is not None, timeout=WAIT_MS)
+    assert _open_editor(view).text() == "1.234"

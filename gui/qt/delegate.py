@@ -43,15 +43,34 @@ class CheckedLineDelegate(QStyledItemDelegate):
         editor.installEventFilter(self)
         return editor
 
+    # What was typed and refused when the editor lost focus (a click elsewhere): Qt
+    # closes the editor then, so the text is kept here, by cell, and is back in the
+    # editor when that cell is opened again.  Forgotten when the rows are reloaded.
+    _drafts: dict[tuple[int, int], str]
+
     def setEditorData(self, editor, index):
-        if not editor.isModified():
+        if editor.isModified():
+            return
+        draft = self.__dict__.setdefault("_drafts", {}).pop((index.row(), index.column()), None)
+        if draft is not None:
+            editor.setText(draft)
+            editor.setModified(True)
+        else:
             editor.setText(index.data(Qt.ItemDataRole.EditRole) or "")
-            editor.selectAll()
+        editor.selectAll()
 
     def setModelData(self, editor, model, index):
         if not editor.isModified():
             return  # opened and left as it was (a NULL stays NULL, not an empty string)
+        reason = self.why_refused(index, editor.text())
+        if reason is not None:
+            self.__dict__.setdefault("_drafts", {})[(index.row(), index.column())] = editor.text()
+            self.refused.emit(f"{reason} What you typed is kept: open the cell again (F2) to correct it.")
+            return
         model.setData(index, editor.text(), Qt.ItemDataRole.EditRole)
+
+    def forget_drafts(self) -> None:
+        self.__dict__.setdefault("_drafts", {}).clear()
 
     def eventFilter(self, editor, event):
         if isinstance(editor, QLineEdit) and event.type() == QEvent.Type.KeyPress:

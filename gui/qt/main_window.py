@@ -242,6 +242,7 @@ class MainWindow(EditorWindow):
         self.model.load_failed.connect(self._on_load_failed)
         self.model.edit_refused.connect(self.show_message)
         self.delegate.refused.connect(self.show_message)
+        self.model.modelReset.connect(self.delegate.forget_drafts)
         self.undo_stack.indexChanged.connect(lambda _i: self.clear_message())
 
     def current_table_name(self) -> str:
