@@ -358,3 +358,20 @@ def test_a_refused_value_is_kept_when_the_user_clicks_away(qtbot, make_editor, p
     qtbot.keyClick(view, Qt.Key.Key_F2)
     qtbot.waitUntil(lambda: _open_editor(view) is not None, timeout=WAIT_MS)
     assert _open_editor(view).text() == "1.234"
+
+
+def test_a_value_a_domain_check_refuses_is_pointed_at_after_the_review(qtbot, make_editor, pg_db, pg_engine):
+    with pg_engine.begin() as conn:
+        conn.execute(text("CREATE DOMAIN posint AS integer CHECK (VALUE > 0)"))
+        conn.execute(text("CREATE TABLE stock (id int PRIMARY KEY, qty posint)"))
+        conn.execute(text("INSERT INTO stock SELECT g, g FROM generate_series(1, 5) g"))
+    editor = make_editor("--url", _url(pg_db), "--table", "stock")
+    editor.connect_url(_url(pg_db))
+    window = _wait_table(qtbot, editor)
+    _type_into(qtbot, window, _row_with(window, "id", "2"), "qty", "7")
+    _type_into(qtbot, window, _row_with(window, "id", "4"), "qty", "-1")  # the codec takes it; the domain will not
+    qtbot.mouseClick(window.commit_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "posint_check" in window.message.text() and not window.committing, timeout=WAIT_MS)
+    assert "id = 4" in window.message.text() and len(window.pending) == 2
+    current = window.view.currentIndex()
+    assert window.model.key_at(current.row()) == (4,) and window.model.column_name(current.column()) == "qty"

@@ -538,7 +538,10 @@ def _refused(
             error = refused
             j, value = pairs[0]
             shown = "NULL" if value is None else repr(value if len(value) <= 40 else value[:39] + "\u2026")
-            return InvalidValue(f"{columns[j].name}: the server refuses {shown}: {_message(error)}")
+            refused_value = InvalidValue(f"{columns[j].name}: the server refuses {shown}: {_message(error)}")
+            # which cells: the caller can point at them (the column, and the value as sent)
+            refused_value.column, refused_value.text = columns[j].name, value
+            return refused_value
     return InvalidValue(f"The server refuses a new value: {_message(error)}")
 
 

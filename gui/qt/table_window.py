@@ -37,7 +37,7 @@ from ..data.cell_commit import CellConflictError, preview_cells_sql
 from ..data.cell_session import CellSession
 from ..data.session import FlowState
 from ..data.connection import DEMO, ConnectionSettings, identity_name
-from ..data.edits import CellEdits
+from ..data.edits import CellEdits, value_text
 from ..data.errors import InvalidValue, ReadOnly, UserError
 from ..data.journal import TableJournal
 from ..data.config import DEFAULT_SPEC
@@ -588,9 +588,31 @@ class TableWindow(EditorWindow):
             session.review_failed(error)
             self._untrack(holder["task"])
             self._show_error(error, "Nothing was written; every change is still pending.")
+            self._point_at_refused(error)
 
         holder["task"] = self._track(
             self.runner.submit(work, on_done=done, on_error=failed, on_bug=lambda _bug: self._on_flow_bug(session, holder["task"]))
+        )
+
+    def _point_at_refused(self, error) -> None:
+        """After the server refused a new value, select the first loaded cell pending
+        with it and say how many changes hold it, so it can be found among many."""
+        column, text = getattr(error, "column", None), getattr(error, "text", None)
+        if column is None or self.edits is None:
+            return
+        codec = self.opened.codecs[column]
+        holding = [c for c in self.edits.changes() if c.column == column and value_text(codec, c.new) == text]
+        if not holding:
+            return
+        col = self.model.names.index(column) if column in self.model.names else None
+        for row in range(self.model.rowCount()):
+            if col is not None and self.model.key_at(row) == holding[0].key:
+                self.select_cell(row, col)
+                break
+        rows = "; ".join(key_text(self.schema, self.opened.codecs, c.key) for c in holding[:5])
+        self.show_message(
+            f"{error.message} — pending in {plural(len(holding), 'change')} ({rows}{', …' if len(holding) > 5 else ''}): "
+            "correct or revert them (Escape), then commit again."
         )
 
     def _on_flow_bug(self, session: CellSession, task: Task | None) -> None:
