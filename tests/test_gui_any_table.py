@@ -375,3 +375,62 @@ def test_a_value_a_domain_check_refuses_is_pointed_at_after_the_review(qtbot, ma
     assert "id = 4" in window.message.text() and len(window.pending) == 2
     current = window.view.currentIndex()
     assert window.model.key_at(current.row()) == (4,) and window.model.column_name(current.column()) == "qty"
+
+
+def _broken(*_args, **_kwargs):
+    raise TypeError("an injected bug")
+
+
+@pytest.mark.parametrize("where", ["review_cells", "commit_cells"])
+def test_a_bug_in_the_review_or_the_commit_leaves_a_usable_window(qtbot, make_editor, pg_db, pg_engine, monkeypatch, where):
+    from gui.data import cell_session
+
+    with pg_engine.begin() as conn:
+        conn.execute(text(CUSTOMERS))
+    editor = make_editor("--url", _url(pg_db), "--table", "customers")
+    editor.connect_url(_url(pg_db))
+    window = _wait_table(qtbot, editor)
+    _type_into(qtbot, window, _row_with(window, "id", "1"), "credit", "13")
+    _type_into(qtbot, window, _row_with(window, "id", "3"), "email", "g@example.org")
+    before = [(c.key, c.column, c.new) for c in window.edits.changes()]
+    monkeypatch.setattr(cell_session, where, _broken)
+    with qtbot.capture_exceptions() as bugs:
+        qtbot.mouseClick(window.commit_button, Qt.MouseButton.LeftButton)
+        if where == "commit_cells":
+            qtbot.waitUntil(lambda: getattr(window, "review_dialog", None) is not None, timeout=WAIT_MS)
+            qtbot.mouseClick(window.review_dialog.commit_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: len(bugs) > 0, timeout=WAIT_MS)
+    assert isinstance(bugs[0][1], TypeError)  # reported, not swallowed
+    assert not window.committing and [(c.key, c.column, c.new) for c in window.edits.changes()] == before
+    assert window.commit_button.isEnabled() and not window.cancel_button.isEnabled()
+    assert window.connect_action.isEnabled() and window.undo_action.isEnabled()
+    assert "unexpected" in window.message.text() and "still pending" in window.message.text()
+    assert window.model.flags(window.model.index(0, _column(window, "email"))) & Qt.ItemFlag.ItemIsEditable
+    monkeypatch.undo()
+    _commit_through_review(qtbot, window)  # and the user goes on
+    with pg_engine.connect() as conn:
+        assert conn.execute(text("SELECT credit FROM customers WHERE id = 1")).scalar() == Decimal("13.00")
+
+
+@pytest.mark.parametrize("where", ["fetch", "count"])
+def test_a_bug_while_loading_or_counting_leaves_a_usable_window(qtbot, make_editor, pg_db, pg_engine, monkeypatch, where):
+    from gui.data.result import TableResult
+
+    with pg_engine.begin() as conn:
+        conn.execute(text(CUSTOMERS))
+    editor = make_editor("--url", _url(pg_db), "--table", "customers")
+    editor.connect_url(_url(pg_db))
+    window = _wait_table(qtbot, editor)
+    monkeypatch.setattr(TableResult, where, _broken)
+    with qtbot.capture_exceptions() as bugs:
+        window.reload_action.trigger()
+        qtbot.waitUntil(lambda: len(bugs) > 0 and not window.model.loading, timeout=WAIT_MS)
+    assert isinstance(bugs[0][1], TypeError)
+    assert not window.cancel_button.isEnabled() and window.reload_action.isEnabled()
+    if where == "fetch":
+        assert "unexpected" in window.message.text() and "F5" in window.message.text()
+    else:  # the count failed, but the rows all came: their end is the total
+        qtbot.waitUntil(lambda: window.rows_label.text() == "4 rows shown", timeout=WAIT_MS)
+    monkeypatch.undo()
+    window.reload_action.trigger()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 4 and window.model.total == 4, timeout=WAIT_MS)
