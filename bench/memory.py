@@ -1,4 +1,6 @@
 """One full load of 1,000,000 rows in a fresh process, so each method's peak RSS is its own.
+(Methods ``mixed-window``, ``mixed-qsqlquerymodel``, ``mixed-fetchall``: the window
+for any table and its baselines, :func:`bench.mixed.measure_memory`.)
 
 ``python -m bench.memory '{"method": ..., "table": ..., "rows": ..., "target": {...}}'``
 prints one JSON line: rows, RSS before the load, peak RSS, and for the editor's model
@@ -38,6 +40,10 @@ def measure(method: str, table: str, rows: int, target) -> dict[str, int]:
     from .measure import Editor, engine_for, full_load, psycopg2_fetchall, qsql_database, qsql_query_model, sqlalchemy_all
 
     application()
+    if method.startswith("mixed-"):
+        from .mixed import measure_memory
+
+        return measure_memory(method.removeprefix("mixed-"), table, rows, target)
     out: dict[str, int] = {}
     if method == "model":
         engine = engine_for(target)

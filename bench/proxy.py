@@ -14,7 +14,8 @@ The benchmark runs it in its own process (:class:`ProxyProcess`, ``python -m
 bench.proxy``): in the measured process it would compete for the GIL with the
 code it measures, and psycopg2's ``cancel()`` (which blocks holding the GIL until
 the server answers) would deadlock against it.  That process also ends when its
-parent goes away (its stdin closes) or when its lifetime is up.
+parent goes away (its stdin closes) or when its lifetime is up; a line ``count``
+on its stdin is answered with its round trips so far.
 """
 
 from __future__ import annotations
@@ -224,6 +225,18 @@ class ProxyProcess:
         self.port = int(line)
         return self
 
+    def round_trips(self) -> int:
+        """The child's :attr:`DelayProxy.round_trips` so far (asked over its stdin)."""
+        process = self._process
+        if process is None:
+            raise RuntimeError("the proxy process is not running")
+        process.stdin.write("count\n")
+        process.stdin.flush()
+        line = process.stdout.readline()
+        if not line.strip().isdigit():
+            raise RuntimeError(f"the proxy process did not answer with a count: {line!r}")
+        return int(line)
+
     def stop(self) -> None:
         process, self._process = self._process, None
         if process is None:
@@ -254,8 +267,15 @@ def main(argv: list[str] | None = None) -> int:
     proxy = DelayProxy(args.host, args.port, delay=args.delay, lifetime=args.lifetime).start()
     try:
         print(proxy.port, flush=True)
-        # stdin closes when the parent stops us or dies; the lifetime bounds the rest
-        watcher = threading.Thread(target=sys.stdin.read, daemon=True)
+
+        def serve_stdin() -> None:
+            # a line "count" is answered with the round trips so far; stdin closes when
+            # the parent stops us or dies, and the lifetime bounds the rest
+            for line in sys.stdin:
+                if line.strip() == "count":
+                    print(proxy.round_trips, flush=True)
+
+        watcher = threading.Thread(target=serve_stdin, daemon=True)
         watcher.start()
         watcher.join(args.lifetime)
     finally:

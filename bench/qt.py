@@ -10,13 +10,30 @@ from collections.abc import Callable
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QEventLoop, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QEventLoop, Qt, QTimer, qInstallMessageHandler  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+
+# The offscreen platform says this each time a window is shown; nothing to act on.
+_SILENCED = ("This plugin does not support propagateSizeHints()",)
+_previous_handler = None
+
+
+def _on_qt_message(kind, context, message: str) -> None:
+    if message in _SILENCED:
+        return
+    if _previous_handler is not None:
+        _previous_handler(kind, context, message)
+    else:
+        print(message, file=sys.stderr)
 
 
 def application() -> QApplication:
+    global _previous_handler
     app = QApplication.instance()
-    return app if app is not None else QApplication(sys.argv[:1])
+    if app is None:
+        _previous_handler = qInstallMessageHandler(_on_qt_message)
+        app = QApplication(sys.argv[:1])
+    return app
 
 
 class Timeout(RuntimeError):

@@ -61,6 +61,45 @@ def machine(pg_version: str) -> dict[str, str]:
     return info
 
 
+def rendered_what(fig: Figure) -> str:
+    """The first cell of the figure's row."""
+    return fig.what + (f" ({fig.note})" if fig.note else "")
+
+
+def seconds_of(value: str) -> float | None:
+    """``"1,393 ms"`` or ``"7.1 s"`` as seconds; ``None`` for anything else."""
+    number, _, unit = value.strip().partition(" ")
+    try:
+        amount = float(number.replace(",", ""))
+    except ValueError:
+        return None
+    return {"ms": amount / 1000, "s": amount}.get(unit)
+
+
+def previous_figures(path) -> tuple[str, dict[tuple[str, str], str]] | None:
+    """What an earlier :func:`render` wrote to ``path``: its date and ``{(section,
+    first cell): value}``; ``None`` when there is no such file."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    when, load, section, values = "", "", "", {}
+    for line in lines:
+        if line.startswith("`make bench`, ") and not when:
+            when = line.split(", ")[1]
+        elif line.startswith("Machine: ") and "load average at start: " in line:
+            load = line.split("load average at start: ", 1)[1].split()[0]
+        elif line.startswith("## "):
+            section = line[3:].strip()
+        elif line.startswith("| ") and not line.startswith(("| Figure ", "|---")):
+            cells = [cell.strip() for cell in line.strip().strip("|").split(" | ")]
+            if len(cells) >= 2:
+                values[(section, cells[0])] = cells[1]
+    if load:
+        when = f"{when or 'date unknown'}, load average {load} at its start"
+    return (when or "date unknown", values) if values else None
+
+
 def render(figures: list[Figure], info: dict[str, str], notes: list[str], elapsed: float) -> str:
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
@@ -77,7 +116,7 @@ def render(figures: list[Figure], info: dict[str, str], notes: list[str], elapse
             section = fig.section
             lines += ["", f"## {section}", "", "| Figure | This project | Baseline (median) | Ratio | Goal | Met |", "|---|---|---|---|---|---|"]
         met = "" if fig.met is None else ("yes" if fig.met else "**NO**")
-        what = fig.what + (f" ({fig.note})" if fig.note else "")
+        what = rendered_what(fig)
         lines.append(f"| {what} | {fig.value} | {fig.baseline} | {fig.ratio} | {fig.goal} | {met} |")
     if notes:
         lines += ["", "## Notes", ""] + [f"- {note}" for note in notes]

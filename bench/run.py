@@ -21,20 +21,36 @@ from gui.data.config import TableSpec  # noqa: E402
 
 from . import measure as m  # noqa: E402
 from .proxy import DelayProxy, ProxyProcess  # noqa: E402
-from .report import Figure, machine, median, ms, render, runs  # noqa: E402
+from .mixed import MIXED_TABLES, MixedBench  # noqa: E402
+from .report import Figure, machine, median, ms, previous_figures, render, rendered_what, runs, seconds_of  # noqa: E402
 from .tables import COMMIT_TABLE, READ_TABLES, Target, build_tables, start_cluster, vacuum  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
 COMMIT_CHANGES = 10_000
 PROXY_DELAY = 0.020
 PROXY_PER_ROW_CHANGES = 200  # one round trip per row through the proxy: measured on this many, scaled
+SLOWER_ALLOWED = 1.1  # "no slower than before", allowing for run-to-run noise
+ROUNDING_ALLOWED = 0.002  # the printed figures are whole milliseconds
+
+
+SECTIONS = ("tutorial", "mixed")
 
 
 class Bench:
-    def __init__(self, reps: int, out: Path, log: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        reps: int,
+        out: Path,
+        log: Callable[[str], None],
+        sections: tuple[str, ...] = SECTIONS,
+        mixed_sizes: dict[str, int] | None = None,
+    ) -> None:
         self.scale = reps  # 1 = the normal counts; 0 = one run of everything (a smoke run)
         self.out = out
         self.log = log
+        self.sections = sections
+        self.mixed_sizes = dict(mixed_sizes or MIXED_TABLES)
+        self.tutorial_figures: list[Figure] = []
         self.figures: list[Figure] = []
         self.notes: list[str] = []
         self.cleanups: list[Callable[[], None]] = []
@@ -57,6 +73,7 @@ class Bench:
     # -----------------------------------------------------------------------
     def run(self) -> None:
         started = time.perf_counter()
+        previous = previous_figures(self.out)
         self.log("Starting PostgreSQL …")
         cluster, target = start_cluster()
         self.cleanups.append(cluster.stop)
@@ -67,6 +84,21 @@ class Bench:
         pg_version = cur.fetchone()[0]
         conn.close()
         info = machine(pg_version)
+        self.app = application()
+        if "tutorial" in self.sections:
+            self.tutorial(target)
+        if "mixed" in self.sections:
+            MixedBench(self, target, self.mixed_sizes).run()
+        if "tutorial" in self.sections and self.scale >= 1 and previous is not None:
+            self.against_previous(*previous)
+        elapsed = time.perf_counter() - started
+        text = render(self.figures, info, self.notes, elapsed)
+        self.out.write_text(text, encoding="utf-8")
+        print("\n" + text)
+        self.log(f"Written to {self.out}; the whole run took {elapsed / 60:.1f} min.")
+
+    def tutorial(self, target: Target) -> None:
+        """The tutorial's table (x integer, y integer): every figure as before."""
         self.log("Building tables …")
         build = build_tables(target, self.log)
         self.notes.append(
@@ -81,8 +113,6 @@ class Bench:
             "Commit: every run updates 10,000 keys no other run touched, and the values are checked afterwards.  `commit_changes` gets the changes as the editor records them (with the values the user saw), so it reads, compare-and-sets and compares in one transaction (see `gui/data/commit.py`).  The bare statement is the issue's `UPDATE ... FROM unnest(%s, %s)` with Python lists as parameters; psycopg2 adapts those item by item, so it is also measured with the arrays sent as text, as the editor sends them.",
             "Timer gaps: a 10 ms `Qt.PreciseTimer` on the GUI thread; the figure is the longest time between two ticks (or from start to the first tick) while the operation runs.  A QTableView, when attached, is shown and laid out before the clock starts.",
         ]
-        app = application()
-        self.app = app
         engine = m.engine_for(target)
         self.cleanups.append(engine.dispose)
         db = m.qsql_database(target, "bench")
@@ -103,11 +133,34 @@ class Bench:
         self.responsiveness(editor, target)
         self.commits(target, engine, db, editor)
         self.over_proxy(target)
-        elapsed = time.perf_counter() - started
-        text = render(self.figures, info, self.notes, elapsed)
-        self.out.write_text(text, encoding="utf-8")
-        print("\n" + text)
-        self.log(f"Written to {self.out}; the whole run took {elapsed / 60:.1f} min.")
+        self.tutorial_figures = list(self.figures)
+
+    def against_previous(self, when: str, before: dict[tuple[str, str], str]) -> None:
+        """The tutorial's headline times (those without a baseline of their own) beside
+        the same figures of the previous run, read from the results file it wrote."""
+        section = f"The tutorial's table against the previous run ({when})"
+        for fig in self.tutorial_figures:
+            if fig.baseline:
+                continue
+            now, old = seconds_of(fig.value), seconds_of(before.get((fig.section, rendered_what(fig)), ""))
+            if now is None or old is None or old <= 0:
+                continue
+            self.add(
+                section,
+                f"{fig.section}: {fig.what}",
+                fig.value,
+                ms(old),
+                f"{now / old:.2f} ×",
+                f"≤ {SLOWER_ALLOWED} × before",
+                now <= old * SLOWER_ALLOWED or now - old <= ROUNDING_ALLOWED,
+            )
+        self.notes.append(
+            f"Against the previous run: \"no slower than before\" is read as at most {SLOWER_ALLOWED} × the previous run's figure"
+            f" (or {ms(ROUNDING_ALLOWED)} more, the printed values being whole milliseconds).  Only figures of the same name and"
+            " run count are compared.  The machine is shared: other processes' load (the load averages in the heading and the"
+            " Machine line) slows most the methods that use both cores at once (the split full loads, the sorted pass), so"
+            " compare the baselines of the same sections before reading a miss here as a change in the code."
+        )
 
     def round_trips(self, target: Target, sets) -> None:
         counts = _count_round_trips(target, sets)
@@ -445,14 +498,30 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="one run of everything (checks the benchmark, figures are rough)")
     parser.add_argument("--output", type=Path, default=RESULTS, help=f"Markdown file for the table (default {RESULTS})")
+    parser.add_argument(
+        "--sections",
+        default=",".join(SECTIONS),
+        help=f"comma-separated: tutorial (the integer table), mixed (any table, through the window); default {','.join(SECTIONS)}",
+    )
+    parser.add_argument(
+        "--mixed-rows",
+        type=int,
+        metavar="N",
+        help=f"build every mixed table with N rows instead of {', '.join(f'{n:,}' for n in MIXED_TABLES.values())} (a smoke run)",
+    )
     args = parser.parse_args(argv)
+    sections = tuple(s.strip() for s in args.sections.split(",") if s.strip())
+    unknown = set(sections) - set(SECTIONS)
+    if unknown or not sections:
+        parser.error(f"--sections: choose from {', '.join(SECTIONS)}")
+    sizes = {name: args.mixed_rows for name in MIXED_TABLES} if args.mixed_rows else None
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
     # SIGTERM (a killed `make bench`) unwinds like Ctrl+C, so the cluster and proxy stop
     signal.signal(signal.SIGTERM, _interrupt)
-    bench = Bench(0 if args.quick else 1, args.output, log)
+    bench = Bench(0 if args.quick else 1, args.output, log, sections, sizes)
     try:
         bench.run()
     finally:

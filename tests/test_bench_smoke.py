@@ -8,13 +8,20 @@
   and read through binary COPY, and the spill files for big unindexed tables too
   big to hold in memory.  A run of thousands of identical rows across their page
   boundaries must neither be dropped nor repeated.
+* The section for any table (``bench/mixed.py``), run end to end at scale 0 on
+  tables of 20,000 rows: it drives the real window (start-up, F5, the filter bar,
+  a header click, the table chooser, Load everything, paste, review and commit),
+  so a change to the window's controls breaks it here rather than in ``make bench``.
+* The results file: what one run wrote is read back for the next run's comparison.
 
 No performance figures here: those are the benchmark's job.
 """
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -31,6 +38,7 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 from bench.proxy import DelayProxy, ProxyProcess  # noqa: E402
+from bench.report import Figure, previous_figures, render, rendered_what, seconds_of  # noqa: E402
 from gui.data import rows as rows_module  # noqa: E402
 from gui.data.config import DEFAULT_SPEC, TableSpec  # noqa: E402
 from gui.data.rows import RowSource, column_dtype  # noqa: E402
@@ -127,6 +135,13 @@ def test_proxy_process_forwards_and_stops(echo_server) -> None:
     assert process.returncode == 0
 
 
+def test_proxy_process_reports_its_round_trips(echo_server) -> None:
+    with ProxyProcess(*echo_server, delay=0, lifetime=60) as proxy:
+        assert proxy.round_trips() == 0
+        round_trips(proxy.port, [b"one", b"two", b"three"])
+        assert proxy.round_trips() == 3
+
+
 @pytest.mark.postgres
 def test_postgresql_through_the_proxy(pg_cluster) -> None:
     import psycopg2
@@ -192,3 +207,52 @@ def test_empty_result_through_copy(make_db: MakeDb, monkeypatch, index: bool) ->
     source = RowSource(db.engine, DEFAULT_SPEC, 10**6)
     assert read_all(source, 100) == []
     assert source.exhausted
+
+
+# -- the results file and the section for any table ---------------------------------------
+
+
+def test_a_run_reads_back_what_the_previous_one_wrote(tmp_path: Path) -> None:
+    figures = [
+        Figure("First screen", "t10m: indexed", "10 ms", note="7 runs"),
+        Figure("First screen", "t1m_noidx | no index", "1,242 ms"),
+        Figure("Commit", "vs bare", "60 ms", "48 ms (9 runs)", "1.26 ×", "≤ 1.3 ×", True),
+        Figure("Memory", "peak RSS", "196 MiB"),
+    ]
+    path = tmp_path / "results.md"
+    path.write_text(render(figures, {"CPU": "test"}, ["a note"], 60.0), encoding="utf-8")
+    when, values = previous_figures(path)
+    assert when.endswith("UTC")
+    assert values[("First screen", rendered_what(figures[0]))] == "10 ms"
+    assert values[("Commit", "vs bare")] == "60 ms"
+    assert [seconds_of(values[("Memory", "peak RSS")]), seconds_of("1,242 ms"), seconds_of("7.5 s")] == [None, 1.242, 7.5]
+    assert previous_figures(tmp_path / "none.md") is None
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_the_section_for_any_table_runs_end_to_end(pg_cluster, isolated_user_dirs, tmp_path: Path) -> None:
+    """``python -m bench --quick --sections mixed --mixed-rows 20000`` (the bench starts
+    its own server; ``pg_cluster`` is asked for its rule on a missing PostgreSQL)."""
+    out = tmp_path / "results.md"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--sections", "mixed", "--mixed-rows", "20000", "--output", str(out)],
+        cwd=ROOT,
+        env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    text = out.read_text(encoding="utf-8")
+    for heading in (
+        "## Any table, first screen on mixed_10m (20,000 rows)",
+        "## Any table, Load everything on mixed_1m (20,000 rows)",
+        "## Any table, memory for mixed_1m (20,000 rows)",
+        "## Any table, commit of ",
+    ):
+        assert heading in text
+    assert "| filter `sensor = 'sensor-00042'`" in text
+    assert "| round trips of the commit" in text
+    assert "## Go to x" not in text  # --sections mixed: not the tutorial's table
