@@ -20,7 +20,13 @@ ORDER BY order columns LIMIT n [OFFSET run]``:
   after ``v1``, or ``c1`` equal to ``v1`` (``IS NULL`` when ``v1`` is NULL) and the
   rest after ``(v2 …)``, where "strictly after" knows where NULLs sort (after every
   value ascending, before every value descending).  The first column also gets a
-  bound an index can use (``c1 >= :v1 OR c1 IS NULL``).
+  bound an index can use as one range: ``c1 >= :v1`` for a NOT NULL column,
+  ``c1 <= :v1`` descending (NULLs come first there).  Ascending on a nullable
+  column it is ``c1 >= :v1 OR c1 IS NULL``, which is not one range: measured on
+  1,000,000 rows (10 % NULL, an index on the column) a page half way down takes
+  35 ms against 2 ms by the primary key; reading the NULLs as a second range
+  (``UNION ALL``) was slower still there (103 ms: the NULL rows are sorted by the
+  key each page).
 
 * **Types without an ordering** (``json``, ``xml``, geometric types) are ordered and
   compared by their text form.
@@ -100,8 +106,8 @@ class PagePlan:
         self.order = self.sort + tuple(SortKey(name) for name in rest if name not in sorted_names)
 
     # -- expressions -----------------------------------------------------------------
-    def _expr(self, name: str) -> ColumnElement:
-        col = self.relation.c[name]
+    def _expr(self, name: str, source=None) -> ColumnElement:
+        col = (self.relation if source is None else source).c[name]
         base = self.schema.column(name).base_type
         if base.split("(")[0].strip() in _TEXT_ORDERED or base.endswith("[]") and base.split("[")[0] in _TEXT_ORDERED:
             return cast(col, Text)
@@ -134,9 +140,9 @@ class PagePlan:
                 clauses.append({"=": col.__eq__, "<": col.__lt__, "≤": col.__le__, ">": col.__gt__, "≥": col.__ge__}[op](value))
         return clauses
 
-    def order_by(self) -> list[ColumnElement]:
+    def order_by(self, source=None) -> list[ColumnElement]:
         return [
-            self._expr(s.column).desc().nulls_first() if s.descending else self._expr(s.column).asc().nulls_last()
+            self._expr(s.column, source).desc().nulls_first() if s.descending else self._expr(s.column, source).asc().nulls_last()
             for s in self.order
         ]
 
@@ -145,18 +151,30 @@ class PagePlan:
         clause: ColumnElement = true() if inclusive else false()
         for key, value in reversed(list(zip(self.order, values))):
             expr = self._expr(key.column)
+            nullable = self.schema.column(key.column).nullable
             if value is None:
                 equal = expr.is_(None)
                 # ascending, NULLs come last: nothing is after NULL; descending, first
                 strictly = expr.is_not(None) if key.descending else false()
             else:
                 equal = expr == value
-                strictly = (expr < value) if key.descending else or_(expr > value, expr.is_(None))
+                if key.descending:
+                    strictly = expr < value
+                else:
+                    strictly = or_(expr > value, expr.is_(None)) if nullable else expr > value
             clause = or_(strictly, and_(equal, clause))
         first_key, first_value = self.order[0], values[0]
-        if first_value is not None and not first_key.descending:
-            # an index-friendly bound on the first column (implied by the above)
-            clause = and_(or_(self._expr(first_key.column) >= first_value, self._expr(first_key.column).is_(None)), clause)
+        if first_value is not None:
+            # a bound on the first column an index can use (implied by the above): one
+            # range for a NOT NULL column or a descending sort (NULLs come first there)
+            first = self._expr(first_key.column)
+            if first_key.descending:
+                bound = first <= first_value
+            elif self.schema.column(first_key.column).nullable:
+                bound = or_(first >= first_value, first.is_(None))
+            else:
+                bound = first >= first_value
+            clause = and_(bound, clause)
         return clause
 
     # -- statements ------------------------------------------------------------------

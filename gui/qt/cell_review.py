@@ -122,13 +122,15 @@ class CellReviewDialog(QDialog):
             return [
                 key_text(schema, codecs, change.key),
                 change.column,
+                str(item.rows),
                 values_text(codec, item.current),
                 described(codec, change.new) if change.new is None or codec.text_like else item.stored_text,
-                str(item.rows),
             ]
 
-        self.list_model = _ListModel(["Row", "Column", "Now", "Will be stored", "Rows"], items, cells, self)
+        self.list_model = _ListModel(["Row", "Column", "Rows", "Now", "Will be stored"], items, cells, self)
         self.table = _list_view(self.list_model, "Changes to commit")
+        self.table.horizontalHeader().resizeSection(2, 50)
+        self.table.horizontalHeader().resizeSection(3, 220)
         self.sql = QPlainTextEdit(sql)
         self.sql.setReadOnly(True)
         self.sql.setAccessibleName("SQL")
