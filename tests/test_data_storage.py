@@ -51,6 +51,23 @@ def assert_no_secret(folder: Path) -> None:
 
 
 # -- journal --------------------------------------------------------------------------
+# (one journal per window, held while it runs: tests/test_journals.py)
+
+
+def left_by(folder: Path, settings: ConnectionSettings, spec: TableSpec = DEFAULT_SPEC) -> list[list[PendingChange]]:
+    """What a window opening ``spec`` on ``settings`` is offered (let go again)."""
+    journal = Journal(folder, settings, spec)
+    found = journal.left_behind()
+    journal.let_go(found)
+    return [left.changes for left in found]
+
+
+def saved_and_closed(folder: Path, settings: ConnectionSettings, changes=CHANGES, spec: TableSpec = DEFAULT_SPEC) -> Journal:
+    """A window's journal with ``changes``, its window closed keeping them for later."""
+    journal = Journal(folder, settings, spec)
+    journal.save(changes)
+    journal.release()
+    return journal
 
 
 @pytest.mark.parametrize("settings", [pg(), url_settings(), pg(sslmode="require", read_only=True)],
@@ -59,15 +76,19 @@ def test_journal_round_trip_without_the_password(tmp_path: Path, settings: Conne
     tmp_path = tmp_path / "journal"
     journal = Journal(tmp_path, settings, DEFAULT_SPEC)
     journal.save(CHANGES)
-    assert Journal(tmp_path, settings, DEFAULT_SPEC).load() == CHANGES
+    assert journal.load() == CHANGES
     assert_no_secret(tmp_path)
-    assert [p.name for p in tmp_path.iterdir()] == [journal.path.name]  # no temporary files left
+    # no temporary files left; the lock beside it while its window runs
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([journal.path.name, journal.lock_path.name])
+    journal.release()
+    assert [p.name for p in tmp_path.iterdir()] == [journal.path.name]
+    assert left_by(tmp_path, settings) == [CHANGES]
 
 
 def test_journal_demo_round_trip(tmp_path: Path) -> None:
     settings = ConnectionSettings(kind="demo", demo_path=str(tmp_path / "demo.sqlite3"))
-    Journal(tmp_path / "j", settings, DEFAULT_SPEC).save(CHANGES)
-    assert Journal(tmp_path / "j", settings, DEFAULT_SPEC).load() == CHANGES
+    saved_and_closed(tmp_path / "j", settings)
+    assert left_by(tmp_path / "j", settings) == [CHANGES]
 
 
 @pytest.mark.parametrize(
@@ -84,16 +105,16 @@ def test_journal_demo_round_trip(tmp_path: Path) -> None:
     ],
 )
 def test_journal_is_keyed_by_connection(tmp_path: Path, a, b, same: bool) -> None:
-    Journal(tmp_path, a, DEFAULT_SPEC).save(CHANGES)
-    other = Journal(tmp_path, b, DEFAULT_SPEC)
-    assert (other.path == Journal(tmp_path, a, DEFAULT_SPEC).path) is same
-    assert other.load() == (CHANGES if same else [])
+    saved_and_closed(tmp_path, a)
+    assert (Journal(tmp_path, b, DEFAULT_SPEC).digest == Journal(tmp_path, a, DEFAULT_SPEC).digest) is same
+    assert left_by(tmp_path, b) == ([CHANGES] if same else [])
 
 
 def test_journal_is_keyed_by_table(tmp_path: Path) -> None:
-    Journal(tmp_path, pg(), DEFAULT_SPEC).save(CHANGES)
-    assert Journal(tmp_path, pg(), TableSpec(table="other_table")).load() == []
-    assert Journal(tmp_path, pg(), TableSpec(schema="archive")).load() == []
+    saved_and_closed(tmp_path, pg())
+    assert left_by(tmp_path, pg(), TableSpec(table="other_table")) == []
+    assert left_by(tmp_path, pg(), TableSpec(schema="archive")) == []
+    assert left_by(tmp_path, pg()) == [CHANGES]
 
 
 def test_journal_save_nothing_and_clear(tmp_path: Path) -> None:
@@ -105,6 +126,7 @@ def test_journal_save_nothing_and_clear(tmp_path: Path) -> None:
     journal.save(CHANGES[:1])
     journal.clear()
     journal.clear()  # twice is fine
+    journal.release()
     assert list(tmp_path.iterdir()) == []
 
 
@@ -121,28 +143,32 @@ def test_journal_save_nothing_and_clear(tmp_path: Path) -> None:
     ],
 )
 def test_unreadable_journal_is_kept_aside(tmp_path: Path, content: str) -> None:
+    crashed = Journal(tmp_path, pg(), DEFAULT_SPEC)
+    crashed.path.write_text(content.replace("IDENTITY", json.dumps(crashed.identity)), encoding="utf-8")
     journal = Journal(tmp_path, pg(), DEFAULT_SPEC)
-    journal.path.write_text(content.replace("IDENTITY", json.dumps(journal.identity)), encoding="utf-8")
-    assert journal.load() == []
-    aside = journal.path.with_suffix(".unreadable")
-    assert aside.exists() and not journal.path.exists()
+    assert journal.left_behind() == []
+    aside = crashed.path.with_suffix(".unreadable")
+    assert aside.exists() and not crashed.path.exists()
     journal.save(CHANGES)  # a new journal starts cleanly
     assert journal.load() == CHANGES
+    journal.release()
+    assert left_by(tmp_path, pg()) == [CHANGES]
+    assert aside.exists()  # never offered, never deleted
 
 
 def test_journal_without_identity_is_ignored(tmp_path: Path) -> None:
-    journal = Journal(tmp_path, pg(), DEFAULT_SPEC)
-    journal.path.write_text('{"version": 1}', encoding="utf-8")
-    assert journal.load() == []
-    journal.save(CHANGES)
-    assert journal.load() == CHANGES
+    crashed = Journal(tmp_path, pg(), DEFAULT_SPEC)
+    crashed.path.write_text('{"version": 1}', encoding="utf-8")
+    assert left_by(tmp_path, pg()) == []
+    assert crashed.path.exists()  # left alone
 
 
 def test_journal_of_another_identity_is_ignored(tmp_path: Path) -> None:
-    journal = Journal(tmp_path, pg(), DEFAULT_SPEC)
-    payload = {"version": 1, "identity": {**journal.identity, "user": "bob"}, "changes": [c.to_json() for c in CHANGES]}
-    journal.path.write_text(json.dumps(payload), encoding="utf-8")
-    assert journal.load() == []
+    crashed = Journal(tmp_path, pg(), DEFAULT_SPEC)
+    payload = {"version": 1, "identity": {**crashed.identity, "user": "bob"}, "changes": [c.to_json() for c in CHANGES]}
+    crashed.path.write_text(json.dumps(payload), encoding="utf-8")
+    assert left_by(tmp_path, pg()) == []
+    assert crashed.path.exists()
 
 
 def test_atomic_write_replaces_whole_files(tmp_path: Path) -> None:

@@ -2,48 +2,50 @@
 
 Entries are the JSON form of :meth:`gui.data.edits.CellEdits.to_json` (values in
 their codecs' lossless text), written atomically the moment the pending set
-changes, so a crash loses nothing typed.  The file is named by the server, database
-and role the live connection reached and by the relation, so an edit saved for one
-table is offered only for that table on that database.  It never holds a password.
+changes, so a crash loses nothing typed.  Each window writes its own file, held
+while it runs (see :class:`~gui.data.storage.WindowJournal`); the files are named by
+the server, database and role the live connection reached and by the relation, so an
+edit saved for one table is offered only for that table on that database, and only
+once its window no longer runs.  It never holds a password.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 
-from .storage import atomic_write_text
+from .errors import StorageFailed
+from .storage import WindowJournal
 
 FORMAT = 1
 
 
-class TableJournal:
+class TableJournal(WindowJournal):
+    PREFIX = "cells"
+
     def __init__(self, folder: Path, identity: dict, relation: str):
         """``identity``: :func:`~gui.data.connection.live_identity` (or the settings'
         own); ``relation``: the relation's qualified name."""
-        self.identity = {**identity, "table": relation}
-        digest = hashlib.sha256(json.dumps(self.identity, sort_keys=True, default=str).encode()).hexdigest()[:24]
-        self.path = folder / f"cells-{digest}.json"
+        super().__init__(folder, {**identity, "table": relation})
 
-    def save(self, entries: list[dict]) -> None:
-        """Replace the journal with ``entries`` (none: remove it); raises ``OSError``."""
-        if not entries:
-            self.clear()
-            return
-        document = {"format": FORMAT, "identity": self.identity, "changes": entries}
-        atomic_write_text(self.path, json.dumps(document, default=str))
+    def save(self, entries: list[dict]) -> StorageFailed | None:
+        """Replace this window's journal with ``entries`` (none: remove it); raises
+        :class:`~gui.data.errors.StorageFailed`.  See :meth:`WindowJournal._write`."""
+        return self._write(entries)
 
     def load(self) -> list[dict]:
-        """The saved entries; a missing or unreadable file holds none."""
-        try:
-            document = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return []
-        if not isinstance(document, dict) or document.get("format") != FORMAT:
-            return []
-        changes = document.get("changes")
-        return changes if isinstance(changes, list) else []
+        """What this window's journal holds (what other windows left: :meth:`left_behind`)."""
+        return self._load()
 
-    def clear(self) -> None:
-        self.path.unlink(missing_ok=True)
+    def _document(self, entries: list[dict]) -> dict:
+        return {"format": FORMAT, "identity": self.identity, "changes": entries}
+
+    def _changes(self, document: object) -> list[dict] | None:
+        # entries are read back against the table's codecs by CellEdits.from_json
+        if not isinstance(document, dict) or document.get("format") != FORMAT:
+            raise ValueError("not a journal of cell edits")
+        if document.get("identity") != self.stored_identity:
+            return None
+        changes = document.get("changes")
+        if not isinstance(changes, list):
+            raise ValueError("its changes are not a list")
+        return changes

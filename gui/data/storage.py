@@ -1,8 +1,16 @@
-"""Small files in the user's folders: the journal of pending changes and recent connections.
+"""Small files in the user's folders: the journals of pending changes, the recent
+connections and the table last opened on each.
 
-Both are written atomically (temporary file, flush, fsync, rename) so a crash or a
-power cut leaves either the old file or the new one, never half of one.  Neither
-ever holds a password.
+Each is written atomically (temporary file, flush, fsync, rename) so a crash or a
+power cut leaves either the old file or the new one, never half of one.  None ever
+holds a password.
+
+Journals are one per window (:class:`WindowJournal`): two windows, or two running
+copies of the app, on the same database and table each write their own file and
+never overwrite each other's.  A window holds an OS lock on its journal while it
+runs, so what it has pending is never offered to another window as "from an earlier
+session"; a journal nobody holds (its window crashed, was killed, or closed keeping
+its changes for later) is offered when the table is opened again.
 """
 
 from __future__ import annotations
@@ -11,10 +19,20 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: journals are written but not locked (see _hold)
+    fcntl = None  # type: ignore[assignment]
 
 from .config import TableSpec
 from .connection import ConnectionSettings
+from .errors import StorageFailed
 from .pending import PendingChange
 
 RECENT_LIMIT = 8
@@ -42,40 +60,345 @@ def atomic_write_text(path: Path, text: str) -> None:
         os.close(dir_fd)
 
 
-class Journal:
-    """The pending changes of one connection and table, saved the moment they change."""
+# -- one journal per window ------------------------------------------------------------
+#
+# A journal is two files: ``<prefix>-<identity digest>-<window>.json`` (the changes,
+# replaced atomically) and ``<same>.lock``, which its window holds with flock(2) while
+# it runs.  The lock is on a file of its own because the atomic rename puts a new
+# inode under the data file's name with every write: a lock on the data file would
+# be left on the old one.  flock locks belong to an open file description, so two
+# windows of one process exclude each other just as two processes do, and the kernel
+# drops a killed process's locks: what a SIGKILL leaves is never held.
+#
+# A lock file exists only while it is held (its holder removes it, then closes), with
+# one exception: a process killed while holding one leaves it, unheld, and the next
+# look for left journals removes it.  Whoever takes a lock checks, after flock, that
+# the name still leads to the file it locked; a lock on a file removed in between
+# would guard nothing, so it opens the name again.
+
+
+def _hold(lock: Path) -> int | None:
+    """A descriptor holding ``lock`` (created if missing), or ``None`` while another
+    window holds it.  Raises ``OSError`` when the folder cannot be written.
+
+    Without ``fcntl`` (Windows, which this app does not support) nothing is locked:
+    journals are still written and offered, as when one window was all there was."""
+    while True:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            held, named = os.fstat(fd), os.stat(lock)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        except FileNotFoundError:  # removed by its holder after our open: open the name again
+            os.close(fd)
+            continue
+        except BaseException:
+            os.close(fd)
+            raise
+        if (held.st_dev, held.st_ino) == (named.st_dev, named.st_ino):
+            return fd
+        os.close(fd)  # the name leads to a newer file now: lock that one
+
+
+def _let_go(lock: Path, fd: int) -> None:
+    """Remove the lock file, then close it (which drops the lock)."""
+    try:
+        lock.unlink(missing_ok=True)
+    except OSError:
+        pass  # a lock file left unheld is removed by the next look for left journals
+    finally:
+        os.close(fd)
+
+
+@dataclass(eq=False)
+class LeftJournal:
+    """A journal whose window no longer runs (it crashed, was killed, or closed keeping
+    its changes for later).  The window that found it holds it, so no other window
+    offers it too, until it is taken, discarded or let go
+    (:meth:`WindowJournal.take`, :meth:`~WindowJournal.discard`, :meth:`~WindowJournal.let_go`)."""
+
+    path: Path
+    written: float  # when its window last wrote it (seconds since the epoch)
+    changes: list  # PendingChange for Journal, JSON entries for TableJournal
+    _fd: int | None = field(default=None, repr=False)
+
+    @property
+    def _lock(self) -> Path:
+        return self.path.with_suffix(".lock")
+
+    def _let_go(self) -> None:
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            _let_go(self._lock, fd)
+
+    def _remove(self) -> None:
+        if self._fd is None:
+            return
+        try:
+            self.path.unlink(missing_ok=True)
+        except OSError:
+            pass  # still there: offered again next time, which loses nothing
+        self._let_go()
+
+    def _set_aside(self) -> None:
+        """Unreadable: kept beside, under another name, for a person to look at."""
+        try:
+            self.path.replace(self.path.with_suffix(".unreadable"))
+        except OSError:
+            pass  # left where it is, and found unreadable again next time
+        self._let_go()
+
+
+class WindowJournal:
+    """The journal of one window on one identity (server, database, role, relation).
+
+    Thread-safe: a window may write it on a worker thread and release it on the GUI
+    thread.  Subclasses say how a document holds their changes."""
+
+    PREFIX = "journal"
+
+    def __init__(self, folder: Path, identity: dict):
+        self.folder = folder
+        self.identity = identity
+        self.digest = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:24]
+        # as a journal holds it (a value JSON has no type for is written as text)
+        self.stored_identity = json.loads(json.dumps(identity, default=str))
+        # unique to this window: another window on the same identity never writes it
+        self.path = folder / f"{self.PREFIX}-{self.digest}-{uuid.uuid4().hex[:16]}.json"
+        # the last write that failed, until one succeeds (the edits are then only in memory)
+        self.failing: StorageFailed | None = None
+        self._fd: int | None = None  # the lock, from the first write until release()
+        self._released = False
+        self._found: list[LeftJournal] = []  # offered by left_behind(), not yet answered
+        self._taken: list[LeftJournal] = []  # restored here: removed once this journal holds their changes
+        self._mutex = threading.RLock()
+
+    @property
+    def lock_path(self) -> Path:
+        return self.path.with_suffix(".lock")
+
+    # -- subclasses --------------------------------------------------------------------
+    def _document(self, changes: list) -> dict:
+        raise NotImplementedError
+
+    def _changes(self, document: object) -> list | None:
+        """The changes ``document`` holds; ``None`` when it is another identity's (left
+        alone); raises ``ValueError``, ``KeyError``, ``TypeError`` or ``AttributeError``
+        when it is damaged (set aside)."""
+        raise NotImplementedError
+
+    # -- this window's journal ---------------------------------------------------------
+    def _write(self, changes: list) -> StorageFailed | None:
+        """Replace this window's journal with ``changes`` (none: remove it).  Returns
+        the failure this write caught up after (``None`` when the last one did not
+        fail), so that its message can go.  Raises
+        :class:`StorageFailed` (a full disk, a folder that cannot be written): the
+        changes are then only in the window, and the next write that succeeds holds
+        them all."""
+        with self._mutex:
+            try:
+                if changes:
+                    self._write_text(json.dumps(self._document(changes), default=str))
+                else:
+                    self._remove_file()
+            except OSError as error:
+                self.failing = StorageFailed(
+                    f"The pending changes could not be saved in {self.folder} ({error.strerror or error}). "
+                    "They are kept in this window and saved with the next change once the folder can be "
+                    "written; commit them, or free the folder, before closing."
+                )
+                raise self.failing from error
+            # what this window restored is in its own journal now (or no longer pending)
+            for left in self._taken:
+                left._remove()
+            self._taken.clear()
+            recovered, self.failing = self.failing, None
+            return recovered
+
+    def _remove_file(self) -> None:
+        try:
+            self.path.unlink()
+        except (FileNotFoundError, NotADirectoryError):
+            pass  # never written, or no folder to hold it: nothing to remove
+
+    def _write_text(self, text: str) -> None:
+        if self._fd is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd = _hold(self.lock_path)
+            if fd is None:
+                # only after release(): another window found it meanwhile, and owns it now
+                raise OSError(f"{self.path.name} was taken over by another window")
+            if self._released:
+                # a write queued before the window let its journal go: write it, but
+                # leave the journal unheld, as release() did
+                try:
+                    atomic_write_text(self.path, text)
+                finally:
+                    _let_go(self.lock_path, fd)
+                return
+            self._fd = fd
+        atomic_write_text(self.path, text)
+
+    def _load(self) -> list:
+        """What this window's journal holds now."""
+        try:
+            return self._changes(json.loads(self.path.read_text(encoding="utf-8"))) or []
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return []
+
+    def clear(self) -> None:
+        """Remove this window's journal (its changes were discarded or committed)."""
+        self._write([])
+
+    def release(self) -> None:
+        """The window closes or leaves this table: its journal stays (if it holds
+        anything) for the next time the table is opened, no longer held; what it found
+        and did not take is let go too."""
+        with self._mutex:
+            for left in self._found + self._taken:
+                left._let_go()
+            self._found.clear()
+            self._taken.clear()
+            if self._fd is not None:
+                fd, self._fd = self._fd, None
+                _let_go(self.lock_path, fd)
+            self._released = True
+
+    # -- what other windows left -------------------------------------------------------
+    def left_behind(self) -> list[LeftJournal]:
+        """The journals of this identity that no window holds, oldest first, each now
+        held by this window until :meth:`take`, :meth:`discard`, :meth:`let_go` or
+        :meth:`release`.  A journal that cannot be read is set aside
+        (``.unreadable``); one of another identity is left alone."""
+        with self._mutex:
+            if self._released:
+                return []  # the window has gone (the look was queued before it closed)
+            try:
+                paths = sorted(self.folder.glob(f"{self.PREFIX}-{self.digest}*.json"))
+            except OSError:
+                return []
+            mine = {self.path} | {left.path for left in self._found + self._taken}
+            found = []
+            for path in paths:
+                if path in mine:
+                    continue
+                left = self._claim(path)
+                if left is not None:
+                    found.append(left)
+            self._sweep_locks()
+            found.sort(key=lambda left: (left.written, left.path.name))
+            self._found.extend(found)
+            return found
+
+    def _claim(self, path: Path) -> LeftJournal | None:
+        try:
+            fd = _hold(path.with_suffix(".lock"))
+        except OSError:
+            return None  # a folder that cannot be written: nothing could be removed from it either
+        if fd is None:
+            return None  # its window still runs (or another window has just found it)
+        left = LeftJournal(path, 0.0, [], fd)
+        try:
+            left.written = path.stat().st_mtime
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:  # taken by another window meanwhile
+            left._let_go()
+            return None
+        except OSError:
+            left._let_go()
+            return None
+        except ValueError:
+            left._set_aside()
+            return None
+        try:
+            changes = self._changes(document)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            left._set_aside()
+            return None
+        if changes is None:
+            left._let_go()
+            return None
+        if not changes:
+            left._remove()
+            return None
+        left.changes = changes
+        return left
+
+    def _sweep_locks(self) -> None:
+        """Remove the lock files killed windows left (nobody holds them)."""
+        try:
+            locks = list(self.folder.glob(f"{self.PREFIX}-{self.digest}*.lock"))
+        except OSError:
+            return
+        for lock in locks:
+            if lock == self.lock_path:
+                continue
+            try:
+                fd = _hold(lock)
+            except OSError:
+                continue
+            if fd is not None:
+                _let_go(lock, fd)
+
+    def take(self, lefts: Iterable[LeftJournal]) -> None:
+        """``lefts`` were restored into this window: they are removed once this
+        window's journal has been written with their changes (until then, should the
+        window crash, they are offered again)."""
+        with self._mutex:
+            for left in lefts:
+                self._forget(left)
+                self._taken.append(left)
+
+    def discard(self, lefts: Iterable[LeftJournal]) -> None:
+        """Remove ``lefts``: the user discarded their changes."""
+        with self._mutex:
+            for left in lefts:
+                self._forget(left)
+                left._remove()
+
+    def let_go(self, lefts: Iterable[LeftJournal]) -> None:
+        """Keep ``lefts`` for later: offered again the next time the table is opened."""
+        with self._mutex:
+            for left in lefts:
+                self._forget(left)
+                left._let_go()
+
+    def _forget(self, left: LeftJournal) -> None:
+        if left in self._found:
+            self._found.remove(left)
+
+
+class Journal(WindowJournal):
+    """The pending changes of the tutorial's window on one connection and table,
+    saved the moment they change."""
+
+    PREFIX = "pending"
 
     def __init__(self, folder: Path, settings: ConnectionSettings, spec: TableSpec, identity: dict | None = None):
         """``identity``: the server, database and role as the live connection resolved
         them (see :func:`~gui.data.connection.live_identity`); without it, as the
         settings name them."""
         self.spec = spec
-        self.identity = {**(identity if identity is not None else settings.identity()), "table": spec.qualified_name}
-        digest = hashlib.sha256(json.dumps(self.identity, sort_keys=True).encode()).hexdigest()[:24]
-        self.path = folder / f"pending-{digest}.json"
+        super().__init__(folder, {**(identity if identity is not None else settings.identity()), "table": spec.qualified_name})
 
-    def save(self, changes: list[PendingChange]) -> None:
-        if not changes:
-            self.clear()
-            return
-        payload = {"version": 1, "identity": self.identity, "changes": [c.to_json() for c in changes]}
-        atomic_write_text(self.path, json.dumps(payload, indent=1))
+    def save(self, changes: list[PendingChange]) -> StorageFailed | None:
+        """Replace this window's journal with ``changes``; see :meth:`WindowJournal._write`."""
+        return self._write(changes)
 
     def load(self) -> list[PendingChange]:
-        """The journaled changes; an unreadable journal is kept aside, not deleted."""
-        try:
-            payload = json.loads(self.path.read_text(encoding="utf-8"))
-            if payload.get("identity") != self.identity:
-                return []
-            return [PendingChange.from_json(item, self.spec) for item in payload["changes"]]
-        except FileNotFoundError:
-            return []
-        except (ValueError, KeyError, TypeError, AttributeError):  # AttributeError: JSON but not an object
-            self.path.replace(self.path.with_suffix(".unreadable"))
-            return []
+        """What this window's journal holds (what other windows left: :meth:`left_behind`)."""
+        return self._load()
 
-    def clear(self) -> None:
-        self.path.unlink(missing_ok=True)
+    def _document(self, changes: list[PendingChange]) -> dict:
+        return {"version": 1, "identity": self.identity, "changes": [c.to_json() for c in changes]}
+
+    def _changes(self, document: object) -> list[PendingChange] | None:
+        if document.get("identity") != self.stored_identity:  # AttributeError: JSON, but not an object
+            return None
+        return [PendingChange.from_json(item, self.spec) for item in document["changes"]]
 
 
 class RecentConnections:

@@ -31,7 +31,7 @@ from ..data.commit import CommitResult, preview_sql
 from ..data.config import TableSpec
 from ..data.connection import DEMO, ConnectionSettings, identity_name
 from ..data.demo import reset_demo
-from ..data.errors import ConflictError, InvalidValue, ReadOnly, UserError
+from ..data.errors import ConflictError, InvalidValue, ReadOnly, StorageFailed, UserError
 from ..data.pending import PendingChanges, parse_value
 from ..data.opening import tutorial_key_noted
 from ..data.schema import list_relations
@@ -39,6 +39,7 @@ from ..data.session import EditingSession, FlowState
 from ..data.storage import Journal
 from ..data.wording import plural, verb
 from .delegate import ValueDelegate
+from .restore_box import RestoreBox
 from .review import ConflictsDialog, ReviewDialog
 from .rows_model import READ_ONLY_REASON, VALUE_COLUMN, RowsModel
 from .table_chooser import TableChooser
@@ -304,6 +305,7 @@ class MainWindow(EditorWindow):
             old = self.engine
             self.runner.submit(lambda _t: old.dispose(), lane="server", on_error=lambda e: None)
         # the previous connection's pending changes stay in its journal, offered again on reconnect
+        self._release_journal()
         self.session = None
         self.undo_stack.clear()
         self.pending.clear()
@@ -333,6 +335,8 @@ class MainWindow(EditorWindow):
         if engine is not self.engine:
             return  # an answer about a connection the window no longer uses
         if offer_restore:
+            # no edit is taken before this answer, so the journal keyed by the settings holds nothing
+            self._release_journal()
             self.session.journal = Journal(self.paths.journal, self.settings, self.spec, facts.identity)
             if self.settings.kind != DEMO:
                 self.session.display_name = identity_name(facts.identity)
@@ -369,40 +373,66 @@ class MainWindow(EditorWindow):
         return self.session is not None and self.session.writable
 
     def _offer_restore(self) -> None:
-        restored = self.journal.load()
-        if not restored:
+        """Offer what windows that no longer run left in their journals for this
+        connection and table (a running window holds its own: never offered)."""
+        journal = self.journal
+        found = journal.left_behind()
+        if not found:
             return
+        count = sum(len(left.changes) for left in found)
         if not self.writable:
-            # they could not be committed here: leave them in the journal for a writable session
+            # they could not be committed here: leave them for a writable session
+            journal.let_go(found)
             self.show_status(
-                f"{plural(len(restored), 'uncommitted change')} from an earlier session "
-                f"{verb(len(restored), 'is', 'are')} kept for when you can edit on this connection."
+                f"{plural(count, 'uncommitted change')} from an earlier session "
+                f"{verb(count, 'is', 'are')} kept for when you can edit on this connection."
             )
             return
-        lines = "\n".join(f"{self.spec.key} = {c.key}: {self.spec.value} → {c.new}" for c in restored[:50])
-        more = "" if len(restored) <= 50 else f"\n… and {len(restored) - 50} more"
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
-            "Restore unsaved changes",
-            f"{plural(len(restored), 'pending change')} from an earlier session on this connection "
-            f"{verb(len(restored), 'was', 'were')} not committed.\n\n{lines}{more}\n\n"
-            f"Restore {verb(len(restored), 'it', 'them')} as pending?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Discard,
-            self,
-        )
-        box.setObjectName("Restore unsaved changes")
-        box.setAccessibleName("Restore unsaved changes")
+        spec = self.spec
+        box = RestoreBox(self, found, lambda c: f"{spec.key} = {c.key}: {spec.value} → {c.new}", "on this connection", 50)
 
-        def answered(button):
-            if box.standardButton(button) == QMessageBox.StandardButton.Yes:
-                self.pending.apply({c.key: c for c in restored})
-                self.show_status(f"Restored {plural(len(restored), 'pending change')}.")
+        def decided(restore, chosen, others):
+            journal.let_go(others)
+            if journal is not self.journal or restore is None:
+                journal.let_go(chosen)  # another connection since (or kept for later)
+            elif restore:
+                merged = {c.key: c for left in chosen for c in left.changes}  # oldest first: the last saved wins
+                journal.take(chosen)  # removed once this window's journal holds them
+                self.pending.apply(merged)
+                self._save_journal()
+                self.show_status(f"Restored {plural(len(merged), 'pending change')}.")
             else:
-                self.journal.clear()
+                journal.discard(chosen)
 
-        box.buttonClicked.connect(answered)
+        box.decided.connect(decided)
         box.open()
         self.restore_box = box
+
+    def _save_journal(self) -> None:
+        """Write the pending set to this window's journal; a journal that cannot be
+        written is said here, at the edit, and the changes stay pending in memory
+        (the next write that succeeds holds them all)."""
+        journal = self.journal
+        if journal is None:
+            return
+        try:
+            recovered = journal.save(self.pending.changes())
+        except StorageFailed as error:
+            self.show_message(error.message)
+            return
+        if recovered is not None:
+            if self.message.text() == recovered.message:
+                self.clear_message()
+            self.show_status("The pending changes are saved in the journal again.")
+
+    def _release_journal(self) -> None:
+        """This window leaves its journal (closed, or another connection or table):
+        what it holds is offered the next time the table is opened."""
+        if self.journal is not None:
+            self.journal.release()
+        box = getattr(self, "restore_box", None)
+        if box is not None and box.isVisible():
+            box.reject()  # its journals were let go with the window's
 
     # -- loading -------------------------------------------------------------
     def threshold(self) -> int | None:
@@ -651,8 +681,7 @@ class MainWindow(EditorWindow):
 
     # -- state ---------------------------------------------------------------
     def _on_pending_changed(self, _keys) -> None:
-        if self.journal is not None:
-            self.journal.save(self.pending.changes())
+        self._save_journal()
         self._update_state()
 
     def _update_state(self) -> None:
@@ -723,6 +752,7 @@ class MainWindow(EditorWindow):
             self._ask_before_close()
             return
         self.model.clear()
+        self._release_journal()
         event.accept()
 
     def _ask_before_close(self) -> None:

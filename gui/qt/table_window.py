@@ -13,6 +13,8 @@ always there (empty when there is nothing to say) and to the status bar.
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
@@ -49,6 +51,7 @@ from ..data.wording import plural, verb
 from .delegate import CellDelegate
 from .cell_review import CellConflictsDialog, CellReviewDialog, key_text
 from .filter_bar import FilterBar
+from .restore_box import RestoreBox
 from .table_chooser import TableChooser
 from .table_model import TableModel, one_line, shown
 from .tasks import Task, TaskRunner
@@ -276,6 +279,7 @@ class TableWindow(EditorWindow):
         self.view.horizontalHeader().setSortIndicatorShown(False)
         # changes are kept per key: those made through other chosen key columns do not fit these
         relation = schema.qualified_name + (f" by ({', '.join(schema.key)})" if schema.key_source == "chosen" else "")
+        self._release_journal()  # the table left: what it had pending stays in its journal
         self.journal = TableJournal(self.paths.journal, opened.facts.identity, relation)
         self.display_name = settings.display_name() if settings.kind == DEMO else identity_name(opened.facts.identity)
         self.table_chooser.set_current(schema.qualified_name)
@@ -497,52 +501,98 @@ class TableWindow(EditorWindow):
             self.undo_stack.push(PendingEdit(self.edits, {cell: None}, f"Revert change to {cell[1]}"))
 
     def _on_edits_changed(self, _cells) -> None:
-        journal, entries = self.journal, self.edits.to_json()
-        if journal is not None:
-            self.runner.submit(lambda _t: journal.save(entries), lane="journal", on_error=self._show_error)
+        self._save_journal()
         self._update_state()
 
+    def _save_journal(self) -> None:
+        """Write the pending edits to this window's journal on its lane; a journal that
+        cannot be written is said at the edit, and the edits stay pending in memory
+        (the next write that succeeds holds them all)."""
+        journal, entries = self.journal, self.edits.to_json()
+        if journal is not None:
+            self.runner.submit(
+                lambda _t: journal.save(entries),
+                lane="journal",
+                on_done=partial(self._on_journal_saved, journal),
+                on_error=partial(self._on_journal_failed, journal),
+            )
+
+    def _on_journal_saved(self, journal: TableJournal, recovered) -> None:
+        if recovered is None or journal is not self.journal:
+            return
+        if self.message.toolTip() == recovered.message:
+            self.clear_message()
+        self.show_status("The pending changes are saved in the journal again.")
+
+    def _on_journal_failed(self, journal: TableJournal, error: UserError) -> None:
+        if journal is self.journal:
+            self.show_message(error.message)
+
+    def _release_journal(self) -> None:
+        """This window leaves its journal (closed, or another table): what it holds is
+        offered the next time the table is opened."""
+        if self.journal is not None:
+            self.journal.release()
+        box = getattr(self, "restore_box", None)
+        if box is not None and box.isVisible():
+            box.reject()  # its journals were let go with the window's
+
     def _offer_restore(self) -> None:
-        entries = self.journal.load()
-        if not entries:
+        """Offer what windows that no longer run left in their journals for this table
+        (a running window holds its own: never offered).  Looked for on the journal's
+        lane, after the writes this window queued before (when it reopens a table)."""
+        journal = self.journal
+        self.runner.submit(
+            lambda _t: journal.left_behind(),
+            lane="journal",
+            on_done=partial(self._on_left_behind, journal),
+            on_error=lambda error: self.show_message(error.message),
+        )
+
+    def _on_left_behind(self, journal: TableJournal, found: list) -> None:
+        if journal is not self.journal:
+            journal.let_go(found)  # another table since
             return
-        try:
-            restored = self.edits.from_json(entries)
-        except InvalidValue as error:
-            self.show_message(f"The saved pending changes of this table could not be read back ({error.message}).")
+        readable = []
+        for left in found:
+            try:
+                left.changes = self.edits.from_json(left.changes)
+            except InvalidValue as error:
+                journal.let_go([left])
+                self.show_message(f"The saved pending changes of this table could not be read back ({error.message}).")
+                continue
+            readable.append(left)
+        if not readable:
             return
-        if not restored:
-            return
+        count = sum(len(left.changes) for left in readable)
         if not self.writable:
+            journal.let_go(readable)
             self.show_status(
-                f"{plural(len(restored), 'uncommitted change')} from an earlier session "
-                f"{verb(len(restored), 'is', 'are')} kept for when you can edit this table."
+                f"{plural(count, 'uncommitted change')} from an earlier session "
+                f"{verb(count, 'is', 'are')} kept for when you can edit this table."
             )
             return
-        codecs = self.opened.codecs
-        lines = "\n".join(
-            f"{key_text(self.schema, codecs, c.key)}: {c.column} → {one_line(shown(codecs[c.column], c.new), 40)}"
-            for c in restored[:30]
-        )
-        more = "" if len(restored) <= 30 else f"\n… and {len(restored) - 30} more"
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
-            "Restore unsaved changes",
-            f"{plural(len(restored), 'pending change')} to {self.schema.qualified_name} from an earlier session "
-            f"{verb(len(restored), 'was', 'were')} not committed.\n\n{lines}{more}\n\nRestore {verb(len(restored), 'it', 'them')} as pending?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Discard,
-            self,
-        )
-        named(box, "Restore unsaved changes")
+        schema, codecs = self.schema, self.opened.codecs
 
-        def answered(button):
-            if box.standardButton(button) == QMessageBox.StandardButton.Yes:
-                self.edits.apply({(c.key, c.column): c for c in restored})
-                self.show_status(f"Restored {plural(len(restored), 'pending change')}.")
+        def describe(c) -> str:
+            return f"{key_text(schema, codecs, c.key)}: {c.column} → {one_line(shown(codecs[c.column], c.new), 40)}"
+
+        box = RestoreBox(self, readable, describe, f"to {schema.qualified_name}", 30)
+
+        def decided(restore, chosen, others):
+            journal.let_go(others)
+            if journal is not self.journal or restore is None:
+                journal.let_go(chosen)  # another table since (or kept for later)
+            elif restore:
+                merged = {(c.key, c.column): c for left in chosen for c in left.changes}  # oldest first: the last saved wins
+                journal.take(chosen)  # removed once this window's journal holds them
+                self.edits.apply(merged)
+                self._save_journal()
+                self.show_status(f"Restored {plural(len(merged), 'pending change')}.")
             else:
-                self.journal.clear()
+                journal.discard(chosen)
 
-        box.buttonClicked.connect(answered)
+        box.decided.connect(decided)
         box.open()
         self.restore_box = box
 
@@ -802,6 +852,7 @@ class TableWindow(EditorWindow):
             self._ask_before_close()
             return
         self.model.clear()
+        self._release_journal()
         event.accept()
 
     def _ask_before_close(self) -> None:
