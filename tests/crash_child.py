@@ -1,8 +1,11 @@
-"""Run by test_crash_restore.py: start the app with ``main.main(['--url', URL])``, make two
+"""Run by test_crash_restore.py: start the app with ``main.main(['--url', URL])``, make
 edits as a user would (through the model, so through the undo stack), wait until the
-journal on disk holds both, print READY and wait to be killed.
+window's journal on disk holds them, print READY and wait to be killed.
 
-Usage: python tests/crash_child.py URL
+Before READY it says whether it was offered changes to restore (``OFFERED\t<n>``):
+a second copy started while the first runs must be offered nothing of the first's.
+
+Usage: python tests/crash_child.py URL [KEY=VALUE,...]   (default 9=11,20=-5)
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ import main  # noqa: E402
 from gui.qt.main_window import MainWindow  # noqa: E402
 from gui.qt.rows_model import VALUE_COLUMN  # noqa: E402
 
-EDITS = {9: "11", 20: "-5"}
+EDITS = dict(pair.split("=") for pair in (sys.argv[2] if len(sys.argv) > 2 else "9=11,20=-5").split(","))
+EDITS = {int(key): typed for key, typed in EDITS.items()}
 
 
 def window() -> MainWindow | None:
@@ -29,9 +33,13 @@ def window() -> MainWindow | None:
 
 def step() -> None:
     win = window()
-    if win is None or win.model.loading or win.model.rowCount() == 0:
+    # edits are taken once the server has said they could be committed, and by then
+    # the window has looked for journals to offer
+    if win is None or win.model.loading or win.model.rowCount() == 0 or not win.writable:
         return
     if not win.pending:
+        box = getattr(win, "restore_box", None)
+        print(f"OFFERED\t{len(box.found) if box is not None else 0}", flush=True)
         for key, typed in EDITS.items():
             first, _end = win.model.rows_for_key(key)
             assert win.model.setData(win.model.index(first, VALUE_COLUMN), typed)

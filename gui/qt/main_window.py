@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -418,12 +418,17 @@ class MainWindow(EditorWindow):
         try:
             recovered = journal.save(self.pending.changes())
         except StorageFailed as error:
-            self.show_message(error.message)
+            # said once the edit is done: the undo stack's index change clears the message line
+            QTimer.singleShot(0, self, partial(self._on_journal_failed, journal, error))
             return
         if recovered is not None:
             if self.message.text() == recovered.message:
                 self.clear_message()
             self.show_status("The pending changes are saved in the journal again.")
+
+    def _on_journal_failed(self, journal: Journal, error: StorageFailed) -> None:
+        if journal is self.journal and journal.failing is error:  # not caught up since
+            self.show_message(error.message)
 
     def _release_journal(self) -> None:
         """This window leaves its journal (closed, or another connection or table):
