@@ -183,13 +183,28 @@ def test_several_sessions_are_offered_and_the_ticked_ones_restored(qtbot, make_e
     qtbot.waitUntil(lambda: not first_file.exists(), timeout=WAIT_MS)  # once the third's journal holds it
     assert second_file.exists()  # unticked: kept for later
 
+    qtbot.waitUntil(third.journal.path.exists, timeout=WAIT_MS)
     third.close()
     click_box(qtbot, wait_attr(qtbot, third, "close_box"), QMessageBox.StandardButton.Discard)
+    qtbot.waitUntil(lambda: not third.journal.path.exists(), timeout=WAIT_MS)  # discarded: gone
     fourth = open_customers(qtbot, make_editor, demo_path)
     box = wait_attr(qtbot, fourth, "restore_box")
     assert not box.sessions.isVisible() and "2 pending changes" in box.text()
     click_box(qtbot, box, QMessageBox.StandardButton.Yes)
     assert pending_of(fourth) == {((6,), "note"): "paid", ((1,), "credit"): 13.0}
+    qtbot.waitUntil(lambda: fourth.journal.path.exists() and not second_file.exists(), timeout=WAIT_MS)
+
+    # a commit that leaves nothing pending leaves no journal
+    qtbot.mouseClick(fourth.commit_button, Qt.MouseButton.LeftButton)
+    review = wait_attr(qtbot, fourth, "review_dialog")
+    qtbot.mouseClick(review.commit_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not fourth.committing and not fourth.pending, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: journal_files(fourth.paths.journal) == [], timeout=WAIT_MS)
+    with sqlite3.connect(demo_path) as conn:
+        assert conn.execute("SELECT note, credit FROM customers WHERE id IN (6, 1) ORDER BY id").fetchall() == [
+            (None, 13.0),
+            ("paid", 2.56),
+        ]
 
 
 def test_a_table_left_for_another_and_opened_again_offers_its_changes(qtbot, make_editor, demo_path):
@@ -223,3 +238,17 @@ def test_an_unwritable_journal_folder_is_said_at_the_edit_in_any_table(qtbot, ma
     qtbot.waitUntil(lambda: window.journal.path.exists(), timeout=WAIT_MS)
     assert len(window.journal.load()) == 2
     qtbot.waitUntil(lambda: not window.message.text().strip(), timeout=WAIT_MS)
+
+
+def test_a_session_the_table_no_longer_takes_is_said_and_kept(qtbot, make_editor, demo_path):
+    from gui.data.journal import TableJournal
+
+    first = open_customers(qtbot, make_editor, demo_path)
+    identity = {k: v for k, v in first.journal.identity.items() if k != "table"}
+    crashed = TableJournal(first.paths.journal, identity, first.journal.identity["table"])
+    crashed.save([{"key": ["3"], "column": "nickname", "new": "amazing", "seen": [None], "confirmed": None}])
+    crashed.release()  # as a killed window leaves it
+    second = open_customers(qtbot, make_editor, demo_path)
+    qtbot.waitUntil(lambda: "could not be read back" in second.message.text(), timeout=WAIT_MS)
+    assert getattr(second, "restore_box", None) is None and not second.pending
+    assert crashed.path.exists()  # kept: nothing is thrown away unasked
