@@ -26,8 +26,10 @@ from .window_base import named
 
 
 def saved_when(left: LeftJournal) -> str:
-    """When ``left`` was last written, in the user's short date and time."""
-    return QLocale().toString(QDateTime.fromSecsSinceEpoch(int(left.written)), QLocale.FormatType.ShortFormat)
+    """When ``left`` was last written: the user's short date, and the time to the
+    second (two windows killed together were saved within the same minute)."""
+    locale, when = QLocale(), QDateTime.fromSecsSinceEpoch(int(left.written))
+    return f"{locale.toString(when.date(), QLocale.FormatType.ShortFormat)} {locale.toString(when.time(), 'HH:mm:ss')}"
 
 
 class RestoreBox(QDialog):
