@@ -341,7 +341,9 @@ def test_the_journal_is_keyed_by_where_the_connection_really_is(pg_cluster, pg_d
                 "backend": "postgresql", "host": pg_db.host, "port": pg_db.port,
                 "database": pg_db.name if name == "prod" else other, "user": pg_db.user,
             }  # fmt: skip
-            journals[name] = Journal(tmp_path / "journal", settings, DEFAULT_SPEC, facts.identity).path
+            # the digest names every journal of that server, database and table
+            journals[name] = Journal(tmp_path / "journal", settings, DEFAULT_SPEC, facts.identity).digest
+            assert journals[name] == Journal(tmp_path / "journal", settings, DEFAULT_SPEC, dict(facts.identity)).digest
         assert journals["prod"] != journals["staging"]
         # the settings alone (before connecting) tell the two services apart too
         assert ConnectionSettings(kind="postgresql", service="prod").identity() != ConnectionSettings(
