@@ -139,6 +139,24 @@ def _shown_key(schema: TableSchema, key: Key) -> str:
 # -- the pending set -----------------------------------------------------------------
 
 
+def changes_to_json(schema: TableSchema, codecs: Mapping[str, Codec], changes: Iterable[CellChange]) -> list[dict[str, Any]]:
+    """``changes`` as :meth:`CellEdits.to_json` writes them; safe on any thread for a
+    list the caller no longer changes (a journal write works on a snapshot)."""
+    entries = []
+    for change in changes:
+        codec = codecs[change.column]
+        entries.append(
+            {
+                "key": [value_text(codecs[name], v) for name, v in zip(schema.key, change.key)],
+                "column": change.column,
+                "new": value_text(codec, change.new),
+                "seen": [value_text(codec, v) for v in change.seen],
+                "confirmed": None if change.confirmed is None else [value_text(codec, v) for v in change.confirmed],
+            }
+        )
+    return entries
+
+
 class CellEdits:
     """The pending changes of one table, keyed by ``(key, column)``; listeners hear
     which cells changed."""
@@ -285,19 +303,7 @@ class CellEdits:
     def to_json(self) -> list[dict[str, Any]]:
         """Every change as JSON-ready dicts: values as their codec's lossless text,
         NULL as ``None``."""
-        entries = []
-        for change in self.changes():
-            codec = self.codecs[change.column]
-            entries.append(
-                {
-                    "key": [value_text(self.codecs[name], v) for name, v in zip(self.schema.key, change.key)],
-                    "column": change.column,
-                    "new": value_text(codec, change.new),
-                    "seen": [value_text(codec, v) for v in change.seen],
-                    "confirmed": None if change.confirmed is None else [value_text(codec, v) for v in change.confirmed],
-                }
-            )
-        return entries
+        return changes_to_json(self.schema, self.codecs, self.changes())
 
     def from_json(self, data: object) -> list[CellChange]:
         """The changes :meth:`to_json` wrote (not applied); raises
