@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -28,7 +29,7 @@ import psycopg2.extras
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, Integer, column, create_engine, func, literal, select, table, text
+from sqlalchemy import Engine, Integer, case, column, create_engine, func, literal, select, table, text
 
 from gui.data import rows as rows_module
 from gui.data import transport
@@ -599,6 +600,224 @@ def test_cancel_stops_a_copy_read(pg_engine: Engine) -> None:
         assert time.monotonic() - started < 10
         conn.connection.dbapi_connection.rollback()  # the read ran on the DBAPI cursor
         assert len(read_columns(conn, select(literal(1).label("one")), ["integer"])) == 1
+
+
+# -- the COPY walked as it arrives ----------------------------------------------------
+
+
+class _WalkSpy:
+    """Counts the walks of a COPY stream that ran before it ended (``final`` false)."""
+
+    def __init__(self) -> None:
+        self.midway = 0
+        self.final = 0
+        self.real = transport._walk_rows
+
+    def __call__(self, buffer, row, wire, pieces, final):
+        if final:
+            self.final += 1
+        else:
+            self.midway += 1
+        return self.real(buffer, row, wire, pieces, final)
+
+
+class _Collect:
+    """A "file" keeping a whole COPY, as the reader did before it walked as it went."""
+
+    def __init__(self, into: bytearray) -> None:
+        self.write = into.extend
+
+
+def _fed(wire: list[WireType], stream: bytes, cuts: list[int]) -> transport._CopyReader:
+    """A reader given ``stream`` in the pieces ``cuts`` mark, as psycopg2 would."""
+    reader = transport._CopyReader(wire)
+    previous = 0
+    for cut in [*sorted(cuts), len(stream)]:
+        if cut > previous:
+            reader.write(stream[previous:cut])
+            previous = cut
+    return reader
+
+
+def _same_columns(mine: list[ColumnData], theirs: list[ColumnData]) -> None:
+    assert len(mine) == len(theirs)
+    for a, b in zip(mine, theirs):
+        assert len(a) == len(b)
+        assert_same_storage(a, b)
+
+
+MULTIBYTE = ["日本語", "🙂🙃", "ä", "€" * 9, "", "x"]
+
+
+def test_multibyte_text_cut_anywhere_reads_as_in_one_piece(monkeypatch: pytest.MonkeyPatch) -> None:
+    # one byte a write and a walk after every byte: every boundary falls inside a
+    # row, a length word or a character somewhere
+    wire = [BIGINT, TEXT, INTEGER, BOOLEAN]
+    rows = [(i, None if i % 4 == 3 else MULTIBYTE[i % len(MULTIBYTE)].encode(), None if i % 5 == 0 else -i, i % 2) for i in range(60)]
+    stream = encode_copy(wire, rows)
+    whole = parse_binary_copy(stream, wire)
+    for chunk, window in ((1, 16), (7, 64), (50, 4096)):
+        monkeypatch.setattr(transport, "CHUNK_BYTES", chunk)
+        monkeypatch.setattr(transport, "WINDOW_BYTES", window)
+        spy = _WalkSpy()
+        monkeypatch.setattr(transport, "_walk_rows", spy)
+        reader = _fed(wire, stream, list(range(len(stream))))
+        columns = reader.finish()
+        assert spy.midway > 20 and spy.final == 1
+        _same_columns(columns, whole)
+        assert [None if columns[1].is_null(i) else columns[1].value(i) for i in range(len(rows))] == [
+            None if r[1] is None else r[1].decode() for r in rows
+        ]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.none() | st.integers(-(2**63), 2**63 - 1) | _looks_like_a_row_start(4),
+            st.none() | st.text(max_size=12).map(str.encode) | st.just(struct.pack(">hi", 4, 8)),
+            st.none() | st.integers(-(2**31), 2**31 - 1),
+            st.none() | st.booleans(),
+        ),
+        max_size=40,
+    ),
+    chunk=st.sampled_from([1, 5, 30, 200, 1 << 20]),
+    window=st.sampled_from([16, 64, 4096]),
+    cuts=st.lists(st.integers(0, 3000), max_size=30),
+)
+def test_a_stream_in_any_pieces_reads_as_in_one(monkeypatch: pytest.MonkeyPatch, rows: list[tuple], chunk: int, window: int, cuts: list[int]) -> None:
+    wire = [BIGINT, TEXT, INTEGER, BOOLEAN]
+    stream = encode_copy(wire, [(r[0], r[1], r[2], None if r[3] is None else int(r[3])) for r in rows])
+    monkeypatch.setattr(transport, "WINDOW_BYTES", window)
+    whole = parse_binary_copy(stream, wire)
+    monkeypatch.setattr(transport, "CHUNK_BYTES", chunk)
+    _same_columns(_fed(wire, stream, [c for c in cuts if c < len(stream)]).finish(), whole)
+
+
+def test_rows_all_of_one_size_read_in_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the record view path, a chunk at a time; then a NULL turns it to the walk
+    wire = [INTEGER, BIGINT]
+    for rows in ([(i, -i) for i in range(100)], [(i, None if i == 77 else -i) for i in range(100)]):
+        stream = encode_copy(wire, rows)
+        monkeypatch.setattr(transport, "CHUNK_BYTES", 100)
+        columns = _fed(wire, stream, list(range(0, len(stream), 33))).finish()
+        _same_columns(columns, parse_binary_copy(stream, wire))
+        assert columns[1].to_pylist() == [r[1] for r in rows]
+
+
+def test_a_damaged_stream_is_refused_midway_and_the_rest_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(transport, "CHUNK_BYTES", 64)
+    wire = [BIGINT, TEXT]
+    rows = [(i, b"abc" * (i % 4)) for i in range(200)]
+    stream = bytearray(encode_copy(wire, rows))
+    row_20 = stream.index(struct.pack(">hiq", 2, 8, 20))
+    stream[row_20 : row_20 + 2] = struct.pack(">h", 3)  # a row of 3 fields
+    reader = transport._CopyReader(wire)
+    for i in range(0, len(stream), 10):
+        reader.write(bytes(stream[i : i + 10]))  # never raises into the driver
+        if i > row_20 + 200:
+            assert isinstance(reader.error, CopyFormatError)
+            assert len(reader.buffer) < 100  # what comes after the error is not kept
+    with pytest.raises(CopyFormatError):
+        reader.finish()
+    for damaged in (b"PGCOPY\n\xff\r\n\x01" + bytes(64), encode_copy(wire, rows)[:-2]):
+        with pytest.raises(CopyFormatError):
+            _fed(wire, damaged, list(range(0, len(damaged), 7))).finish()
+
+
+@pg
+@pytest.mark.parametrize("nulls", list(NULLS))
+def test_every_type_read_in_many_chunks_is_the_one_shot_read(typed_engine: Engine, nulls: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    t = _typed_table(f"typed_{nulls}")
+    stmt = select(*t.c).order_by(t.c.id)
+    with typed_engine.connect() as conn:
+        types = _types_of(conn, f"typed_{nulls}")
+        sql, params = transport.sql_and_parameters(conn.dialect, transport._wire_query(stmt, [column_kind(n) for n in types]))
+        cursor = conn.connection.dbapi_connection.cursor()
+        stream = bytearray()
+        cursor.copy_expert(b"COPY (" + cursor.mogrify(sql, params) + b") TO STDOUT (FORMAT binary)", _Collect(stream))
+        cursor.close()
+        one_shot = parse_binary_copy(stream, [column_kind(n) for n in types])
+        expected = _oracle(conn, stmt, types)
+        for chunk, window in ((1, 4 << 20), (300, 1000), (5000, 64), (1 << 40, 4 << 20)):
+            monkeypatch.setattr(transport, "CHUNK_BYTES", chunk)
+            monkeypatch.setattr(transport, "WINDOW_BYTES", window)
+            spy = _WalkSpy()
+            monkeypatch.setattr(transport, "_walk_rows", spy)
+            loaded = read_columns(conn, stmt, types)
+            assert spy.final == 1
+            if chunk == 1:
+                assert spy.midway >= ROW_COUNT  # a walk after every row
+            elif chunk < len(stream) // 2:
+                assert spy.midway >= 1
+            elif chunk > len(stream):
+                assert spy.midway == 0  # one walk of the whole COPY, as before
+            _same_columns(list(loaded.columns), one_shot)
+            assert_matches(loaded, expected)
+
+
+@pg
+def test_an_error_while_walking_midway_is_raised_and_leaves_the_connection_usable(pg_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pg_engine.begin() as conn:
+        conn.execute(text("CREATE TABLE many (id integer PRIMARY KEY, name text)"))
+        conn.execute(text("INSERT INTO many SELECT i, 'name ' || i FROM generate_series(1, 5000) i"))
+    t = table("many", column("id"), column("name"))
+    stmt = select(t.c.id, t.c.name).order_by(t.c.id)
+    monkeypatch.setattr(transport, "CHUNK_BYTES", 2000)
+    monkeypatch.setattr(transport, "WINDOW_BYTES", 1000)
+    real_column_of = transport._column_of
+    calls = []
+
+    def failing_column_of(*args):
+        calls.append(len(calls))
+        if len(calls) == 9:
+            raise ZeroDivisionError("a bug in the walk")
+        return real_column_of(*args)
+
+    spy = _WalkSpy()
+    monkeypatch.setattr(transport, "_walk_rows", spy)
+    with pg_engine.connect() as conn:
+        monkeypatch.setattr(transport, "_column_of", failing_column_of)
+        with pytest.raises(ZeroDivisionError, match="a bug in the walk") as raised:
+            read_columns(conn, stmt, ["integer", "text"])
+        assert spy.final == 0 and spy.midway >= 2  # raised while the COPY was still coming
+        assert any(frame.name == "failing_column_of" for frame in traceback.extract_tb(raised.value.__traceback__))
+        # the COPY was read to its end: the same connection reads again
+        monkeypatch.setattr(transport, "_column_of", real_column_of)
+        assert read_columns(conn, stmt, ["integer", "text"])["name"].value(4999) == "name 5000"
+        # a column declared of another width: refused midway, the connection still fine
+        spy.midway = spy.final = 0
+        with pytest.raises(CopyFormatError):
+            read_columns(conn, stmt, ["bigint", "text"])
+        assert spy.midway >= 1 and spy.final == 0
+        assert len(read_columns(conn, stmt, ["integer", "text"])) == 5000
+
+
+@pg
+def test_cancel_stops_a_copy_read_midway(pg_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pg_engine.begin() as conn:
+        conn.execute(text("CREATE TABLE slow (id integer PRIMARY KEY, name text)"))
+        conn.execute(text("INSERT INTO slow SELECT i, repeat('ü', i % 50) FROM generate_series(1, 20000) i"))
+    t = table("slow", column("id"), column("name"))
+    # rows come, then the server sleeps on row 15,000
+    stmt = select(t.c.id, t.c.name, func.pg_sleep(case((t.c.id == 15000, 30), else_=0)).label("slept")).order_by(t.c.id)
+    monkeypatch.setattr(transport, "CHUNK_BYTES", 4096)
+    spy = _WalkSpy()
+    monkeypatch.setattr(transport, "_walk_rows", spy)
+    token = CancelToken()
+    with pg_engine.connect() as conn:
+        timer = threading.Timer(1.0, token.cancel)
+        started = time.monotonic()
+        timer.start()
+        try:
+            with attached(token, conn), pytest.raises(psycopg2.errors.QueryCanceled):
+                read_columns(conn, stmt, ["integer", "text", "void"])
+        finally:
+            timer.cancel()
+        assert time.monotonic() - started < 10
+        assert spy.midway >= 10 and spy.final == 0
+        conn.connection.dbapi_connection.rollback()
+        assert len(read_columns(conn, select(t.c.id, t.c.name).where(t.c.id < 200), ["integer", "text"])) == 199
 
 
 # -- SQLite ------------------------------------------------------------------------

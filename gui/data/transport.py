@@ -26,9 +26,9 @@ path                                                    median   peak RSS  exact
 
 (b) is 5.6 times (a) and as fast as ADBC, which would add a second driver (its own
 libpq connection built from the same URL with every parameter the user gave, its
-own cancel, pyarrow or nanoarrow) for no gain in time; its lower peak is the
-Arrow buffers being adopted as they come, where (b) holds the ``COPY`` bytes
-(80 MB here) until they are walked.  The server alone (``COPY`` to ``/dev/null``)
+own cancel, pyarrow or nanoarrow) for no gain in time; its lower peak was the
+Arrow buffers being adopted as they come, where (b) then held the ``COPY`` bytes
+(80 MB here) until they were walked (now walked as they arrive, below).  The server alone (``COPY`` to ``/dev/null``)
 takes 0.28 s; psycopg2 handing over the rows, one ``write()`` each, 0.45 s.  (b')
 moves the work onto the server's one core (every cell a function call there: 1.1 s
 before the first byte), and one ``bytea`` may not pass 1 GB, so big results would
@@ -45,6 +45,37 @@ machine: ``copy_packed`` 0.430 s, (b) 0.449 s, the packed form made NULL-safe
 rows costs it too; the integer browse, whose query excludes NULLs, may keep
 ``copy_packed``.  On a slow link the packed form sends 8 bytes a row where
 ``COPY`` sends 23 (message, field count and two lengths around 8 bytes of values).
+
+Walked as it arrives.  ``copy_expert`` writes the ``COPY`` into a
+:class:`_CopyReader`; once :data:`CHUNK_BYTES` have come since the last walk, the
+complete rows among them are walked into column pieces (one a window) and dropped,
+the incomplete last row kept for the next walk; the pieces are concatenated once the
+``COPY`` has ended.  Measured against the whole ``COPY`` walked at its end (scripts
+in ``/tmp/streambench``, not kept; 2 cores, PostgreSQL 15 on loopback, Python 3.11):
+``read_columns`` in a fresh process per variant and round, the rounds interleaved
+(3 for the mixed table, 4 for the tutorial's); peak RSS growth (``VmHWM``) of each
+process's first read, the same in every round; time the median of the reads after
+it (18 and 32 of them); other tests ran on the machine meanwhile:
+
+=====================================  ===================  ====================
+                                       whole COPY, then     walked as it arrives
+                                       walked (before)      (8 MB chunks)
+=====================================  ===================  ====================
+mixed table above, 1,000,000 rows      +222 B/row, 0.54 s   +143 B/row, 0.39 s
+tutorial ``(x, y)``, 1,000,000 rows    +27 B/row, 0.118 s   +16 B/row, 0.129 s
+=====================================  ===================  ====================
+
+The first read of a process (cold memory) took 0.66 to 0.85 s before, 0.49 to
+0.76 s after, on the mixed table.  The peak is now the finished columns (71 B/row)
+beside their pieces (freed as each column is whole, but malloc keeps their pages);
+no longer the ``COPY`` bytes as well.  The tutorial's two integers pay about 10 ms a million rows
+for ``write`` being a Python function (one call a row) instead of
+``bytearray.extend``.  Tried and left: each column grown by
+:meth:`ColumnData.append` (doubling) as the pieces come, +150 B/row (the grown
+arrays' old copies are kept by malloc too); the pieces, then the columns, in their
+own anonymous memory maps (given back as soon as dropped), +108 to +138 B/row but
+0.45 to 0.67 s (every page faulted in afresh each read).  Smaller chunks or windows
+(1 to 4 MB) did not lower the peak.
 
 Small pages.  Through the cursor against ``COPY`` (mixed table, median of 31): 1 row
 0.56 ms / 0.64 ms, 50 rows 0.67 / 0.66, 100 rows 0.76 / 0.67, 200 rows 1.01 / 0.77,
@@ -88,6 +119,7 @@ temporary object, so a transaction-mode pooler serves it.
 from __future__ import annotations
 
 import re
+import traceback
 from dataclasses import dataclass
 
 import numpy as np
@@ -102,6 +134,9 @@ BULK_MIN_ROWS = 100
 # Bytes of the COPY buffer walked at once: bounds the walk's temporary arrays
 # (about 40 bytes of them a candidate row start) whatever the result's size.
 WINDOW_BYTES = 4 << 20
+# Bytes of COPY received before the complete rows among them are walked and
+# dropped: the peak is the columns plus about this much, not the whole COPY.
+CHUNK_BYTES = 8 << 20
 
 _COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 # days and microseconds from 1970-01-01 to 2000-01-01, PostgreSQL's epoch
@@ -283,28 +318,108 @@ def _sqlite_text(value: object) -> str:
     return str(value)
 
 
-class _Sink(bytearray):
-    """A write-only "file" for ``copy_expert``: one growing buffer, no bytes object kept a row."""
+class _CopyReader:
+    """The "file" ``copy_expert`` writes the binary COPY into, walked as it arrives.
 
-    write = bytearray.extend
+    Each :meth:`write` (psycopg2 calls it from C, one row each) appends to one
+    buffer; once that holds :data:`CHUNK_BYTES` more than after the last walk, the
+    complete rows in it are walked into column pieces and dropped from it (the
+    incomplete last row stays for the next walk).  :meth:`finish` walks the rest and
+    checks the trailer.  An exception while walking is not raised into psycopg2,
+    which would leave the connection in the middle of the COPY: it is kept, every
+    later byte is dropped unread, and :meth:`finish` raises it once the COPY is over.
+    """
+
+    def __init__(self, wire: list[WireType]):
+        self.wire = wire
+        self.buffer = bytearray()
+        self.error: BaseException | None = None
+        self._row: int | None = None  # the first unwalked row in the buffer, None before the header
+        self._pieces: list[list[ColumnData]] = []
+        self._next_walk = CHUNK_BYTES
+        buffer, extend = self.buffer, self.buffer.extend
+
+        def write(data: bytes) -> None:
+            extend(data)
+            if len(buffer) >= self._next_walk:
+                self._walk_chunk()
+
+        self.write = write
+
+    def _walk_chunk(self) -> None:
+        if self.error is None:
+            try:
+                self._walk(final=False)
+            except Exception as error:  # raised by finish(), once the COPY has ended
+                # the walk's frames hold views of the buffer, which would keep it from shrinking
+                traceback.clear_frames(error.__traceback__)
+                self.error = error
+                self._next_walk = CHUNK_BYTES  # from now on each chunk is dropped unread
+            else:
+                self._next_walk = len(self.buffer) + CHUNK_BYTES
+                return
+        try:
+            self.buffer.clear()
+        except BufferError:  # a view still held: keep the bytes rather than fail here
+            self._next_walk = len(self.buffer) + CHUNK_BYTES
+
+    def _walk(self, final: bool) -> None:
+        row = self._row
+        if row is None:
+            row = _header_end(self.buffer, final)
+            if row is None:
+                return
+        row = _walk_rows(self.buffer, row, self.wire, self._pieces, final)
+        del self.buffer[:row]  # no view of the buffer is left: the walk made copies
+        self._row = 0
+
+    def finish(self) -> list[ColumnData]:
+        """Every column, once the COPY has ended (raises what the walk raised)."""
+        self.__dict__.pop("write", None)  # the reference cycle through the closure
+        if self.error is not None:
+            raise self.error
+        self._walk(final=True)
+        self.buffer.clear()
+        pieces, self._pieces = self._pieces, []
+        columns = []
+        for k, w in enumerate(self.wire):
+            columns.append(_concatenated([p[k] for p in pieces], w))
+            for p in pieces:  # each column's pieces freed as soon as it is whole
+                p[k] = None  # type: ignore[call-overload]
+        return columns
+
+    def discard(self) -> None:
+        """Drop what was read (the COPY failed): no wait for the garbage collector."""
+        self.__dict__.pop("write", None)
+        self._pieces = []
+        self.buffer.clear()
 
 
 def copy_columns(conn: Connection, query, names: list[str], wire: list[WireType]) -> LoadedColumns:
     """Every row of ``query`` (its columns already of the ``wire`` types) through
-    one binary ``COPY``, parsed into columns."""
+    one binary ``COPY``, parsed into columns as it arrives."""
     sql, params = sql_and_parameters(conn.dialect, query)
     dbapi = conn.connection.dbapi_connection
     cursor = dbapi.cursor()
+    reader = _CopyReader(wire)
     try:
         # COPY takes no bind parameters (it is a utility statement), so the query is
         # rendered with mogrify: psycopg2 renders every execute() this way, with its
         # own quoting, never binding on the server (see rows.copy_packed).
-        sink = _Sink()
-        cursor.copy_expert(b"COPY (" + cursor.mogrify(sql, params) + b") TO STDOUT (FORMAT binary)", sink)
+        cursor.copy_expert(b"COPY (" + cursor.mogrify(sql, params) + b") TO STDOUT (FORMAT binary)", reader)
+    except BaseException as failure:
+        error = reader.error
+        reader.discard()
+        if error is not None and isinstance(failure, Exception):
+            raise error  # what went wrong first (the driver's error is its context)
+        raise
     finally:
         cursor.close()
-    columns = parse_binary_copy(sink, wire)
-    del sink
+    try:
+        columns = reader.finish()
+    finally:
+        reader.discard()
+    del reader
     encoding = getattr(dbapi, "encoding", "UTF8")
     if encoding.upper().replace("-", "").replace("_", "") not in ("UTF8", "UNICODE"):
         columns = [_transcoded(c, encoding) for c in columns]
@@ -326,34 +441,70 @@ class CopyFormatError(RuntimeError):
 def parse_binary_copy(buffer, wire: list[WireType]) -> list[ColumnData]:
     """Columns from PostgreSQL's binary ``COPY`` output (header, rows, trailer) of
     fields of the ``wire`` types, in order."""
-    b = np.frombuffer(buffer, dtype=np.uint8)
-    size = len(b)
-    if size < 21 or b[:11].tobytes() != _COPY_SIGNATURE:
+    start = _header_end(buffer, final=True)
+    assert start is not None
+    pieces: list[list[ColumnData]] = []
+    _walk_rows(buffer, start, wire, pieces, final=True)
+    return [_concatenated([p[k] for p in pieces], w) for k, w in enumerate(wire)]
+
+
+def _header_end(buffer, final: bool) -> int | None:
+    """Where the rows start after the COPY header; ``None`` when the header is not
+    all there yet (and more may come: not ``final``)."""
+    size = len(buffer)
+    if size >= 11 and bytes(buffer[:11]) != _COPY_SIGNATURE:
         raise CopyFormatError("not PostgreSQL's binary COPY format")
-    start = 19 + int.from_bytes(b[15:19].tobytes(), "big")
-    end = size - 2  # the trailer, int16 -1
-    if start > end or b[end:].tobytes() != b"\xff\xff":
-        raise CopyFormatError("the binary COPY output is cut short")
+    if size >= 19:
+        start = 19 + int.from_bytes(bytes(buffer[15:19]), "big")
+        if size >= start + (2 if final else 0):
+            return start
+    if final:
+        raise CopyFormatError("not PostgreSQL's binary COPY format" if size < 21 else "the binary COPY output is cut short")
+    return None
+
+
+def _walk_rows(buffer, row: int, wire: list[WireType], pieces: list[list[ColumnData]], final: bool) -> int:
+    """Walk the rows from ``row`` (a real row start) into ``pieces``, one list of
+    columns a window; returns where the walk stopped.  ``final``: the buffer ends
+    with the trailer and every row before it is walked; otherwise the complete rows
+    are, and the position of the first incomplete one is returned."""
+    size = len(buffer)
+    if final:
+        end = size - 2  # the trailer, int16 -1
+        if row > end or bytes(buffer[end:]) != b"\xff\xff":
+            raise CopyFormatError("the binary COPY output is cut short")
+    else:
+        end = size
+    if row == end:
+        return row
     fields = len(wire)
     widths = [w.width for w in wire]
-    if start == end:
-        return [_empty(w) for w in wire]
     if None not in widths:
-        fixed = _fixed_records(buffer, start, end, wire)
+        record = 2 + sum(4 + w for w in widths)  # type: ignore[operator]
+        stop = end if final else row + (end - row) // record * record
+        fixed = _fixed_records(buffer, row, stop, wire) if stop > row else None
         if fixed is not None:
-            return fixed
+            pieces.append(fixed)
+            return stop
+    if size < 4:
+        if final:
+            raise CopyFormatError(f"a binary COPY row does not have {fields} fields")
+        return row
     i32 = np.ndarray(shape=(size - 3,), dtype=">i4", buffer=buffer, strides=(1,))
     i16 = np.ndarray(shape=(size - 1,), dtype=">i2", buffer=buffer, strides=(1,))
-    pieces: list[list[ColumnData]] = []
-    row = start
     while row < end:
         window_end = min(row + WINDOW_BYTES, end)
-        positions, lengths, after = _walk_window(i16, i32, row, window_end, end, fields, widths)
+        walked = _walk_window(i16, i32, row, window_end, end, fields, widths, partial=not final)
+        if walked is None:
+            break  # not final: the row at ``row`` is not all there yet
+        positions, lengths, after = walked
         pieces.append([_column_of(buffer, w, positions[k], lengths[k]) for k, w in enumerate(wire)])
         row = after
-    if row != end:
+        if after < window_end:
+            break  # not final: the next row is not all there yet
+    if final and row != end:
         raise CopyFormatError("the binary COPY rows overrun the trailer")
-    return [_concatenated([p[k] for p in pieces], w) for k, w in enumerate(wire)]
+    return row
 
 
 def _fixed_records(buffer, start: int, end: int, wire: list[WireType]) -> list[ColumnData] | None:
@@ -374,20 +525,27 @@ def _fixed_records(buffer, start: int, end: int, wire: list[WireType]) -> list[C
     return [_fixed_column(w, rows[f"v{k}"], None) for k, w in enumerate(wire)]
 
 
-def _walk_window(i16, i32, row: int, window_end: int, end: int, fields: int, widths: list[int | None]):
+def _walk_window(i16, i32, row: int, window_end: int, end: int, fields: int, widths: list[int | None], partial: bool = False):
     """The rows starting in ``[row, window_end)``, ``row`` being a real row start:
     per field, the position of its length word and the length; and where the next
-    row starts (at or after ``window_end``)."""
+    row starts (at or after ``window_end``).  ``partial``: the rows may go on past
+    ``end`` (more bytes are coming); the rows that end by ``end`` are walked, where
+    the next row starts may be before ``window_end``, and ``None`` is returned when
+    not even the first row ends by ``end``."""
     # every position where the field count appears may start a row
     found = np.flatnonzero(i16[row:window_end] == fields)
     starts = found.astype(np.int64, copy=False) + row
     if len(starts) == 0 or starts[0] != row:
+        if partial and (row + 2 > end or i16[row] == -1):
+            return None  # the row's field count is not all there yet, or that is the trailer
         raise CopyFormatError(f"a binary COPY row does not have {fields} fields")
     limit = len(i32) - 1  # the last position an int32 can be read from
     pos = starts + 2
     ok = np.ones(len(starts), dtype=bool)
+    fits = np.ones(len(starts), dtype=bool)
     positions, lengths = [], []
     for width in widths:
+        fits &= pos + 4 <= end  # the length word is all there
         at = np.minimum(pos, limit)
         length = i32[at].astype(np.int64)
         if width is None:
@@ -397,23 +555,28 @@ def _walk_window(i16, i32, row: int, window_end: int, end: int, fields: int, wid
         positions.append(at)
         lengths.append(length)
         pos = at + 4 + np.maximum(length, 0)
-        ok &= pos <= end
+        fits &= pos <= end
+    if partial and not fits[0]:
+        return None
+    ok &= fits
     if not ok[0]:
         raise CopyFormatError("a binary COPY row does not hold the expected fields")
     if not ok.all():
-        # a real row always walks well: the others are false starts
+        # a real row always walks well: the others are false starts (or, partial,
+        # rows not all there yet)
         starts, pos = starts[ok], pos[ok]
         positions, lengths = [p[ok] for p in positions], [n[ok] for n in lengths]
     # fast path: every candidate left is a row, each followed by the next
     if np.array_equal(pos[:-1], starts[1:]) and pos[-1] >= window_end:
         return positions, lengths, int(pos[-1])
-    rows = _reachable(starts, pos, window_end)
+    rows = _reachable(starts, pos, window_end, partial)
     return [p[rows] for p in positions], [n[rows] for n in lengths], int(pos[rows[-1]])
 
 
-def _reachable(starts: np.ndarray, nxt: np.ndarray, window_end: int) -> np.ndarray:
+def _reachable(starts: np.ndarray, nxt: np.ndarray, window_end: int, partial: bool = False) -> np.ndarray:
     """Indexes of the candidates reached from the first by following ``nxt`` (the
-    real rows), in order; pointer doubling, ``log2(rows)`` steps."""
+    real rows), in order; pointer doubling, ``log2(rows)`` steps.  The chain must
+    leave the window, unless ``partial`` (its next row is not all there yet)."""
     k = len(starts)
     target = np.searchsorted(starts, nxt)
     inside = (nxt < window_end) & (target < k)
@@ -435,7 +598,7 @@ def _reachable(starts: np.ndarray, nxt: np.ndarray, window_end: int) -> np.ndarr
         jump = jump[jump]
     rows = np.flatnonzero(reached[:k])
     last = rows[-1]
-    if nxt[last] < window_end:
+    if nxt[last] < window_end and not partial:
         raise CopyFormatError("the binary COPY rows do not chain")
     return rows
 
@@ -489,6 +652,8 @@ def _empty(w: WireType) -> ColumnData:
 
 def _concatenated(parts: list[ColumnData], w: WireType) -> ColumnData:
     """One column of the windows' pieces, allocated once at its final size."""
+    if not parts:
+        return _empty(w)
     if len(parts) == 1:
         return parts[0]
     masks = [p.null_mask for p in parts]
