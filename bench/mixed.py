@@ -714,13 +714,11 @@ class MixedBench:
         if max(by_id, median(gone)) >= GO_TO_GOAL:
             self.note(
                 "Any table, why Go to and the pages after it miss the goal: `gui/data/paging.py` (`PagePlan._after`) bounds the first"
-                " order column with `c >= v OR c IS NULL` (ascending, NULLs last), which PostgreSQL cannot use as an index condition"
-                " (the plan above: `Filter`, every row before the position read and dropped), so a page costs time in proportion to"
-                " its position: by id the walk follows the heap's order; by taken_at it follows the index, one heap fetch a row."
-                "  What would fix it (gui/data/paging.py, not changed here): no `IS NULL` branch for a NOT NULL column (the schema"
-                " knows: id is the primary key); for a nullable column ascending, the non-NULL part (`c > v` ... `ORDER BY c`) and"
-                " then the NULL part (`c IS NULL`, by the key) as two index ranges, e.g. two statements or a `UNION ALL` whose"
-                " Append stops at the LIMIT.  (PostgreSQL 17 drops `IS NULL` on NOT NULL columns by itself; this server is older.)"
+                " order column with one index range (`c >= v`) when the column is NOT NULL (the key) or sorted descending, but"
+                " with `c >= v OR c IS NULL` for a nullable column sorted ascending (taken_at here), which PostgreSQL cannot use as"
+                " one index condition, so a page costs time in proportion to its position.  What would fix it: the NULL rows read"
+                " as a range of their own after the non-NULL ones (a `UNION ALL` tried on 1,000,000 rows with 10 % NULL was slower"
+                " still, the NULL rows being sorted by the key each page; see the docstring of gui/data/paging.py)."
             )
 
     # -- 2. load everything -----------------------------------------------------------------
@@ -838,12 +836,10 @@ class MixedBench:
         if ours > qsql or fresh > qsql:
             self.note(
                 "Any table, why Load everything is slower than QSqlQueryModel: after the first page the window asks `TableResult`"
-                " for the rest as one page (`FETCH_ALL_PAGE`), one statement on one connection: the server's work (the"
-                f" server-alone figure, {ms(server)}) and then the walk of the whole binary COPY into typed columns happen one"
-                " after the other, on one core; QSqlQueryModel only keeps libpq's text result.  The tutorial's model, which meets"
-                " its goal, reads the rest as two key ranges on two connections at once (`gui/data/rows.py`).  What would fix it"
-                " (gui/data/result.py, gui/qt/table_model.py): the same split for any table with a key, and walking the COPY"
-                " stream window by window as it arrives, so that parsing overlaps the server instead of following it."
+                " for the rest as one page (`FETCH_ALL_PAGE`), read as two key ranges on two connections at once (split at the"
+                " key's histogram) and each binary COPY walked as it arrives (`gui/data/transport.py`); the halves are then joined"
+                f" and appended to the model's columns.  The server alone takes {ms(server)}; QSqlQueryModel only keeps libpq's"
+                " text result."
             )
 
     # -- 3. memory ---------------------------------------------------------------------------
@@ -903,13 +899,13 @@ class MixedBench:
                 if growth(ours, "rss_trimmed") - columns < (growth(ours, "rss_after") - columns) / 2:
                     trimmed += ", so most of the rest was freed memory malloc kept (the worker thread's)"
             self.note(
-                "Any table, why the window's peak is above QSqlQueryModel's: `gui/data/transport.py` receives the whole binary COPY"
-                " into one growing `bytearray` (`_Sink`) and walks it only when it is complete, so the COPY bytes and the columns"
-                f" built from them are in memory together.  Once loaded the window's RSS is {growth(ours, 'rss_after'):.0f} B/row"
+                "Any table, why the window's peak is above QSqlQueryModel's: `gui/data/transport.py` walks each COPY as it"
+                " arrives (8 MB at a time), but the two halves of the page are read at once, then joined into one page (a copy),"
+                " which the model then appends after its first screen (another copy), so the columns are held two or three times"
+                f" over at the peak.  Once loaded the window's RSS is {growth(ours, 'rss_after'):.0f} B/row"
                 f" above the start (QSqlQueryModel's {growth(qsql, 'rss_after'):.0f}), of which its columns are"
-                f" {columns:.0f}{trimmed}.  What would fix it (not changed here): walk the COPY window by window as it arrives"
-                " (the peak would be the columns plus one window), and give freed buffers back after a big page (`malloc_trim`, or"
-                " buffers mapped with mmap)."
+                f" {columns:.0f}{trimmed}.  What would fix it: hand the halves to the model as pages of their own and let the"
+                " model adopt a big page's arrays instead of copying them; give freed buffers back after a big page."
                 + (
                     f"  The numeric(12,3) column is kept as its text: {ours['column_bytes']['value'] / rows:.0f} B/row, where a"
                     " scaled int64 would take 8."
@@ -996,12 +992,10 @@ class MixedBench:
             " the filter bar, Apply), loads them all (Load everything), types one cell, pastes a column of new values into value and"
             " one of new notes into note (the clipboard set, the column's first cell clicked, Edit → Paste), types one cell again,"
             " clicks Commit, then the review's Commit; the values are then read back from the database and compared."
-            f"  The {changes:,} changes are pasted, not typed one `set_cell` each: every typed cell serializes the whole pending set"
-            " (`CellEdits.to_json`) on the GUI thread and queues a journal write holding that copy, so typing them in a loop is"
-            " quadratic in time and memory (a first attempt at 10,000 held 23 GiB of RSS before it was stopped; the loop figures"
-            " show the growth at two smaller counts); the typed-cell figure is one keystroke's cost with them all pending.  What would"
-            " fix it (gui/qt/table_window.py `_on_edits_changed`, not changed here): at most one journal write queued, taking the"
-            " latest state when it runs, serialized off the GUI thread; or the append-only journal DESIGN.md describes.  Round trips are counted"
+            f"  The {changes:,} changes are pasted, as a user would; the typing loops show what typing cell after cell costs, and"
+            " the typed-cell figure one keystroke's cost with them all pending: the GUI thread copies the pending set (a dict),"
+            " and one queued journal write serializes the latest copy on its lane (when each keystroke serialized them all on the"
+            " GUI thread, a keystroke cost 41 ms at 10,000 pending and a typing loop grew without bound).  Round trips are counted"
             " by a zero-delay proxy in its own process (each time a client speaks after the server did), on the second commit of"
             f" a window connected through it; SQLAlchemy's `before_cursor_execute` saw {trips['statements']} statement(s) during"
             " that commit (the pool's pre-ping, BEGIN and COMMIT do not pass through it)."
