@@ -59,3 +59,29 @@ def test_a_small_page_or_a_sort_by_another_column_is_one_statement(pg_engine, mo
     monkeypatch.setattr(TableResult, "_read_halves", lambda *a, **k: pytest.fail("split"))
     assert len(_all(TableResult(pg_engine, schema, (), [SortKey("v")]), 50)) == 300
     assert len(_all(TableResult(pg_engine, schema), 4)) == 300  # below PARALLEL_MIN_ROWS
+
+
+def test_the_second_half_is_the_next_page_read_ahead_and_never_copied(pg_engine, monkeypatch):
+    """The halves come as two pages: the second without a query of its own, its
+    arrays as read (joining them would copy every row at the peak of the load)."""
+    monkeypatch.setattr(result_module, "PARALLEL_MIN_ROWS", 5)
+    with pg_engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (id bigint PRIMARY KEY, v text)"))
+        conn.execute(text("INSERT INTO t SELECT g, 'r' || g FROM generate_series(1, 1000) g"))
+        conn.execute(text("ANALYZE t"))
+        schema = read_schema(conn, "t")
+    result = TableResult(pg_engine, schema)
+    first = result.fetch(5000)
+    assert 0 < len(first) < 1000 and not result.exhausted
+    statements = []
+    from sqlalchemy import event
+
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(pg_engine, "before_cursor_execute", listener)
+    try:
+        second = result.fetch(5000)
+    finally:
+        event.remove(pg_engine, "before_cursor_execute", listener)
+    assert not statements  # read ahead
+    assert result.exhausted and len(first) + len(second) == 1000
+    assert [r[0] for r in first.rows()] + [r[0] for r in second.rows()] == list(range(1, 1001))

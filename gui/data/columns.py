@@ -60,6 +60,7 @@ without copying.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 
@@ -503,3 +504,65 @@ class LoadedColumns:
 
     def __repr__(self) -> str:
         return f"LoadedColumns({len(self)} rows: {', '.join(f'{n} {c.kind}' for n, c in zip(self.names, self.columns))})"
+
+
+class PagedColumns:
+    """The pages of one result, kept as they came: appending a page copies nothing.
+
+    A million-row page appended to the model's columns used to be copied into them
+    (and its arrays held beside the copy until it was done), which set the peak
+    memory of a full load (``make bench``); here a page is referenced as it is and
+    a row is found by a binary search over the pages' starts.  :meth:`combined`
+    gives one :class:`LoadedColumns` for readers that want whole arrays (the plot,
+    an export of the selection): it joins the pages once, then keeps only the join.
+    """
+
+    def __init__(self, names: Sequence[str]):
+        self.names = tuple(names)
+        self.pages: list[LoadedColumns] = []
+        self._starts: list[int] = [0]
+
+    def append(self, page: LoadedColumns) -> None:
+        if page.names != self.names:
+            raise ValueError(f"a page of {page.names} for columns {self.names}")
+        if len(page):
+            self.pages.append(page)
+            self._starts.append(self._starts[-1] + len(page))
+
+    def __len__(self) -> int:
+        return self._starts[-1]
+
+    def locate(self, row: int, column: int) -> tuple[ColumnData, int]:
+        """The column of the page holding ``row``, and the row's index in it;
+        ``IndexError`` outside ``0 <= row < len(self)``."""
+        if not 0 <= row < self._starts[-1]:
+            raise IndexError(f"row {row} of {self._starts[-1]}")
+        k = bisect_right(self._starts, row) - 1
+        return self.pages[k].columns[column], row - self._starts[k]
+
+    def value(self, row: int, column: int) -> object:
+        data, i = self.locate(row, column)
+        return data.value(i)
+
+    def compact(self) -> None:
+        for page in self.pages:
+            page.compact()
+
+    def combined(self) -> LoadedColumns:
+        """Every row as one :class:`LoadedColumns` (joined once; the pages are then
+        replaced by the join, so the rows are not held twice)."""
+        if not self.pages:
+            raise ValueError("no rows")
+        if len(self.pages) > 1:
+            first = self.pages[0]
+            joined = LoadedColumns(self.names, [ColumnData(c.kind, c.dtype) for c in first.columns])
+            for page in self.pages:
+                joined.append(page)
+            joined.compact()
+            self.pages = [joined]
+            self._starts = [0, len(joined)]
+        return self.pages[0]
+
+    @property
+    def nbytes(self) -> int:
+        return sum(p.nbytes for p in self.pages)

@@ -23,7 +23,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QUndoStack
 
 from ..data.codecs import Codec
-from ..data.columns import LoadedColumns
+from ..data.columns import LoadedColumns, PagedColumns
 from ..data.edits import CellEdits
 from ..data.errors import InvalidValue, UserError
 from ..data.paging import Condition, SortKey
@@ -87,7 +87,7 @@ class TableModel(QAbstractTableModel):
         self.schema: TableSchema | None = None
         self.codecs: Mapping[str, Codec] = {}
         self.edits: CellEdits | None = None
-        self._loaded: LoadedColumns | None = None
+        self._loaded: PagedColumns | None = None  # the pages as they came (no copy)
         self._names: tuple[str, ...] = ()
         self._key_index: tuple[int, ...] = ()
         self._result: TableResult | None = None
@@ -225,9 +225,8 @@ class TableModel(QAbstractTableModel):
             start = self.rowCount()
             self.beginInsertRows(QModelIndex(), start, start + count - 1)
             if self._loaded is None:
-                self._loaded = page
-            else:
-                self._loaded.append(page)
+                self._loaded = PagedColumns(page.names)
+            self._loaded.append(page)
             self.endInsertRows()
         self._next_page = min(self._next_page * 2, MAX_PAGE)
         if result.exhausted:
@@ -326,17 +325,17 @@ class TableModel(QAbstractTableModel):
         """The key of the row (``None`` when the relation has none, or a part is NULL)."""
         if not self._key_index or self._loaded is None:
             return None
-        key = tuple(self._loaded.columns[i].value(row) for i in self._key_index)
+        key = tuple(self._loaded.value(row, i) for i in self._key_index)
         return None if any(v is None for v in key) else key
 
     def value_at(self, row: int, column: int) -> object:
         """The value loaded from the database (``None`` for NULL), without pending edits;
         a date or timestamp holding ``infinity`` or ``-infinity`` is that word (never
         the largest or smallest date, which a real value could be)."""
-        data = self._loaded.columns[column]
-        if data.is_infinite(row):
-            return "infinity" if int(data.values[row].view(np.int64)) > 0 else "-infinity"
-        return data.value(row)
+        data, i = self._loaded.locate(row, column)
+        if data.is_infinite(i):
+            return "infinity" if int(data.values[i].view(np.int64)) > 0 else "-infinity"
+        return data.value(i)
 
     def pending_at(self, row: int, column: int):
         """The pending change on this cell, or ``None``."""
@@ -349,11 +348,11 @@ class TableModel(QAbstractTableModel):
         """The loaded rows whose key is ``key`` (one for a unique key)."""
         if self._loaded is None:
             return []
-        columns = [self._loaded.columns[i] for i in self._key_index]
-        return [r for r in range(len(self._loaded)) if all(c.value(r) == v for c, v in zip(columns, key))]
+        return [r for r in range(len(self._loaded)) if self.key_at(r) == tuple(key)]
 
     def loaded_columns(self) -> LoadedColumns | None:
-        return self._loaded
+        """Every loaded row as whole columns (joined once after new pages came)."""
+        return self._loaded.combined() if self._loaded is not None and len(self._loaded) else None
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or self._loaded is None or not 0 <= index.row() < len(self._loaded):
@@ -373,7 +372,7 @@ class TableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.EditRole:
             return "" if value is None else shown(codec, value)
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            kind = self._loaded.columns[col].kind
+            kind = self._loaded.locate(row, col)[0].kind
             horizontal = Qt.AlignmentFlag.AlignRight if kind in _NUMERIC_KINDS else Qt.AlignmentFlag.AlignLeft
             return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole:
@@ -424,7 +423,8 @@ class TableModel(QAbstractTableModel):
         if self.key_at(row) is None:
             key = ", ".join(self.schema.key)
             return f"This row's {key} is NULL, so no UPDATE can single it out: it is shown, but cannot be edited here."
-        if self._loaded.columns[col].is_infinite(row):
+        data, i = self._loaded.locate(row, col)
+        if data.is_infinite(i):
             return "The cell holds infinity, which the editor shows but cannot edit here."
         return None
 
