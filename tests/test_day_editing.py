@@ -108,7 +108,7 @@ def test_paste_with_a_refused_value_applies_nothing_and_names_line_and_value(qtb
         QGuiApplication.clipboard().setText(clipboard)
         w.view.setCurrentIndex(day.index(1))
         qtbot.keyClick(w.view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
-        assert w.message.isVisible()
+        assert bool(w.message.text().strip())
         assert f"line {line} ({shown}" in w.message.text(), w.message.text()
         assert "nothing was changed" in w.message.text()
         assert [c.key for c in w.pending.changes()] == [100]

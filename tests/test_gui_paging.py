@@ -150,7 +150,7 @@ def test_a_cache_folder_that_cannot_be_written_is_reported_and_loading_stops(
     editor.connect_url(pg_db.url.render_as_string(hide_password=False))
     window = editor.window
     window.show()
-    qtbot.waitUntil(lambda: window.message.isVisible() and not window.model.loading, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: bool(window.message.text().strip()) and not window.model.loading, timeout=WAIT_MS)
     assert "Could not write a file" in window.message.text() and str(blocker) in window.message.text()
     assert not window.cancel_button.isEnabled()
 

@@ -182,10 +182,7 @@ class MainWindow(EditorWindow):
         self.view.horizontalHeader().setDefaultSectionSize(140)
         self.view.horizontalHeader().setStretchLastSection(True)
 
-        self.message = named(QLabel(), "Message")
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #c0392b; font-weight: bold;")
-        self.message.hide()
+        self._build_message_line()
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -422,7 +419,7 @@ class MainWindow(EditorWindow):
             QTimer.singleShot(0, self, partial(self._on_journal_failed, journal, error))
             return
         if recovered is not None:
-            if self.message.text() == recovered.message:
+            if self.message.toolTip() == recovered.message:
                 self.clear_message()
             self.show_status("The pending changes are saved in the journal again.")
 
@@ -724,15 +721,6 @@ class MainWindow(EditorWindow):
         else:
             text = f"{loaded:,} rows loaded, counting …" if connected else "Not connected"
         self.rows_label.setText(text)
-
-    def show_message(self, text: str) -> None:
-        self.message.setText(text)
-        self.message.show()
-        self.statusBar().showMessage(text, 10_000)
-
-    def clear_message(self) -> None:
-        self.message.clear()
-        self.message.hide()
 
     def _on_reset_demo(self) -> None:
         if self.settings is None or self.settings.kind != DEMO:

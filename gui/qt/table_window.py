@@ -176,11 +176,7 @@ class TableWindow(EditorWindow):
         header.setSectionsClickable(True)
         header.setSortIndicatorShown(False)
 
-        # always there, so that a message never moves the rows
-        self.message = named(QLabel(" "), "Message")
-        self.message.setStyleSheet("color: #c0392b; font-weight: bold;")
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.message.setFixedHeight(self.message.fontMetrics().height() + 6)
+        self._build_message_line()
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -842,16 +838,6 @@ class TableWindow(EditorWindow):
             key = ", ".join(self.schema.key)
             text += f" — {self.null_key_rows:,} with a NULL {key} (read-only)"
         self.rows_label.setText(text)
-
-    def show_message(self, text: str) -> None:
-        line = " ".join(text.split())
-        self.message.setText(line)
-        self.message.setToolTip(text)
-        self.statusBar().showMessage(line, 10_000)
-
-    def clear_message(self) -> None:
-        self.message.setText(" ")
-        self.message.setToolTip("")
 
     def select_cell(self, row: int, column: int) -> None:
         index = self.model.index(row, column)

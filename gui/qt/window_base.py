@@ -4,6 +4,7 @@ stack, the error and shortcut boxes, and the cancellable tasks behind Cancel."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence, QUndoGroup, QUndoStack
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QProgressBar
 
@@ -74,8 +75,30 @@ class EditorWindow(QMainWindow):
             self.undo_group.setActiveStack(stack)
 
     # -- messages ---------------------------------------------------------------------
-    def show_message(self, text: str) -> None:  # pragma: no cover - each window has its own line
-        raise NotImplementedError
+    def _build_message_line(self) -> QLabel:
+        """The line above the rows that says what needs saying (a refusal, an error):
+        always there, one line high, empty when there is nothing to say, so that a
+        message never moves the rows under the mouse.  A long message is whole in
+        its tooltip and in the status bar."""
+        self.message = named(QLabel(" "), "Message")
+        self.message.setStyleSheet("color: #c0392b; font-weight: bold;")
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.setFixedHeight(self.message.fontMetrics().height() + 6)
+        return self.message
+
+    def show_message(self, text: str) -> None:
+        line = " ".join(text.split())
+        self.message.setText(line)
+        self.message.setToolTip(text)
+        self.statusBar().showMessage(line, 10_000)
+
+    def clear_message(self) -> None:
+        self.message.setText(" ")
+        self.message.setToolTip("")
+
+    def message_text(self) -> str:
+        """What the message line says ("" when nothing)."""
+        return self.message.text().strip()
 
     def show_status(self, text: str) -> None:
         self.statusBar().showMessage(text, 15_000)
