@@ -434,3 +434,50 @@ def test_a_bug_while_loading_or_counting_leaves_a_usable_window(qtbot, make_edit
     monkeypatch.undo()
     window.reload_action.trigger()
     qtbot.waitUntil(lambda: window.model.rowCount() == 4 and window.model.total == 4, timeout=WAIT_MS)
+
+
+def test_a_row_whose_key_is_infinity_is_read_only_and_never_taken_for_another(qtbot, make_editor, pg_db, pg_engine):
+    with pg_engine.begin() as conn:
+        conn.execute(text("CREATE TABLE kd (d date PRIMARY KEY, v int)"))
+        conn.execute(text("INSERT INTO kd VALUES ('infinity', 1), ('2024-01-01', 2), ('9999-12-31', 3), ('-infinity', 4)"))
+    editor = make_editor("--url", _url(pg_db), "--table", "kd")
+    editor.connect_url(_url(pg_db))
+    window = _wait_table(qtbot, editor)
+    model = window.model
+    inf, last = _row_with(window, "d", "infinity"), _row_with(window, "d", "9999-12-31")
+    v = _column(window, "v")
+    assert model.key_at(inf) is None and "infinity" in model.why_cell_read_only(inf, v)
+    assert not (model.flags(model.index(inf, v)) & Qt.ItemFlag.ItemIsEditable)
+    _type_into(qtbot, window, last, "v", "55")
+    assert model.index(last, v).data() == "55" and model.index(inf, v).data() == "1"
+    _commit_through_review(qtbot, window)
+    with pg_engine.connect() as conn:
+        assert dict(conn.execute(text("SELECT d::text, v FROM kd")).all()) == {
+            "infinity": 1, "2024-01-01": 2, "9999-12-31": 55, "-infinity": 4
+        }
+
+
+def test_the_columns_chosen_to_identify_rows_are_remembered_with_the_changes_kept_for_them(qtbot, make_editor, pg_db, pg_engine):
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    with pg_engine.begin() as conn:
+        conn.execute(text("CREATE TABLE nokey (a int, b text)"))
+        conn.execute(text("INSERT INTO nokey VALUES (1, 'x'), (2, 'y')"))
+        conn.execute(text("CREATE TABLE other (id int PRIMARY KEY)"))
+    editor = make_editor("--url", _url(pg_db), "--table", "nokey")
+    editor.connect_url(_url(pg_db))
+    window = _wait_table(qtbot, editor)
+    window.key_action.trigger()
+    dialog = window.key_dialog
+    next(dialog.columns.item(i) for i in range(dialog.columns.count()) if dialog.columns.item(i).text() == "a").setCheckState(
+        Qt.CheckState.Checked
+    )
+    dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
+    qtbot.waitUntil(lambda: editor.window.schema is not None and editor.window.schema.key == ("a",), timeout=WAIT_MS)
+    window = _wait_table(qtbot, editor)
+    # another table, then back: the key chosen for nokey is used again
+    window.table_chooser.table_chosen.emit("public.other")
+    qtbot.waitUntil(lambda: editor.window.schema is not None and editor.window.schema.name == "other", timeout=WAIT_MS)
+    editor.window.table_chooser.table_chosen.emit("public.nokey")
+    qtbot.waitUntil(lambda: editor.window.schema is not None and editor.window.schema.name == "nokey", timeout=WAIT_MS)
+    assert editor.window.schema.key == ("a",)

@@ -449,3 +449,42 @@ class LastTables:
         data = self._load()
         data[self._key(settings)] = qualified_name
         atomic_write_text(self.path, json.dumps(data, indent=1))
+
+
+class ChosenKeys:
+    """The columns the user chose to identify the rows of a relation without a key
+    of its own, per connection (by its settings' identity, never a password) and
+    relation, so that reopening it finds them — and the changes kept for it."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    @staticmethod
+    def _key(settings: ConnectionSettings, relation: str) -> str:
+        identity = json.dumps(settings.identity(), sort_keys=True, default=str)
+        return hashlib.sha256(f"{identity}\n{relation}".encode()).hexdigest()[:24]
+
+    def _load(self) -> dict[str, list[str]]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(data, dict):
+            return {}
+        return {k: v for k, v in data.items() if isinstance(v, list) and all(isinstance(c, str) for c in v)}
+
+    def get(self, settings: ConnectionSettings, relation: str) -> tuple[str, ...] | None:
+        columns = self._load().get(self._key(settings, relation))
+        return tuple(columns) if columns else None
+
+    def remember(self, settings: ConnectionSettings, relation: str, columns: tuple[str, ...] | None) -> None:
+        """``None`` forgets them; raises ``OSError`` when the file cannot be written."""
+        data = self._load()
+        key = self._key(settings, relation)
+        if columns:
+            data[key] = list(columns)
+        elif key not in data:
+            return
+        else:
+            del data[key]
+        atomic_write_text(self.path, json.dumps(data, indent=1))

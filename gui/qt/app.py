@@ -20,7 +20,7 @@ from ..data.errors import NoSuchRelation, UserError
 from ..data.schema import parse_qualified_name
 from ..data.opening import OpenedTable, merge_bounds, open_table, parse_filter
 from ..data.paging import Condition
-from ..data.storage import LastTables, RecentConnections
+from ..data.storage import ChosenKeys, LastTables, RecentConnections
 from ..data.wording import plural, verb
 from .audit_writer import AuditWriter
 from .clipboard import Clipboard
@@ -202,6 +202,7 @@ class Editor:
         self.runner = TaskRunner()
         self.recent = RecentConnections(self.paths.recent)
         self.last_tables = LastTables(self.paths.config / "last-tables.json")
+        self.chosen_keys = ChosenKeys(self.paths.config / "chosen-keys.json")
         self.dialog: ConnectDialog | None = None
         self.tools: Tools | None = None  # the tutorial window's
         # the window for any table's: copy, paste, CSV; the audit log; the plot
@@ -279,13 +280,27 @@ class Editor:
         last = self.last_tables.get(settings)
         if last and last != self.spec.qualified_name and not (request.key or request.filters):
             try:
-                return open_table(engine, settings, last, None, self._spec_for(last, key=None))
+                return self._open_keyed(engine, settings, last, None)
             except NoSuchRelation:
                 pass  # dropped since: the tutorial's, or the chooser
         try:
             return open_table(engine, settings, self.spec.qualified_name, request.key, self.spec)
         except NoSuchRelation:
             return None
+
+    def _open_keyed(self, engine, settings: ConnectionSettings, name: str, key, spec: TableSpec | None = None) -> OpenedTable:
+        """:func:`open_table`; for a relation without a key of its own and no ``key``
+        given, with the columns the user chose for it last time (on a worker thread)."""
+        spec = spec or self._spec_for(name, key=None)
+        opened = open_table(engine, settings, name, key, spec)
+        if key is None and opened.schema.key_source in ("", "chosen"):
+            chosen = self.chosen_keys.get(settings, opened.schema.qualified_name)
+            if chosen and chosen != opened.schema.key:
+                try:
+                    return open_table(engine, settings, opened.schema.qualified_name, chosen, spec)
+                except UserError:
+                    pass  # a column gone since: open it as the catalog says
+        return opened
 
     def _show_prepared(self, settings: ConnectionSettings, engine, opened: OpenedTable | None, chosen: bool = False) -> None:
         """Show ``opened`` (``None``: the connection without a table); the command
@@ -327,7 +342,7 @@ class Editor:
             self.window.show_message(f"{error.title}: {' '.join(error.message.split())}")
 
         self.runner.submit(
-            lambda _token: open_table(engine, settings, name, key, spec),
+            lambda _token: self._open_keyed(engine, settings, name, key, spec),
             lane="server",
             on_done=lambda opened: self._show_prepared(settings, engine, opened, chosen=True),
             on_error=failed,
@@ -354,6 +369,8 @@ class Editor:
         name = opened.schema.qualified_name
         try:
             self.last_tables.remember(settings, name)
+            if opened.schema.key_source == "chosen":
+                self.chosen_keys.remember(settings, name, opened.schema.key)
         except OSError:
             pass  # remembering is a convenience; the table still opens
         tutorial_filters = all(c.column == self.spec.value and c.op == ">" for c in conditions)

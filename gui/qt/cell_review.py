@@ -140,7 +140,6 @@ class CellReviewDialog(QDialog):
         self.commit_button.setAccessibleName("Commit changes")
         self.commit_button.setObjectName("Commit changes")
         buttons.addButton(self.commit_button, QDialogButtonBox.ButtonRole.AcceptRole)
-        self.commit_button.setDefault(True)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -149,6 +148,7 @@ class CellReviewDialog(QDialog):
         layout.addWidget(QLabel("The statement (values are sent as bound parameters):"))
         layout.addWidget(self.sql)
         layout.addWidget(buttons)
+        self.commit_button.setDefault(True)  # once in the dialog: set before, it does not stick
         self.resize(720, 420)
 
 
@@ -192,7 +192,6 @@ class CellConflictsDialog(QDialog):
         for button, name in ((keep, "Keep mine"), (take, "Take theirs"), (later, "Decide later")):
             button.setAccessibleName(name)
             button.setObjectName(name)
-        later.setDefault(True)
         keep.clicked.connect(lambda: self._choose(self.KEEP))
         take.clicked.connect(lambda: self._choose(self.TAKE))
         later.clicked.connect(self.reject)
@@ -200,6 +199,8 @@ class CellConflictsDialog(QDialog):
         layout.addWidget(summary)
         layout.addWidget(self.table)
         layout.addWidget(buttons)
+        # once in the dialog (set before, it does not stick): Enter neither overwrites theirs nor drops yours
+        later.setDefault(True)
         self.resize(720, 360)
 
     def _choose(self, choice: int) -> None:

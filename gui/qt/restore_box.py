@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QDateTime, QLocale, Qt, Signal
+from PySide6.QtCore import QDateTime, Qt, Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QListWidget, QListWidgetItem, QMessageBox, QVBoxLayout
 
 from ..data.storage import LeftJournal
@@ -26,10 +26,10 @@ from .window_base import named
 
 
 def saved_when(left: LeftJournal) -> str:
-    """When ``left`` was last written: the user's short date, and the time to the
-    second (two windows killed together were saved within the same minute)."""
-    locale, when = QLocale(), QDateTime.fromSecsSinceEpoch(int(left.written))
-    return f"{locale.toString(when.date(), QLocale.FormatType.ShortFormat)} {locale.toString(when.time(), 'HH:mm:ss')}"
+    """When ``left`` was last written, in local time to the second (two windows
+    killed together were saved within the same minute): ISO order, which reads the
+    same in every locale (the short date of some locales came out as "30 11 2026")."""
+    return QDateTime.fromSecsSinceEpoch(int(left.written)).toString("yyyy-MM-dd HH:mm:ss")
 
 
 class RestoreBox(QDialog):

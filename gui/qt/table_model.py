@@ -325,8 +325,14 @@ class TableModel(QAbstractTableModel):
         """The key of the row (``None`` when the relation has none, or a part is NULL)."""
         if not self._key_index or self._loaded is None:
             return None
-        key = tuple(self._loaded.value(row, i) for i in self._key_index)
-        return None if any(v is None for v in key) else key
+        key = []
+        for i in self._key_index:
+            data, j = self._loaded.locate(row, i)
+            if data.is_null(j) or data.is_infinite(j):
+                # NULL, or infinity (which would come back as the largest date, another row's key)
+                return None
+            key.append(data.value(j))
+        return tuple(key)
 
     def value_at(self, row: int, column: int) -> object:
         """The value loaded from the database (``None`` for NULL), without pending edits;
@@ -422,10 +428,12 @@ class TableModel(QAbstractTableModel):
             return "Your role may not read the columns that identify a row."
         if self.key_at(row) is None:
             key = ", ".join(self.schema.key)
+            if any(self._loaded.locate(row, i)[0].is_infinite(self._loaded.locate(row, i)[1]) for i in self._key_index):
+                return f"This row's {key} holds infinity, which the editor cannot use to single the row out: it is shown, but cannot be edited here."
             return f"This row's {key} is NULL, so no UPDATE can single it out: it is shown, but cannot be edited here."
         data, i = self._loaded.locate(row, col)
         if data.is_infinite(i):
-            return "The cell holds infinity, which the editor shows but cannot edit here."
+            return f"The cell holds {self.value_at(row, col)}, which the editor shows but cannot edit here."
         return None
 
     def flags(self, index):
