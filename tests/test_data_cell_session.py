@@ -94,3 +94,14 @@ def test_a_bug_in_the_work_aborts_back_to_idle(demo):
     assert session.idle and len(edits) == 1
     with pytest.raises(FlowError):
         CellSession(session.engine, session.opened, CellEdits(session.opened.schema, session.opened.codecs)).start_review()
+
+
+def test_a_conflict_names_the_rows_by_their_key_columns(demo):
+    engine, edits, session, _states = demo
+    edits.apply(edits.plan_edit((3,), "email", "mine@example.org", [None]))
+    items = session.start_review()(CancelToken())
+    _changes, work = session.start_commit(items)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE customers SET email = 'theirs@example.org' WHERE id = 3"))
+    with pytest.raises(CellConflictError, match=r"email of id = 3"):
+        work(CancelToken())

@@ -140,8 +140,8 @@ class CellConflictError(UserError):
 
     title = "Conflicts"
 
-    def __init__(self, conflicts: list[tuple[CellChange, tuple[object, ...]]]):
-        shown = ", ".join(f"{c.column} at {_shown_key(c.key)}" for c, _now in conflicts[:5])
+    def __init__(self, conflicts: list[tuple[CellChange, tuple[object, ...]]], key_names: Sequence[str] = ()):
+        shown = ", ".join(f"{c.column} of {_shown_key(c.key, key_names)}" for c, _now in conflicts[:5])
         if len(conflicts) > 5:
             shown += ", \u2026"
         super().__init__(
@@ -151,8 +151,12 @@ class CellConflictError(UserError):
         self.conflicts = conflicts
 
 
-def _shown_key(key: Key) -> str:
-    return "(" + ", ".join(map(str, key)) + ")" if len(key) > 1 else str(key[0])
+def _shown_key(key: Key, names: Sequence[str] = ()) -> str:
+    """``id = 8`` (or ``(a, b) = (1, 2)``) when the key's columns are known."""
+    values = "(" + ", ".join(map(str, key)) + ")" if len(key) > 1 else str(key[0])
+    if not names:
+        return values
+    return f"{names[0] if len(names) == 1 else '(' + ', '.join(names) + ')'} = {values}"
 
 
 def confirm_cells(items: Iterable[CellReviewItem]) -> list[CellChange]:
@@ -622,7 +626,7 @@ def _commit_postgresql(engine: Engine, schema: TableSchema, codecs: Mapping[str,
                         if any(r[m + position[name]] for r in written.get(ord_, ())):
                             altered.append(change)
             if conflicts:
-                raise CellConflictError(conflicts)
+                raise CellConflictError(conflicts, schema.key)
             if cancel is not None:
                 # Cancel pressed between statements reached no running statement:
                 # roll back here rather than commit what the user asked to stop.
@@ -712,7 +716,7 @@ def _commit_sqlite(engine: Engine, schema: TableSchema, codecs: Mapping[str, Cod
                 if _canonical(codecs[change.column], current[change.cell]) != _canonical(codecs[change.column], change.expected)
             ]
             if conflicts:
-                raise CellConflictError(conflicts)
+                raise CellConflictError(conflicts, schema.key)
             stmt, many = _sqlite_update(schema, codecs, groups)
             rows = conn.execute(stmt, many).rowcount
             # read back what was stored (a trigger may have stored something else)

@@ -70,7 +70,7 @@ from ..data.table_csv import (
 from ..data.wording import plural, verb
 from .cell_review import _list_view, _ListModel, key_text, values_text
 from .icons import named_action
-from .table_model import NULL_TEXT, shown
+from .table_model import described, shown
 from .undo import PendingEdit
 
 CELLS_MIME = "application/x-table-editor-cells+json"
@@ -158,7 +158,7 @@ class ImportPreview(QDialog):
                 str(cell.line),
                 key_text(schema, codecs, cell.key),
                 cell.column,
-                NULL_TEXT if cell.new is None else shown(codec, cell.new),
+                described(codec, cell.new),  # NULL said as such, text quoted: 'NULL' is not NULL
                 values_text(codec, entry.seen),
                 notes[entry.status],
             ]
