@@ -37,6 +37,7 @@ database's write lock first, reads and compares, then runs one executemany.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
@@ -193,7 +194,11 @@ def find_conflicts(changes: Sequence[PendingChange], current: dict[int, tuple[in
     for change in changes:
         now = current.get(change.key, ())
         shown_now = now if change.threshold is None else tuple(v for v in now if v > change.threshold)
-        changed_since_load = (change.seen or change.threshold is not None) and shown_now != change.seen
+        if change.seen_partial:
+            # the user saw only the start of the key's rows: those values must still be shown
+            changed_since_load = bool(Counter(change.seen) - Counter(shown_now))
+        else:
+            changed_since_load = (change.seen or change.threshold is not None) and shown_now != change.seen
         changed_since_review = change.confirmed is not None and now != change.confirmed
         if changed_since_load or changed_since_review:
             conflicts.append(Conflict(change.key, change.seen, now, change.new))

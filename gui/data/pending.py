@@ -74,6 +74,10 @@ class PendingChange:
     threshold: int | None = None
     # All values (hidden rows too) the user confirmed in the review, or None before a review.
     confirmed: tuple[int, ...] | None = None
+    # ``seen`` is only the start of the key's rows: its run went on past the rows loaded
+    # when the edit was made (a run of duplicates across a page boundary), so the rows
+    # the filter shows must still hold those values, not those alone
+    seen_partial: bool = False
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -82,6 +86,7 @@ class PendingChange:
             "seen": list(self.seen),
             "threshold": self.threshold,
             "confirmed": None if self.confirmed is None else list(self.confirmed),
+            "seen_partial": self.seen_partial,
         }
 
     @classmethod
@@ -94,6 +99,7 @@ class PendingChange:
             seen=tuple(sorted(int(v) for v in data.get("seen", ()))),  # type: ignore[union-attr]
             threshold=None if threshold is None else int(threshold),  # type: ignore[arg-type]
             confirmed=None if confirmed is None else tuple(sorted(int(v) for v in confirmed)),  # type: ignore[union-attr]
+            seen_partial=bool(data.get("seen_partial", False)),
         )
 
 
@@ -132,11 +138,14 @@ class PendingChanges:
         return dict(self._changes)
 
     # -- planning (pure: validates and computes, changes nothing) -------------
-    def plan_edit(self, key: int, raw: object, seen: Iterable[int], threshold: int | None) -> dict[int, PendingChange | None]:
+    def plan_edit(
+        self, key: int, raw: object, seen: Iterable[int], threshold: int | None, seen_partial: bool = False
+    ) -> dict[int, PendingChange | None]:
         """The update that setting ``key``'s value to ``raw`` means; raises :class:`InvalidValue`.
 
-        ``seen`` are the database values loaded for ``key``.  Setting a key back to the
-        value all its rows had removes the pending change.
+        ``seen`` are the database values loaded for ``key`` (``seen_partial``: only the
+        start of its rows, the rest not loaded yet).  Setting a key back to the value
+        all its rows had removes the pending change.
         """
         new = parse_value(raw, self.spec)
         existing = self._changes.get(key)
@@ -144,11 +153,11 @@ class PendingChanges:
             seen_t, threshold = existing.seen, existing.threshold
         else:
             seen_t = tuple(sorted(seen))
-        if seen_t and all(v == new for v in seen_t):
+        if seen_t and all(v == new for v in seen_t) and not (existing is None and seen_partial):
             return {key: None}
         if existing is not None:
             return {key: replace(existing, new=new)}
-        return {key: PendingChange(key, new, seen_t, threshold)}
+        return {key: PendingChange(key, new, seen_t, threshold, seen_partial=seen_partial)}
 
     def plan_many(self, edits: Iterable[tuple[int, object, Iterable[int], int | None]]) -> dict[int, PendingChange | None]:
         """Plan several edits as one step; the first refused value raises with its position."""

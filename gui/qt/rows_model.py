@@ -243,6 +243,12 @@ class RowsModel(QAbstractTableModel):
         xs = self._xs[: self._n]
         return int(np.searchsorted(xs, key, "left")), int(np.searchsorted(xs, key, "right"))
 
+    def run_continues(self, key: int) -> bool:
+        """``key``'s rows reach the end of the rows loaded and more may follow: its run
+        of rows is not all on screen yet."""
+        _first, end = self.rows_for_key(key)
+        return end == self._n and self._source is not None and not self._source.exhausted
+
     def loaded_values(self, key: int) -> list[int]:
         first, end = self.rows_for_key(key)
         return self._ys[first:end].tolist()
@@ -304,7 +310,7 @@ class RowsModel(QAbstractTableModel):
             return False
         key = self.key_at(index.row())
         try:
-            updates = self.pending.plan_edit(key, value, self.loaded_values(key), self.threshold)
+            updates = self.pending.plan_edit(key, value, self.loaded_values(key), self.threshold, self.run_continues(key))
         except InvalidValue as error:
             self.edit_refused.emit(error.message)
             return False
