@@ -621,34 +621,6 @@ class MainWindow(EditorWindow):
         dialog.open()
 
     # -- revert --------------------------------------------------------------
-    def _on_revert_clicked(self) -> None:
-        if not self.pending:
-            return
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
-            "Revert all changes",
-            f"Discard {plural(len(self.pending), 'pending change')}? The rows will show the database's values again.",
-            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-            self,
-        )
-        box.setObjectName("Revert all changes")
-        # Enter must not throw work away: Discard takes a deliberate click or Alt+D
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-
-        def answered(button):
-            if box.standardButton(button) == QMessageBox.StandardButton.Discard:
-                self.revert_all()
-
-        box.buttonClicked.connect(answered)
-        box.open()
-        self.revert_box = box
-
-    def revert_all(self) -> None:
-        count = len(self.pending)
-        self.pending.clear()
-        self.undo_stack.clear()
-        self.show_status(f"Reverted {plural(count, 'pending change')}.")
-
     def _on_revert_selected(self) -> None:
         index = self.view.currentIndex()
         if not index.isValid() or self.committing:

@@ -772,33 +772,6 @@ class TableWindow(EditorWindow):
         dialog.open()
 
     # -- revert ---------------------------------------------------------------------------
-    def _on_revert_clicked(self) -> None:
-        if not self.edits:
-            return
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
-            "Revert all changes",
-            f"Discard {plural(len(self.edits), 'pending change')}? The cells will show the database's values again.",
-            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-            self,
-        )
-        named(box, "Revert all changes")
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-
-        def answered(button):
-            if box.standardButton(button) == QMessageBox.StandardButton.Discard:
-                self.revert_all()
-
-        box.buttonClicked.connect(answered)
-        box.open()
-        self.revert_box = box
-
-    def revert_all(self) -> None:
-        count = len(self.edits)
-        self.edits.clear()
-        self.undo_stack.clear()
-        self.show_status(f"Reverted {plural(count, 'pending change')}.")
-
     # -- state ----------------------------------------------------------------------------
     def _update_state(self) -> None:
         count = len(self.edits) if self.edits is not None else 0

@@ -9,6 +9,7 @@ from PySide6.QtGui import QAction, QKeySequence, QUndoGroup, QUndoStack
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QProgressBar
 
 from ..data.errors import UserError
+from ..data.wording import plural
 from .tasks import Task
 
 
@@ -143,6 +144,35 @@ class EditorWindow(QMainWindow):
     def current_table_name(self) -> str:
         """The open relation's qualified name ("" when none is open)."""
         raise NotImplementedError
+
+    # -- revert ------------------------------------------------------------------------
+    def _on_revert_clicked(self) -> None:
+        if not self.pending:
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Revert all changes",
+            f"Discard {plural(len(self.pending), 'pending change')}? The rows will show the database's values again.",
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        named(box, "Revert all changes")
+        # Enter must not throw work away: Discard takes a deliberate click or Alt+D
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+
+        def answered(button):
+            if box.standardButton(button) == QMessageBox.StandardButton.Discard:
+                self.revert_all()
+
+        box.buttonClicked.connect(answered)
+        box.open()
+        self.revert_box = box
+
+    def revert_all(self) -> None:
+        count = len(self.pending)
+        self.pending.clear()
+        self.undo_stack.clear()
+        self.show_status(f"Reverted {plural(count, 'pending change')}.")
 
     def close_without_asking(self) -> None:
         """Close for another window to take over (what is pending stays in the journal)."""
