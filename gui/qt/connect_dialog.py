@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QToolButton,
     QSizePolicy,
     QSpinBox,
     QStackedWidget,
@@ -53,7 +54,7 @@ from ..data.connection import (
     create_engine_for,
 )
 from ..data.demo import ensure_demo
-from ..data.errors import UserError
+from ..data.errors import AuthenticationFailed, UserError
 from ..data.storage import RecentConnections
 from .tasks import TaskRunner
 
@@ -209,7 +210,22 @@ class ConnectDialog(QDialog):
         self.connect_timeout.setToolTip("How long to wait for the server to answer (it also overrides a service's connect_timeout).")
         self.url = _named(QLineEdit(), "URL")
         self.url.setPlaceholderText("postgresql://user:password@host/dbname?sslmode=require")
-        self.url.setEchoMode(QLineEdit.EchoMode.PasswordEchoOnEdit)
+        # masked, since a URL may hold a password; Password rather than
+        # PasswordEchoOnEdit, which wipes the whole URL at the first key typed into it
+        # again (adding ?sslmode=require erased it); "Show" reveals it to edit
+        self.url.setEchoMode(QLineEdit.EchoMode.Password)
+        self.show_url = _named(QToolButton(), "Show URL")
+        self.show_url.setText("Show")
+        self.show_url.setCheckable(True)
+        self.show_url.setToolTip("Show the URL (it may hold a password)")
+        self.show_url.toggled.connect(
+            lambda shown: self.url.setEchoMode(QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password)
+        )
+        url_row = QWidget()
+        url_row_layout = QHBoxLayout(url_row)
+        url_row_layout.setContentsMargins(0, 0, 0, 0)
+        url_row_layout.addWidget(self.url, 1)
+        url_row_layout.addWidget(self.show_url)
 
         pg_form = QFormLayout()
         for label, widget in (
@@ -231,7 +247,8 @@ class ConnectDialog(QDialog):
         pg_page = QWidget()
         pg_page.setLayout(pg_form)
         url_form = QFormLayout()
-        url_form.addRow("&URL", self.url)
+        url_form.addRow("&URL", url_row)
+        url_form.labelForField(url_row).setBuddy(self.url)
         url_help = QLabel("A plain postgresql:// URL is used with psycopg2. Hosted servers such as Neon need ?sslmode=require.")
         url_help.setWordWrap(True)
         url_form.addRow(url_help)
@@ -541,6 +558,22 @@ class ConnectDialog(QDialog):
         self._task = None
         self._set_busy(False, "")
         self._show_error(error)
+        self._focus_failed_field(error)
+
+    def _focus_failed_field(self, error: UserError) -> None:
+        """After a failure, the field to correct has the focus (never Cancel, on which
+        Enter would close the dialog and lose what was typed); Connect stays the
+        default."""
+        kind = self.kind.currentData()
+        if kind == URL_KIND:
+            field = self.url
+        elif kind == POSTGRESQL:
+            field = self.password if isinstance(error, AuthenticationFailed) else self.host
+        else:
+            field = self.connect_button
+        field.setFocus()
+        if isinstance(field, QLineEdit):
+            field.selectAll()
 
     def _show_error(self, error: UserError) -> None:
         self.status.setStyleSheet("color: #c0392b;")
@@ -558,6 +591,11 @@ class ConnectDialog(QDialog):
         else:
             self._slow_timer.stop()
             self.cancel_connect_button.hide()
+            self.connect_button.setDefault(True)
+            # the buttons were off while busy, so the focus may have moved on to Cancel,
+            # where Enter would close the dialog and lose what was typed
+            if self.focusWidget() is None or isinstance(self.focusWidget(), QPushButton) and self.focusWidget() is not self.connect_button:
+                self.connect_button.setFocus()
 
     def reject(self) -> None:
         if self._task is not None:
