@@ -494,8 +494,14 @@ def test_keyboard_shortcuts_from_the_help(qtbot, make_editor):
     qtbot.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert window.pending.get(9).new == 12
 
+    first_dialog = editor.dialog
     qtbot.keyClick(view, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: editor.dialog is not None and editor.dialog.isVisible(), timeout=WAIT_MS)
+    # with a change pending, Ctrl+O asks first (keep it for later, discard, or cancel)
+    leave = wait_attr(qtbot, editor, "leave_box")
+    assert "1 pending change" in leave.text() and editor.dialog is first_dialog  # no dialog yet
+    assert leave.defaultButton() is leave.button(QMessageBox.StandardButton.Cancel)
+    click_box(qtbot, leave, QMessageBox.StandardButton.Save)  # "Keep for later"
+    qtbot.waitUntil(lambda: editor.dialog is not first_dialog and editor.dialog.isVisible(), timeout=WAIT_MS)
     # the dialog opens on the current connection
     assert editor.dialog.kind.currentData() == DEMO
     editor.dialog.reject()

@@ -211,14 +211,14 @@ class Editor:
 
     def _tutorial_window(self, spec: TableSpec) -> MainWindow:
         window = MainWindow(spec, self.runner, self.paths, threshold=self.request.threshold)
-        window.connect_requested.connect(self.show_connect_dialog)
+        window.connect_requested.connect(self._on_connect_requested)
         window.table_requested.connect(self.open_table)
         self.tools = install_tools(window, self.runner, self.paths)
         return window
 
     def _table_window(self) -> TableWindow:
         window = TableWindow(self.runner, self.paths)
-        window.connect_requested.connect(self.show_connect_dialog)
+        window.connect_requested.connect(self._on_connect_requested)
         window.table_requested.connect(self.open_table)
         window.key_requested.connect(self.open_table)
         self.table_tools = install_table_tools(window, self.runner)
@@ -240,6 +240,12 @@ class Editor:
             raise
         self.recent.remember(settings)
         self._show_prepared(settings, engine, opened)
+
+    def _on_connect_requested(self) -> None:
+        """File → Connect (Ctrl+O): with changes pending, ask first whether to keep
+        them for later (in the journal, offered when the table is opened again) or
+        discard them, as choosing another table does."""
+        self._confirm_leave(self.show_connect_dialog)
 
     def show_connect_dialog(self) -> ConnectDialog:
         # the demo is made with the tutorial's own table, whatever --table names
