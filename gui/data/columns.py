@@ -346,6 +346,33 @@ class ColumnData:
             return bool(item)
         return _from_raw(kind, int(item.view(np.int64)))
 
+    def equal_mask(self, value: object) -> np.ndarray:
+        """True where the cell equals ``value`` (a non-NULL value as :meth:`value`
+        gives it), as the server's ``=`` would: compared in the arrays for fixed
+        widths; for text only the cells of the right byte length are looked at;
+        numeric, whose equal values may be written with other scales, cell by cell."""
+        n = self._n
+        if self.dtype is not None:
+            if self.kind in ("date", "timestamp", "timestamptz"):
+                raw = _TO_RAW[self.kind](value)
+                mask = self._values[:n].view(np.int64) == raw  # type: ignore[index]
+            else:
+                mask = self._values[:n] == value  # type: ignore[index]
+        elif self.kind == "numeric":
+            # 1.5 equals 1.50 (as on the server), though their texts differ: compared as numbers
+            mask = np.array([not self.is_null(i) and self.value(i) == value for i in range(n)], dtype=bool)
+        else:
+            wanted = _text_of(self.kind, value).encode("utf-8")
+            offsets = self._offsets[: n + 1]  # type: ignore[index]
+            candidates = np.flatnonzero(np.diff(offsets) == len(wanted))
+            mask = np.zeros(n, dtype=bool)
+            data = self._data
+            for i in candidates.tolist():
+                mask[i] = data[int(offsets[i]) : int(offsets[i + 1])].tobytes() == wanted  # type: ignore[index]
+        if self._mask is not None:
+            mask &= ~self._mask[:n]
+        return mask
+
     def __iter__(self) -> Iterator[object]:
         for i in range(self._n):
             yield self.value(i)
@@ -543,6 +570,17 @@ class PagedColumns:
     def value(self, row: int, column: int) -> object:
         data, i = self.locate(row, column)
         return data.value(i)
+
+    def rows_where(self, columns: Sequence[int], values: Sequence[object]) -> list[int]:
+        """The rows whose cells in ``columns`` equal ``values`` (none of them NULL),
+        found in the arrays page by page (see :meth:`ColumnData.equal_mask`)."""
+        found: list[int] = []
+        for start, page in zip(self._starts, self.pages):
+            mask = np.ones(len(page), dtype=bool)
+            for column, value in zip(columns, values):
+                mask &= page.columns[column].equal_mask(value)
+            found.extend((np.flatnonzero(mask) + start).tolist())
+        return found
 
     def compact(self) -> None:
         for page in self.pages:
