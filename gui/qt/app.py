@@ -373,12 +373,19 @@ class Editor:
     def _show(self, settings: ConnectionSettings, engine, opened: OpenedTable, conditions) -> None:
         self.window.clear_status()  # "Opening …" has had its moment
         name = opened.schema.qualified_name
-        try:
-            self.last_tables.remember(settings, name)
-            if opened.schema.key_source == "chosen":
-                self.chosen_keys.remember(settings, name, opened.schema.key)
-        except OSError:
-            pass  # remembering is a convenience; the table still opens
+        chosen = opened.schema.key if opened.schema.key_source == "chosen" else None
+
+        def remember(_token) -> None:
+            # written (with fsync) on a lane, not on the GUI thread; a convenience: a file
+            # that cannot be written does not stop the table
+            try:
+                self.last_tables.remember(settings, name)
+                if chosen:
+                    self.chosen_keys.remember(settings, name, chosen)
+            except OSError:
+                pass
+
+        self.runner.submit(remember, lane="server")  # before the next table is opened there
         tutorial_filters = all(c.column == self.spec.value and c.op == ">" for c in conditions)
         if opened.tutorial and tutorial_filters:
             spec = self._spec_for(self.request.name or name) if self.request.name else self.spec
