@@ -1003,3 +1003,13 @@ def test_real_shown_from_the_double_psycopg2_reads(value: float) -> None:
     codec = codec_for("real")
     shown = codec.format(value)
     assert codec.format(float(shown) if shown not in ("Infinity", "-Infinity", "NaN") else value) == shown
+
+
+@pytest.mark.parametrize("typed", ["NaN", "-0", "-0.0", " -0e5 "])
+def test_sqlite_refuses_floats_it_would_store_otherwise(typed):
+    """SQLite stores NaN as NULL and -0 as 0 (the demo's REAL columns): refused, not altered."""
+    from gui.data.errors import InvalidValue
+
+    with pytest.raises(InvalidValue, match="SQLite"):
+        codec_for("REAL", dialect="sqlite").parse(typed)
+    codec_for("double precision").parse(typed)  # PostgreSQL keeps both

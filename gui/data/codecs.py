@@ -609,6 +609,13 @@ class FloatCodec(Codec):
         return np.dtype(f"float{self.bits}")
 
     def parse(self, text: str) -> float:
+        value = self._parse(text)
+        if self.dialect == "sqlite" and (math.isnan(value) or (value == 0 and math.copysign(1.0, value) < 0)):
+            # SQLite stores NaN as NULL and -0 as 0: what was typed would not be what is stored
+            raise InvalidValue(f"{_quoted(_trim(text))} cannot be stored by SQLite as typed (it keeps NaN as NULL and -0 as 0).")
+        return value
+
+    def _parse(self, text: str) -> float:
         raw = self._text(text)
         shown = _trim(raw)
         if not shown:

@@ -577,7 +577,7 @@ class MainWindow(EditorWindow):
             )
             note = (
                 f"{done} The database stored other values than you typed for "
-                f"{plural(len(result.altered), 'change')} (a trigger on the table): {shown}."
+                f"{plural(len(result.altered), 'change')} (a trigger on the table, or the database itself): {shown}."
             )
         if self._close_after_commit:
             self._close_confirmed = True

@@ -746,7 +746,7 @@ class TableWindow(EditorWindow):
                 + ", ".join(shown(codecs[c.column], v) for v in result.stored.get((c.key, c.column), ()))
                 for c in result.altered[:10]
             )
-            self.show_message(f"{done} The database stored other values than you typed (a trigger on the table): {shown_changes}.")
+            self.show_message(f"{done} The database stored other values than you typed (a trigger on the table, or the database itself): {shown_changes}.")
 
     def _show_conflicts(self, session: CellSession, conflicts, message: str) -> None:
         dialog = CellConflictsDialog(self.schema, self.opened.codecs, conflicts, self)
@@ -839,7 +839,7 @@ class TableWindow(EditorWindow):
         box = QMessageBox(
             QMessageBox.Icon.Question,
             "Pending changes",
-            f"{plural(len(self.edits), 'pending change')} not committed. They are kept, and offered again the "
+            f"{plural(len(self.edits), 'pending change')} not committed. {verb(len(self.edits), 'It is', 'They are')} kept, and offered again the "
             "next time you open this table. Close anyway?",
             QMessageBox.StandardButton.Close | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
             self,
