@@ -204,6 +204,7 @@ class Editor:
         self.last_tables = LastTables(self.paths.config / "last-tables.json")
         self.chosen_keys = ChosenKeys(self.paths.config / "chosen-keys.json")
         self.dialog: ConnectDialog | None = None
+        self._engines: list = []  # every engine connected: all disposed at shutdown
         self.tools: Tools | None = None  # the tutorial window's
         # the window for any table's: copy, paste, CSV; the audit log; the plot
         self.table_tools = self.table_audit = self.table_plot = None
@@ -239,6 +240,7 @@ class Editor:
             engine.dispose()
             raise
         self.recent.remember(settings)
+        self._engines.append(engine)
         self._show_prepared(settings, engine, opened)
 
     def _on_connect_requested(self) -> None:
@@ -269,6 +271,7 @@ class Editor:
         return dialog
 
     def _on_connected(self, dialog: ConnectDialog, settings: ConnectionSettings, engine) -> None:
+        self._engines.append(engine)
         old = self.window.engine
         self._show_prepared(settings, engine, dialog.prepared)
         if old is not None and old is not engine:
@@ -461,5 +464,7 @@ class Editor:
 
     def shutdown(self) -> None:
         self.runner.shutdown()
-        if self.window.engine is not None:
-            self.window.engine.dispose()
+        # every engine this editor was given: a replaced one's dispose, queued on a
+        # lane, may have been dropped by the shutdown (its connections then stayed open)
+        for engine in {id(e): e for e in [*self._engines, self.window.engine] if e is not None}.values():
+            engine.dispose()
