@@ -6,9 +6,14 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    from gui.data.errors import UserError
-    from gui.qt.app import Editor, ensure_qapplication, freeze_startup_objects, parse_args
-    from gui.qt.bug_report import BugReporter
+    if __package__:  # installed: table_editor.main beside table_editor.gui (pyproject.toml)
+        from .gui.data.errors import UserError
+        from .gui.qt.app import Editor, ensure_qapplication, freeze_startup_objects, parse_args
+        from .gui.qt.bug_report import BugReporter
+    else:  # the repository: python main.py, or import main
+        from gui.data.errors import UserError
+        from gui.qt.app import Editor, ensure_qapplication, freeze_startup_objects, parse_args
+        from gui.qt.bug_report import BugReporter
 
     args = parse_args(sys.argv[1:] if argv is None else argv)
     app = ensure_qapplication()

@@ -2,6 +2,10 @@
 
 SVG scales to any screen density; the action icons use a mid-tone blue that reads on
 light and dark themes alike, so the same files serve both.
+
+``resources/`` lies beside the ``gui`` package both in the repository and installed
+(``table_editor/gui``, ``table_editor/resources``: see pyproject.toml), so it is found
+relative to this file, never to the working directory.
 """
 
 from __future__ import annotations
@@ -11,7 +15,8 @@ from pathlib import Path
 
 from PySide6.QtGui import QIcon
 
-ICONS = Path(__file__).resolve().parent.parent.parent / "resources" / "icons"
+RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+ICONS = RESOURCES / "icons"
 
 
 def icon_path(name: str) -> Path:
