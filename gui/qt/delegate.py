@@ -4,6 +4,10 @@ A spin box or an integer validator would silently drop characters (``12.5`` beco
 ``125``); instead the text goes to the data layer's validation as typed.  Enter (or
 Tab) with a refused value keeps the editor open with the text, and the reason is
 shown (:attr:`CheckedLineDelegate.refused`).
+
+A cell with a pending change carries a mark drawn over whatever the style drew (the
+selection's highlight hides the amber background): see
+:func:`gui.qt.palette.paint_pending_mark`.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from PySide6.QtWidgets import QLineEdit, QStyledItemDelegate
 from ..data.config import TableSpec
 from ..data.errors import InvalidValue
 from ..data.pending import parse_value
+from .palette import PENDING_ROLE, paint_pending_mark, state_colours
 
 _COMMIT_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Tab, Qt.Key.Key_Backtab)
 
@@ -27,6 +32,11 @@ class CheckedLineDelegate(QStyledItemDelegate):
 
     def editor_name(self, index) -> str:
         raise NotImplementedError
+
+    def paint(self, painter, option, index):
+        super().paint(painter, option, index)
+        if index.data(PENDING_ROLE):
+            paint_pending_mark(painter, option.rect, state_colours(option.palette))
 
     def why_refused(self, index, text: str) -> str | None:
         """Why ``text`` cannot be the cell's value; ``None`` when it can."""

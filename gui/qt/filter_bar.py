@@ -8,16 +8,18 @@ typed (a part of a value, not a value: a ``char(n)`` codec would pad it); a
 column whose codec cannot parse (a type shown read-only) offers only the NULL
 tests.
 
-The bar's height depends on the number of conditions alone: a refusal is
-reported through ``refused`` (the window shows it), never as a line that appears
-under the fields, and lines come and go only through the buttons.
+The bar's height depends on the number of conditions and the window's width
+alone: a refusal is reported through ``refused`` (the window shows it), never as a
+line that appears under the fields, and lines come and go only through the
+buttons.  In a narrow window (a small screen, the plot open) Add and Apply move
+under the conditions, and each field keeps a usable width.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -34,6 +36,7 @@ from PySide6.QtWidgets import (
 from ..data.codecs import Codec, codec_for
 from ..data.errors import InvalidValue
 from ..data.paging import OPERATORS, Condition
+from .fit import FlowLayout, group, usable_width
 
 NULL_TESTS = ("is NULL", "is not NULL")
 VALUE_NAME = "Filter value"
@@ -66,18 +69,18 @@ class _ConditionLine(QWidget):
         self.column_box.setToolTip("The column this condition is on")
         # AdjustToContents would measure every column's name
         self.column_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.column_box.setMinimumContentsLength(14)
+        self.column_box.setMinimumContentsLength(10)
         self.op_box = QComboBox()
         self.op_box.setAccessibleName("Filter operator")
         self.op_box.setToolTip("How the column's value compares with yours; ≠ counts NULL as different")
+        # as wide as its longest operator, "is not NULL", which every column offers:
         # the same width whether "contains" is offered or not, so the lines align
-        self.op_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.op_box.setMinimumContentsLength(max(len(op) for op in OPERATORS))
+        self.op_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.value_edit = QLineEdit()
         self.value_edit.setObjectName(VALUE_NAME)
         self.value_edit.setAccessibleName(VALUE_NAME)
         self.value_edit.setClearButtonEnabled(True)
-        self.value_edit.setMinimumWidth(120)
+        self.value_edit.setMinimumWidth(usable_width(self.value_edit))
         self.remove_button = QToolButton()
         self.remove_button.setText("✕")
         self.remove_button.setAccessibleName("Remove condition")
@@ -87,9 +90,9 @@ class _ConditionLine(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.joiner)
-        layout.addWidget(self.column_box)
+        layout.addWidget(self.column_box, 1)
         layout.addWidget(self.op_box)
-        layout.addWidget(self.value_edit, 1)
+        layout.addWidget(self.value_edit, 2)
         layout.addWidget(self.remove_button)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
@@ -195,16 +198,16 @@ class FilterBar(QWidget):
         self.apply_button.setToolTip("Show the rows that meet every condition (Enter in a value does the same)")
         for button in (self.add_button, self.apply_button):
             button.setAutoDefault(True)  # Enter on a focused button presses it, outside dialogs too
-        buttons = QHBoxLayout()
-        buttons.setContentsMargins(0, 0, 0, 0)
-        buttons.addWidget(self.add_button)
-        buttons.addWidget(self.apply_button)
+        buttons = group(self.add_button, self.apply_button)
+        lines = QWidget()
+        lines.setLayout(self._lines_box)
+        lines.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
-        layout = QHBoxLayout(self)
+        # Add and Apply beside the conditions, or under them when the bar is narrow
+        layout = FlowLayout(self, top=True)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(self._lines_box, 1)
-        layout.addLayout(buttons)
-        layout.setAlignment(buttons, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(lines)
+        layout.addWidget(buttons)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
         self.add_button.clicked.connect(self._on_add)
@@ -259,6 +262,19 @@ class FilterBar(QWidget):
         self._relabel()
 
     # -- Qt overrides ----------------------------------------------------------------------
+    def sizeHint(self) -> QSize:
+        # the height at the bar's width: a Fixed height is its hint's, and one row's
+        # would cut off Add and Apply once they wrap under the conditions
+        hint = super().sizeHint()
+        if self.width() > 0:
+            hint.setHeight(max(hint.height(), self.heightForWidth(self.width())))
+        return hint
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if event.oldSize().width() != event.size().width():
+            self.updateGeometry()  # the buttons may have moved to another row
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         # Enter on a closed column or operator box (QComboBox passes it on) applies too
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):

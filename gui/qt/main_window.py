@@ -11,16 +11,17 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
+    QSizePolicy,
+    QSpacerItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -39,6 +40,7 @@ from ..data.session import EditingSession, FlowState
 from ..data.storage import Journal
 from ..data.wording import plural, verb
 from .delegate import ValueDelegate
+from .fit import FlowLayout, group, usable_width
 from .restore_box import RestoreBox
 from .review import ConflictsDialog, ReviewDialog
 from .rows_model import READ_ONLY_REASON, VALUE_COLUMN, RowsModel
@@ -111,6 +113,7 @@ class RowsView(QTableView):
 
 class MainWindow(EditorWindow):
     SHORTCUTS = SHORTCUTS
+    LAYOUT_KEY = "tutorial"
     committed = Signal(object)  # CommitResult
     connect_requested = Signal()
     table_requested = Signal(str)  # the user chose another relation (its qualified name)
@@ -132,17 +135,19 @@ class MainWindow(EditorWindow):
         self._wire()
         self._update_state()
         self.setWindowTitle("Table Editor")
-        self.resize(720, 560)
+        self._restore_geometry(paths.config, QSize(720, 560))
 
     # -- construction --------------------------------------------------------
     def _build_widgets(self, threshold: int) -> None:
         self.threshold_edit = named(QLineEdit(str(threshold)), "Threshold")
         self.threshold_edit.setToolTip(f"Show rows with {self.spec.value} greater than this; Enter reloads")
         self.threshold_edit.setMaximumWidth(120)
+        self.threshold_edit.setMinimumWidth(usable_width(self.threshold_edit))
         self.goto_edit = named(QLineEdit(), "Go to x")
         self.goto_edit.setPlaceholderText(f"{self.spec.key} ≥ …")
         self.goto_edit.setToolTip(f"Jump to the first row with {self.spec.key} at or above this value; empty: from the start")
         self.goto_edit.setMaximumWidth(120)
+        self.goto_edit.setMinimumWidth(usable_width(self.goto_edit))
         self.commit_button = named(QPushButton("&Commit…"), "Commit")
         self.revert_button = named(QPushButton("&Revert"), "Revert")
         self.cancel_button = named(QPushButton("Cancel"), "Cancel")
@@ -150,20 +155,20 @@ class MainWindow(EditorWindow):
         self.pending_label = named(QLabel(), "Pending changes")
 
         self.table_chooser = TableChooser()
-        bar = QHBoxLayout()
         table_label = QLabel("T&able:")
         table_label.setBuddy(self.table_chooser)
-        bar.addWidget(table_label)
-        bar.addWidget(self.table_chooser)
         threshold_label = QLabel(f"&Threshold: {self.spec.value} >")
         threshold_label.setBuddy(self.threshold_edit)
         goto_label = QLabel(f"&Go to {self.spec.key}")
         goto_label.setBuddy(self.goto_edit)
-        for widget in (threshold_label, self.threshold_edit, goto_label, self.goto_edit):
-            bar.addWidget(widget)
-        bar.addStretch(1)
-        for widget in (self.pending_label, self.revert_button, self.commit_button, self.cancel_button):
-            bar.addWidget(widget)
+        # groups that wrap to a second row in a narrow window (a small screen, the plot open)
+        bar = FlowLayout()
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.addWidget(group(table_label, self.table_chooser))
+        bar.addWidget(group(threshold_label, self.threshold_edit))
+        bar.addWidget(group(goto_label, self.goto_edit))
+        bar.addItem(QSpacerItem(0, 0, QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum))
+        bar.addWidget(group(self.pending_label, self.revert_button, self.commit_button, self.cancel_button))
 
         self.view = named(RowsView(), "Rows")
         self.view.setModel(self.model)
@@ -718,6 +723,7 @@ class MainWindow(EditorWindow):
             return
         self.model.clear()
         self._release_journal()
+        self.remember_layout()
         event.accept()
 
     def _ask_before_close(self) -> None:

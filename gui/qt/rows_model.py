@@ -12,12 +12,13 @@ from functools import partial
 
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QUndoStack
+from PySide6.QtGui import QFont, QUndoStack
 
 from ..data.config import TableSpec
 from ..data.errors import InvalidValue, UserError
 from ..data.pending import PendingChanges
 from ..data.rows import RowSource, column_dtype
+from .palette import PENDING_ROLE, state_colours
 from .tasks import TaskRunner
 from .undo import PendingEdit
 
@@ -32,7 +33,6 @@ FETCH_ALL_PAGE = 1_000_000
 KEY_COLUMN, VALUE_COLUMN = 0, 1
 
 READ_ONLY_REASON = "This connection is read-only: edits are not possible."
-PENDING_BRUSH = QBrush(QColor(255, 196, 0, 110))  # amber, readable on light and dark themes
 
 
 class RowsModel(QAbstractTableModel):
@@ -278,10 +278,14 @@ class RowsModel(QAbstractTableModel):
             return str(change.new if change is not None else int(self._ys[row]))
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.BackgroundRole and col == KEY_COLUMN:
+            return state_colours().read_only_brush  # the key is never edited
+        if role == PENDING_ROLE:
+            return change is not None
         if change is None:
             return None
         if role == Qt.ItemDataRole.BackgroundRole:
-            return PENDING_BRUSH
+            return state_colours().pending_brush
         if role == Qt.ItemDataRole.FontRole:
             return self._bold
         if role == Qt.ItemDataRole.ToolTipRole:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QObject, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -35,7 +34,9 @@ from PySide6.QtWidgets import (
 from ..data.audit import NULL_TEXT, AuditLog, CellAuditEntry
 from ..data.errors import UserError
 from ..data.wording import plural
+from .fit import FlowLayout, group, usable_width
 from .icons import named_action
+from .palette import state_colours
 
 SHOWN_LIMIT = 10_000
 TOOLTIP_VALUES = 40  # values listed in a tooltip of the old or stored values
@@ -43,7 +44,6 @@ ALL_TABLES = "All tables"
 HEADERS = ("when", "connection", "table", "key", "column", "old", "new", "rows updated", "stored")
 WHEN, CONNECTION, TABLE, KEY, COLUMN, OLD, NEW, ROWS, STORED = range(len(HEADERS))
 WIDTHS = (140, 170, 120, 110, 90, 110, 110, 90)  # the last column stretches
-NULL_BRUSH = QBrush(QColor(128, 128, 128))
 
 
 def _named(widget, name: str):
@@ -115,7 +115,7 @@ class CellAuditModel(QAbstractTableModel):
                 return e.at.astimezone().isoformat(sep=" ", timespec="seconds")
             return self._text(e, col)
         if role == Qt.ItemDataRole.ForegroundRole:
-            return NULL_BRUSH if is_null else None
+            return state_colours().null_brush if is_null else None
         if role == Qt.ItemDataRole.FontRole:
             return self._italic if is_null else None
         if role == Qt.ItemDataRole.AccessibleDescriptionRole:
@@ -180,18 +180,16 @@ class TableAuditDialog(QDialog):
             "Shows the changes whose key (as displayed, e.g. id = 7) or column name holds this text, in any case"
         )
 
-        filters = QHBoxLayout()
-        for widget in (self.from_check, self.from_edit, self.to_check, self.to_edit):
-            filters.addWidget(widget)
-        filters.addSpacing(12)
         table_label = QLabel("&Table")
         table_label.setBuddy(self.table_combo)
-        filters.addWidget(table_label)
-        filters.addWidget(self.table_combo)
         text_label = QLabel("&Key or column")
         text_label.setBuddy(self.text_edit)
-        filters.addWidget(text_label)
-        filters.addWidget(self.text_edit, 1)
+        self.text_edit.setMinimumWidth(usable_width(self.text_edit, 12))
+        # on one row, or on two on a small screen
+        filters = FlowLayout()
+        filters.addWidget(group(self.from_check, self.from_edit, self.to_check, self.to_edit))
+        filters.addWidget(group(table_label, self.table_combo))
+        filters.addWidget(group(text_label, self.text_edit, stretch=self.text_edit))
 
         self.model = CellAuditModel(self)
         self.view = _named(QTableView(), "Audit entries")
@@ -222,7 +220,7 @@ class TableAuditDialog(QDialog):
         layout.addWidget(self.view)
         layout.addWidget(self.summary)
         layout.addWidget(buttons)
-        self.resize(1000, 480)  # fits a 1366×768 screen
+        self.resize(1000, 480)  # smaller on a smaller screen: see gui.qt.fit.DialogFitter
 
         self.from_check.toggled.connect(self.from_edit.setEnabled)
         self.to_check.toggled.connect(self.to_edit.setEnabled)

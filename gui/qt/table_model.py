@@ -10,7 +10,9 @@ through the undo stack.
 How cells look: NULL is a dimmed, italic *NULL* (never an empty cell or 0); a long
 or multi-line value is cut to one line in the cell and shown whole in the tooltip
 and the editor; a pending value is bold on amber, its tooltip says what it was; a
-cell that cannot be edited says why in its tooltip.
+cell that cannot be edited (its column, or a row whose key is NULL) is on a tint
+of its own and says why in its tooltip.  The colours come from
+:mod:`gui.qt.palette`, derived from the light or dark palette.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from functools import partial
 
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QUndoStack
+from PySide6.QtGui import QFont, QUndoStack
 
 from ..data.codecs import Codec
 from ..data.columns import LoadedColumns, PagedColumns
@@ -29,6 +31,7 @@ from ..data.errors import InvalidValue, UserError
 from ..data.paging import Condition, SortKey
 from ..data.result import TableResult
 from ..data.schema import TableSchema
+from .palette import PENDING_ROLE, state_colours
 from .tasks import TaskRunner
 from .undo import PendingEdit
 
@@ -40,8 +43,6 @@ CELL_CHARS = 200
 TOOLTIP_CHARS = 4_000
 NULL_TEXT = "NULL"
 
-PENDING_BRUSH = QBrush(QColor(255, 196, 0, 110))  # amber, as the tutorial table's
-NULL_BRUSH = QBrush(QColor(128, 128, 128))
 _NUMERIC_KINDS = ("int", "float", "numeric")
 
 
@@ -206,7 +207,7 @@ class TableModel(QAbstractTableModel):
         result = self._result
         size = max(self._next_page, FETCH_ALL_PAGE) if self._load_all else self._next_page
         self._page_task = self._runner.submit(
-            lambda token: result.fetch(size, token),
+            lambda token: result.fetch_pieces(size, token),
             lane="rows",
             on_done=partial(self._on_page, result),
             on_error=partial(self._on_page_failed, result),
@@ -216,17 +217,17 @@ class TableModel(QAbstractTableModel):
         )
         self.loading_changed.emit(True)
 
-    def _on_page(self, result: TableResult, page: LoadedColumns) -> None:
+    def _on_page(self, result: TableResult, pieces: list[LoadedColumns]) -> None:
         if result is not self._result:
             return
         self._page_task = None
-        count = len(page)
+        count = sum(len(piece) for piece in pieces)
         if count:
             start = self.rowCount()
             self.beginInsertRows(QModelIndex(), start, start + count - 1)
             if self._loaded is None:
-                self._loaded = PagedColumns(page.names)
-            self._loaded.append(page)
+                self._loaded = PagedColumns(pieces[0].names)
+            self._loaded.extend(pieces)  # kept as they came: no row copied
             self.endInsertRows()
         self._next_page = min(self._next_page * 2, MAX_PAGE)
         if result.exhausted:
@@ -357,6 +358,10 @@ class TableModel(QAbstractTableModel):
         # in the arrays: a Python step a loaded row froze the window for seconds at a million
         return self._loaded.rows_where(self._key_index, key)
 
+    def loaded_pages(self) -> PagedColumns | None:
+        """The loaded rows as the pages they came in (nothing joined, nothing copied)."""
+        return self._loaded
+
     def loaded_columns(self) -> LoadedColumns | None:
         """Every loaded row as whole columns (joined once after new pages came)."""
         return self._loaded.combined() if self._loaded is not None and len(self._loaded) else None
@@ -383,13 +388,17 @@ class TableModel(QAbstractTableModel):
             horizontal = Qt.AlignmentFlag.AlignRight if kind in _NUMERIC_KINDS else Qt.AlignmentFlag.AlignLeft
             return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole:
-            return NULL_BRUSH if value is None else None
+            return state_colours().null_brush if value is None else None
         if role == Qt.ItemDataRole.FontRole:
             if change is not None:
                 return self._bold_italic if value is None else self._bold
             return self._italic if value is None else None
         if role == Qt.ItemDataRole.BackgroundRole:
-            return PENDING_BRUSH if change is not None else None
+            if change is not None:
+                return state_colours().pending_brush
+            return state_colours().read_only_brush if self._tinted_read_only(row, col) else None
+        if role == PENDING_ROLE:
+            return change is not None
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(row, col, codec, value, change)
         if role == Qt.ItemDataRole.AccessibleDescriptionRole:
@@ -411,6 +420,14 @@ class TableModel(QAbstractTableModel):
         if reason and not self.read_only:
             lines.append(f"Read-only: {reason}")
         return "\n".join(lines) or None
+
+    def _tinted_read_only(self, row: int, col: int) -> bool:
+        """Whether the cell is drawn as read-only: its column may not be changed, or
+        its row cannot be singled out.  A connection or a relation that is read-only
+        as a whole is said by the window's title and status bar instead."""
+        if self.why_column_read_only(self._names[col]) is not None:
+            return True
+        return bool(self._key_index) and self.key_at(row) is None
 
     def why_cell_read_only(self, row: int, col: int) -> str | None:
         """Why this cell cannot be edited (the connection, the relation, the column,

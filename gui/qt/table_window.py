@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QSize, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QListWidget,
     QListWidgetItem,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -51,6 +50,7 @@ from ..data.wording import plural, verb
 from .delegate import CellDelegate
 from .cell_review import CellConflictsDialog, CellReviewDialog, key_text
 from .filter_bar import FilterBar
+from .fit import FlowLayout, group, usable_width
 from .restore_box import RestoreBox
 from .table_chooser import TableChooser
 from .table_model import TableModel, one_line, shown
@@ -103,6 +103,7 @@ class CellsView(QTableView):
 
 class TableWindow(EditorWindow):
     SHORTCUTS = SHORTCUTS
+    LAYOUT_KEY = "table"
     connect_requested = Signal()
     table_requested = Signal(str)  # the user chose another relation (its qualified name)
     key_requested = Signal(str, object)  # the relation, and the columns the user chose to identify its rows
@@ -130,7 +131,7 @@ class TableWindow(EditorWindow):
         self._wire()
         self._update_state()
         self.setWindowTitle("Table Editor")
-        self.resize(900, 600)
+        self._restore_geometry(getattr(paths, "config", None), QSize(900, 600))
 
     # -- construction ---------------------------------------------------------------
     def _build_widgets(self) -> None:
@@ -138,6 +139,7 @@ class TableWindow(EditorWindow):
         self.filter_bar = named(FilterBar(), "Filter")
         self.goto_edit = named(QLineEdit(), "Go to")
         self.goto_edit.setMaximumWidth(140)
+        self.goto_edit.setMinimumWidth(usable_width(self.goto_edit))
         self.goto_edit.setToolTip("Jump to the first row at or after this value of the first sorted column; empty: from the start")
         self.commit_button = named(QPushButton("&Commit…"), "Commit")
         self.revert_button = named(QPushButton("&Revert"), "Revert")
@@ -145,17 +147,16 @@ class TableWindow(EditorWindow):
         self.cancel_button.setToolTip("Cancel the running query or commit on the server")
         self.pending_label = named(QLabel(), "Pending changes")
 
-        top = QHBoxLayout()
         table_label = QLabel("&Table:")
         table_label.setBuddy(self.table_chooser)
-        top.addWidget(table_label)
-        top.addWidget(self.table_chooser, 1)
         goto_label = QLabel("&Go to")
         goto_label.setBuddy(self.goto_edit)
-        top.addWidget(goto_label)
-        top.addWidget(self.goto_edit)
-        for widget in (self.pending_label, self.revert_button, self.commit_button, self.cancel_button):
-            top.addWidget(widget)
+        # groups that wrap to a second row in a narrow window (a small screen, the plot open)
+        top = FlowLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(group(table_label, self.table_chooser, stretch=self.table_chooser))
+        top.addWidget(group(goto_label, self.goto_edit))
+        top.addWidget(group(self.pending_label, self.revert_button, self.commit_button, self.cancel_button))
 
         self.view = named(CellsView(), "Rows")
         self.view.setModel(self.model)
@@ -833,6 +834,7 @@ class TableWindow(EditorWindow):
             return
         self.model.clear()
         self._release_journal()
+        self.remember_layout()
         event.accept()
 
     def _ask_before_close(self) -> None:

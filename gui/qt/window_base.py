@@ -1,16 +1,30 @@
 """What the tutorial's window and the window for any table share: named widgets and
 actions, the status bar's row count, busy bar and mode, Undo/Redo over one undo
-stack, the error and shortcut boxes, and the cancellable tasks behind Cancel."""
+stack, the error and shortcut boxes, and the cancellable tasks behind Cancel.
+
+And how a window sits on the screen: it opens at a size that suits the screen (its
+own preferred size, no larger than the available area), or where it was when it was
+last closed (``saveGeometry``/``saveState`` in ``window.ini`` of the user's config
+folder, restored within the available area); every dialog it parents is fitted to
+the screen as it is shown (:class:`gui.qt.fit.DialogFitter`), so a dialog sized for
+a large screen, of this module's or of another, fits a small one.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence, QUndoGroup, QUndoStack
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QProgressBar
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QSettings, QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence, QPalette, QUndoGroup, QUndoStack
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QProgressBar, QSizePolicy, QWidget
 
 from ..data.errors import UserError
 from ..data.wording import plural
+from .fit import DialogFitter, fit_to_screen, keep_within_screen
+from .palette import state_colours
 from .tasks import Task
+
+LAYOUT_FILE = "window.ini"
 
 
 def named(widget, name: str):
@@ -25,11 +39,70 @@ class EditorWindow(QMainWindow):
 
     SHORTCUTS: list[tuple[str, str]] = []
 
+    # the key of this kind of window's dock layout in LAYOUT_FILE
+    LAYOUT_KEY = "window"
+
     def _init_common(self, runner, undo_stack: QUndoStack) -> None:
         self.runner = runner
         self.undo_stack = undo_stack
         self._cancellable: set[Task] = set()
         self._close_confirmed = False
+        self._dialog_fitter = DialogFitter(self)
+        self._layout_file: Path | None = None
+        self._state_restored = False
+
+    # -- where the window sits ------------------------------------------------------------
+    def _restore_geometry(self, config_folder: Path | None, preferred: QSize) -> None:
+        """Open where the window was last closed (any kind of main window: they take
+        each other's place), else at ``preferred``; within the available area either way."""
+        self._layout_file = Path(config_folder) / LAYOUT_FILE if config_folder is not None else None
+        saved = self._layout_settings().value("main/geometry") if self._layout_file is not None else None
+        if saved is None or not self.restoreGeometry(saved):
+            self.resize(preferred)
+        fit_to_screen(self)
+
+    def _layout_settings(self) -> QSettings:
+        return QSettings(str(self._layout_file), QSettings.Format.IniFormat)
+
+    def remember_layout(self) -> None:
+        """Keep the window's geometry and its docks' layout for the next time it opens."""
+        if self._layout_file is None:
+            return
+        settings = self._layout_settings()
+        settings.setValue("main/geometry", self.saveGeometry())
+        settings.setValue(f"{self.LAYOUT_KEY}/state", self.saveState())
+        settings.sync()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._state_restored:
+            # the docks are installed once the window is built: their layout is restored
+            # when it is first shown (a plot left open opens again)
+            self._state_restored = True
+            if self._layout_file is not None:
+                state = self._layout_settings().value(f"{self.LAYOUT_KEY}/state")
+                if state is not None:
+                    self.restoreState(state)
+        # the window manager's frame is known once the window is on screen
+        QTimer.singleShot(0, self, self.keep_on_screen)
+
+    def keep_on_screen(self) -> None:
+        """Shrink the window to the available area if it grew past it (a dock shown
+        beside the table), and move it back within."""
+        if self.isVisible() and not self.isMaximized() and not self.isFullScreen():
+            fit_to_screen(self)
+
+    def childEvent(self, event) -> None:
+        super().childEvent(event)
+        if event.type() == QEvent.Type.ChildPolished:
+            child = event.child()
+            if isinstance(child, QWidget) and child.isWindow():
+                child.installEventFilter(self._dialog_fitter)
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "message"):
+            self._colour_message_line()  # a light or dark theme chosen while the app runs
 
     # -- construction ------------------------------------------------------------
     def _build_status_bar(self) -> None:
@@ -39,6 +112,9 @@ class EditorWindow(QMainWindow):
         self.busy.setMaximumWidth(120)
         self.busy.hide()
         self.mode_label = named(QLabel(), "Mode")
+        # a long reason is whole in the tooltip: the label never widens the window
+        self.mode_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.mode_label.setMinimumWidth(self.mode_label.fontMetrics().averageCharWidth() * 12)
         self.statusBar().addPermanentWidget(self.mode_label)
         self.statusBar().addPermanentWidget(self.rows_label)
         self.statusBar().addPermanentWidget(self.busy)
@@ -82,10 +158,23 @@ class EditorWindow(QMainWindow):
         message never moves the rows under the mouse.  A long message is whole in
         its tooltip and in the status bar."""
         self.message = named(QLabel(" "), "Message")
-        self.message.setStyleSheet("color: #c0392b; font-weight: bold;")
+        font = self.message.font()
+        font.setBold(True)
+        self.message.setFont(font)
+        self._colour_message_line()
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.setFixedHeight(self.message.fontMetrics().height() + 6)
+        # however long the message, it never widens the window (it is whole in the tooltip)
+        self.message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         return self.message
+
+    def _colour_message_line(self) -> None:
+        """The error colour of this palette (red, light enough on a dark theme)."""
+        colour = state_colours(self.palette()).error_text
+        palette = self.message.palette()
+        if palette.color(QPalette.ColorRole.WindowText) != colour:
+            palette.setColor(QPalette.ColorRole.WindowText, colour)
+            self.message.setPalette(palette)
 
     def show_message(self, text: str) -> None:
         line = " ".join(text.split())
