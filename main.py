@@ -8,14 +8,18 @@ import sys
 def main(argv: list[str] | None = None) -> int:
     if __package__:  # installed: table_editor.main beside table_editor.gui (pyproject.toml)
         from .gui.data.errors import UserError
-        from .gui.qt.app import Editor, ensure_qapplication, freeze_startup_objects, parse_args
+        from .gui.qt.app import Editor, ensure_qapplication, freeze_startup_objects, parse_args, startup_problem
         from .gui.qt.bug_report import BugReporter
     else:  # the repository: python main.py, or import main
         from gui.data.errors import UserError
-        from gui.qt.app import Editor, ensure_qapplication, freeze_startup_objects, parse_args
+        from gui.qt.app import Editor, ensure_qapplication, freeze_startup_objects, parse_args, startup_problem
         from gui.qt.bug_report import BugReporter
 
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    problem = startup_problem()  # Qt would abort the process: say what to install instead
+    if problem is not None:
+        print(problem, file=sys.stderr, end="")
+        return 3
     app = ensure_qapplication()
     previous_hook = sys.excepthook
     BugReporter().install()  # a bug is said in the window and logged, never only on stderr

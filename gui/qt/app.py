@@ -26,6 +26,7 @@ from .audit_writer import AuditWriter
 from .clipboard import Clipboard
 from .connect_dialog import ConnectDialog
 from .import_export import ImportExport
+from .platform_check import platform_problem
 from .main_window import MainWindow, Paths
 from .plot import PlotDock, install_plot
 from .row_menu import RowMenu
@@ -128,6 +129,15 @@ def user_paths() -> Paths:
     data = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
     config = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppConfigLocation))
     return Paths(data=data, config=config)
+
+
+def startup_problem() -> str | None:
+    """Why no window could open, said before ``QApplication`` is made (which would
+    abort the process instead): Qt's X11 plugin lacks a system library.  ``None``
+    when an application exists already, or nothing is missing."""
+    if QApplication.instance() is not None:
+        return None
+    return platform_problem()
 
 
 def ensure_qapplication() -> QApplication:
