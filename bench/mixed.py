@@ -379,9 +379,10 @@ def measure_memory(method: str, table: str, rows: int, target: Target) -> dict:
         first_rows(window, window.load_all_action.trigger, lambda: not window.model.canFetchMore())
         if window.model.rowCount() != rows:
             raise RuntimeError(f"the window holds {window.model.rowCount():,} rows, expected {rows:,}")
-        loaded = window.model.loaded_columns()
-        out["model_bytes"] = loaded.nbytes
-        out["column_bytes"] = {name: column.nbytes for name, column in zip(loaded.names, loaded.columns)}
+        pages = window.model.loaded_pages()  # as the window holds them: joining would copy
+        out["model_bytes"] = pages.nbytes
+        out["column_bytes"] = {name: sum(p.columns[k].nbytes for p in pages.pages) for k, name in enumerate(pages.names)}
+        out["pages"] = len(pages.pages)
     elif method == "qsqlquerymodel":
         db = QSqlDatabase.addDatabase("QPSQL", "memory")
         db.setHostName(target.host)

@@ -413,7 +413,7 @@ def test_a_bug_in_the_review_or_the_commit_leaves_a_usable_window(qtbot, make_ed
         assert conn.execute(text("SELECT credit FROM customers WHERE id = 1")).scalar() == Decimal("13.00")
 
 
-@pytest.mark.parametrize("where", ["fetch", "count"])
+@pytest.mark.parametrize("where", ["fetch_pieces", "count"])
 def test_a_bug_while_loading_or_counting_leaves_a_usable_window(qtbot, make_editor, pg_db, pg_engine, monkeypatch, where):
     from gui.data.result import TableResult
 
@@ -428,7 +428,7 @@ def test_a_bug_while_loading_or_counting_leaves_a_usable_window(qtbot, make_edit
         qtbot.waitUntil(lambda: len(bugs) > 0 and not window.model.loading, timeout=WAIT_MS)
     assert isinstance(bugs[0][1], TypeError)
     assert not window.cancel_button.isEnabled() and window.reload_action.isEnabled()
-    if where == "fetch":
+    if where == "fetch_pieces":
         assert "unexpected" in window.message.text() and "F5" in window.message.text()
     else:  # the count failed, but the rows all came: their end is the total
         qtbot.waitUntil(lambda: window.rows_label.text() == "4 rows shown", timeout=WAIT_MS)

@@ -229,6 +229,33 @@ class ColumnData:
             self._mask[n : n + m] = other._mask[:m] if other._mask is not None else False
         self._n = n + m
 
+    @classmethod
+    def joined(cls, parts: Sequence[ColumnData]) -> ColumnData:
+        """One column of ``parts``' cells, one after another (at least one part; all
+        of one kind and dtype), allocated once at its final size; a single part is
+        returned as it is."""
+        if not parts:
+            raise ValueError("no parts to join")
+        first = parts[0]
+        if any(p.kind != first.kind or p.dtype != first.dtype for p in parts):
+            raise ValueError("cannot join columns of different kinds")
+        if len(parts) == 1:
+            return first
+        mask = None
+        if any(p._mask is not None for p in parts):
+            mask = np.concatenate([p.null_mask if p.null_mask is not None else np.zeros(len(p), dtype=bool) for p in parts])
+        if first.dtype is not None:
+            return cls.from_arrays(first.kind, np.concatenate([p.values for p in parts]), mask)
+        data = np.concatenate([p.data for p in parts])
+        offsets = np.empty(sum(len(p) for p in parts) + 1, dtype=np.int64)
+        offsets[0] = 0
+        row, base = 0, 0
+        for p in parts:
+            n = len(p)
+            offsets[row + 1 : row + n + 1] = p.offsets[1:] + base
+            row, base = row + n, base + int(p.offsets[-1])
+        return cls.from_buffers(first.kind, offsets, data, mask)
+
     def compact(self) -> None:
         """Give back spare capacity (one copy of each grown array)."""
         n = self._n
@@ -510,6 +537,19 @@ class LoadedColumns:
         for i in range(len(self)):
             yield self.row(i)
 
+    @classmethod
+    def joined(cls, pieces: Sequence[LoadedColumns]) -> LoadedColumns:
+        """The rows of ``pieces`` (at least one, all with the same columns), one
+        after another; each column allocated once (:meth:`ColumnData.joined`)."""
+        if not pieces:
+            raise ValueError("no pieces to join")
+        names = pieces[0].names
+        if any(p.names != names for p in pieces):
+            raise ValueError("cannot join pieces with different columns")
+        if len(pieces) == 1:
+            return pieces[0]
+        return cls(names, [ColumnData.joined([p.columns[k] for p in pieces]) for k in range(len(names))])
+
     def append(self, other: LoadedColumns) -> None:
         """Add ``other``'s rows after these (same columns, in the same order)."""
         if len(other.columns) != len(self.columns):
@@ -548,6 +588,11 @@ class PagedColumns:
         self.names = tuple(names)
         self.pages: list[LoadedColumns] = []
         self._starts: list[int] = [0]
+
+    def extend(self, pages: Sequence[LoadedColumns]) -> None:
+        """:meth:`append` each of ``pages``, in order."""
+        for page in pages:
+            self.append(page)
 
     def append(self, page: LoadedColumns) -> None:
         if page.names != self.names:
@@ -592,11 +637,7 @@ class PagedColumns:
         if not self.pages:
             raise ValueError("no rows")
         if len(self.pages) > 1:
-            first = self.pages[0]
-            joined = LoadedColumns(self.names, [ColumnData(c.kind, c.dtype) for c in first.columns])
-            for page in self.pages:
-                joined.append(page)
-            joined.compact()
+            joined = LoadedColumns.joined(self.pages)
             self.pages = [joined]
             self._starts = [0, len(joined)]
         return self.pages[0]

@@ -36,7 +36,7 @@ from .errors import PermissionDenied, retry_once_if_disconnected, user_errors
 from .paging import Condition, PagePlan, Position, SortKey, _same
 from .rows import PARALLEL_MIN_ROWS, _page_reads
 from .schema import TableSchema
-from .transport import column_kind, read_columns, sqlite_kind
+from .transport import column_kind, read_pieces, sqlite_kind
 
 
 class TableResult:
@@ -77,48 +77,54 @@ class TableResult:
         start = [_bool_bound(v, engine.dialect.name) for v in start_at or ()]
         self._position: Position = self.plan.start_at(start) if start else Position()
         self.exhausted = False
-        # the second half of a split page, read ahead: (its rows, the cap it was read with)
-        self._next: tuple[LoadedColumns, int] | None = None
+        # the second half of a split page, read ahead: (its pieces, the cap it was read with)
+        self._next: tuple[list[LoadedColumns], int] | None = None
 
     def fetch(self, limit: int, cancel: CancelToken | None = None) -> LoadedColumns:
         """The next ``limit`` rows (``limit`` >= 1), as columns named :attr:`names`;
         fewer at the end, and then :attr:`exhausted` is set (an exhausted result
-        returns no rows without asking the server).
+        returns no rows without asking the server).  :meth:`fetch_pieces` joined.
 
         Raises :class:`Cancelled` when ``cancel`` was pressed, :class:`ConnectionFailed`
         when the server closed the connection twice, another :class:`UserError` with
         the database's message; the position stays where it was, so the same page
         can be fetched again."""
+        return LoadedColumns.joined(self.fetch_pieces(limit, cancel))
+
+    def fetch_pieces(self, limit: int, cancel: CancelToken | None = None) -> list[LoadedColumns]:
+        """:meth:`fetch`'s page as the pieces it was read in (at least one, in
+        order; see :func:`gui.data.transport.read_pieces`): a caller that keeps
+        pages holds each row once, where joining them would copy every row at the
+        peak of a big load's memory."""
         if limit < 1:
             raise ValueError(f"a page of {limit} rows")
         if self._next is not None:
             return self._take_next(limit)
         if self.exhausted:
-            return self._empty()
+            return [self._empty()]
         stmt = self.plan.page(self._position, limit)
 
-        def attempt() -> LoadedColumns:
+        def attempt() -> list[LoadedColumns]:
             with self.engine.connect() as conn, _page_reads(conn), attached(cancel, conn):
                 middle = self._middle(conn, limit)
                 if middle is None:
-                    return read_columns(conn, stmt, self.column_types, expected_rows=limit)
+                    return read_pieces(conn, stmt, self.column_types, expected_rows=limit)
                 return self._read_halves(conn, middle, limit, cancel)
 
         with user_errors():
-            page = retry_once_if_disconnected(attempt, cancel)
-        self._position = self._advanced(page)
-        if len(page) < limit and self._next is None:
+            pieces = retry_once_if_disconnected(attempt, cancel)
+        self._position = self._advanced(pieces)
+        if _rows_in(pieces) < limit and self._next is None:
             self.exhausted = True
-        return page
+        return pieces
 
-    def _take_next(self, limit: int) -> LoadedColumns:
+    def _take_next(self, limit: int) -> list[LoadedColumns]:
         """The rows read ahead as the second half of a split page (no query)."""
         ahead, cap = self._next
-        page = ahead if len(ahead) <= limit else ahead.slice(0, limit)
-        rest = len(ahead) - len(page)
-        self._next = (ahead.slice(len(page), len(ahead)), cap) if rest else None
+        page, rest = _split(ahead, limit)
+        self._next = (rest, cap) if rest else None
         self._position = self._advanced(page)
-        if self._next is None and len(ahead) < cap:
+        if self._next is None and _rows_in(ahead) < cap:
             self.exhausted = True  # the second half was not cut at its cap: it ran to the end
         return page
 
@@ -153,7 +159,7 @@ class TableResult:
         beyond = [v for v in values if last is None or v > last]
         return beyond[len(beyond) // 2] if len(beyond) >= 4 else None
 
-    def _read_halves(self, conn: Connection, middle: int, limit: int, cancel: CancelToken | None) -> LoadedColumns:
+    def _read_halves(self, conn: Connection, middle: int, limit: int, cancel: CancelToken | None) -> list[LoadedColumns]:
         """The page as the rows before ``middle`` (on ``conn``) and the rows from it on
         (on a connection of its own), read at the same time: the server sorts and
         sends each on its own core, and one half is walked while the other arrives.
@@ -169,15 +175,15 @@ class TableResult:
         after = self.plan.page(self.plan.start_at([middle]), limit)  # middle is beyond the position
         token = cancel.linked() if cancel is not None else CancelToken()
 
-        def second() -> LoadedColumns:
+        def second() -> list[LoadedColumns]:
             with self.engine.connect() as other, _page_reads(other), attached(token, other):
-                return read_columns(other, after, self.column_types, expected_rows=limit)
+                return read_pieces(other, after, self.column_types, expected_rows=limit)
 
         with ThreadPoolExecutor(1, thread_name_prefix="db-part") as pool:
             later = pool.submit(second)
             try:
                 with attached(token, conn):
-                    head = read_columns(conn, first, self.column_types, expected_rows=limit)
+                    head = read_pieces(conn, first, self.column_types, expected_rows=limit)
                 if conn.in_transaction():
                     conn.commit()  # a small pool may have the second half waiting for this connection
                 tail = later.result()
@@ -188,7 +194,7 @@ class TableResult:
                 except BaseException:  # noqa: BLE001 - the first failure is the one raised
                     pass
                 raise
-        if len(head) < limit and len(tail):
+        if _rows_in(head) < limit and _rows_in(tail):
             # the next page, read ahead: handed over as it is (joining the halves
             # would copy every row once more, at the peak of the load's memory)
             self._next = (tail, limit)
@@ -215,30 +221,60 @@ class TableResult:
         kind_of = sqlite_kind if self.engine.dialect.name == "sqlite" else column_kind
         return LoadedColumns.empty(self.names, [(w.kind, w.dtype) for w in map(kind_of, self.column_types)])
 
-    def _advanced(self, page: LoadedColumns) -> Position:
-        """The position after ``page``, from its last row and, without a unique key,
-        the run of rows before it equal to it (and the one row before that run):
-        only those are made into Python values, and only their order columns."""
-        n = len(page)
-        if n == 0:
+    def _advanced(self, pieces: Sequence[LoadedColumns]) -> Position:
+        """The position after the page of ``pieces``, from its last row and, without
+        a unique key, the run of rows before it equal to it (and the one row before
+        that run), across pieces: only those are made into Python values, and only
+        their order columns."""
+        filled = [p for p in pieces if len(p)]
+        if not filled:
             return self._position
-        order = [page.names.index(name) for name in self.plan.order_columns]
+        names = filled[-1].names
+        order = [names.index(name) for name in self.plan.order_columns]
 
-        def row(i: int) -> list[object]:
+        def row(page: LoadedColumns, i: int) -> list[object]:
             # plan.advance reads only the order columns of a row
-            values: list[object] = [None] * len(page.names)
+            values: list[object] = [None] * len(names)
             for j in order:
                 values[j] = _bound_value(page[j], i)
             return values
 
-        rows = [row(n - 1)]
-        if not self.plan.unique:
-            for i in range(n - 2, -1, -1):
-                rows.append(row(i))
-                if not all(_same(rows[-1][j], rows[0][j]) for j in order):
-                    break
+        def backwards():
+            for page in reversed(filled):
+                for i in range(len(page) - 1, -1, -1):
+                    yield page, i
+
+        rows = []
+        for page, i in backwards():
+            rows.append(row(page, i))
+            if self.plan.unique and len(rows) == 1:
+                break
+            if len(rows) > 1 and not all(_same(rows[-1][j], rows[0][j]) for j in order):
+                break
         rows.reverse()
         return self.plan.advance(self._position, rows)
+
+
+def _rows_in(pieces: Sequence[LoadedColumns]) -> int:
+    return sum(len(p) for p in pieces)
+
+
+def _split(pieces: list[LoadedColumns], n: int) -> tuple[list[LoadedColumns], list[LoadedColumns]]:
+    """The first ``n`` rows of ``pieces`` and the rest, as pieces (the piece the
+    cut falls in is sliced: views, no copy); the first part has at least one piece."""
+    head: list[LoadedColumns] = []
+    taken = 0
+    for k, piece in enumerate(pieces):
+        if taken + len(piece) <= n:
+            head.append(piece)
+            taken += len(piece)
+            continue
+        cut = n - taken
+        if cut:
+            head.append(piece.slice(0, cut))
+        rest = [piece.slice(cut, len(piece)), *pieces[k + 1 :]]
+        return head or [piece.slice(0, 0)], rest
+    return head or pieces[:1], []
 
 
 def session_time_zone(conn: Connection) -> str:
