@@ -119,7 +119,7 @@ def test_audit_log_after_two_commits(qtbot, monkeypatch, day_window, tmp_path):
     headers = [dialog.table.horizontalHeaderItem(c).text() for c in range(dialog.table.columnCount())]
     assert headers == ["when", "connection", "table", "x", "old y", "new y", "rows updated", "stored y"]
     assert [row[3:] for row in shown] == [["9", "10, 10", "19", "2", ""], ["6", "8, 8", "16", "2", ""]]  # newest first; stored as typed
-    assert all(row[1].startswith("demo database (") and row[2] == "some_table" for row in shown)
+    assert all(row[1] == "demo database" and row[2] == "some_table" for row in shown)
     assert dialog.summary.text() == "2 changes in 2 commits."
 
     dialog.key_edit.setText("6")

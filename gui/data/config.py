@@ -72,3 +72,14 @@ class TableSpec:
 
 
 DEFAULT_SPEC = TableSpec()
+
+
+# -- the user's folders ------------------------------------------------------------------
+#
+# The app keeps its files in ``table-editor`` folders of the user's data, config, state
+# and cache folders (``~/.local/share/table-editor``, ``~/.config/table-editor`` …), the
+# name of its command.  Earlier versions let Qt name the data and config folders after
+# the organization and the application, ``table-editor/Table Editor``: what is found
+# there is moved up one level at start (see :func:`gui.data.storage.adopt_legacy_folder`).
+APP_FOLDER = "table-editor"
+LEGACY_SUBFOLDER = "Table Editor"

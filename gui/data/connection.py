@@ -122,13 +122,16 @@ class ConnectionSettings:
         return self.to_url().get_backend_name() == "sqlite"
 
     def display_name(self) -> str:
-        """For the window title and messages: never shows the password."""
+        """For the window title, the recent connections and messages: never shows the
+        password, the driver or the demo file's path (it is one file per user)."""
+        if self.kind == DEMO:
+            return "demo database"
         try:
             url = self.to_url()
         except ConnectionFailed:
             return "(invalid URL)"
         if url.get_backend_name() == "sqlite":
-            return f"demo database ({url.database})" if self.kind == DEMO else f"sqlite ({url.database})"
+            return f"sqlite ({url.database})"
         return server_name(url)
 
     def identity(self) -> dict[str, object]:

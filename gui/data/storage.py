@@ -1,5 +1,6 @@
 """Small files in the user's folders: the journals of pending changes, the recent
-connections and the table last opened on each.
+connections and the table last opened on each; and the move of what earlier
+versions kept in ``table-editor/Table Editor`` (:func:`adopt_legacy_folders`).
 
 Each is written atomically (temporary file, flush, fsync, rename) so a crash or a
 power cut leaves either the old file or the new one, never half of one.  None ever
@@ -17,7 +18,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import errno
 import os
+import shutil
 import tempfile
 import threading
 import uuid
@@ -30,12 +33,18 @@ try:
 except ImportError:  # pragma: no cover - Windows: journals are written but not locked (see _hold)
     fcntl = None  # type: ignore[assignment]
 
-from .config import TableSpec
+from .config import LEGACY_SUBFOLDER, TableSpec
 from .connection import ConnectionSettings
 from .errors import StorageFailed
 from .pending import PendingChange
 
 RECENT_LIMIT = 8
+LAST_TABLES_FILE = "last-tables.json"  # in the config folder
+
+
+def identity_digest(identity: dict) -> str:
+    """What names the files of one identity (server, database, role, relation)."""
+    return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:24]
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -163,7 +172,7 @@ class WindowJournal:
     def __init__(self, folder: Path, identity: dict):
         self.folder = folder
         self.identity = identity
-        self.digest = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:24]
+        self.digest = identity_digest(identity)
         # as a journal holds it (a value JSON has no type for is written as text)
         self.stored_identity = json.loads(json.dumps(identity, default=str))
         # unique to this window: another window on the same identity never writes it
@@ -432,7 +441,7 @@ class LastTables:
 
     @staticmethod
     def _key(settings: ConnectionSettings) -> str:
-        return hashlib.sha256(json.dumps(settings.identity(), sort_keys=True, default=str).encode()).hexdigest()[:24]
+        return identity_digest(settings.identity())
 
     def _load(self) -> dict[str, str]:
         try:
@@ -449,6 +458,20 @@ class LastTables:
         data = self._load()
         data[self._key(settings)] = qualified_name
         atomic_write_text(self.path, json.dumps(data, indent=1))
+
+    def move_sqlite(self, moves: dict[str, str]) -> None:
+        """The SQLite files ``moves`` names (old resolved path → new) were moved: what was
+        last opened in each is remembered under its new place.  Raises ``OSError``."""
+        data = self._load()
+        changed = False
+        for old, new in moves.items():
+            old_key = identity_digest({"backend": "sqlite", "database": old})
+            new_key = identity_digest({"backend": "sqlite", "database": new})
+            if old_key in data and new_key not in data:
+                data[new_key] = data.pop(old_key)
+                changed = True
+        if changed:
+            atomic_write_text(self.path, json.dumps(data, indent=1))
 
 
 class ChosenKeys:
@@ -488,3 +511,157 @@ class ChosenKeys:
         else:
             del data[key]
         atomic_write_text(self.path, json.dumps(data, indent=1))
+
+
+# -- the folders of earlier versions ------------------------------------------------------
+#
+# Earlier versions kept their files in ``<data>/Table Editor`` and ``<config>/Table
+# Editor`` (Qt's AppDataLocation for organization "table-editor", application "Table
+# Editor").  At start everything there is moved into ``<data>`` and ``<config>``
+# themselves, so the pending changes of every journal are offered as before, the audit
+# log goes on, the recent connections and the window's place are kept.  Nothing is
+# overwritten and nothing is lost: an entry whose name is taken in the new folder, or
+# a journal whose window (of an earlier version still running) holds it, stays where
+# it is, and is tried again at the next start.
+
+
+@dataclass
+class FolderMove:
+    moved: list[Path] = field(default_factory=list)  # where they are now
+    left: list[Path] = field(default_factory=list)  # still in the old folder
+
+
+def move_folder_contents(old: Path, new: Path) -> FolderMove:
+    """Move every entry of ``old`` into ``new`` (folders merged entry by entry), then
+    remove ``old`` if nothing is left in it.  An unheld lock file (its window was
+    killed) is removed; a journal another window holds, and an entry whose name is
+    taken in ``new``, stay."""
+    result = FolderMove()
+    if old.is_dir() and not old.is_symlink():
+        _merge(old, new, result)
+    return result
+
+
+def _merge(old: Path, new: Path, result: FolderMove) -> None:
+    try:
+        new.mkdir(parents=True, exist_ok=True)
+        entries = sorted(old.iterdir())
+    except OSError:
+        result.left.append(old)
+        return
+    held = _held_journals(old)
+    for entry in entries:
+        target = new / entry.name
+        if entry.name in held or new.is_relative_to(entry):
+            result.left.append(entry)
+        elif entry.is_dir() and not entry.is_symlink():
+            if target.exists() and not target.is_dir():
+                result.left.append(entry)
+            else:
+                _merge(entry, target, result)
+        elif target.exists() or target.is_symlink():
+            result.left.append(entry)
+        else:
+            try:
+                _move(entry, target)
+            except OSError:
+                result.left.append(entry)  # taken meanwhile, or not ours to move: it stays
+                continue
+            result.moved.append(target)
+    try:
+        old.rmdir()
+    except OSError:
+        pass  # something stayed
+
+
+def _move(entry: Path, target: Path) -> None:
+    try:
+        os.rename(entry, target)
+    except OSError as error:
+        if error.errno != errno.EXDEV:
+            raise
+        shutil.move(str(entry), str(target))
+
+
+def _held_journals(folder: Path) -> set[str]:
+    """The names of the journals (and their lock files) in ``folder`` that a running
+    window holds; a lock file nobody holds is removed (see :func:`_hold`)."""
+    held: set[str] = set()
+    for lock in folder.glob("*.lock"):
+        try:
+            fd = _hold(lock)
+        except OSError:
+            held.update((lock.name, lock.with_suffix(".json").name))  # cannot tell: leave it
+            continue
+        if fd is None:
+            held.update((lock.name, lock.with_suffix(".json").name))
+        else:
+            _let_go(lock, fd)
+    return held
+
+
+def _rehome_journals(paths: Iterable[Path], old_root: Path, new_root: Path) -> dict[str, str]:
+    """A journal of a SQLite file that was moved from ``old_root`` to ``new_root`` (the
+    demo database) is named by the file's path: say the new path in it and in its
+    name, so that the demo offers its pending changes again.  Returns the SQLite
+    paths so moved (old → new)."""
+    moves: dict[str, str] = {}
+    for path in paths:
+        parts = path.name[: -len(".json")].split("-") if path.name.endswith(".json") else []
+        if len(parts) != 3:
+            continue
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        identity = document.get("identity") if isinstance(document, dict) else None
+        if not isinstance(identity, dict) or identity.get("backend") != "sqlite":
+            continue
+        database = identity.get("database")
+        try:
+            relative = Path(str(database)).relative_to(old_root)
+        except ValueError:
+            continue  # another SQLite file: it did not move
+        new_database = str(new_root / relative)
+        identity = {**identity, "database": new_database}
+        document["identity"] = identity
+        prefix, _digest, window = parts
+        try:
+            atomic_write_text(path.with_name(f"{prefix}-{identity_digest(identity)}-{window}.json"), json.dumps(document, default=str))
+            path.unlink()
+        except OSError:
+            continue  # offered under its old name no more, but kept: nothing is lost
+        moves[str(database)] = new_database
+    return moves
+
+
+def adopt_legacy_folders(data: Path, config: Path) -> FolderMove:
+    """Move what an earlier version kept in ``data/Table Editor`` and ``config/Table
+    Editor`` into ``data`` and ``config`` (see above).  Never raises for a file it
+    cannot move: that one stays, and is tried again next time."""
+    result = FolderMove()
+    old_data = data / LEGACY_SUBFOLDER
+    if old_data.is_dir():
+        old_root, new_root = old_data.resolve(), data.resolve()
+        moved = move_folder_contents(old_data, data)
+        result.moved += moved.moved
+        result.left += moved.left
+        sqlite_moves = _rehome_journals([p for p in moved.moved if p.suffix == ".json"], old_root, new_root)
+        # the demo database itself, whether or not a journal named it
+        for path in moved.moved:
+            if path.suffix in (".sqlite3", ".sqlite", ".db"):
+                old_path = str(old_root / path.relative_to(data))
+                sqlite_moves.setdefault(old_path, str(new_root / path.relative_to(data)))
+    else:
+        sqlite_moves = {}
+    old_config = config / LEGACY_SUBFOLDER
+    if old_config.is_dir():
+        moved = move_folder_contents(old_config, config)
+        result.moved += moved.moved
+        result.left += moved.left
+    if sqlite_moves:
+        try:
+            LastTables(config / LAST_TABLES_FILE).move_sqlite(sqlite_moves)
+        except OSError:
+            pass  # a convenience: the table opened is the tutorial's
+    return result

@@ -14,13 +14,13 @@ from PySide6.QtCore import QCoreApplication, QStandardPaths
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from ..data.config import DEFAULT_SPEC, TableSpec
+from ..data.config import APP_FOLDER, DEFAULT_SPEC, TableSpec
 from ..data.connection import ConnectionSettings, check_connection, create_engine_for, settings_from_url
 from ..data.errors import NoSuchRelation, UserError
 from ..data.schema import parse_qualified_name
 from ..data.opening import OpenedTable, merge_bounds, open_table, parse_filter
 from ..data.paging import Condition
-from ..data.storage import ChosenKeys, LastTables, RecentConnections
+from ..data.storage import LAST_TABLES_FILE, ChosenKeys, LastTables, RecentConnections, adopt_legacy_folders
 from ..data.wording import plural, verb
 from .audit_writer import AuditWriter
 from .clipboard import Clipboard
@@ -36,8 +36,7 @@ from .table_tools import install_table_tools
 from .table_window import TableWindow
 from .tasks import TaskRunner
 
-APP_NAME = "Table Editor"
-ORGANIZATION = "table-editor"
+APP_NAME = APP_FOLDER  # the command's name: Qt names folders and the X11 window class by it
 RESOURCES = Path(__file__).resolve().parent.parent.parent / "resources"
 
 
@@ -126,8 +125,13 @@ def tutorial_spec(request: TableRequest) -> TableSpec:
 
 
 def user_paths() -> Paths:
-    data = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
-    config = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppConfigLocation))
+    """``~/.local/share/table-editor`` and ``~/.config/table-editor`` (the XDG
+    variables move them), whatever the application's name says; what an earlier
+    version kept in ``…/table-editor/Table Editor`` is moved there first."""
+    generic = QStandardPaths.StandardLocation
+    data = Path(QStandardPaths.writableLocation(generic.GenericDataLocation)) / APP_FOLDER
+    config = Path(QStandardPaths.writableLocation(generic.GenericConfigLocation)) / APP_FOLDER
+    adopt_legacy_folders(data, config)
     return Paths(data=data, config=config)
 
 
@@ -144,8 +148,9 @@ def ensure_qapplication() -> QApplication:
     app = QApplication.instance()
     if app is None:
         app = QApplication(sys.argv[:1])
-    QCoreApplication.setOrganizationName(ORGANIZATION)
+    QCoreApplication.setOrganizationName("")
     QCoreApplication.setApplicationName(APP_NAME)
+    QApplication.setDesktopFileName(APP_NAME)  # resources/table-editor.desktop
     icon = RESOURCES / "icons" / "app.svg"
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
@@ -211,7 +216,7 @@ class Editor:
         self.paths = paths or user_paths()
         self.runner = TaskRunner()
         self.recent = RecentConnections(self.paths.recent)
-        self.last_tables = LastTables(self.paths.config / "last-tables.json")
+        self.last_tables = LastTables(self.paths.config / LAST_TABLES_FILE)
         self.chosen_keys = ChosenKeys(self.paths.config / "chosen-keys.json")
         self.dialog: ConnectDialog | None = None
         self._engines: list = []  # every engine connected: all disposed at shutdown
