@@ -36,7 +36,9 @@ class CheckedLineDelegate(QStyledItemDelegate):
     def paint(self, painter, option, index):
         super().paint(painter, option, index)
         if index.data(PENDING_ROLE):
-            paint_pending_mark(painter, option.rect, state_colours(option.palette))
+            # the view's palette: the option's carries the cell's own text colour (NULL's grey)
+            palette = option.widget.palette() if option.widget is not None else None
+            paint_pending_mark(painter, option.rect, state_colours(palette))
 
     def why_refused(self, index, text: str) -> str | None:
         """Why ``text`` cannot be the cell's value; ``None`` when it can."""

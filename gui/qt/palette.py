@@ -16,8 +16,8 @@ A selected cell is drawn in the palette's highlight, which hides any background:
 a pending cell therefore also carries a mark that the delegate draws on top
 (:func:`paint_pending_mark`), an amber corner outlined in the text colour.
 
-The colours are computed once per palette (:func:`state_colours` is keyed by the
-palette's cache key), so ``data()`` can ask for them on every call.
+The colours are computed once per palette (:func:`state_colours` keeps them by the
+palette colours they come from), so ``data()`` can ask for them on every call.
 """
 
 from __future__ import annotations
@@ -160,14 +160,17 @@ def derive_state_colours(palette: QPalette) -> StateColours:
     )
 
 
-_cache: dict[int, StateColours] = {}
+_cache: dict[tuple[int, ...], StateColours] = {}
+_ROLES = (QPalette.ColorRole.Text, QPalette.ColorRole.Base, QPalette.ColorRole.Window, QPalette.ColorRole.Highlight)
 
 
 def state_colours(palette: QPalette | None = None) -> StateColours:
     """The state colours of ``palette`` (the application's when none is given)."""
     if palette is None:
         palette = QGuiApplication.palette()
-    key = palette.cacheKey()
+    # by the colours they come from: a view's style option carries a copy of the
+    # palette, a new cache key each time, for every cell it paints
+    key = tuple(palette.color(role).rgba() for role in _ROLES)
     colours = _cache.get(key)
     if colours is None:
         if len(_cache) > 16:

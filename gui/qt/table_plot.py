@@ -41,12 +41,14 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 import numpy as np
-from PySide6.QtCore import QPointF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QDockWidget, QFormLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ..data.codecs import Codec, DateCodec, FloatCodec, IntegerCodec, NumericCodec, TimestampCodec, TimestampTzCodec
 from ..data.columns import NEG_INFINITY, POS_INFINITY, ColumnData, LoadedColumns
 
+# another screen, scale or theme: markers, lines and axes are drawn again to suit it
+_RESTYLE_EVENTS = (QEvent.Type.DevicePixelRatioChange, QEvent.Type.PaletteChange, QEvent.Type.ScreenChangeInternal)
 MAX_POINTS = 200_000
 TEXT_WIDTH = 48  # characters of a numeric (or SQLite) text cast in bulk
 _CHUNK = 65_536  # rows a chunk when cells are made fixed-width
@@ -428,27 +430,34 @@ class TablePlotDock(QDockWidget):
             self._ensure_plot()
             if self._stale:
                 self._timer.start()
-            QTimer.singleShot(0, self._keep_on_screen)
+            self.restyle()
+            # a window that grew to make room for the dock shrinks back within the screen
+            QTimer.singleShot(0, self.table_window, self.table_window.keep_on_screen)
 
-    def _keep_on_screen(self) -> None:
-        """A window that grew to make room for the dock (the table's controls need
-        about 800 pixels, the dock 220) is moved back within its screen."""
-        window = self.table_window
-        screen = window.screen()
-        if screen is None or self.isFloating():
+    def event(self, event) -> bool:
+        if getattr(self, "plot_widget", None) is not None and event.type() in _RESTYLE_EVENTS:
+            self.restyle()  # another screen, scale or theme
+        return super().event(event)
+
+    def restyle(self) -> None:
+        """Markers and axes sized for the screen's scale, in the palette's colours."""
+        if self.plot_widget is None:
             return
-        room, frame = screen.availableGeometry(), window.frameGeometry()
-        if frame.right() > room.right():
-            window.move(max(room.left(), room.right() - frame.width() + 1), frame.top())
+        from .plot import plot_scale, style_axes  # noqa: PLC0415 - it imports pyqtgraph
+
+        scale = plot_scale(self)
+        for item in (self.base_item, self.pending_item):
+            item.set_scale(scale)
+        style_axes(self.plot_widget, scale)
 
     def _ensure_plot(self) -> None:
         if self.plot_widget is not None:
             return
         import pyqtgraph as pg  # noqa: PLC0415 - imported when the plot is first shown
 
-        from .plot import BASE_COLOR, PENDING_COLOR, PointsItem  # noqa: PLC0415 - it imports pyqtgraph
+        from .plot import BASE_COLOR, PENDING_COLOR, PointsItem, spaced_axes  # noqa: PLC0415 - it imports pyqtgraph
 
-        widget = pg.PlotWidget(background=None)
+        widget = pg.PlotWidget(background=None, axisItems=spaced_axes())
         _named(widget, "Table plot")
         widget.setMinimumSize(160, 120)
         widget.showGrid(x=True, y=True, alpha=0.2)
@@ -466,13 +475,17 @@ class TablePlotDock(QDockWidget):
     def _set_axis(self, side: str, name: str) -> None:
         import pyqtgraph as pg  # noqa: PLC0415 - already loaded by _ensure_plot
 
+        from .plot import SpacedAxis  # noqa: PLC0415 - it imports pyqtgraph
+
         codec = self._codecs[name]
         kind = "time" if is_time(codec) else "number"
         if self._axis_kinds.get(side) != kind:
-            # utcOffset 0: the seconds are UTC (naive values as if they were)
-            axis = pg.DateAxisItem(orientation=side, utcOffset=0) if kind == "time" else pg.AxisItem(orientation=side)
+            # utcOffset 0: the seconds are UTC (naive values as if they were); a date
+            # axis spaces its labels by their width itself
+            axis = pg.DateAxisItem(orientation=side, utcOffset=0) if kind == "time" else SpacedAxis(orientation=side)
             self.plot_widget.getPlotItem().setAxisItems({side: axis})
             self._axis_kinds[side] = kind
+            self.restyle()
         label = f"{name} (UTC)" if isinstance(codec, TimestampTzCodec) else name
         self.plot_widget.setLabel(side, label)
 
