@@ -150,3 +150,38 @@ def test_go_to_starts_at_the_first_row_at_or_after_a_value(paged_db) -> None:
         plan = PagePlan(read_schema(conn, "keyed"), sort=[SortKey("a")])
         start = plan.start_at([2])
         assert [r[1] for r in read_pages(conn, plan, 2, start)] == [2, 2, 3, 5, None]
+
+
+def test_a_page_in_a_nullable_ascending_sort_is_read_by_index_ranges(pg_engine) -> None:
+    # ``c >= :v OR c IS NULL`` is no index range: the planner sorted the whole table
+    # for it; the values and the NULLs are read as two statements, each a range
+    with pg_engine.begin() as conn:
+        conn.execute(text("CREATE TABLE stamps (id integer PRIMARY KEY, t timestamptz)"))
+        conn.execute(
+            text(
+                "INSERT INTO stamps SELECT g, CASE WHEN g % 10 = 0 THEN NULL"
+                " ELSE timestamptz '2024-01-01' + g * interval '1 minute' END FROM generate_series(1, 200000) g"
+            )
+        )
+        conn.execute(text("CREATE INDEX ON stamps (t)"))
+        conn.execute(text("ANALYZE stamps"))
+        schema = read_schema(conn, "stamps")
+        plan = PagePlan(schema, sort=[SortKey("t")])
+        start = plan.start_at(["2024-03-01T00:00:00+00:00"])
+        assert plan.nulls_apart(start) and not plan.nulls_apart(Position())
+
+        def explained(stmt) -> str:
+            compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
+            return "\n".join(r[0] for r in conn.execute(text(f"EXPLAIN {compiled}")))
+
+        # each read is an index range on t (an Index Cond), not a walk of every row
+        # with a filter, as the one statement with OR IS NULL is
+        assert "Index Cond: (t >=" not in explained(plan.page(start, 1000))
+        assert "Index Cond: (t >=" in explained(plan.page(start, 1000, values_only=True))
+        assert "Index Cond: (t IS NULL)" in explained(plan.nulls_page(1000))
+        # the two reads together are the page the single statement gives
+        types = [c.type_name for c in schema.columns]
+        one = list(read_columns(conn, plan.page(start, 200_000), types).rows())
+        values = list(read_columns(conn, plan.page(start, 200_000, values_only=True), types).rows())
+        nulls = list(read_columns(conn, plan.nulls_page(200_000 - len(values)), types).rows())
+        assert values + nulls == one and len(nulls) == 20_000 and all(r[1] is not None for r in values)

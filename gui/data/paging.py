@@ -22,11 +22,12 @@ ORDER BY order columns LIMIT n [OFFSET run]``:
   value ascending, before every value descending).  The first column also gets a
   bound an index can use as one range: ``c1 >= :v1`` for a NOT NULL column,
   ``c1 <= :v1`` descending (NULLs come first there).  Ascending on a nullable
-  column it is ``c1 >= :v1 OR c1 IS NULL``, which is not one range: measured on
-  1,000,000 rows (10 % NULL, an index on the column) a page half way down takes
-  35 ms against 2 ms by the primary key; reading the NULLs as a second range
-  (``UNION ALL``) was slower still there (103 ms: the NULL rows are sorted by the
-  key each page).
+  column ``c1 >= :v1 OR c1 IS NULL`` would not be one range (on 10,000,000 rows
+  the planner sorted the whole table for it), so there a page is read as two
+  statements (:meth:`PagePlan.nulls_apart`): the values after the position
+  (``c1 >= :v1``), then, only if the page is not full yet, the rows whose ``c1``
+  is NULL from their start.  One ``UNION ALL`` of the two was slower (the NULL
+  rows sorted by the key each page).
 
 * **Types without an ordering** (``json``, ``xml``, geometric types) are ordered and
   compared by their text form.
@@ -146,12 +147,13 @@ class PagePlan:
             for s in self.order
         ]
 
-    def _after(self, values: Sequence[object], inclusive: bool) -> ColumnElement:
-        """Rows after ``values`` in the order (at or after them when ``inclusive``)."""
+    def _after(self, values: Sequence[object], inclusive: bool, values_only: bool = False) -> ColumnElement:
+        """Rows after ``values`` in the order (at or after them when ``inclusive``);
+        ``values_only``: only those whose first order column is not NULL."""
         clause: ColumnElement = true() if inclusive else false()
-        for key, value in reversed(list(zip(self.order, values))):
+        for k, (key, value) in reversed(list(enumerate(zip(self.order, values)))):
             expr = self._expr(key.column)
-            nullable = self.schema.column(key.column).nullable
+            nullable = self.schema.column(key.column).nullable and not (values_only and k == 0)
             if value is None:
                 equal = expr.is_(None)
                 # ascending, NULLs come last: nothing is after NULL; descending, first
@@ -170,7 +172,7 @@ class PagePlan:
             first = self._expr(first_key.column)
             if first_key.descending:
                 bound = first <= first_value
-            elif self.schema.column(first_key.column).nullable:
+            elif self.schema.column(first_key.column).nullable and not values_only:
                 bound = or_(first >= first_value, first.is_(None))
             else:
                 bound = first >= first_value
@@ -178,19 +180,40 @@ class PagePlan:
         return clause
 
     # -- statements ------------------------------------------------------------------
-    def page(self, position: Position, limit: int):
-        """The next ``limit`` rows from ``position``."""
+    def page(self, position: Position, limit: int, values_only: bool = False):
+        """The next ``limit`` rows from ``position``; ``values_only`` (see
+        :meth:`nulls_apart`): only rows whose first order column is not NULL."""
         stmt = select(*(self.relation.c[name] for name in self.columns)).select_from(self.relation)
         where = self.where()
         if position.last is not None:
             inclusive = not self.unique or isinstance(position, _StartAt)
-            where.append(self._after(position.last, inclusive=inclusive))
+            where.append(self._after(position.last, inclusive=inclusive, values_only=values_only))
         if where:
             stmt = stmt.where(*where)
         stmt = stmt.order_by(*self.order_by()).limit(limit)
         if position.last is not None and not self.unique and position.run:
             stmt = stmt.offset(position.run)
         return stmt
+
+    def nulls_apart(self, position: Position) -> bool:
+        """Whether the page after ``position`` is read as two ranges an index serves
+        each: ``page(position, n, values_only=True)``, then, if that ends short,
+        :meth:`nulls_page` for the rest.  So it is when the first order column is
+        nullable and ascending (its NULLs come last) and ``position`` is among its
+        values: there ``c1 >= :v1 OR c1 IS NULL`` is not one index range, and on
+        10,000,000 rows sorted by an indexed ``timestamptz`` the planner sorted the
+        whole table for it (10 s for a page half way down, ``make bench``)."""
+        if position.last is None or position.last[0] is None:
+            return False
+        first = self.order[0]
+        return not first.descending and self.schema.column(first.column).nullable
+
+    def nulls_page(self, limit: int):
+        """The first ``limit`` rows whose first order column is NULL, in order (the
+        second range of :meth:`nulls_apart`)."""
+        stmt = select(*(self.relation.c[name] for name in self.columns)).select_from(self.relation)
+        stmt = stmt.where(*self.where(), self._expr(self.order[0].column).is_(None))
+        return stmt.order_by(*self.order_by()).limit(limit)
 
     def start_at(self, values: Sequence[object]) -> Position:
         """The position just before the first row at or after ``values`` (for the

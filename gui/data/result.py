@@ -102,10 +102,19 @@ class TableResult:
             return self._take_next(limit)
         if self.exhausted:
             return [self._empty()]
-        stmt = self.plan.page(self._position, limit)
+        position = self._position
+        stmt = self.plan.page(position, limit)
 
         def attempt() -> list[LoadedColumns]:
             with self.engine.connect() as conn, _page_reads(conn), attached(cancel, conn):
+                if self.plan.nulls_apart(position):
+                    # the values after the position, then (if the page is not full) the NULLs
+                    values = self.plan.page(position, limit, values_only=True)
+                    pieces = read_pieces(conn, values, self.column_types, expected_rows=limit)
+                    rest = limit - _rows_in(pieces)
+                    if rest:
+                        pieces += read_pieces(conn, self.plan.nulls_page(rest), self.column_types, expected_rows=rest)
+                    return pieces
                 middle = self._middle(conn, limit)
                 if middle is None:
                     return read_pieces(conn, stmt, self.column_types, expected_rows=limit)
