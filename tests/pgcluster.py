@@ -56,6 +56,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 import psycopg2
+import psycopg2.errors
 from psycopg2 import sql
 from sqlalchemy import URL
 
@@ -536,14 +537,40 @@ class PgCluster:
         self.execute(statement)
 
     def drop_database(self, name: str) -> None:
-        """Disconnect everyone from the database, then drop it."""
+        """Disconnect everyone from the database, then drop it.  Someone who
+        connects again at once (a leaked pool or thread) makes it fail, with
+        the sessions still there named: that is a leak to find, so no FORCE."""
         self.execute(
             sql.SQL(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                 " WHERE datname = {} AND pid <> pg_backend_pid()"
             ).format(sql.Literal(name))
         )
-        self.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        try:
+            self.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        except psycopg2.errors.ObjectInUse as error:
+            raise PgClusterError(
+                f"database {name!r} could not be dropped: {str(error).strip()}\n"
+                f"sessions on it now:\n{self._sessions_on(name)}"
+            ) from error
+
+    def _sessions_on(self, database: str) -> str:
+        connection = self.connect()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pid, usename, application_name, backend_type,"
+                    " round(extract(epoch FROM now() - backend_start)::numeric, 3),"
+                    " state, left(query, 200) FROM pg_stat_activity WHERE datname = %s",
+                    (database,),
+                )
+                rows = cursor.fetchall()
+        finally:
+            connection.close()
+        names = ("pid", "user", "application_name", "backend_type", "connected_seconds_ago", "state", "last query")
+        return "\n".join(
+            "  " + ", ".join(f"{key}={value!r}" for key, value in zip(names, row)) for row in rows
+        ) or "  (none left)"
 
 
 def _version_key(name: str) -> tuple[int, ...] | None:
