@@ -21,9 +21,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from ..data.audit import SHOWN_VALUES
 from ..data.codecs import Codec
 from ..data.schema import TableSchema
 from ..data.wording import plural, verb
+from .review import toggle_sql
 from .table_model import described, one_line, shown
 
 
@@ -73,13 +75,12 @@ def _list_view(model: QAbstractTableModel, name: str) -> QTableView:
 
 
 def values_text(codec: Codec, values: Sequence[object]) -> str:
-    """``12.50`` / ``12.50 ×3`` / ``1, 2, NULL`` / ``(no rows)``."""
+    """``12.50`` / ``12.50, 12.50`` / ``1, 2, NULL (no value)`` / ``(no rows)``: one
+    per row, as the audit log lists them (the first few, and how many in all)."""
     if not values:
         return "(no rows)"
-    texts = [described(codec, v) for v in values]
-    if len(set(texts)) == 1:
-        return texts[0] + (f" ×{len(texts)}" if len(texts) > 1 else "")
-    return ", ".join(texts[:20]) + (f", … ({len(texts)} values)" if len(texts) > 20 else "")
+    texts = [described(codec, v) for v in values[:SHOWN_VALUES]]
+    return ", ".join(texts) + (f", … ({len(values):,} in all)" if len(values) > SHOWN_VALUES else "")
 
 
 def key_text(schema: TableSchema, codecs: Mapping[str, Codec], key: Sequence[object]) -> str:
@@ -134,7 +135,11 @@ class CellReviewDialog(QDialog):
         self.sql = QPlainTextEdit(sql)
         self.sql.setReadOnly(True)
         self.sql.setAccessibleName("SQL")
-        self.sql.setMaximumHeight(90)
+        self.sql.setToolTip("The statement: values are sent as bound parameters.")
+        self.sql.setMaximumHeight(120)
+        self.show_sql = QPushButton()
+        self.show_sql.setObjectName("Show SQL")
+        toggle_sql(self.show_sql, self.sql)  # as in the tutorial's review: hidden until asked for
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.commit_button = QPushButton(f"Commit {plural(len(items), 'change')}")
         self.commit_button.setAccessibleName("Commit changes")
@@ -145,7 +150,7 @@ class CellReviewDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.table)
-        layout.addWidget(QLabel("The statement (values are sent as bound parameters):"))
+        layout.addWidget(self.show_sql, alignment=Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.sql)
         layout.addWidget(buttons)
         self.commit_button.setDefault(True)  # once in the dialog: set before, it does not stick

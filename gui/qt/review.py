@@ -1,4 +1,9 @@
-"""The "Review changes" dialog shown before every commit, and the "Conflicts" dialog."""
+"""The "Review changes" dialog shown before every commit, and the "Conflicts" dialog.
+
+Values are listed as the audit log lists them (``8, 8``: one per row, the first
+:data:`~gui.data.audit.SHOWN_VALUES` and how many in all), so what the review promised
+reads the same as what the log recorded.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..data.audit import values_shown
 from ..data.commit import ReviewItem
 from ..data.config import TableSpec
 from ..data.errors import Conflict
@@ -30,14 +36,27 @@ WARNING_BRUSH = QBrush(QColor(220, 60, 40, 70))
 
 
 def _values(values: tuple[int, ...]) -> str:
-    if not values:
-        return "(no rows)"
-    if len(set(values)) == 1:
-        return f"{values[0]}" + (f" ×{len(values)}" if len(values) > 1 else "")
-    return ", ".join(str(v) for v in values)
+    """``8, 8`` as the audit log writes them; ``(no rows)``."""
+    return values_shown([str(v) for v in values]) if values else "(no rows)"
 
 
-def _table(headers: list[str], rows: list[list[str]], name: str) -> QTableWidget:
+def toggle_sql(button: QPushButton, sql: QWidget) -> None:
+    """``button`` shows and hides ``sql``, and says which it will do next."""
+
+    def shown(visible: bool) -> None:
+        sql.setVisible(visible)
+        text = "Hide SQL" if visible else "Show SQL"
+        button.setText(text.replace("SQL", "&SQL"))
+        button.setAccessibleName(text)
+
+    button.setCheckable(True)
+    button.setAutoDefault(False)  # Enter commits; it must not toggle the SQL instead
+    button.toggled.connect(shown)
+    shown(button.isChecked())
+
+
+def _table(headers: list[str], rows: list[list[str]], name: str, stretch: int | None = None) -> QTableWidget:
+    """``stretch``: the column that takes the width left (else the last one)."""
     table = QTableWidget(len(rows), len(headers))
     table.setAccessibleName(name)
     table.setHorizontalHeaderLabels(headers)
@@ -49,8 +68,12 @@ def _table(headers: list[str], rows: list[list[str]], name: str) -> QTableWidget
             if c != len(row) - 1 or not text or not text[0].isalpha():
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             table.setItem(r, c, item)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setStretchLastSection(True)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    if stretch is None:
+        header.setStretchLastSection(True)
+    else:
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     return table
 
 
@@ -84,24 +107,25 @@ class ReviewDialog(QDialog):
             elif item.hidden:
                 note = f"{item.hidden} hidden by the threshold"
             rows.append([str(item.key), _values(item.current), str(item.change.new), str(item.rows), note])
+        # the values now in the database take the width left: the note is most often empty
         self.table = _table(
-            [spec.key, f"{spec.value} now in the database", f"new {spec.value}", "rows updated", "note"], rows, "Changes to commit"
+            [spec.key, f"{spec.value} now in the database", f"new {spec.value}", "rows updated", "note"],
+            rows,
+            "Changes to commit",
+            stretch=1,
         )
+        self.table.setColumnHidden(4, not any(row[4] for row in rows))
         for r, item in enumerate(items):
             if item.missing:
                 for c in range(self.table.columnCount()):
                     self.table.item(r, c).setBackground(WARNING_BRUSH)
 
-        self.show_sql = QPushButton("Show &SQL")
-        self.show_sql.setAccessibleName("Show SQL")
-        self.show_sql.setCheckable(True)
-        self.show_sql.setAutoDefault(False)  # Enter commits; it must not toggle the SQL instead
+        self.show_sql = QPushButton()
         self.sql = QPlainTextEdit(sql)
         self.sql.setAccessibleName("SQL")
         self.sql.setReadOnly(True)
         self.sql.setFont(QFont("monospace"))
-        self.sql.setVisible(False)
-        self.show_sql.toggled.connect(self.sql.setVisible)
+        toggle_sql(self.show_sql, self.sql)
 
         buttons = QDialogButtonBox()
         self.commit_button = buttons.addButton("&Commit", QDialogButtonBox.ButtonRole.AcceptRole)

@@ -1,0 +1,135 @@
+"""Small things a person notices, in both windows: the title, the recent list, the
+review's columns and its SQL button, the keyboard shortcuts, where the audit log is,
+which columns can be edited, the connection dialog's demo page."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QPushButton
+
+from gui.qt.table_window import TableWindow
+from gui_helpers import WAIT_MS, child, click, connect_pg, edit_cell, make_editor, open_connect_dialog, seed_table, wait_attr, wait_loaded  # noqa: F401 - fixture
+from test_gui_demo import connect_demo
+
+
+def open_customers(qtbot, editor) -> TableWindow:
+    """Choose the demo's customers table, as the Table list does."""
+    editor.open_table("customers")
+    qtbot.waitUntil(lambda: isinstance(editor.window, TableWindow), timeout=WAIT_MS)
+    window = editor.window
+    model = window.model
+    qtbot.waitUntil(lambda: not model.loading and model.total is not None and window.writability is not None, timeout=WAIT_MS)
+    return window
+
+
+def column_of(window, name: str) -> int:
+    return window.model.names.index(name)
+
+
+def type_cell(qtbot, window: TableWindow, row: int, column: str, typed: str) -> None:
+    index = window.model.index(row, column_of(window, column))
+    window.view.setCurrentIndex(index)
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_F2)
+    qtbot.waitUntil(lambda: window.view.indexWidget(index) is not None or window.view.state() == window.view.State.EditingState, timeout=WAIT_MS)
+    editor = window.view.focusWidget()
+    qtbot.keyClick(editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(editor, typed)
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(window.pending) > 0, timeout=WAIT_MS)
+
+
+# -- the title ---------------------------------------------------------------------------
+
+
+def test_the_title_names_the_demo_without_its_path(qtbot, make_editor):
+    editor = connect_demo(qtbot, make_editor)
+    assert editor.window.windowTitle() == "some_table — demo database — Table Editor"
+    window = open_customers(qtbot, editor)
+    assert window.windowTitle() == "customers — demo database — Table Editor"
+
+
+def test_the_title_names_who_is_connected_where_without_the_driver(qtbot, make_editor, pg_db, pg_engine):
+    seed_table(pg_engine)
+    editor = connect_pg(qtbot, make_editor, pg_db.url)
+    where = f"{pg_db.user} on {pg_db.host}:{pg_db.port}/{pg_db.name}"
+    assert editor.window.windowTitle() == f"some_table — {where} — Table Editor"
+    with pg_engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE notes (id integer PRIMARY KEY, body text)")
+    editor.open_table("notes")
+    qtbot.waitUntil(lambda: isinstance(editor.window, TableWindow) and editor.window.writability is not None, timeout=WAIT_MS)
+    assert editor.window.windowTitle() == f"public.notes — {where} — Table Editor"
+    assert "postgresql" not in editor.window.windowTitle()
+
+
+# -- the recent list -----------------------------------------------------------------------
+
+
+def test_the_recent_list_names_the_demo(qtbot, make_editor):
+    connect_demo(qtbot, make_editor)
+    _editor, dialog = open_connect_dialog(qtbot, make_editor)
+    recent = child(dialog, QComboBox, "Recent connections")
+    assert [recent.itemText(i) for i in range(recent.count())] == ["—", "demo database"]
+
+
+# -- the review ----------------------------------------------------------------------------
+
+
+def test_the_tutorial_review_lists_values_as_the_audit_log_and_hides_an_empty_note(qtbot, make_editor):
+    editor = connect_demo(qtbot, make_editor)
+    window = editor.window
+    edit_cell(qtbot, window, 9, "12")
+    qtbot.waitUntil(lambda: window.pending.get(9) is not None, timeout=WAIT_MS)
+    click(qtbot, window.commit_button)
+    review = wait_attr(qtbot, window, "review_dialog")
+    table = review.table
+    assert [table.item(0, c).text() for c in range(4)] == ["9", "10, 10", "12", "2"]
+    headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    widths = {h: table.columnWidth(c) for c, h in enumerate(headers) if not table.isColumnHidden(c)}
+    assert "note" not in widths  # nothing to say: no empty column takes the width
+    assert max(widths, key=widths.get) == "y now in the database"
+
+    # Show SQL becomes Hide SQL, and back
+    button = review.show_sql
+    assert button.text().replace("&", "") == "Show SQL" and not review.sql.isVisible()
+    click(qtbot, button)
+    assert review.sql.isVisible() and button.text().replace("&", "") == "Hide SQL"
+    assert button.accessibleName() == "Hide SQL"
+    click(qtbot, button)
+    assert not review.sql.isVisible() and button.text().replace("&", "") == "Show SQL"
+
+    with qtbot.waitSignal(window.committed, timeout=WAIT_MS):
+        click(qtbot, review.commit_button)
+    wait_loaded(qtbot, window)
+    audit = editor.tools.audit.show_audit_log()
+    assert [audit.table.item(0, c).text() for c in (3, 4)] == ["9", "10, 10"]  # as the review said
+
+
+def test_the_tutorial_review_shows_the_note_when_there_is_one(qtbot, make_editor):
+    editor = connect_demo(qtbot, make_editor)
+    window = editor.window
+    edit_cell(qtbot, window, 100, "5")
+    qtbot.waitUntil(lambda: window.pending.get(100) is not None, timeout=WAIT_MS)
+    with sqlite3.connect(editor.paths.demo) as conn:  # another client deletes those rows
+        conn.execute("DELETE FROM some_table WHERE x = 100")
+    click(qtbot, window.commit_button)
+    review = wait_attr(qtbot, window, "review_dialog")
+    assert not review.table.isColumnHidden(4)
+    assert review.table.item(0, 4).text() == "No row has x = 100: nothing will be updated"
+    review.reject()
+
+
+def test_the_any_table_review_has_the_same_sql_button(qtbot, make_editor):
+    editor = connect_demo(qtbot, make_editor)
+    window = open_customers(qtbot, editor)
+    type_cell(qtbot, window, 0, "note", "called back")
+    click(qtbot, window.commit_button)
+    review = wait_attr(qtbot, window, "review_dialog")
+    button = child(review, QPushButton, "Show SQL")
+    assert not review.sql.isVisible()
+    click(qtbot, button)
+    assert review.sql.isVisible() and button.text().replace("&", "") == "Hide SQL"
+    assert "UPDATE" in review.sql.toPlainText()
+    review.reject()
