@@ -711,11 +711,14 @@ class MainWindow(EditorWindow):
         self.view.scrollTo(index)
 
     # -- closing -------------------------------------------------------------
+    def commit_running(self) -> bool:
+        return self.committing
+
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.committing and not self._close_confirmed:
             # its outcome decides what is still pending: neither discard nor commit can be offered now
             event.ignore()
-            self.show_message("A commit is running: wait for it to finish, or press Cancel, then close.")
+            self._ask_cancel_commit_and_quit()
             return
         if self.pending and not self._close_confirmed:
             event.ignore()

@@ -823,10 +823,13 @@ class TableWindow(EditorWindow):
     def pending(self):
         return self.edits if self.edits is not None else ()
 
+    def commit_running(self) -> bool:
+        return self.session is not None and self.session.state is FlowState.COMMITTING
+
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.session is not None and self.session.state is FlowState.COMMITTING and not self._close_confirmed:
+        if self.commit_running() and not self._close_confirmed:
             event.ignore()
-            self.show_message("A commit is running: wait for it to finish, or press Cancel, then close.")
+            self._ask_cancel_commit_and_quit()
             return
         if self.edits and not self._close_confirmed:
             event.ignore()

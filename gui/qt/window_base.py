@@ -234,6 +234,51 @@ class EditorWindow(QMainWindow):
         """The open relation's qualified name ("" when none is open)."""
         raise NotImplementedError
 
+    # -- closing while a commit runs ------------------------------------------------------
+    def commit_running(self) -> bool:  # pragma: no cover - each window knows its flow
+        """Whether a commit's transaction is running now."""
+        raise NotImplementedError
+
+    def _ask_cancel_commit_and_quit(self) -> None:
+        """Closing while a commit runs: its outcome decides what is still pending, so
+        the window cannot just go.  Offer to cancel it (rolled back: the database
+        stays as it was, the pending changes stay in the journal) and close once the
+        commit has ended, however it ends; or to keep waiting."""
+        self.show_message("A commit is running: wait for it to finish, or cancel it and quit.")
+        box = getattr(self, "cancel_quit_box", None)
+        if box is not None and box.isVisible():
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "A commit is running",
+            "A commit is running. Cancel it and quit?\n\nThe commit is rolled back, so the database stays as it was; "
+            "your pending changes are kept and offered again the next time you open this table.",
+            QMessageBox.StandardButton.NoButton,
+            self,
+        )
+        quit_button = box.addButton("Cancel the commit and quit", QMessageBox.ButtonRole.DestructiveRole)
+        wait_button = box.addButton("Keep waiting", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(wait_button)
+        box.setEscapeButton(wait_button)
+        box.setObjectName("A commit is running")
+
+        def answered(button) -> None:
+            if button is quit_button:
+                self.show_message("Cancelling the commit, then quitting …")
+                self.cancel_running()
+                self._close_when_commit_ends()
+
+        box.buttonClicked.connect(answered)
+        box.open()
+        self.cancel_quit_box = box
+
+    def _close_when_commit_ends(self) -> None:
+        if self.commit_running():
+            QTimer.singleShot(50, self._close_when_commit_ends)
+            return
+        self._close_confirmed = True  # what is pending now is in the journal
+        self.close()
+
     # -- revert ------------------------------------------------------------------------
     def _on_revert_clicked(self) -> None:
         if not self.pending:
