@@ -112,7 +112,7 @@ def test_audit_log_after_two_commits(qtbot, monkeypatch, day_window, tmp_path):
     assert day.db_rows()[2:6] == [(6, 16), (6, 16), (9, 19), (9, 19)]
     assert not w.undo_action.isEnabled()  # a commit is in the database: not undone here
 
-    menu_action(w.help_menu, "Audit log").trigger()
+    menu_action(w.view_menu, "Audit log").trigger()
     dialog = day.tools.audit.audit_dialog
     assert dialog.isVisible() and dialog.accessibleName() == "Audit log"
     shown = rows_of(dialog.table)

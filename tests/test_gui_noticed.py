@@ -133,3 +133,24 @@ def test_the_any_table_review_has_the_same_sql_button(qtbot, make_editor):
     assert review.sql.isVisible() and button.text().replace("&", "") == "Hide SQL"
     assert "UPDATE" in review.sql.toPlainText()
     review.reject()
+
+
+# -- the audit log -------------------------------------------------------------------------
+
+
+def menu_texts(window, title: str) -> list[str]:
+    (menu,) = [a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == title]
+    return [a.text().replace("&", "") for a in menu.actions() if not a.isSeparator()]
+
+
+def test_the_audit_log_is_under_view_beside_the_plot_in_both_windows(qtbot, make_editor):
+    editor = connect_demo(qtbot, make_editor)
+    assert menu_texts(editor.window, "View")[-2:] == ["Plot", "Audit log"]
+    assert "Audit log" not in menu_texts(editor.window, "Help")
+    window = open_customers(qtbot, editor)
+    assert menu_texts(window, "View")[-2:] == ["Plot", "Audit log"]
+    assert "Audit log" not in menu_texts(window, "Help")
+    (action,) = [a for a in window.view_menu.actions() if a.text().replace("&", "") == "Audit log"]
+    action.trigger()
+    dialog = wait_attr(qtbot, editor.table_audit, "audit_dialog")
+    assert dialog.windowTitle() == "Audit log"

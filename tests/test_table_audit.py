@@ -306,7 +306,7 @@ def test_the_audit_dialog_lists_committed_edits_with_their_old_and_new_text(
     _type_into(qtbot, window, _row_with(window, "id", "2"), "email", "nobody@example.org")
     _commit_logged(qtbot, window, writer)
 
-    action = menu_action(window.help_menu, "Audit log")
+    action = menu_action(window.view_menu, "Audit log")
     action.trigger()
     dialog = writer.audit_dialog
     assert dialog.isVisible() and dialog.accessibleName() == "Audit log"

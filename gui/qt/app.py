@@ -238,8 +238,8 @@ class Editor:
         window.table_requested.connect(self.open_table)
         window.key_requested.connect(self.open_table)
         self.table_tools = install_table_tools(window, self.runner)
+        self.table_plot = install_table_plot(window)  # View → Plot, then View → Audit log, as in the tutorial's
         self.table_audit = install_table_audit(window, self.runner, self.paths.audit)
-        self.table_plot = install_table_plot(window)
         return window
 
     # -- connecting ------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Help → Audit log: the local record of every commit, filterable by date and x.
+"""View → Audit log: the local record of every commit, filterable by date and x.
 
 The log is a small local SQLite file (not the edited database), read on the GUI
 thread; at most :data:`SHOWN_LIMIT` entries are listed, newest first.

@@ -1,5 +1,5 @@
 """The audit log's writer and viewer: an entry appended after every commit (off the
-GUI thread, never in the edited database), and Help → Audit log."""
+GUI thread, never in the edited database), and View → Audit log."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ class AuditWriter(QObject):
         self.audit = AuditLog(path)
         self.audit_dialog: AuditDialog | None = None
         self.audit_action = named_action(window, "&Audit log", "Audit log", self.show_audit_log, icon_name="audit")
-        window.help_menu.addAction(self.audit_action)
+        window.view_menu.addAction(self.audit_action)  # a view of what was committed, beside the plot
         window.committed.connect(self._on_committed)
 
     # -- audit log -------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The audit log of the window for any table: an entry appended after every commit
 (written off the GUI thread, on the runner's "audit" lane, into the user's own
-SQLite file, never the edited database), and Help → Audit log, a non-modal dialog
+SQLite file, never the edited database), and View → Audit log, a non-modal dialog
 listing the cell changes newest first through a view over a table model, with
 filters (dates, table, text in the key or column) and Export CSV….
 
@@ -152,7 +152,7 @@ class CellAuditModel(QAbstractTableModel):
 
 
 class TableAuditDialog(QDialog):
-    """Help → Audit log: the cell changes committed from this app, newest first."""
+    """View → Audit log: the cell changes committed from this app, newest first."""
 
     def __init__(self, log: AuditLog, runner, parent=None):
         super().__init__(parent)
@@ -313,7 +313,7 @@ class TableAuditDialog(QDialog):
 
 
 class TableAuditWriter(QObject):
-    """Appends an entry to the audit log after each commit of ``window``; Help → Audit log."""
+    """Appends an entry to the audit log after each commit of ``window``; View → Audit log."""
 
     audit_written = Signal(int)  # id of the cell commit entry just written
 
@@ -324,7 +324,7 @@ class TableAuditWriter(QObject):
         self.audit = AuditLog(path)
         self.audit_dialog: TableAuditDialog | None = None
         self.audit_action = named_action(window, "&Audit log", "Audit log", self.show_audit_log, icon_name="audit")
-        window.help_menu.addAction(self.audit_action)
+        window.view_menu.addAction(self.audit_action)  # a view of what was committed, beside the plot
         window.committed.connect(self._on_committed)
 
     def _on_committed(self, result, changes) -> None:
