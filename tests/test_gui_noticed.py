@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlite3
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QComboBox, QPushButton
 
 from gui.qt.table_window import TableWindow
@@ -14,13 +15,18 @@ from gui_helpers import WAIT_MS, child, click, connect_pg, edit_cell, make_edito
 from test_gui_demo import connect_demo
 
 
-def open_customers(qtbot, editor) -> TableWindow:
-    """Choose the demo's customers table, as the Table list does."""
-    editor.open_table("customers")
+def open_customers(qtbot, editor, name: str = "customers") -> TableWindow:
+    """Choose the demo's customers table (or ``name``), as the Table list does; wait
+    until its rows are in and counted."""
+    editor.open_table(name)
     qtbot.waitUntil(lambda: isinstance(editor.window, TableWindow), timeout=WAIT_MS)
     window = editor.window
     model = window.model
-    qtbot.waitUntil(lambda: not model.loading and model.total is not None and window.writability is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: not model.loading and model.total is not None and model.rowCount() == model.total
+        and window.writability is not None,
+        timeout=WAIT_MS,
+    )
     return window
 
 
@@ -58,10 +64,9 @@ def test_the_title_names_who_is_connected_where_without_the_driver(qtbot, make_e
     assert editor.window.windowTitle() == f"some_table — {where} — Table Editor"
     with pg_engine.begin() as conn:
         conn.exec_driver_sql("CREATE TABLE notes (id integer PRIMARY KEY, body text)")
-    editor.open_table("notes")
-    qtbot.waitUntil(lambda: isinstance(editor.window, TableWindow) and editor.window.writability is not None, timeout=WAIT_MS)
-    assert editor.window.windowTitle() == f"public.notes — {where} — Table Editor"
-    assert "postgresql" not in editor.window.windowTitle()
+    window = open_customers(qtbot, editor, "notes")
+    assert window.windowTitle() == f"public.notes — {where} — Table Editor"
+    assert "postgresql" not in window.windowTitle()
 
 
 # -- the recent list -----------------------------------------------------------------------
@@ -154,3 +159,47 @@ def test_the_audit_log_is_under_view_beside_the_plot_in_both_windows(qtbot, make
     action.trigger()
     dialog = wait_attr(qtbot, editor.table_audit, "audit_dialog")
     assert dialog.windowTitle() == "Audit log"
+
+
+# -- keyboard shortcuts --------------------------------------------------------------------
+
+
+def open_shortcuts(qtbot, window):
+    (action,) = [a for a in window.help_menu.actions() if a.text().replace("&", "") == "Keyboard shortcuts"]
+    action.trigger()
+    return wait_attr(qtbot, window, "shortcuts_box")
+
+
+def menu_shortcuts(window) -> set[str]:
+    keys = set()
+    for menu_action in window.menuBar().actions():
+        for action in menu_action.menu().actions():
+            keys.update(s.toString() for s in action.shortcuts())
+    return keys
+
+
+def test_the_shortcuts_are_a_two_column_table_with_every_key_in_both_windows(qtbot, make_editor):
+    editor = connect_demo(qtbot, make_editor)
+    for window in (editor.window, None):
+        window = window or open_customers(qtbot, editor)
+        dialog = open_shortcuts(qtbot, window)
+        assert dialog.windowTitle() == "Keyboard shortcuts"
+        rows = dict(dialog.texts())
+        assert dialog.table.columnCount() == 2  # keys and actions in columns of their own: aligned
+        assert "\t" not in "".join(rows) + "".join(rows.values())
+        assert rows["F2"].startswith("Edit the selected cell")
+        assert rows["Ctrl+Q"] == "Quit"
+        assert rows["Ctrl+Home / Ctrl+End"] == "Go to the first / last loaded row"
+        listed = {QKeySequence(key.strip()).toString() for keys in rows for key in keys.split("/")}  # Escape is Esc
+        # every menu shortcut is listed (Ctrl+Enter is the keypad's Ctrl+Return)
+        assert menu_shortcuts(window) - {"Ctrl+Enter"} <= listed, menu_shortcuts(window) - listed
+        click(qtbot, dialog.close_button)
+        qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT_MS)
+    assert rows["Ctrl+D"] == "Fill down"  # the any-table window's, from its Edit menu
+
+
+def test_ctrl_q_quits(qtbot, make_editor):
+    window = connect_demo(qtbot, make_editor).window
+    assert window.isVisible()
+    qtbot.keyClick(window.view, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=WAIT_MS)

@@ -197,7 +197,7 @@ class TableWindow(EditorWindow):
         self._action(file_menu, "Open &table…", self._focus_chooser, "Ctrl+T", name="Open table")
         self.key_action = self._action(file_menu, "Identify rows &by…", self.choose_key, name="Identify rows by")
         file_menu.addSeparator()
-        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self._action(file_menu, "&Quit", self.close, "Ctrl+Q")  # StandardKey.Quit is none on some platforms
 
         edit_menu = menus.addMenu("&Edit")
         self.edit_menu = edit_menu

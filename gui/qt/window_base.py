@@ -22,6 +22,7 @@ from ..data.errors import UserError
 from ..data.wording import plural
 from .fit import DialogFitter, fit_to_screen, keep_within_screen
 from .palette import state_colours
+from .shortcuts import show_shortcuts
 from .tasks import Task
 
 LAYOUT_FILE = "window.ini"
@@ -205,11 +206,7 @@ class EditorWindow(QMainWindow):
         self.error_box = box
 
     def _show_shortcuts(self) -> None:
-        text = "\n".join(f"{keys}\t{what}" for keys, what in self.SHORTCUTS)
-        box = QMessageBox(QMessageBox.Icon.Information, "Keyboard shortcuts", text, QMessageBox.StandardButton.Ok, self)
-        box.setObjectName("Keyboard shortcuts")
-        box.open()
-        self.shortcuts_box = box
+        self.shortcuts_box = show_shortcuts(self)
 
     # -- tasks behind Cancel --------------------------------------------------------------
     def _update_state(self) -> None:  # pragma: no cover - each window says what it shows
