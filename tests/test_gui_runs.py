@@ -61,3 +61,25 @@ def test_a_change_to_a_row_the_user_saw_is_still_a_conflict(qtbot, make_editor, 
     qtbot.waitUntil(lambda: getattr(window, "conflicts_dialog", None) is not None, timeout=WAIT_MS)
     with pg_engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM some_table WHERE y = 21")).scalar() == 0
+
+
+def test_a_value_pasted_into_a_run_that_crosses_the_page_boundary_is_no_conflict(qtbot, make_editor, pg_db, pg_engine):
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication
+
+    from gui.qt.rows_model import VALUE_COLUMN
+
+    _seed(pg_engine)
+    window = _open(qtbot, make_editor, pg_db)
+    assert window.model.rowCount() < RUN + 2  # the run is not all loaded
+    QGuiApplication.clipboard().setText("21\n")
+    window.view.setFocus()
+    window.view.setCurrentIndex(window.model.index(1, VALUE_COLUMN))  # a row of x = 7
+    qtbot.keyClick(window.view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(window.pending) == 1, timeout=WAIT_MS)
+    click(qtbot, child(window, QPushButton, "Commit"))
+    review = wait_attr(qtbot, window, "review_dialog")
+    with qtbot.waitSignal(window.committed, timeout=WAIT_MS):
+        click(qtbot, review.commit_button)
+    with pg_engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM some_table WHERE x = 7 AND y = 21")).scalar() == RUN

@@ -159,12 +159,16 @@ class PendingChanges:
             return {key: replace(existing, new=new)}
         return {key: PendingChange(key, new, seen_t, threshold, seen_partial=seen_partial)}
 
-    def plan_many(self, edits: Iterable[tuple[int, object, Iterable[int], int | None]]) -> dict[int, PendingChange | None]:
-        """Plan several edits as one step; the first refused value raises with its position."""
+    def plan_many(
+        self, edits: Iterable[tuple[int, object, Iterable[int], int | None] | tuple[int, object, Iterable[int], int | None, bool]]
+    ) -> dict[int, PendingChange | None]:
+        """Plan several edits as one step, each ``(key, raw, seen, threshold)`` or
+        with ``seen_partial`` as a fifth item (see :meth:`plan_edit`); the first
+        refused value raises with its position."""
         updates: dict[int, PendingChange | None] = {}
-        for position, (key, raw, seen, threshold) in enumerate(edits, start=1):
+        for position, (key, raw, seen, threshold, *partial) in enumerate(edits, start=1):
             try:
-                updates.update(self.plan_edit(key, raw, seen, threshold))
+                updates.update(self.plan_edit(key, raw, seen, threshold, bool(partial and partial[0])))
             except InvalidValue as error:
                 raise InvalidValue(f"Item {position} ({self.spec.key} = {key}): {error.message}") from None
         return updates

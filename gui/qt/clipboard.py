@@ -99,7 +99,8 @@ class Clipboard(QObject):
                 )
             if key not in given:
                 given[key] = (line, value)
-                edits.append((key, value, model.loaded_values(key), model.threshold))
+                # a run of rows going on past the loaded ones: the user saw part of it
+                edits.append((key, value, model.loaded_values(key), model.threshold, model.run_continues(key)))
         try:
             updates = self.window.pending.plan_many(edits)
         except InvalidValue as error:
