@@ -203,3 +203,59 @@ def test_ctrl_q_quits(qtbot, make_editor):
     assert window.isVisible()
     qtbot.keyClick(window.view, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=WAIT_MS)
+
+
+# -- which columns can be edited -------------------------------------------------------------
+
+
+def header(window, column: int, role):
+    return window.model.headerData(column, Qt.Orientation.Horizontal, role)
+
+
+def looks_read_only(window, column: int) -> bool:
+    """The header has a lock, its name in italics, and says why in its tooltip."""
+    icon = header(window, column, Qt.ItemDataRole.DecorationRole)
+    font = header(window, column, Qt.ItemDataRole.FontRole)
+    tooltip = header(window, column, Qt.ItemDataRole.ToolTipRole)
+    locked = icon is not None and not icon.isNull() and font is not None and font.italic()
+    assert locked == ("read-only" in tooltip.lower()), tooltip
+    assert locked != ("Editable: double-click a cell" in tooltip), tooltip
+    return locked
+
+
+def section_colour(window, column: int):
+    """The colour the header paints near the bottom left of a column's section (no text there)."""
+    view_header = window.view.horizontalHeader()
+    image = view_header.grab().toImage()
+    x = view_header.sectionViewportPosition(column) + 3
+    return image.pixelColor(x, image.height() - 3)
+
+
+def test_the_headers_say_which_columns_can_be_edited_in_both_windows(qtbot, make_editor):
+    editor = connect_demo(qtbot, make_editor)
+    window = editor.window
+    assert [looks_read_only(window, c) for c in range(2)] == [True, False]  # x identifies the rows
+    assert "WHERE x = :x" in header(window, 0, Qt.ItemDataRole.ToolTipRole)
+    assert section_colour(window, 0) != section_colour(window, 1)  # the read-only tint of its cells
+
+    window = open_customers(qtbot, editor)
+    names = window.model.names
+    assert {n for c, n in enumerate(names) if looks_read_only(window, c)} == {"id"}
+    assert section_colour(window, names.index("id")) != section_colour(window, names.index("name"))
+
+
+def test_a_generated_column_is_marked_read_only(qtbot, make_editor, pg_db, pg_engine):
+    with pg_engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE items (id integer PRIMARY KEY, price numeric(8,2), qty integer, "
+            "total numeric(10,2) GENERATED ALWAYS AS (price * qty) STORED, note text)"
+        )
+    editor = make_editor("--table", "items")
+    editor.connect_url(pg_db.url.render_as_string(hide_password=False))
+    qtbot.waitUntil(lambda: isinstance(editor.window, TableWindow) and editor.window.writability is not None, timeout=WAIT_MS)
+    window = editor.window
+    model = window.model
+    qtbot.waitUntil(lambda: not model.loading and model.total is not None, timeout=WAIT_MS)
+    marked = {n for c, n in enumerate(model.names) if looks_read_only(window, c)}
+    assert marked == {"id", "total"}
+    assert "generated" in header(window, model.names.index("total"), Qt.ItemDataRole.ToolTipRole).lower()

@@ -18,6 +18,7 @@ from ..data.config import TableSpec
 from ..data.errors import InvalidValue, UserError
 from ..data.pending import PendingChanges
 from ..data.rows import RowSource, column_dtype
+from .column_marks import HEADER_ROLES, column_header_data
 from .palette import PENDING_ROLE, state_colours
 from .tasks import TaskRunner
 from .undo import PendingEdit
@@ -225,6 +226,13 @@ class RowsModel(QAbstractTableModel):
         return 0 if parent.isValid() else 2
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < 2 and role in HEADER_ROLES:
+            # the key is never edited: its header says so (gui/qt/column_marks.py)
+            key = self.spec.key
+            reason = f"it identifies the rows (a change is written WHERE {key} = :{key})" if section == KEY_COLUMN else None
+            name = (key, self.spec.value)[section]
+            description = f"{name}: integer" + (f"\nRead-only: {reason}" if reason else "")
+            return column_header_data(role, description, reason, self.read_only_reason if self.read_only else None)
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Horizontal:

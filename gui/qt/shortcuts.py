@@ -9,7 +9,8 @@ shortcut is listed even before someone writes it into the list.
 
 from __future__ import annotations
 
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -74,8 +75,10 @@ class ShortcutsDialog(QDialog):
         table.setAccessibleName("Shortcuts")
         table.setHorizontalHeaderLabels(["Keys", "Action"])
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        table.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a list to read: Escape and Enter go to the dialog
         table.verticalHeader().hide()
+        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
         table.setShowGrid(False)
         table.setAlternatingRowColors(True)
         bold = table.font()

@@ -31,6 +31,7 @@ from ..data.errors import InvalidValue, UserError
 from ..data.paging import Condition, SortKey
 from ..data.result import TableResult
 from ..data.schema import TableSchema
+from .column_marks import HEADER_ROLES, column_header_data
 from .palette import PENDING_ROLE, state_colours
 from .tasks import TaskRunner
 from .undo import PendingEdit
@@ -299,9 +300,11 @@ class TableModel(QAbstractTableModel):
         name = self._names[section]
         if role == Qt.ItemDataRole.DisplayRole:
             return name
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self.column_description(name)
-        return None
+        if role not in HEADER_ROLES:
+            return None
+        # which columns can be edited: a lock, italics and the read-only tint (gui/qt/column_marks.py)
+        whole = self.read_only_reason if self.read_only else self.schema.why_not_editable()
+        return column_header_data(role, self.column_description(name), self.why_column_read_only(name), whole)
 
     def column_description(self, name: str) -> str:
         """The column's type and what may be done with it, for its header's tooltip."""
