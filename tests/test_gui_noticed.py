@@ -8,7 +8,7 @@ import sqlite3
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QComboBox, QPushButton
+from PySide6.QtWidgets import QComboBox, QGroupBox, QPushButton
 
 from gui.qt.table_window import TableWindow
 from gui_helpers import WAIT_MS, child, click, connect_pg, edit_cell, make_editor, open_connect_dialog, seed_table, wait_attr, wait_loaded  # noqa: F401 - fixture
@@ -259,3 +259,24 @@ def test_a_generated_column_is_marked_read_only(qtbot, make_editor, pg_db, pg_en
     marked = {n for c, n in enumerate(model.names) if looks_read_only(window, c)}
     assert marked == {"id", "total"}
     assert "generated" in header(window, model.names.index("total"), Qt.ItemDataRole.ToolTipRole).lower()
+
+
+# -- the connection dialog -------------------------------------------------------------------
+
+
+def test_the_demo_page_of_the_connection_dialog_has_no_empty_space(qtbot, make_editor):
+    _editor, dialog = open_connect_dialog(qtbot, make_editor)
+    kind = child(dialog, QComboBox, "Database type")
+    demo_page = dialog.pages.currentWidget()
+
+    def gap() -> int:
+        """From the kind's row to the options: the demo page's height, and what is left empty."""
+        options = next(w for w in dialog.findChildren(QGroupBox) if w.title() == "Options")
+        return options.geometry().top() - kind.geometry().bottom()
+
+    first = gap()
+    assert first <= demo_page.sizeHint().height() + 30  # its two lines and the spacing, nothing more
+    kind.setCurrentIndex(kind.findData("postgresql"))
+    qtbot.waitUntil(lambda: gap() > first + 100, timeout=WAIT_MS)  # the PostgreSQL form is tall
+    kind.setCurrentIndex(kind.findData("demo"))
+    qtbot.waitUntil(lambda: gap() == first, timeout=WAIT_MS)  # and the demo's is not: the dialog shrinks back
