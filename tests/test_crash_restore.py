@@ -186,7 +186,7 @@ def test_two_copies_killed_together_are_both_offered_and_restored_exactly(qtbot,
             100: (1, (100, 100)),
         }
         # both now live in this window's journal; theirs are gone
-        assert not first.journal.exists() and not second.journal.exists()
+        qtbot.waitUntil(lambda: not first.journal.exists() and not second.journal.exists(), timeout=WAIT_MS)
         assert {c.key for c in window.journal.load()} == {6, 9, 20, 100}
         wait_loaded(qtbot, window)
         assert window.pending_label.text() == "4 pending changes"

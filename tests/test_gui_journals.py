@@ -49,13 +49,14 @@ def journal_files(folder) -> list[str]:
 def test_a_second_window_is_offered_nothing_of_a_running_one(qtbot, make_editor):
     first = connect_demo(qtbot, make_editor).window
     edit(qtbot, first, 9, "12")
-    assert first.journal.path.exists()
+    qtbot.waitUntil(first.journal.path.exists, timeout=WAIT_MS)  # written on the journal's lane
 
     second = connect_demo(qtbot, make_editor).window
     assert getattr(second, "restore_box", None) is None  # the first still runs: its edits are its own
     edit(qtbot, second, 20, "21")
     assert first.journal.path != second.journal.path
-    assert [c.key for c in first.journal.load()] == [9] and [c.key for c in second.journal.load()] == [20]
+    qtbot.waitUntil(lambda: second.journal.path.exists() and [c.key for c in second.journal.load()] == [20], timeout=WAIT_MS)
+    assert [c.key for c in first.journal.load()] == [9]
 
     first.close_without_asking()  # as when another window takes over: kept for later
     third = open_demo(qtbot, make_editor)
@@ -64,7 +65,7 @@ def test_a_second_window_is_offered_nothing_of_a_running_one(qtbot, make_editor)
     assert not box.sessions.isVisible()  # one session: nothing to tick
     click_box(qtbot, box, QMessageBox.StandardButton.Yes)
     assert {c.key: c.new for c in third.pending.changes()} == {9: 12}
-    assert not first.journal.path.exists()  # in the third window's journal now
+    qtbot.waitUntil(lambda: not first.journal.path.exists(), timeout=WAIT_MS)  # in the third window's journal now
     assert [c.key for c in third.journal.load()] == [9]
 
 
@@ -97,7 +98,7 @@ def test_an_unwritable_journal_folder_is_said_at_the_edit_and_the_edits_stay(qtb
 
     folder.unlink()  # the user freed the folder
     edit(qtbot, window, 100, "101")
-    assert {c.key for c in window.journal.load()} == {9, 20, 100}  # caught up
+    qtbot.waitUntil(lambda: window.journal.path.exists() and {c.key for c in window.journal.load()} == {9, 20, 100}, timeout=WAIT_MS)  # caught up
     assert not bool(window.message.text().strip())
     assert "saved in the journal again" in window.statusBar().currentMessage()
 

@@ -40,7 +40,7 @@ from ..data.session import FlowState
 from ..data.connection import DEMO, ConnectionSettings, identity_name
 from ..data.edits import CellEdits, changes_to_json, value_text
 from ..data.errors import InvalidValue, ReadOnly, UserError
-from ..data.journal import TableJournal
+from ..data.journal import JournalWriter, TableJournal
 from ..data.config import DEFAULT_SPEC
 from ..data.opening import OpenedTable, tutorial_key_noted
 from ..data.paging import Condition, SortKey
@@ -124,8 +124,7 @@ class TableWindow(EditorWindow):
         self.model = TableModel(runner, self.undo_stack, self)
         self._size_columns = False
         self.null_key_rows = 0  # rows of the result whose key has a NULL (shown, read-only)
-        self._journal_queued = False  # a journal write waits on its lane (it takes the latest edits)
-        self._journal_latest = None
+        self._journal_writer: JournalWriter | None = None  # writes the journal on its lane
         self._build_widgets()
         self._build_actions()
         self._wire()
@@ -517,19 +516,14 @@ class TableWindow(EditorWindow):
         journal = self.journal
         if journal is None:
             return
-        self._journal_latest = (journal, list(self.edits.snapshot().values()))
-        if self._journal_queued:
-            return
-        self._journal_queued = True
-        schema, codecs = self.schema, self.opened.codecs
-
-        def write(_token):
-            self._journal_queued = False  # from here on, a change queues a write of its own
-            target, changes = self._journal_latest
-            return target.save(changes_to_json(schema, codecs, changes))
-
+        writer = self._journal_writer
+        if writer is None or writer.journal is not journal:
+            schema, codecs = self.schema, self.opened.codecs
+            writer = self._journal_writer = JournalWriter(journal, lambda changes: changes_to_json(schema, codecs, changes))
+        if not writer.offer(list(self.edits.snapshot().values())):
+            return  # the write queued already takes this one
         self.runner.submit(
-            write,
+            lambda _token: writer.write_latest(),
             lane="journal",
             on_done=partial(self._on_journal_saved, journal),
             on_error=partial(self._on_journal_failed, journal),
@@ -550,6 +544,8 @@ class TableWindow(EditorWindow):
         """This window leaves its journal (closed, or another table): what it holds is
         offered the next time the table is opened."""
         if self.journal is not None:
+            if self._journal_writer is not None and self._journal_writer.journal is self.journal:
+                self._journal_writer.flush()  # the last edits reach it before another window may take it
             self.journal.release()
         box = getattr(self, "restore_box", None)
         if box is not None and box.isVisible():

@@ -20,6 +20,10 @@ from ..data.connection import CancelToken
 from ..data.errors import UserError, translate
 
 
+# lanes whose queued work runs to its end at shutdown instead of being dropped
+FLUSHED_LANES = frozenset({"journal"})
+
+
 @dataclass(eq=False)
 class Task:
     fn: Callable[[CancelToken], object]
@@ -110,10 +114,14 @@ class TaskRunner(QObject):
             task.cancel()
 
     def shutdown(self) -> None:
-        """Cancel what runs, wait for the threads, drop pending callbacks."""
+        """Cancel what runs, wait for the threads, drop pending callbacks.  The work
+        queued on a lane of :data:`FLUSHED_LANES` still runs to its end (a journal
+        write holding the last edits must reach the disk before the app quits); only
+        its callbacks are dropped."""
         for task in list(self._active):
             task.discard()
-            task.cancel()
-        for executor in self._lanes.values():
-            executor.shutdown(wait=True, cancel_futures=True)
+            if task.lane not in FLUSHED_LANES:
+                task.cancel()
+        for name, executor in self._lanes.items():
+            executor.shutdown(wait=True, cancel_futures=name not in FLUSHED_LANES)
         self._lanes.clear()
