@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QMargins, QObject, QPoint, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QLayout, QLayoutItem, QSizePolicy, QStyle, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLayout, QLayoutItem, QSizePolicy, QStyle, QWidget
 
 # the frame a window manager adds, assumed until the real one is known (a title bar)
 ASSUMED_FRAME = QMargins(4, 32, 4, 4)
@@ -91,16 +91,23 @@ def usable_width(widget: QWidget, characters: int = 8) -> int:
 
 class DialogFitter(QObject):
     """An event filter that fits a window to the screen as it is shown (before
-    QDialog centres it over its parent, which keeps it within the screen too)."""
+    QDialog centres it over its parent, which keeps it within the screen too), and
+    moves it back within the screen when it grows while shown (a page of more
+    fields: on X11 it grows downwards, past the screen's edge)."""
 
     def eventFilter(self, watched, event) -> bool:
-        if event.type() == QEvent.Type.Show and isinstance(watched, QWidget) and watched.isWindow():
+        kind = event.type()
+        if kind not in (QEvent.Type.Show, QEvent.Type.Resize) or not isinstance(watched, QWidget) or not watched.isWindow():
+            return False
+        if kind == QEvent.Type.Show:
             largest = largest_size(watched)
             size = watched.size()
             if size.width() > largest.width() or size.height() > largest.height():
                 watched.resize(size.boundedTo(largest).expandedTo(watched.minimumSize()))
-            # once on screen, its frame is known: within the available area whoever placed it
-            QTimer.singleShot(0, watched, lambda: keep_within_screen(watched) if watched.isVisible() else None)
+        elif not watched.isVisible():
+            return False
+        # once on screen its frame is known: within the available area, whoever placed it
+        QTimer.singleShot(0, watched, lambda: keep_within_screen(watched) if watched.isVisible() else None)
         return False
 
 
@@ -219,12 +226,14 @@ class FlowLayout(QLayout):
 def group(*widgets: QWidget, stretch: QWidget | None = None) -> QWidget:
     """``widgets`` side by side as one item of a :class:`FlowLayout` (a label stays
     with its field); ``stretch``, one of them, takes the group's spare width."""
-    from PySide6.QtWidgets import QHBoxLayout  # noqa: PLC0415 - only here
-
     box = QWidget()
     layout = QHBoxLayout(box)
     layout.setContentsMargins(0, 0, 0, 0)
     for widget in widgets:
+        if isinstance(widget, QLabel) and widget.buddy() is not None:
+            # a field's caption given exactly its text's advance clips a final letter's
+            # overhang ("Tabl"): a little more
+            widget.setMinimumWidth(widget.sizeHint().width() + 2)
         layout.addWidget(widget, 1 if widget is stretch else 0)
     if stretch is not None:
         box.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
