@@ -29,6 +29,19 @@ ORDER BY order columns LIMIT n [OFFSET run]``:
   is NULL from their start.  One ``UNION ALL`` of the two was slower (the NULL
   rows sorted by the key each page).
 
+* **Before a position.**  The rows before the first loaded one (a "go to" in the
+  middle, a reload that keeps the user's place, scrolling up from there) are the
+  pages of the :meth:`PagePlan.reversed` plan: every order column's direction
+  flipped, and with it where its NULLs sort (ASC NULLS LAST read backwards is DESC
+  NULLS FIRST, the plan's own convention for a descending column), so its pages
+  keep every rule above: the NULL-aware predicate, the index bound, the values and
+  the NULLs read apart, the ``OFFSET`` run of identical rows counted from the
+  other end.  Read nearest first (``ORDER BY`` reversed, ``LIMIT``), each page is
+  put back in the plan's order by the server (:meth:`PagePlan.in_order`).  A
+  window of loaded rows always begins where a run of identical rows begins (the
+  start of the result, or the first row at or after a position), so the runs
+  counted forward and backward never share a row.
+
 * **Types without an ordering** (``json``, ``xml``, geometric types) are ordered and
   compared by their text form.
 
@@ -186,14 +199,29 @@ class PagePlan:
         stmt = select(*(self.relation.c[name] for name in self.columns)).select_from(self.relation)
         where = self.where()
         if position.last is not None:
-            inclusive = not self.unique or isinstance(position, _StartAt)
-            where.append(self._after(position.last, inclusive=inclusive, values_only=values_only))
+            where.append(self._after(position.last, inclusive=self._inclusive(position), values_only=values_only))
         if where:
             stmt = stmt.where(*where)
         stmt = stmt.order_by(*self.order_by()).limit(limit)
         if position.last is not None and not self.unique and position.run:
             stmt = stmt.offset(position.run)
         return stmt
+
+    def _inclusive(self, position: Position) -> bool:
+        """Whether a page from ``position`` starts at the rows equal to its values:
+        "go to" does; after a page it does only without a unique key (then the
+        ``run`` loaded rows equal to it are skipped by ``OFFSET``); past a position
+        never."""
+        if isinstance(position, _Past):
+            return False
+        return not self.unique or isinstance(position, _StartAt)
+
+    def in_order(self, stmt):
+        """The rows of ``stmt`` (a page of :meth:`reversed`, nearest first) in this
+        plan's order: sorted again by the server, a page at most, so that the
+        pages before a position arrive as the pages after one do."""
+        page = stmt.subquery("earlier")
+        return select(*page.c).select_from(page).order_by(*self.order_by(page))
 
     def nulls_apart(self, position: Position) -> bool:
         """Whether the page after ``position`` is read as two ranges an index serves
@@ -220,10 +248,55 @@ class PagePlan:
         leading order columns given): "go to"."""
         return _StartAt(tuple(values))
 
+    def past(self, values: Sequence[object]) -> Position:
+        """The position just after every row whose leading order values are
+        ``values``: on the :meth:`reversed` plan, where the rows strictly before
+        ``values`` begin (nearest first)."""
+        return _Past(tuple(values))
+
+    def reversed(self) -> PagePlan:
+        """The same rows in the opposite order: each order column's direction
+        flipped, and with it where its NULLs sort (ascending NULLs last, descending
+        first: the plan's convention holds both ways).  Its pages from
+        ``past(v)`` are the rows before ``v``, nearest first; :meth:`advance` on it
+        moves further back."""
+        return PagePlan(self.schema, self.conditions, [SortKey(s.column, not s.descending) for s in self.order])
+
+    @property
+    def anchor_columns(self) -> list[str]:
+        """The columns that single out a row to start at (:meth:`locate`): the
+        unique key, else every order column (then identical rows are one)."""
+        return list(self.schema.key) if self.unique else self.order_columns
+
+    def locate(self, anchor: Sequence[object]):
+        """The first row, under the conditions, whose :attr:`anchor_columns` hold
+        ``anchor`` (NULL matched by ``IS NULL``): where a reload starts, so that
+        it finds the row by its key even when its order values changed."""
+        if len(anchor) != len(self.anchor_columns):
+            raise ValueError(f"{len(anchor)} values for the anchor columns {self.anchor_columns}")
+        equal = [
+            self._expr(name).is_(None) if value is None else self._expr(name) == value
+            for name, value in zip(self.anchor_columns, anchor)
+        ]
+        stmt = select(*(self.relation.c[name] for name in self.columns)).select_from(self.relation)
+        return stmt.where(*self.where(), *equal).order_by(*self.order_by()).limit(1)
+
     def count(self):
         stmt = select(func.count()).select_from(self.relation)
         where = self.where()
         return stmt.where(*where) if where else stmt
+
+    def count_from(self, position: Position) -> list:
+        """Statements whose counts add up to the rows :meth:`page` would give from
+        ``position`` on (on the :meth:`reversed` plan from :meth:`past`: the rows
+        before a position); two, each an index range, where :meth:`nulls_apart`."""
+        if position.last is None:
+            return [self.count()]
+        if self.nulls_apart(position):
+            values = self._after(position.last, inclusive=self._inclusive(position), values_only=True)
+            nulls = self._expr(self.order[0].column).is_(None)
+            return [self.count().where(values), self.count().where(nulls)]
+        return [self.count().where(self._after(position.last, inclusive=self._inclusive(position)))]
 
     # -- moving on -------------------------------------------------------------------
     def advance(self, position: Position, rows: Sequence[Sequence[object]]) -> Position:
@@ -242,7 +315,7 @@ class PagePlan:
             else:
                 break
         same_as_before = position.last is not None and all(_same(a, b) for a, b in zip(position.last, last))
-        if trailing == len(rows) and same_as_before and not isinstance(position, _StartAt):
+        if trailing == len(rows) and same_as_before and not isinstance(position, (_StartAt, _Past)):
             return Position(last, position.run + trailing)
         return Position(last, trailing)
 
@@ -251,6 +324,16 @@ class PagePlan:
 class _StartAt(Position):
     """A start position from "go to": a prefix of the order values, the rows at or
     after it (an inclusive bound, no run to skip)."""
+
+    def __init__(self, values: tuple[object, ...]):
+        object.__setattr__(self, "last", values)
+        object.__setattr__(self, "run", 0)
+
+
+@dataclass(frozen=True)
+class _Past(Position):
+    """A start position after every row whose leading order values are these (an
+    exclusive bound, no run to skip): on a reversed plan, the rows before them."""
 
     def __init__(self, values: tuple[object, ...]):
         object.__setattr__(self, "last", values)

@@ -12,6 +12,15 @@ made over the schema restricted to them (a key with an unreadable column is no k
 and the plan falls back to ordering by every readable column with an ``OFFSET``
 run).
 
+A result is a window that can grow at both ends.  It starts at the first row of
+the result, at the first row at or after some order values ("go to"), or at a row
+found by its key (``anchor``: a reload that keeps the user's place, found again
+even when a commit changed its sort value); :meth:`TableResult.fetch` reads the
+pages after the window, :meth:`TableResult.fetch_before` the pages before it (by
+the plan's reversed order, see :mod:`gui.data.paging`), and
+:meth:`TableResult.count_before` counts the rows before its start, so that a row
+can be shown with its position in the whole result.
+
 The position after a page is taken from its last rows only: its last row and, with
 no unique key, the rows before it equal to it.  Those values go back to the server
 as bound parameters, so each is the value the server compares equal to what it
@@ -46,8 +55,13 @@ class TableResult:
     of :attr:`names`.  Successive pages hold every row the query matches exactly
     once, in the plan's order, NULLs included.  ``start_at``, values the columns'
     codecs parsed for the leading order columns (the sort columns, then the key),
-    starts at the first row at or after them ("go to").  ``fetch`` and ``count``
-    run on worker threads, one ``fetch`` at a time.
+    starts at the first row at or after them ("go to").  ``anchor``, the values of
+    the plan's :attr:`~PagePlan.anchor_columns` of a row (its key), starts at that
+    row when the conditions still hold it, else as ``start_at`` says
+    (:attr:`anchor_found` tells which, after the first fetch).  ``fetch_before``
+    gives the pages before the start, ``count_before`` how many rows there are
+    before it.  ``fetch``, ``fetch_before`` and ``count`` run on worker threads,
+    one ``fetch`` or ``fetch_before`` at a time.
 
     Raises :class:`PermissionDenied` when a condition or the sort names a column the
     role may not read (or it may read none); ``KeyError`` (a bug) for a column the
@@ -61,6 +75,7 @@ class TableResult:
         conditions: Sequence[Condition] = (),
         sort: Sequence[SortKey] = (),
         start_at: Sequence[object] | None = None,
+        anchor: Sequence[object] | None = None,
     ):
         self.engine = engine
         readable = _readable(schema)
@@ -77,6 +92,13 @@ class TableResult:
         start = [_bool_bound(v, engine.dialect.name) for v in start_at or ()]
         self._position: Position = self.plan.start_at(start) if start else Position()
         self.exhausted = False
+        # the window's other end: the plan read backwards, and where its next page starts
+        self._reversed = self.plan.reversed()
+        self._start: tuple[object, ...] | None = tuple(start) if start else None
+        self._before: Position | None = self._reversed.past(start) if start else None
+        self._closed = False
+        self._anchor = None if anchor is None else tuple(_bool_bound(v, engine.dialect.name) for v in anchor)
+        self.anchor_found: bool | None = None
         # the second half of a split page, read ahead: (its pieces, the cap it was read with)
         self._next: tuple[list[LoadedColumns], int] | None = None
 
@@ -98,6 +120,8 @@ class TableResult:
         peak of a big load's memory."""
         if limit < 1:
             raise ValueError(f"a page of {limit} rows")
+        if self._anchor is not None:
+            self._locate(cancel)
         if self._next is not None:
             return self._take_next(limit)
         if self.exhausted:
@@ -209,6 +233,121 @@ class TableResult:
             self._next = (tail, limit)
         return head
 
+    # -- the window's start, and the rows before it ----------------------------------
+    @property
+    def at_start(self) -> bool:
+        """No row of the result comes before the first one fetched: the result was
+        read from its start, or :meth:`fetch_before` reached it."""
+        return self._before is None and self._anchor is None
+
+    def _locate(self, cancel: CancelToken | None) -> None:
+        """Find the anchor row (one statement, by its key): the result starts at
+        its order values as the server holds them now; where the conditions no
+        longer hold it, at ``start_at`` (or the start)."""
+        stmt = self.plan.locate(self._anchor)
+
+        def attempt() -> list[LoadedColumns]:
+            with self.engine.connect() as conn, _page_reads(conn), attached(cancel, conn):
+                return read_pieces(conn, stmt, self.column_types, expected_rows=1)
+
+        with user_errors():
+            pieces = retry_once_if_disconnected(attempt, cancel)
+        found = [p for p in pieces if len(p)]
+        self._anchor = None
+        self.anchor_found = bool(found)
+        if found:
+            page = found[0]
+            values = tuple(_bound_value(page[page.names.index(name)], 0) for name in self.plan.order_columns)
+            self._position = self.plan.start_at(values)
+            self._start = values
+            self._before = self._reversed.past(values)
+
+    def fetch_before(self, limit: int, cancel: CancelToken | None = None) -> list[LoadedColumns]:
+        """The ``limit`` rows just before the first one fetched so far (fewer at
+        the result's start, and then :attr:`at_start` is set), in the plan's order,
+        as pieces (see :meth:`fetch_pieces`).  Each call moves further back.  Read
+        by the reversed plan, nearest first, so a page costs what a page after a
+        position costs wherever it is; raises like :meth:`fetch`, and the position
+        stays where it was."""
+        if limit < 1:
+            raise ValueError(f"a page of {limit} rows")
+        if self._anchor is not None:
+            self._locate(cancel)
+        position = self._before
+        if position is None or self._closed:
+            return [self._empty()]
+        back, plan = self._reversed, self.plan
+
+        def attempt() -> list[LoadedColumns]:
+            with self.engine.connect() as conn, _page_reads(conn), attached(cancel, conn):
+                if back.nulls_apart(position):
+                    # the values before the position, then (if the page is not full) the
+                    # NULLs, which come before every value here: they are the earlier rows
+                    values = read_pieces(conn, plan.in_order(back.page(position, limit, values_only=True)), self.column_types, expected_rows=limit)
+                    rest = limit - _rows_in(values)
+                    if not rest:
+                        return values
+                    return read_pieces(conn, plan.in_order(back.nulls_page(rest)), self.column_types, expected_rows=rest) + values
+                return read_pieces(conn, plan.in_order(back.page(position, limit)), self.column_types, expected_rows=limit)
+
+        with user_errors():
+            pieces = retry_once_if_disconnected(attempt, cancel)
+        self._before = None if _rows_in(pieces) < limit else self._retreated(position, pieces)
+        return pieces
+
+    def count_before(self, cancel: CancelToken | None = None) -> int:
+        """Rows of the result before its start (0 from the start), counted as the
+        window's first row's position in the whole result: call it after the first
+        fetch, which finds an anchor.  Raises like :meth:`fetch`."""
+        if self._start is None:
+            return 0
+        statements = self._reversed.count_from(self._reversed.past(self._start))
+
+        def attempt() -> int:
+            with self.engine.connect() as conn, _page_reads(conn), attached(cancel, conn):
+                return sum(int(conn.execute(stmt).scalar_one()) for stmt in statements)
+
+        with user_errors():
+            return retry_once_if_disconnected(attempt, cancel)
+
+    def order_values(self, cell) -> tuple[object, ...]:
+        """The order values of one loaded row, as values to start at (``start_at``):
+        ``cell(i)`` gives the :class:`ColumnData` of column ``i`` of :attr:`names`
+        and the row's index in it."""
+        return tuple(_bound_value(*cell(self.names.index(name))) for name in self.plan.order_columns)
+
+    def anchor_of(self, cell) -> tuple[object, ...]:
+        """The values that find one loaded row again (``anchor``): its key, else
+        its order values; ``cell`` as for :meth:`order_values`."""
+        return tuple(_bound_value(*cell(self.names.index(name))) for name in self.plan.anchor_columns)
+
+    def _retreated(self, position: Position, pieces: Sequence[LoadedColumns]) -> Position:
+        """The reversed plan's position after a page before ``position``: from the
+        page's first row and, without a unique key, the run of rows after it equal
+        to it (and the one row after that run), read in the order the reversed
+        plan read them."""
+        filled = [p for p in pieces if len(p)]
+        names = filled[0].names
+        order = [names.index(name) for name in self.plan.order_columns]
+
+        def forwards():
+            for page in filled:
+                for i in range(len(page)):
+                    yield page, i
+
+        rows = []
+        for page, i in forwards():
+            values: list[object] = [None] * len(names)
+            for j in order:
+                values[j] = _bound_value(page[j], i)
+            rows.append(values)
+            if self.plan.unique:
+                break
+            if len(rows) > 1 and not all(_same(rows[-1][j], rows[0][j]) for j in order):
+                break
+        rows.reverse()
+        return self._reversed.advance(position, rows)
+
     def count(self, cancel: CancelToken | None = None) -> int:
         """Rows matching the conditions (the whole result: ``start_at`` is ignored);
         raises like :meth:`fetch`."""
@@ -225,6 +364,7 @@ class TableResult:
         cursor, transaction or connection); rows read ahead are dropped."""
         self.exhausted = True
         self._next = None
+        self._closed = True
 
     def _empty(self) -> LoadedColumns:
         kind_of = sqlite_kind if self.engine.dialect.name == "sqlite" else column_kind
