@@ -280,3 +280,10 @@ def test_the_demo_page_of_the_connection_dialog_has_no_empty_space(qtbot, make_e
     qtbot.waitUntil(lambda: gap() > first + 100, timeout=WAIT_MS)  # the PostgreSQL form is tall
     kind.setCurrentIndex(kind.findData("demo"))
     qtbot.waitUntil(lambda: gap() == first, timeout=WAIT_MS)  # and the demo's is not: the dialog shrinks back
+
+
+def test_on_a_read_only_connection_the_header_says_why_the_column_is_not_editable(qtbot, make_editor):
+    window = connect_demo(qtbot, make_editor, read_only=True).window
+    tooltip = header(window, 1, Qt.ItemDataRole.ToolTipRole)
+    assert tooltip.startswith("y: integer\nNot editable: ") and "read-only" in tooltip
+    assert header(window, 1, Qt.ItemDataRole.DecorationRole) is None  # the column itself could be edited

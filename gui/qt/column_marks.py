@@ -54,7 +54,7 @@ def column_header_data(role, description: str, read_only_reason: str | None, who
     if role == Qt.ItemDataRole.ToolTipRole:
         if read_only:
             return description
-        said = f"Not now: {whole_reason}" if whole_reason else HOW_TO_EDIT
+        said = f"Not editable: {whole_reason}" if whole_reason else HOW_TO_EDIT
         return f"{description}\n{said}" if description else said
     if role == Qt.ItemDataRole.AccessibleDescriptionRole:
         return "read-only column" if read_only else "editable column"
