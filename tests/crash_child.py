@@ -10,7 +10,6 @@ Usage: python tests/crash_child.py URL [KEY=VALUE,...]   (default 9=11,20=-5)
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -47,7 +46,7 @@ def step() -> None:
     path = win.journal.path
     if not path.exists():
         return
-    saved = {c["x"]: c["y"] for c in json.loads(path.read_text())["changes"]}
+    saved = {c.key: c.new for c in win.journal.load()}  # as a restart reads it back
     if saved == {k: int(v) for k, v in EDITS.items()}:
         print(f"READY\t{path}", flush=True)
         timer.stop()

@@ -92,15 +92,16 @@ def test_an_unwritable_journal_folder_is_said_at_the_edit_and_the_edits_stay(qtb
     folder.parent.mkdir(parents=True, exist_ok=True)
     folder.write_text("a file where the journal folder should be")
     edit(qtbot, window, 9, "12")  # kept in memory
-    assert bool(window.message.text().strip()) and str(folder) in window.message.text()
+    qtbot.waitUntil(lambda: str(folder) in window.message.text(), timeout=WAIT_MS)  # said once the lane's write failed
     assert "kept in this window" in window.message.text()
     edit(qtbot, window, 20, "21")
 
     folder.unlink()  # the user freed the folder
     edit(qtbot, window, 100, "101")
     qtbot.waitUntil(lambda: window.journal.path.exists() and {c.key for c in window.journal.load()} == {9, 20, 100}, timeout=WAIT_MS)  # caught up
+    # said once the lane's write has reported back (the file is there a moment before)
+    qtbot.waitUntil(lambda: "saved in the journal again" in window.statusBar().currentMessage(), timeout=WAIT_MS)
     assert not bool(window.message.text().strip())
-    assert "saved in the journal again" in window.statusBar().currentMessage()
 
 
 # -- the window for any table ----------------------------------------------------------------

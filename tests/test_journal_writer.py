@@ -1,70 +1,149 @@
-"""The journal's writer off the GUI thread: a burst of edits costs one write, the
-file ends with the latest pending set (never an older one written after a newer),
-the window leaving its journal writes what is not written yet, and a write that
-fails is tried again with everything at the next edit."""
+"""The journal's writer off the GUI thread, append-only: a burst of edits costs one
+write; each write after the first appends one line with what changed, so the file
+read back (as a restart reads it) is always the latest pending set, drops included;
+a line cut short by a crash is left out; a write that fails is followed by one that
+rewrites the journal whole; appended history is compacted; the window leaving its
+journal writes what is not written yet; and the journal's lane runs to its end at
+shutdown."""
 
 from __future__ import annotations
 
-import threading
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from gui.data.errors import StorageFailed
-from gui.data.journal import JournalWriter
+from gui.data.journal import JournalWriter, TableJournal
+
+IDENTITY = {"host": "db.example.com", "database": "neondb", "user": "alice"}
 
 
-class SlowJournal:
-    """A journal whose save takes a while and records what it was given."""
+def _entry(cell, new):
+    key, column = cell
+    return {"key": [str(key)], "column": column, "new": new, "seen": ["0"], "confirmed": None}
 
-    def __init__(self, seconds: float = 0.05, failures: int = 0):
+
+class SlowJournal(TableJournal):
+    """A real journal whose writes take a while and are counted."""
+
+    def __init__(self, folder, seconds: float = 0.0):
+        super().__init__(folder, IDENTITY, "public.t")
         self.seconds = seconds
-        self.failures = failures
-        self.saved: list[object] = []
-        self.on_disk: object = None
-        self.lock = threading.Lock()
+        self.whole = 0
+        self.appends = 0
+        self.fail_next = False
 
-    def save(self, entries):
+    def write_entries(self, entries):
         time.sleep(self.seconds)
-        with self.lock:
-            if self.failures:
-                self.failures -= 1
-                raise StorageFailed("the disk is full")
-            self.saved.append(entries)
-            self.on_disk = entries
+        if self.fail_next:
+            self.fail_next = False
+            raise StorageFailed("the disk is full")
+        self.whole += 1
+        return super().write_entries(entries)
+
+    def append_entries(self, entries, dropped):
+        time.sleep(self.seconds)
+        if self.fail_next:
+            self.fail_next = False
+            # a line cut short, as a full disk leaves it
+            with open(self.path, "a", encoding="utf-8") as handle:
+                handle.write('{"set": [{"key": ["9')
+            raise StorageFailed("the disk is full")
+        self.appends += 1
+        return super().append_entries(entries, dropped)
 
 
-def test_a_burst_of_edits_is_one_write_of_the_latest_and_flush_writes_the_rest() -> None:
-    journal = SlowJournal()
-    writer = JournalWriter(journal, encode=list)
+def _writer(journal):
+    return JournalWriter(journal, lambda changes: [_entry(cell, new) for cell, new in changes], lambda cell: [[str(cell[0])], cell[1]])
+
+
+def _offer(writer, pending: dict, updates: dict) -> bool:
+    """``updates`` ({cell: new or None}) applied to ``pending`` and offered, as a window does."""
+    for cell, new in updates.items():
+        if new is None:
+            pending.pop(cell, None)
+        else:
+            pending[cell] = new
+    return writer.offer({cell: (None if new is None else (cell, new)) for cell, new in updates.items()})
+
+
+def _read_back(journal) -> dict:
+    return {(int(e["key"][0]), e["column"]): e["new"] for e in journal.load()}
+
+
+def test_edits_append_one_line_each_burst_and_read_back_as_the_pending_set(tmp_path) -> None:
+    journal = SlowJournal(tmp_path, seconds=0.03)
+    writer = _writer(journal)
     lane = ThreadPoolExecutor(1)
+    pending: dict = {}
     queued = []
-    for i in range(1, 21):
-        if writer.offer((i,)):
+    for i in range(1, 41):
+        updates = {(i % 7, "note"): f"v{i}"}
+        if i % 5 == 0:
+            updates[((i - 3) % 7, "note")] = None  # a change undone
+        if _offer(writer, pending, updates):
             queued.append(lane.submit(writer.write_latest))
-        time.sleep(0.005)  # typing while the first write runs
+        time.sleep(0.003)  # typing while a write runs
     for future in queued:
         future.result()
     lane.shutdown()
-    assert journal.on_disk == [20]  # the latest, whatever the writes' order
-    assert len(journal.saved) < 20 and len(queued) < 20  # a burst is not a write a keystroke
-    assert journal.saved == sorted(journal.saved)  # never an older set after a newer
-    writer.offer((21,))  # an edit whose write is queued but not run (the window closes)
-    assert writer.flush() is None and journal.on_disk == [21]
-    assert writer.flush() is None and len(journal.saved) == len(set(map(tuple, journal.saved)))  # nothing new: no write
+    assert _read_back(journal) == pending
+    assert journal.whole == 1 and journal.appends == len(queued) - 1 < 40  # a burst is one line, not one a keystroke
+    assert len(journal.path.read_text().splitlines()) == 2 + journal.appends  # the header, the first write's entries, a line a write
+
+    _offer(writer, pending, {(100, "note"): "queued, never run"})  # the window closes before its lane writes it
+    assert writer.flush() is None and _read_back(journal) == pending
+    appends = journal.appends
+    assert writer.flush() is None and journal.appends == appends  # nothing new: no write
 
 
-def test_a_write_that_fails_is_tried_again_with_everything() -> None:
-    journal = SlowJournal(seconds=0, failures=1)
-    writer = JournalWriter(journal, encode=list)
-    assert writer.offer((1,))
-    try:
+def test_a_line_cut_short_is_left_out_and_the_next_write_is_whole(tmp_path) -> None:
+    journal = SlowJournal(tmp_path)
+    writer = _writer(journal)
+    pending: dict = {}
+    _offer(writer, pending, {(1, "a"): "one"})
+    writer.write_latest()
+    journal.fail_next = True
+    _offer(writer, pending, {(2, "a"): "two"})
+    with pytest.raises(StorageFailed):
         writer.write_latest()
-    except StorageFailed:
-        pass
-    else:
-        raise AssertionError("the failure was not raised for the window to say")
-    assert journal.on_disk is None
-    assert writer.flush() is None and journal.on_disk == [1]  # tried again: written
+    assert _read_back(journal) == {(1, "a"): "one"}  # the torn line is left out, as after a crash
+    _offer(writer, pending, {(3, "a"): "three", (1, "a"): None})
+    writer.write_latest()
+    assert journal.whole == 2 and _read_back(journal) == pending == {(2, "a"): "two", (3, "a"): "three"}
+
+
+def test_appended_history_is_compacted_and_an_empty_set_removes_the_file(tmp_path) -> None:
+    journal = SlowJournal(tmp_path)
+    writer = _writer(journal)
+    pending: dict = {}
+    for i in range(1_100):
+        _offer(writer, pending, {(1, "a"): f"v{i}"})  # one cell edited again and again
+        writer.write_latest()
+    assert journal.whole == 2  # the first write, then once the lines outnumbered the changes
+    assert len(journal.path.read_text().splitlines()) < 100 and _read_back(journal) == pending
+    _offer(writer, pending, {(1, "a"): None})
+    writer.write_latest()
+    assert not journal.path.exists()  # nothing pending: no journal
+    _offer(writer, pending, {(2, "a"): "again"})
+    writer.write_latest()
+    assert _read_back(journal) == {(2, "a"): "again"}  # started again, whole
+
+
+def test_a_damaged_line_in_the_middle_is_not_read_as_changes(tmp_path) -> None:
+    journal = SlowJournal(tmp_path)
+    writer = _writer(journal)
+    pending: dict = {}
+    for i in range(3):
+        _offer(writer, pending, {(i, "a"): "x"})
+        writer.write_latest()
+    lines = journal.path.read_text().splitlines()
+    lines[1] = lines[1][:10]
+    journal.path.write_text("\n".join(lines) + "\n")
+    assert journal.load() == []  # damaged, not guessed at (left journals are set aside)
+    os.remove(journal.path)
 
 
 def test_the_journal_lane_is_run_to_its_end_at_shutdown_and_other_lanes_dropped(qtbot) -> None:

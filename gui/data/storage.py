@@ -24,7 +24,7 @@ import shutil
 import tempfile
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +40,9 @@ from .pending import PendingChange
 
 RECENT_LIMIT = 8
 LAST_TABLES_FILE = "last-tables.json"  # in the config folder
+# entries a line of a journal written whole: each line is one json.dumps, a short
+# hold of the GIL for the thread that writes it
+ENTRIES_A_LINE = 1_000
 
 
 def identity_digest(identity: dict) -> str:
@@ -200,6 +203,11 @@ class WindowJournal:
         raise NotImplementedError
 
     # -- this window's journal ---------------------------------------------------------
+    def _entry_id(self, entry: object) -> object:
+        """The JSON value that names the cell or row of one JSON entry (what a
+        ``drop`` line lists)."""
+        raise NotImplementedError
+
     def _write(self, changes: list) -> StorageFailed | None:
         """Replace this window's journal with ``changes`` (none: remove it).  Returns
         the failure this write caught up after (``None`` when the last one did not
@@ -207,12 +215,34 @@ class WindowJournal:
         :class:`StorageFailed` (a full disk, a folder that cannot be written): the
         changes are then only in the window, and the next write that succeeds holds
         them all."""
+        if not changes:
+            return self._writing(self._remove_file)
+        return self._writing(lambda: self._write_text(json.dumps(self._document(changes), default=str)))
+
+    def write_entries(self, entries: list) -> StorageFailed | None:
+        """Replace this window's journal with ``entries`` (JSON-ready, as the journal
+        holds them; none: remove it): the header line, then the entries
+        :data:`ENTRIES_A_LINE` to a line (each line a short hold of the GIL for a
+        writer thread).  Returns and raises as :meth:`_write`."""
+        if not entries:
+            return self._writing(self._remove_file)
+        lines = [json.dumps(self._document([]), default=str)]
+        for start in range(0, len(entries), ENTRIES_A_LINE):
+            lines.append(json.dumps({"set": entries[start : start + ENTRIES_A_LINE]}, default=str))
+        return self._writing(lambda: self._write_text("\n".join(lines) + "\n"))
+
+    def append_entries(self, entries: list, dropped: list) -> StorageFailed | None:
+        """Add one line to this window's journal: ``entries`` set (JSON-ready) and the
+        cells or rows ``dropped`` (their :meth:`_entry_id`) gone from the pending set;
+        the file must have been written by :meth:`write_entries` since this window
+        holds it.  Returns and raises as :meth:`_write`."""
+        line = json.dumps({"set": entries, "drop": dropped}, default=str)
+        return self._writing(lambda: self._append_text(line + "\n"))
+
+    def _writing(self, write: Callable[[], None]) -> StorageFailed | None:
         with self._mutex:
             try:
-                if changes:
-                    self._write_text(json.dumps(self._document(changes), default=str))
-                else:
-                    self._remove_file()
+                write()
             except OSError as error:
                 self.failing = StorageFailed(
                     f"The pending changes could not be saved in {self.folder} ({error.strerror or error}). "
@@ -232,6 +262,24 @@ class WindowJournal:
             self.path.unlink()
         except (FileNotFoundError, NotADirectoryError):
             pass  # never written, or no folder to hold it: nothing to remove
+
+    def _append_text(self, text: str) -> None:
+        self._hold_for_writing()
+        with open(self.path, "a", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def _hold_for_writing(self) -> None:
+        if self._fd is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd = _hold(self.lock_path)
+            if fd is None:
+                raise OSError(f"{self.path.name} was taken over by another window")
+            if self._released:
+                _let_go(self.lock_path, fd)
+                raise OSError(f"{self.path.name} was let go by its window")
+            self._fd = fd
 
     def _write_text(self, text: str) -> None:
         if self._fd is None:
@@ -254,9 +302,36 @@ class WindowJournal:
     def _load(self) -> list:
         """What this window's journal holds now."""
         try:
-            return self._changes(json.loads(self.path.read_text(encoding="utf-8"))) or []
+            return self._changes(self._replayed(self.path.read_text(encoding="utf-8"))) or []
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return []
+
+    def _replayed(self, text: str) -> object:
+        """The journal document ``text`` holds: its first line (the document as
+        :meth:`_write` writes it, or :meth:`write_entries`' header), with the
+        entries of every later line set and dropped in order.  A last line cut short
+        (the window killed in the middle of an append) is left out; a damaged line
+        before it raises ``ValueError``."""
+        lines = text.split("\n")
+        document = json.loads(lines[0])
+        if len(lines) == 1 or not any(line.strip() for line in lines[1:]):
+            return document
+        if not isinstance(document, dict) or not isinstance(document.get("changes", []), list):
+            raise ValueError("the journal's first line is not a document of changes")
+        entries = {json.dumps(self._entry_id(e), sort_keys=True): e for e in document.get("changes", [])}
+        rest = [line for line in lines[1:] if line.strip()]
+        for number, line in enumerate(rest, start=1):
+            try:
+                delta = json.loads(line)
+            except ValueError:
+                if number == len(rest) and not text.endswith("\n"):
+                    break  # an append cut short by a crash: the edits before it are whole
+                raise
+            for gone in delta.get("drop", []):
+                entries.pop(json.dumps(gone, sort_keys=True), None)
+            for entry in delta.get("set", []):
+                entries[json.dumps(self._entry_id(entry), sort_keys=True)] = entry
+        return {**document, "changes": list(entries.values())}
 
     def clear(self) -> None:
         """Remove this window's journal (its changes were discarded or committed)."""
@@ -312,7 +387,7 @@ class WindowJournal:
         left = LeftJournal(path, 0.0, [], fd)
         try:
             left.written = path.stat().st_mtime
-            document = json.loads(path.read_text(encoding="utf-8"))
+            document = self._replayed(path.read_text(encoding="utf-8"))
         except FileNotFoundError:  # taken by another window meanwhile
             left._let_go()
             return None
@@ -403,6 +478,9 @@ class Journal(WindowJournal):
 
     def _document(self, changes: list[PendingChange]) -> dict:
         return {"version": 1, "identity": self.identity, "changes": [c.to_json() for c in changes]}
+
+    def _entry_id(self, entry: object) -> object:
+        return entry["x"]
 
     def _changes(self, document: object) -> list[PendingChange] | None:
         if document.get("identity") != self.stored_identity:  # AttributeError: JSON, but not an object

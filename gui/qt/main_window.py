@@ -402,7 +402,7 @@ class MainWindow(EditorWindow):
                 merged = {c.key: c for left in chosen for c in left.changes}  # oldest first: the last saved wins
                 journal.take(chosen)  # removed once this window's journal holds them
                 self.pending.apply(merged)
-                self._save_journal()
+                self._save_journal(merged)  # also when they were pending already: the taken files go
                 self.show_status(f"Restored {plural(len(merged), 'pending change')}.")
             else:
                 journal.discard(chosen)
@@ -411,24 +411,25 @@ class MainWindow(EditorWindow):
         box.open()
         self.restore_box = box
 
-    def _save_journal(self) -> None:
-        """Write the pending set to this window's journal on its lane; a journal that
-        cannot be written is said at the edit, and the changes stay pending in memory
-        (the next write that succeeds holds them all).
+    def _save_journal(self, keys) -> None:
+        """Write what changed for ``keys`` to this window's journal on its lane; a
+        journal that cannot be written is said at the edit, and the changes stay
+        pending in memory (the next write that succeeds holds them all).
 
-        The GUI thread only copies the list of changes; turning them into text and
-        writing (with its fsync) happen on the lane, and a burst of edits queues one
-        write, which takes the latest copy when it starts (as the window for any
-        table does): at 10,000 pending changes each keystroke cost the GUI thread
-        68 ms when it wrote them all itself.  The lane is flushed at shutdown
+        The GUI thread only hands over the changed keys' changes; turning them into
+        text and appending them (with its fsync) happen on the lane
+        (:class:`~gui.data.journal.JournalWriter`), and a burst of edits queues one
+        write: at 10,000 pending changes each keystroke cost the GUI thread 68 ms
+        when it wrote them all itself.  The lane is flushed at shutdown
         (:data:`~gui.qt.tasks.FLUSHED_LANES`)."""
         journal = self.journal
         if journal is None:
             return
         writer = getattr(self, "_journal_writer", None)
         if writer is None or writer.journal is not journal:
-            writer = self._journal_writer = JournalWriter(journal)
-        if not writer.offer(self.pending.changes()):
+            writer = self._journal_writer = JournalWriter(journal, lambda changes: [c.to_json() for c in changes])
+            keys = [c.key for c in self.pending.changes()]  # a new journal starts with all of them
+        if not writer.offer({key: self.pending.get(key) for key in keys}):
             return  # the write queued already takes this one
         self.runner.submit(
             lambda _token: writer.write_latest(),
@@ -678,8 +679,8 @@ class MainWindow(EditorWindow):
         return len(effective)
 
     # -- state ---------------------------------------------------------------
-    def _on_pending_changed(self, _keys) -> None:
-        self._save_journal()
+    def _on_pending_changed(self, keys) -> None:
+        self._save_journal(keys)
         self._update_state()
 
     def _update_state(self) -> None:

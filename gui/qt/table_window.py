@@ -498,29 +498,35 @@ class TableWindow(EditorWindow):
         if key is not None and self.edits.get(*cell) is not None:
             self.undo_stack.push(PendingEdit(self.edits, {cell: None}, f"Revert change to {cell[1]}"))
 
-    def _on_edits_changed(self, _cells) -> None:
-        self._save_journal()
+    def _on_edits_changed(self, cells) -> None:
+        self._save_journal(cells)
         self._update_state()
 
-    def _save_journal(self) -> None:
-        """Write the pending edits to this window's journal on its lane; a journal that
-        cannot be written is said at the edit, and the edits stay pending in memory
-        (the next write that succeeds holds them all).
+    def _save_journal(self, cells) -> None:
+        """Write what changed for ``cells`` to this window's journal on its lane; a
+        journal that cannot be written is said at the edit, and the edits stay
+        pending in memory (the next write that succeeds holds them all).
 
-        The GUI thread only copies the set of changes (a dict copy); turning them
-        into text and writing happen on the lane, and a burst of edits queues one
-        write, which takes the latest copy when it starts: with 10,000 pending
-        changes a keystroke cost 41 ms here when each serialized them all on the
-        GUI thread, and typing in a loop queued a copy a keystroke (measured by
-        ``make bench``)."""
+        The GUI thread only hands over the changed cells' changes; turning them into
+        text and appending them happen on the lane
+        (:class:`~gui.data.journal.JournalWriter`), and a burst of edits queues one
+        write: with 100,000 changes pending, a keystroke held the GUI thread 14 ms
+        and each write (the whole set as JSON) froze it for about 300 ms through the
+        GIL, when every write rewrote the journal whole (``make bench``)."""
         journal = self.journal
         if journal is None:
             return
         writer = self._journal_writer
         if writer is None or writer.journal is not journal:
             schema, codecs = self.schema, self.opened.codecs
-            writer = self._journal_writer = JournalWriter(journal, lambda changes: changes_to_json(schema, codecs, changes))
-        if not writer.offer(list(self.edits.snapshot().values())):
+
+            def cell_id(cell):
+                key, column = cell
+                return [[value_text(codecs[name], v) for name, v in zip(schema.key, key)], column]
+
+            writer = self._journal_writer = JournalWriter(journal, lambda changes: changes_to_json(schema, codecs, changes), cell_id)
+            cells = list(self.edits.snapshot())  # a new journal starts with all of them
+        if not writer.offer({cell: self.edits.get(*cell) for cell in cells}):
             return  # the write queued already takes this one
         self.runner.submit(
             lambda _token: writer.write_latest(),
@@ -601,7 +607,7 @@ class TableWindow(EditorWindow):
                 merged = {(c.key, c.column): c for left in chosen for c in left.changes}  # oldest first: the last saved wins
                 journal.take(chosen)  # removed once this window's journal holds them
                 self.edits.apply(merged)
-                self._save_journal()
+                self._save_journal(merged)  # also when they were pending already: the taken files go
                 self.show_status(f"Restored {plural(len(merged), 'pending change')}.")
             else:
                 journal.discard(chosen)

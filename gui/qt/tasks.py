@@ -122,6 +122,8 @@ class TaskRunner(QObject):
             task.discard()
             if task.lane not in FLUSHED_LANES:
                 task.cancel()
-        for name, executor in self._lanes.items():
-            executor.shutdown(wait=True, cancel_futures=name not in FLUSHED_LANES)
+        for name, executor in self._lanes.items():  # every lane's queue dropped at once
+            executor.shutdown(wait=False, cancel_futures=name not in FLUSHED_LANES)
+        for executor in self._lanes.values():
+            executor.shutdown(wait=True)
         self._lanes.clear()
