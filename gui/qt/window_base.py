@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QProgressBar, QS
 
 from ..data.errors import UserError
 from ..data.wording import plural
-from .fit import DialogFitter, fit_to_screen, keep_within_screen
+from .fit import DialogFitter, fit_to_screen
 from .palette import state_colours
 from .shortcuts import show_shortcuts
 from .tasks import Task
