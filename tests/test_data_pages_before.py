@@ -14,11 +14,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 
+from gui.data import rows as rows_module
+from gui.data.config import DEFAULT_SPEC as SPEC
 from gui.data.paging import Condition, PagePlan, SortKey
 from gui.data.result import TableResult
+from gui.data.rows import RowSource
 from gui.data.schema import read_schema
 from gui.data.transport import read_columns
+from test_data_browse import empty_db, replace_rows  # noqa: F401
 from test_data_result import CONDITIONS, TABLES, VALUES, columns_for, engine, fill, normal, oracle, schema_of, tables  # noqa: F401
+from test_data_support import Db, backend, expected_rows, make_db  # noqa: F401
 
 
 def window_of(result: TableResult, moves: list[tuple[str, int]], before=(), after=()) -> list[tuple]:
@@ -168,3 +173,64 @@ def test_pages_before_a_value_in_a_nullable_sort_are_read_by_index_ranges(pg_eng
     got = [r for p in result.fetch_before(200_000) for r in p.rows()]
     assert result.at_start
     assert got == [(g, None) for g in range(10, 200_001, 10)] + [(g, g) for g in greater]
+
+
+# -- the tutorial's source: pages of (x, y) before a key or a row -------------------------
+
+
+def source_window(source: RowSource, moves: list[tuple[str, int]], page: int) -> list[tuple[int, int]]:
+    """:func:`window_of` for a :class:`RowSource`, on by pages of ``page`` rows after ``moves``."""
+    before: list[list[tuple[int, int]]] = []
+    after: list[tuple[int, int]] = []
+    for _ in range(10_000):
+        if moves:
+            way, size = moves.pop(0)
+        elif source.exhausted and source.at_start:
+            break
+        else:
+            way, size = ("after" if not source.exhausted else "before"), page
+        if way == "before":
+            xs, ys = source.fetch_before(size)
+            assert len(xs) <= size and source.at_start == (len(xs) < size)
+            before.append(list(zip(xs.tolist(), ys.tolist())))
+        else:
+            xs, ys = source.fetch(size)
+            after += list(zip(xs.tolist(), ys.tolist()))
+    else:
+        raise AssertionError("the window never reached both ends")
+    return [r for rows in reversed(before) for r in rows] + after
+
+
+@pytest.mark.parametrize("index", [True, False], ids=["index", "no-index"])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    rows=st.lists(st.tuples(st.integers(0, 3), st.integers(-1, 2)), min_size=1, max_size=40),
+    threshold=st.integers(-2, 1),
+    start=st.one_of(st.integers(-1, 4).map(lambda k: ("key", k)), st.integers(0, 39).map(lambda i: ("row", i))),
+    moves=st.lists(st.tuples(st.sampled_from(["after", "before"]), st.sampled_from([1, 2, 5, 1000])), max_size=5),
+    page=st.integers(1, 4),
+    spilled=st.booleans(),
+)
+def test_the_tutorial_source_grows_at_both_ends_into_exactly_the_whole_query(
+    empty_db: Db, monkeypatch, rows, threshold, start, moves, page, spilled
+) -> None:
+    """From "go to x" or a row (x, y) it was on (found again, else from x), with
+    duplicates on both sides of the start: each row comes once, in order, and the
+    rows before the start are counted."""
+    db = empty_db
+    monkeypatch.setattr(rows_module, "PASS_MAX_ROWS", -1 if spilled else 20_000_000)
+    replace_rows(db, rows)
+    whole = expected_rows(rows, threshold)
+    if start[0] == "key":
+        source = RowSource(db.engine, SPEC, threshold, start_key=start[1])
+        first = sum(1 for r in whole if r[0] < start[1])
+    else:
+        x, y = rows[start[1] % len(rows)]
+        source = RowSource(db.engine, SPEC, threshold, start_key=x, anchor=(x, y))
+        shown = y > threshold
+        first = sum(1 for r in whole if r < (x, y)) if shown else sum(1 for r in whole if r[0] < x)
+    assert source_window(source, moves, page) == whole
+    assert source.count_before() == first
+    if start[0] == "row":
+        assert source.anchor_found == (y > threshold)
+    source.close()

@@ -24,6 +24,17 @@ Paging strategy (defended here because it decides what users feel):
   from there (see :class:`HeldRows`).  Either way nothing stays on the server
   between pages: no cursor, no transaction, no named object.
 
+Where the rows start, and the rows before.  A source starts at the first row, at
+the first row with ``x >= start_key`` ("go to x"), or at a row ``(x, y)`` the user
+was on (``anchor``: a reload keeps the user's place; where the threshold no longer
+shows that row, it starts at ``start_key`` instead).  :meth:`RowSource.fetch_before`
+reads the rows before that start, nearest first: ``WHERE (x, y) <= (:x, :y) ORDER BY
+x DESC, y DESC LIMIT :n OFFSET :run``, the index read backwards, the run of
+identical rows counted from the other end; without an index, the rows before the
+start are one more sorted pass, held as the rows after it are, and taken from its
+end.  :meth:`RowSource.count_before` counts them (the first loaded row's position
+in the whole result).
+
 Parallel ranges.  A page of :data:`PARALLEL_MIN_ROWS` or more on PostgreSQL (what
 "load everything" asks for) is bound by the server producing a sorted result on one
 core, not by the network: it is read as :data:`PARALLEL_PARTS` consecutive key ranges,
@@ -162,6 +173,18 @@ def result_query(spec: TableSpec, threshold: int, start_key: int | None = None):
     return stmt if start_key is None else stmt.where(spec.key_col >= start_key)
 
 
+def at_or_after(spec: TableSpec, start: tuple[int, ...]):
+    """``x >= :x`` for a start key, ``(x, y) >= (:x, :y)`` for a start row."""
+    x, y = spec.key_col, spec.value_col
+    return x >= start[0] if len(start) == 1 else tuple_(x, y) >= tuple_(*start)
+
+
+def before(spec: TableSpec, start: tuple[int, ...]):
+    """The rows strictly before :func:`at_or_after`'s."""
+    x, y = spec.key_col, spec.value_col
+    return x < start[0] if len(start) == 1 else tuple_(x, y) < tuple_(*start)
+
+
 def count_query(spec: TableSpec, threshold: int):
     x, y = spec.key_col, spec.value_col
     return select(func.count()).select_from(spec.sa_table).where(y > threshold, x.is_not(None))
@@ -281,6 +304,7 @@ class KeysetCursor:
     start_key: int | None = None
     last: tuple[int, int] | None = None
     run: int = 0
+    start_value: int | None = None  # with start_key: from the row (start_key, start_value) on
 
     def page_query(self, spec: TableSpec, threshold: int, limit: int, before: int | None = None):
         """The next ``limit`` rows (of those with key below ``before``, if given)."""
@@ -289,7 +313,8 @@ class KeysetCursor:
         if self.last is not None:
             stmt = stmt.where(tuple_(x, y) >= tuple_(*self.last)).offset(self.run)
         elif self.start_key is not None:
-            stmt = stmt.where(x >= self.start_key)
+            start = (self.start_key,) if self.start_value is None else (self.start_key, self.start_value)
+            stmt = stmt.where(at_or_after(spec, start))
         if before is not None:
             stmt = stmt.where(x < before)
         return stmt.limit(limit)
@@ -311,6 +336,41 @@ class KeysetCursor:
         else:
             self.run = trailing
         self.last = last
+
+
+@dataclass
+class BackCursor:
+    """Where the next page before the start begins, going back: before the start
+    (``start``, a key or a row), then before ``first`` and the ``run`` loaded rows
+    equal to it (counted from the start's side, as :class:`KeysetCursor` counts
+    from the other)."""
+
+    start: tuple[int, ...]
+    first: tuple[int, int] | None = None
+    run: int = 0
+
+    def page_query(self, spec: TableSpec, threshold: int, limit: int):
+        """The ``limit`` rows just before, nearest first (the index read backwards)."""
+        x, y = spec.key_col, spec.value_col
+        stmt = select(x, y).where(y > threshold, x.is_not(None)).order_by(x.desc(), y.desc())
+        if self.first is None:
+            stmt = stmt.where(before(spec, self.start))
+        else:
+            stmt = stmt.where(tuple_(x, y) <= tuple_(*self.first)).offset(self.run)
+        return stmt.limit(limit)
+
+    def retreat(self, xs: np.ndarray, ys: np.ndarray) -> None:
+        """Move before a page (in ascending order) just read."""
+        if len(xs) == 0:
+            return
+        first = (int(xs[0]), int(ys[0]))
+        same = (xs == first[0]) & (ys == first[1])
+        leading = int(np.flatnonzero(~same)[0]) if not same.all() else len(same)
+        if leading == len(xs) and first == self.first:
+            self.run += leading
+        else:
+            self.run = leading
+        self.first = first
 
 
 @contextmanager
@@ -365,6 +425,7 @@ class RowSource:
         threshold: int,
         start_key: int | None = None,
         spill_dir: Path | None = None,
+        anchor: tuple[int, int] | None = None,
     ):
         self.engine = engine
         self.spec = spec
@@ -377,10 +438,89 @@ class RowSource:
         self._strategy: str | None = None  # "keyset" or "held"
         # one sorted pass, held here: in memory, or memory-mapped from spill files
         self._held: HeldRows | None = None
+        # the start: a key or a row (None: the first row); the anchor row is looked for first
+        self._anchor = anchor
+        self.anchor_found: bool | None = None
+        self._start: tuple[int, ...] | None = None if start_key is None else (start_key,)
+        self._before = None if self._start is None else BackCursor(self._start)
+        self._held_before: HeldRows | None = None  # the rows before the start, without an index
+        self._closed = False
 
     def count(self, cancel: CancelToken | None = None) -> int:
         """Rows of the whole result (ignoring the start key), counted on its own connection."""
         return count_rows(self.engine, self.spec, self.threshold, cancel)
+
+    # -- the start, and the rows before it --------------------------------------------
+    @property
+    def at_start(self) -> bool:
+        """No row of the result comes before the first one fetched."""
+        return self._anchor is None and self._before is None
+
+    def _locate(self, conn: Connection) -> None:
+        """Start at the anchor row if the threshold still shows it, else at ``start_key``."""
+        x, y = self.spec.key_col, self.spec.value_col
+        ax, ay = self._anchor
+        found = conn.execute(select(x).where(x == ax, y == ay, y > self.threshold).limit(1)).first() is not None
+        self._anchor = None
+        self.anchor_found = found
+        if found:
+            self._start = (ax, ay)
+            self._keyset = KeysetCursor(start_key=ax, start_value=ay)
+            self._before = BackCursor(self._start)
+
+    def fetch_before(self, limit: int, cancel: CancelToken | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The ``limit`` rows just before the first one fetched so far, in order
+        (fewer at the result's start: then :attr:`at_start` is set); each call moves
+        further back.  Read again on a fresh connection, like :meth:`fetch`, when the
+        server closed the first."""
+        if self._closed or self.at_start:
+            return empty_columns(self.spec)
+        with user_errors():
+            xs, ys = retry_once_if_disconnected(lambda: self._fetch_before(limit, cancel), cancel)
+        if len(xs) < limit:
+            self._before = None
+            held, self._held_before = self._held_before, None
+            if held is not None:
+                held.close()
+        return xs, ys
+
+    def _fetch_before(self, limit: int, cancel: CancelToken | None):
+        if self._held_before is not None:
+            return self._held_before.take_last(limit, self.dtype)
+        with self.engine.connect() as conn, _page_reads(conn), attached(cancel, conn):
+            if self._anchor is not None:
+                self._locate(conn)
+                if self._before is None:
+                    return empty_columns(self.spec)
+            if self._strategy is None:
+                self._strategy = "keyset" if has_key_index(conn, self.spec) else "held"
+            if self._strategy == "held":
+                query = browse_query(self.spec, self.threshold).where(before(self.spec, self._before.start))
+                spill = max_rows(conn, self.spec) > PASS_MAX_ROWS
+                self._held_before = self._sorted_pass(conn, cancel, spill, query, None)
+                return self._held_before.take_last(limit, self.dtype)
+            stmt = self._before.page_query(self.spec, self.threshold, limit)
+            if limit >= BULK_MIN_ROWS and conn.dialect.name == "postgresql":
+                xs, ys = copy_packed(conn, self.spec, stmt)  # in (x, y) order: it sorts what is not
+            else:
+                xs, ys = _to_arrays(fetch_raw(conn, stmt), self.dtype)
+                xs, ys = xs[::-1].copy(), ys[::-1].copy()
+        self._before.retreat(xs, ys)
+        return xs, ys
+
+    def count_before(self, cancel: CancelToken | None = None) -> int:
+        """Rows of the result before its start (0 from the first row): call it
+        after the first fetch, which finds an anchor."""
+        if self._start is None:
+            return 0
+        stmt = count_query(self.spec, self.threshold).where(before(self.spec, self._start))
+
+        def count() -> int:
+            with self.engine.connect() as conn, _page_reads(conn), attached(cancel, conn):
+                return int(conn.execute(stmt).scalar_one())
+
+        with user_errors():
+            return retry_once_if_disconnected(count, cancel)
 
     @property
     def strategy(self) -> str | None:
@@ -401,13 +541,13 @@ class RowSource:
         more, from where it stopped, on a fresh connection; if that fails too, the
         :class:`ConnectionFailed` says so.
         """
-        if self.exhausted:
+        if self.exhausted or self._closed:
             return empty_columns(self.spec)
         with user_errors():
             xs, ys, done = retry_once_if_disconnected(lambda: self._fetch(limit, cancel), cancel)
         if done:
             self.exhausted = True
-            self.close()
+            self._release_after()  # the rows before the start may still be wanted
         return xs, ys
 
     def _fetch(self, limit: int, cancel: CancelToken | None):
@@ -418,11 +558,18 @@ class RowSource:
 
     def _fetch_first_or_keyset(self, limit: int, cancel: CancelToken | None):
         with self.engine.connect() as conn, _page_reads(conn), attached(cancel, conn):
-            if self._strategy is None:
-                if not has_key_index(conn, self.spec):
+            if self._anchor is not None:
+                self._locate(conn)
+            if self._strategy != "keyset":
+                # "held" with nothing held yet: decided by fetch_before, the pass not made
+                if self._strategy == "held" or not has_key_index(conn, self.spec):
                     # the strategy is set only once what it pages from exists: a failed
                     # pass leaves the source as new, so the next fetch starts over
-                    self._held = self._sorted_pass(conn, cancel, spill=max_rows(conn, self.spec) > PASS_MAX_ROWS)
+                    query = browse_query(self.spec, self.threshold)
+                    if self._start is not None:
+                        query = query.where(at_or_after(self.spec, self._start))
+                    after = self._start[0] if self._start is not None else None
+                    self._held = self._sorted_pass(conn, cancel, max_rows(conn, self.spec) > PASS_MAX_ROWS, query, after)
                     self._strategy = "held"
                     xs, ys = self._held.take(limit, self.dtype)
                     return xs, ys, len(xs) < limit
@@ -470,14 +617,14 @@ class RowSource:
             self._keyset = KeysetCursor(start_key=split.end)
         return xs, ys, not cut and split.end is None
 
-    def _sorted_pass(self, conn: Connection, cancel: CancelToken | None, spill: bool) -> HeldRows:
-        """The whole result, sorted once by the server and sent in one statement per
-        key range; a big one as key ranges sorted at once, each on its own connection
-        (each range's query scans the table but sorts only its own rows).  With
-        ``spill``, each range streams into a file in :attr:`spill_dir` instead of
-        memory (see :class:`HeldRows`)."""
-        query = result_query(self.spec, self.threshold, self.start_key)
-        split = split_keys(column_stats(conn, self.spec), self.threshold, self.start_key, PASS_MAX_ROWS, PARALLEL_PARTS)
+    def _sorted_pass(self, conn: Connection, cancel: CancelToken | None, spill: bool, query, after: int | None) -> HeldRows:
+        """Every row of ``query`` (the result from its start on, or before it),
+        sorted once by the server and sent in one statement per key range; a big
+        one as key ranges sorted at once, each on its own connection (each range's
+        query scans the table but sorts only its own rows; ``after``: the smallest
+        key it can hold).  With ``spill``, each range streams into a file in
+        :attr:`spill_dir` instead of memory (see :class:`HeldRows`)."""
+        split = split_keys(column_stats(conn, self.spec), self.threshold, after, PASS_MAX_ROWS, PARALLEL_PARTS)
         if split is None:
             statements = [query]
         else:
@@ -549,7 +696,15 @@ class RowSource:
             return read(conn, self.spec, stmt)
 
     def close(self) -> None:
-        """Release what holds the result (memory, spill files); safe to call twice."""
+        """Release what holds the result (memory, spill files), the rows before its
+        start included: nothing more is fetched either way.  Safe to call twice."""
+        self._closed = True
+        self._release_after()
+        held, self._held_before = self._held_before, None
+        if held is not None:
+            held.close()
+
+    def _release_after(self) -> None:
         held, self._held = self._held, None
         if held is not None:
             held.close()
@@ -608,6 +763,30 @@ class HeldRows:
         if len(xs_parts) == 1:
             return xs_parts[0], ys_parts[0]
         return np.concatenate(xs_parts), np.concatenate(ys_parts)
+
+    def take_last(self, limit: int, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+        """The last ``limit`` rows not taken yet, counting from the end (fewer at the
+        start), in order, as native ``dtype`` columns: the rows before a start."""
+        if not hasattr(self, "_end"):
+            self._end = [len(xs) for xs, _ys in self._parts]  # rows of each part not taken yet
+        xs_parts, ys_parts, wanted = [], [], limit
+        for k in range(len(self._parts) - 1, -1, -1):
+            if wanted <= 0:
+                break
+            end = self._end[k]
+            if end == 0:
+                continue
+            start = max(0, end - wanted)
+            xs, ys = self._parts[k]
+            xs_parts.append(np.asarray(xs[start:end], dtype=dtype))
+            ys_parts.append(np.asarray(ys[start:end], dtype=dtype))
+            wanted -= end - start
+            self._end[k] = start
+        if not xs_parts:
+            return np.empty(0, dtype=dtype), np.empty(0, dtype=dtype)
+        if len(xs_parts) == 1:
+            return xs_parts[0], ys_parts[0]
+        return np.concatenate(xs_parts[::-1]), np.concatenate(ys_parts[::-1])
 
     def close(self) -> None:
         self._parts = []
