@@ -648,3 +648,17 @@ def test_changes_of_one_cell_twice_are_a_bug(db: Db) -> None:
     change = CellChange((1,), "email", "x", ("ann@example.org",))
     with pytest.raises(ValueError, match="two changes"):
         table.commit([change, replace(change, new="y")])
+
+
+def test_the_preview_of_many_changes_writes_out_the_first_rows_and_says_the_rest(db: Db, monkeypatch) -> None:
+    import gui.data.cell_commit as cell_commit
+
+    monkeypatch.setattr(cell_commit, "PREVIEW_ROWS", 1)
+    table = customers(db)
+    rows = table.load()
+    edits = table.edits()
+    table.edit(edits, rows, (1,), "email", "first@example.org")
+    table.edit(edits, rows, (2,), "email", "second@example.org")
+    sql = preview_cells_sql(db.engine.dialect, table.schema, edits.changes())
+    assert sql.startswith("-- the values of the first 1 of 2 rows are written out here")
+    assert "first@example.org" in sql and "second@example.org" not in sql

@@ -34,11 +34,24 @@ from .cell_commit import (
     review_cells,
 )
 from .connection import CancelToken
-from .edits import CellChange, CellEdits, value_text
+from .edits import CellChange, CellEdits, sorted_keys, value_text
 from .opening import OpenedTable
 from .session import FlowError, FlowState
 
 Listener = Callable[[FlowState], None]
+
+
+def ordered_changes(schema, changes) -> list[CellChange]:
+    """``changes`` by key, then by the column's position in the table (the order of
+    :meth:`CellEdits.changes`), for a snapshot taken on another thread."""
+    position = {c.name: i for i, c in enumerate(schema.columns)}
+    by_key: dict = {}
+    for change in changes:
+        by_key.setdefault(change.key, []).append(change)
+    ordered: list[CellChange] = []
+    for key in sorted_keys(by_key):
+        ordered.extend(sorted(by_key[key], key=lambda c: position.get(c.column, len(position))))
+    return ordered
 
 
 @dataclass(frozen=True)
@@ -89,10 +102,10 @@ class CellSession:
         self._expect(FlowState.IDLE)
         if not self.edits:
             raise FlowError("nothing is pending")
-        changes = self.edits.changes()
+        pending = self.edits.snapshot()  # a dict copy; put in order on the lane (0.75 s for 100,000)
         engine, schema, codecs = self.engine, self.opened.schema, self.opened.codecs
         self._enter(FlowState.REVIEWING)
-        return lambda token: review_cells(engine, schema, codecs, changes, token)
+        return lambda token: review_cells(engine, schema, codecs, ordered_changes(schema, pending.values()), token)
 
     def stale(self, items: Sequence[CellReviewItem]) -> list[tuple[CellChange, tuple[object, ...]]]:
         """The reviewed changes whose rows no longer hold a value the user saw when

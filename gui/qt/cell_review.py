@@ -87,32 +87,41 @@ def key_text(schema: TableSchema, codecs: Mapping[str, Codec], key: Sequence[obj
     return ", ".join(f"{name} = {shown(codecs[name], value)}" for name, value in zip(schema.key, key))
 
 
+def review_summary(schema: TableSchema, items) -> str:
+    """What the review says above its list: changes, rows, those that update several
+    rows or none, and the review's notes.  A walk over every item: run it off the
+    GUI thread for a big review (any thread: no Qt)."""
+    rows_by_key: dict = {}
+    for item in items:  # several columns of one row are one row
+        rows_by_key[item.change.key] = max(rows_by_key.get(item.change.key, 0), item.rows)
+    rows = sum(rows_by_key.values())
+    missing = sum(1 for item in items if item.missing)
+    several = sum(1 for item in items if item.rows > 1)
+    text = f"{plural(len(items), 'change')} will update {plural(rows, 'row')} in {schema.qualified_name}."
+    if several:
+        text += (
+            f" {plural(several, 'change')} {verb(several, 'updates', 'update')} several rows at once: "
+            f"every row with the same {', '.join(schema.key)} changes together."
+        )
+    if missing:
+        text += f" {plural(missing, 'change')} {verb(missing, 'matches', 'match')} no row and will update nothing."
+    for note in getattr(items, "notes", ()):
+        text += f"\n{note}"
+    return text
+
+
 class CellReviewDialog(QDialog):
     """What the commit will do, counted and checked by the database; Commit applies
-    it, Cancel keeps every change pending."""
+    it, Cancel keeps every change pending.  ``summary``: :func:`review_summary`
+    made beforehand (else made here)."""
 
-    def __init__(self, schema: TableSchema, codecs: Mapping[str, Codec], items, sql: str, parent=None):
+    def __init__(self, schema: TableSchema, codecs: Mapping[str, Codec], items, sql: str, parent=None, summary: str | None = None):
         super().__init__(parent)
         self.setWindowTitle("Review changes")
         self.setAccessibleName("Review changes")
         self.setObjectName("Review changes")
         self.items = items
-        rows_by_key: dict = {}
-        for item in items:  # several columns of one row are one row
-            rows_by_key[item.change.key] = max(rows_by_key.get(item.change.key, 0), item.rows)
-        rows = sum(rows_by_key.values())
-        missing = [item for item in items if item.missing]
-        several = [item for item in items if item.rows > 1]
-        text = f"{plural(len(items), 'change')} will update {plural(rows, 'row')} in {schema.qualified_name}."
-        if several:
-            text += (
-                f" {plural(len(several), 'change')} {verb(len(several), 'updates', 'update')} several rows at once: "
-                f"every row with the same {', '.join(schema.key)} changes together."
-            )
-        if missing:
-            text += f" {plural(len(missing), 'change')} {verb(len(missing), 'matches', 'match')} no row and will update nothing."
-        for note in getattr(items, "notes", ()):
-            text += f"\n{note}"
+        text = summary if summary is not None else review_summary(schema, items)
         self.summary = QLabel(text)
         self.summary.setAccessibleName("Review summary")
         self.summary.setWordWrap(True)

@@ -48,7 +48,7 @@ from ..data.result import TableResult
 from ..data.schema import list_relations
 from ..data.wording import plural, verb
 from .delegate import CellDelegate
-from .cell_review import CellConflictsDialog, CellReviewDialog, key_text
+from .cell_review import CellConflictsDialog, CellReviewDialog, key_text, review_summary
 from .filter_bar import FilterBar
 from .fit import FlowLayout, group, usable_width
 from .restore_box import RestoreBox
@@ -635,14 +635,25 @@ class TableWindow(EditorWindow):
         if session is None or self.committing or not self.edits or not self.writable:
             return
         self.clear_message()
-        work = session.start_review()
+        count = session.start_review()
         self.show_status("Counting the rows each change will update …")
         holder: dict[str, Task] = {}
+        dialect, schema, codecs = self.engine.dialect, self.schema, self.opened.codecs
 
-        def done(items):
+        def work(token):
+            # everything that walks the changes, here on the lane: with 100,000 of
+            # them, the staleness check and the SQL preview held the GUI thread 7 s
+            items = count(token)
+            stale = session.stale(items)
+            if stale:
+                return items, stale, None, None
+            sql = preview_cells_sql(dialect, schema, [item.change for item in items], codecs)
+            return items, stale, sql, review_summary(schema, items)
+
+        def done(reviewed):
+            items, stale, sql, summary = reviewed
             self._untrack(holder["task"])
             self.clear_status()
-            stale = session.stale(items)
             if stale:
                 session.review_found_conflicts(stale)
                 self._show_conflicts(
@@ -652,7 +663,7 @@ class TableWindow(EditorWindow):
                     f"{verb(len(stale), 'it', 'them')}. Nothing was written: choose what to keep.",
                 )
                 return
-            self._show_review(session, items)
+            self._show_review(session, items, sql, summary)
 
         def failed(error):
             session.review_failed(error)
@@ -675,10 +686,9 @@ class TableWindow(EditorWindow):
         if not holding:
             return
         col = self.model.names.index(column) if column in self.model.names else None
-        for row in range(self.model.rowCount()):
-            if col is not None and self.model.key_at(row) == holding[0].key:
-                self.select_cell(row, col)
-                break
+        rows = self.model.rows_with_key(holding[0].key) if col is not None else []  # in the arrays, not a row at a time
+        if rows:
+            self.select_cell(rows[0], col)
         rows = "; ".join(key_text(self.schema, self.opened.codecs, c.key) for c in holding[:5])
         self.show_message(
             f"{error.message} — pending in {plural(len(holding), 'change')} ({rows}{', …' if len(holding) > 5 else ''}): "
@@ -694,9 +704,8 @@ class TableWindow(EditorWindow):
             "Something unexpected went wrong, so nothing was committed. Every change is still pending; you can commit again."
         )
 
-    def _show_review(self, session: CellSession, items) -> None:
-        sql = preview_cells_sql(self.engine.dialect, self.schema, [item.change for item in items], self.opened.codecs)
-        dialog = CellReviewDialog(self.schema, self.opened.codecs, items, sql, self)
+    def _show_review(self, session: CellSession, items, sql: str, summary: str) -> None:
+        dialog = CellReviewDialog(self.schema, self.opened.codecs, items, sql, self, summary)
         self.review_dialog = dialog
 
         def finished(result):
