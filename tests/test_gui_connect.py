@@ -93,7 +93,7 @@ def test_typed_fields_test_wrong_password_then_connect(qtbot, make_editor, pg_db
     assert pg_db.name in window.windowTitle()
     # an edit journals to disk: the journal must not hold the password either
     window.model.setData(window.model.index(0, 1), "7")
-    assert window.journal.path.exists()
+    qtbot.waitUntil(window.journal.path.exists, timeout=WAIT_MS)  # written on the journal's lane
     assert editor.paths.recent.exists()
     assert_no_password_on_disk(isolated_user_dirs, pg_db.password)
 

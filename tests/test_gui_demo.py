@@ -337,7 +337,7 @@ def test_switching_connection_keeps_pending_changes_in_their_journal(qtbot, make
     edit_cell(qtbot, window, 9, "12")
     qtbot.waitUntil(lambda: len(window.pending) == 1, timeout=WAIT_MS)
     journal = window.journal.path
-    assert journal.exists()
+    qtbot.waitUntil(journal.exists, timeout=WAIT_MS)  # written on the journal's lane
 
     from gui.data.connection import ConnectionSettings, create_engine_for
     from gui.data.demo import reset_demo
