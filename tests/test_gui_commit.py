@@ -80,7 +80,7 @@ def test_commit_two_changes_end_to_end(qtbot, make_editor, pg_db, pg_engine):
     assert shown_rows(window) == [(6, 8), (6, 8), (9, 11), (9, 11), (20, 21), (20, 21), (100, 100), (100, 100)]
     for row in range(window.model.rowCount()):
         assert window.model.index(row, VALUE_COLUMN).data(Qt.ItemDataRole.BackgroundRole) is None
-    assert not window.journal.path.exists()
+    qtbot.waitUntil(lambda: not window.journal.path.exists(), timeout=WAIT_MS)  # removed by the journal's lane
 
 
 def test_commit_keyboard_shortcut_opens_the_review(qtbot, make_editor, pg_db, pg_engine):

@@ -210,7 +210,7 @@ def test_revert_asks_then_shows_the_database_values(qtbot, make_editor):
     qtbot.waitUntil(lambda: not window.pending, timeout=WAIT_MS)
     assert shown_rows(window) == SHOWN_AT_6
     assert window.pending_label.text() == "No pending changes"
-    assert not window.journal.path.exists()
+    qtbot.waitUntil(lambda: not window.journal.path.exists(), timeout=WAIT_MS)  # removed by the journal's lane
 
 
 def test_pending_changes_survive_a_new_threshold_and_reload(qtbot, make_editor):
@@ -278,7 +278,7 @@ def test_close_with_pending_discard_closes(qtbot, make_editor):
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=WAIT_MS)
     assert not window.pending
     assert (9, 10) in db_rows(demo_url(editor))
-    assert not window.journal.path.exists()
+    qtbot.waitUntil(lambda: not window.journal.path.exists(), timeout=WAIT_MS)  # removed by the journal's lane
 
 
 def test_close_with_pending_commit_reviews_then_closes(qtbot, make_editor):
