@@ -161,12 +161,18 @@ def pg_db(pg_cluster: PgCluster) -> Iterator[PgDatabase]:
         yield database
 
 
-def _bouncer(cluster: PgCluster, pool_mode: str) -> Iterator[PgBouncer]:
+def require_pgbouncer() -> None:
+    """Skip (fail in CI) when the pgbouncer program is missing: call it
+    before making a :class:`PgBouncer` of your own."""
     _require(
         PgBouncer.available(),
         "pgbouncer not found (install the pgbouncer package, or set "
         "PGBOUNCER to the program's path)",
     )
+
+
+def _bouncer(cluster: PgCluster, pool_mode: str) -> Iterator[PgBouncer]:
+    require_pgbouncer()
     with PgBouncer(cluster, pool_mode=pool_mode) as bouncer:
         yield bouncer
 
