@@ -151,6 +151,9 @@ def test_the_demo_journal_and_last_table_follow_the_demo_file(tmp_path):
     old_settings = ConnectionSettings(kind="demo", demo_path=str(old_demo))
     identity = {**old_settings.identity(), "table": "customers"}
     _journal(data / "Table Editor" / "journal", f"cells-{identity_digest(identity)}-w1.json", identity)
+    old_journal = data / "Table Editor" / "journal" / f"cells-{identity_digest(identity)}-w1.json"
+    appended = '{"set": [{"key": [1], "column": "note", "new": "x"}], "drop": []}\n'
+    old_journal.write_text(old_journal.read_text() + "\n" + appended)  # edits appended after the header line
     LastTables(config / "Table Editor" / "last-tables.json").remember(old_settings, "customers")
 
     adopt_legacy_folders(data, config)
@@ -158,5 +161,7 @@ def test_the_demo_journal_and_last_table_follow_the_demo_file(tmp_path):
     new_identity = {**new_settings.identity(), "table": "customers"}
     (moved,) = (data / "journal").glob("*.json")
     assert moved.name == f"cells-{identity_digest(new_identity)}-w1.json"
-    assert json.loads(moved.read_text())["identity"] == new_identity
+    header, rest = moved.read_text().split("\n", 1)
+    assert json.loads(header)["identity"] == new_identity
+    assert rest == appended  # the appended edits kept as they were
     assert LastTables(config / "last-tables.json").get(new_settings) == "customers"

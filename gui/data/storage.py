@@ -689,7 +689,10 @@ def _rehome_journals(paths: Iterable[Path], old_root: Path, new_root: Path) -> d
         if len(parts) != 3:
             continue
         try:
-            document = json.loads(path.read_text(encoding="utf-8"))
+            # the first line is the document (with the identity); the lines after it,
+            # if any, are the edits appended since: kept as they are
+            first, newline, rest = path.read_text(encoding="utf-8").partition("\n")
+            document = json.loads(first)
         except (OSError, ValueError):
             continue
         identity = document.get("identity") if isinstance(document, dict) else None
@@ -705,7 +708,8 @@ def _rehome_journals(paths: Iterable[Path], old_root: Path, new_root: Path) -> d
         document["identity"] = identity
         prefix, _digest, window = parts
         try:
-            atomic_write_text(path.with_name(f"{prefix}-{identity_digest(identity)}-{window}.json"), json.dumps(document, default=str))
+            text = json.dumps(document, default=str) + newline + rest
+            atomic_write_text(path.with_name(f"{prefix}-{identity_digest(identity)}-{window}.json"), text)
             path.unlink()
         except OSError:
             continue  # offered under its old name no more, but kept: nothing is lost
