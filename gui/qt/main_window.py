@@ -53,6 +53,7 @@ from .undo import PendingEdit
 SHORTCUTS = [
     ("Ctrl+Return", "Commit (after the review)"),
     ("F5", "Reload the rows"),
+    ("Ctrl+Shift+End", "Load every row"),
     ("Ctrl+F", "Focus the threshold"),
     ("Ctrl+G", "Focus “Go to x”"),
     ("Ctrl+Z", "Undo the last edit"),
@@ -223,6 +224,7 @@ class MainWindow(EditorWindow):
         self.view_menu = view_menu
         # not ``self.reload`` itself: triggered(bool) would pass ``checked`` as the start key
         self.reload_action = self._action(view_menu, "&Reload", lambda: self.reload(), QKeySequence.StandardKey.Refresh)
+        self.load_all_action = self._action(view_menu, "Load &everything", self._on_load_all, "Ctrl+Shift+End", name="Load everything")
         self.reload_action.setShortcuts([QKeySequence("F5")])
         self._action(view_menu, "Focus &threshold", lambda: self._focus(self.threshold_edit), "Ctrl+F")
         self._action(view_menu, "&Go to x", lambda: self._focus(self.goto_edit), "Ctrl+G")
@@ -240,6 +242,7 @@ class MainWindow(EditorWindow):
         self.revert_button.clicked.connect(self._on_revert_clicked)
         self.cancel_button.clicked.connect(self.cancel_running)
         self.model.loading_changed.connect(lambda _loading: self._update_state())
+        self._watch_end_key()
         self.model.rows_loaded.connect(lambda _n: self._update_state())
         self.model.total_counted.connect(lambda _n: self._update_state())
         self.model.total_unknown.connect(self._update_state)
@@ -729,6 +732,12 @@ class MainWindow(EditorWindow):
         index = self.model.index(row, VALUE_COLUMN)
         self.view.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
         self.view.scrollTo(index)
+
+    def _on_load_all(self) -> None:
+        """View → Load everything: every row of the query, in the bulk pages of
+        :meth:`RowsModel.fetch_all` (the status bar counts them; Cancel stops)."""
+        self.model.fetch_all()
+        self._update_state()
 
     # -- closing -------------------------------------------------------------
     def commit_running(self) -> bool:

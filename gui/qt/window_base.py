@@ -105,6 +105,53 @@ class EditorWindow(QMainWindow):
         if event.type() == QEvent.Type.PaletteChange and hasattr(self, "message"):
             self._colour_message_line()  # a light or dark theme chosen while the app runs
 
+    # -- the last row ------------------------------------------------------------
+    def _watch_end_key(self) -> None:
+        """Ctrl+End in the table goes to the real last row: every row is loaded
+        first (Load everything, with its progress and Cancel), then the last is
+        selected in the current column.  Qt's own Ctrl+End stops at the last row
+        loaded so far."""
+        self._last_row_wanted = False
+        self.view.installEventFilter(self)
+        self.model.loading_changed.connect(self._on_loading_for_last_row)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+        if (
+            obj is getattr(self, "view", None)
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() == Qt.Key.Key_End
+            and event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        ):
+            self.go_to_last_row()
+            return True
+        return super().eventFilter(obj, event)
+
+    def go_to_last_row(self) -> None:
+        """Select the last row of the whole result (loading every row first)."""
+        if self.model.canFetchMore():
+            self._last_row_wanted = True
+            self.show_status("Loading every row to reach the last one … (Cancel stops)")
+            self.model.fetch_all()
+            self._update_state()
+        else:
+            self._select_last_row()
+
+    def _on_loading_for_last_row(self, loading: bool) -> None:
+        if loading or not self._last_row_wanted:
+            return
+        self._last_row_wanted = False
+        if not self.model.canFetchMore():  # not cancelled, not failed
+            self._select_last_row()
+
+    def _select_last_row(self) -> None:
+        rows = self.model.rowCount()
+        if not rows:
+            return
+        current = self.view.currentIndex()
+        index = self.model.index(rows - 1, current.column() if current.isValid() else 0)
+        self.view.setCurrentIndex(index)
+        self.view.scrollTo(index)
+
     # -- construction ------------------------------------------------------------
     def _build_status_bar(self) -> None:
         self.rows_label = named(QLabel(), "Row count")
