@@ -44,22 +44,26 @@ def db_rows(url) -> list[tuple[int, int]]:
 
 
 @pytest.fixture
-def make_editor(isolated_user_dirs, qtbot) -> Iterator:
-    """``make_editor(*argv) -> Editor`` on the test's own user folders; shut down at teardown."""
-    editors: list[Editor] = []
+def make_editor(isolated_user_dirs, qtbot, request) -> Iterator:
+    """``make_editor(*argv) -> Editor`` on the test's own user folders; shut down at
+    teardown, before the test's database is dropped: the shutdown is registered
+    with the test when the editor is made, after the database fixture, so it runs
+    first (a running editor could otherwise connect again after the database's
+    sessions were ended, and the drop fail)."""
 
-    def make(*argv: str) -> Editor:
-        editor = Editor(parse_args(list(argv)), paths=Paths(data=isolated_user_dirs.data, config=isolated_user_dirs.config))
-        editors.append(editor)
-        return editor
-
-    yield make
-    for editor in editors:
+    def shut(editor: Editor) -> None:
         # no "pending changes" question at teardown: that is what the tests about closing
         # check; editor.window, not the first window: choosing a table may replace it
         editor.window._close_confirmed = True
         editor.window.close()
         editor.shutdown()
+
+    def make(*argv: str) -> Editor:
+        editor = Editor(parse_args(list(argv)), paths=Paths(data=isolated_user_dirs.data, config=isolated_user_dirs.config))
+        request.node.addfinalizer(lambda: shut(editor))
+        return editor
+
+    yield make
 
 
 def wait_loaded(qtbot, window: MainWindow) -> None:

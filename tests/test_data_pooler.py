@@ -21,7 +21,7 @@ import psycopg2
 import pytest
 from sqlalchemy import URL, create_engine, event, text
 
-from conftest import PG_PASSWORD
+from conftest import PG_PASSWORD, require_pgbouncer
 from gui.data import rows as rows_module
 from gui.data.commit import commit_changes
 from gui.data.config import DEFAULT_SPEC as SPEC
@@ -388,6 +388,7 @@ def test_review_and_cancel_through_the_pooler(request, pooled, pg_cluster: PgClu
 def tiny_pool(pg_cluster: PgCluster) -> Iterator[PgBouncer]:
     """A transaction pool of one server connection per database and role: the
     smallest a hosted pooler may give one user."""
+    require_pgbouncer()
     with PgBouncer(pg_cluster, pool_mode="transaction", default_pool_size=1, extra_settings={"query_wait_timeout": "20"}) as bouncer:
         yield bouncer
 
