@@ -279,10 +279,23 @@ def pg(pg_engine: Engine) -> Iterator[Connection]:
             conn.rollback()
 
 
+# PostgreSQL 16 reads integers with underscores and in hex, octal and binary, and
+# refuses a space inside a numeric's exponent: the tricky cases as 16 and later judge
+# them (the codec refuses all of them on every version: a spelling it does not take)
+SINCE_16 = {
+    ("smallint", "1_000"): Stricter("1000"),
+    ("smallint", "0x10"): Stricter("16"),
+    ("numeric", "1e 5"): NO,
+}
+
+
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_codec_agrees_with_the_server(pg: Connection, case: Case) -> None:
     server = Server(pg, case)
+    version = pg.connection.dbapi_connection.server_version
     for s, expected in case.tricky:
+        if version >= 160000:
+            expected = SINCE_16.get((case.id, s), expected)
         outcome = server.check(s)
         if isinstance(expected, (ServerAlters, Stricter)):
             assert outcome == expected.stored, f"{s!r}: the server stores {outcome!r}"
