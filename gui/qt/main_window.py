@@ -249,6 +249,7 @@ class MainWindow(EditorWindow):
         self.model.load_failed.connect(self._on_load_failed)
         self.model.edit_refused.connect(self.show_message)
         self.delegate.refused.connect(self.show_message)
+        self.delegate.settled.connect(self.clear_message)  # Escape, or a new edit: the refusal has had its moment
         self.model.modelReset.connect(self.delegate.forget_drafts)
         self.undo_stack.indexChanged.connect(lambda _i: self.clear_message())
 
