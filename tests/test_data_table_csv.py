@@ -451,3 +451,34 @@ def test_a_cancelled_or_failed_export_leaves_no_file(customers, tmp_path) -> Non
     assert list(tmp_path.glob("out.csv*")) == []
     with pytest.raises(ExportFailed, match="Cannot write out.csv: No such file"):
         export_result(engine, schema, codecs, tmp_path / "missing" / "out.csv")
+
+
+def test_an_export_as_shown_holds_the_pending_values_where_there_are_some(customers, tmp_path) -> None:
+    engine, schema, codecs = customers
+    edits = CellEdits(schema, codecs)
+    edits.apply(edits.plan_many([((2,), "email", None, [""]), ((3,), "email", "", [None]), ((1,), "name", "Ada L.", ["Ada"])]))
+    path = tmp_path / "shown.csv"
+    export_result(engine, schema, codecs, path, sort=[SortKey("id")], page=2, pending=edits.snapshot())
+    rows = records(path.read_text(encoding="utf-8"))
+    email, name = rows[0].index("email"), rows[0].index("name")
+    by_id = {r[0]: r for r in rows[1:]}
+    # NULL and "" kept apart in the pending values too; a page boundary (page=2) changes nothing
+    assert by_id["2"][email] is None and by_id["3"][email] == "" and by_id["1"][name] == "Ada L."
+    assert by_id["4"][email] == "ewd@example.org" and by_id["4"][name].startswith("Edsger")
+    # without them, the database's values
+    export_result(engine, schema, codecs, path, sort=[SortKey("id")], page=2)
+    by_id = {r[0]: r for r in records(path.read_text(encoding="utf-8"))[1:]}
+    assert by_id["2"][email] == "" and by_id["3"][email] is None and by_id["1"][name].startswith("Ada") and by_id["1"][name] != "Ada L."
+
+
+def test_the_editors_own_clipboard_cells_read_back_with_null_apart() -> None:
+    from gui.data.table_csv import cells_from_bytes, cells_to_bytes, clipboard_grid
+
+    grid = [["a", None, ""], ["tab\there", "line\nbreak", "é"]]
+    assert cells_from_bytes(cells_to_bytes(grid)) == grid
+    assert cells_from_bytes(b'[["a", null]]') == [["a", None]]  # an earlier version's one document
+    text_ = clipboard_text(grid)
+    assert clipboard_grid(text_, cells_to_bytes(grid)) == (grid, True)
+    # another program's text replaced ours: the text wins, an empty field is ""
+    assert clipboard_grid("x\t\n", cells_to_bytes(grid)) == ([["x", ""]], False)
+    assert clipboard_grid("x\n", b"not json") == ([["x"]], False)

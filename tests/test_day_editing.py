@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QItemSelection, Qt
 from PySide6.QtGui import QContextMenuEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication, QLineEdit, QMenu
 
+from test_day_csvio import big_demo
 from test_day_support import close_window, day_window, open_window  # noqa: F401  (fixture)
 
 
@@ -187,5 +188,60 @@ def test_a_read_only_connection_refuses_paste_and_import(qtbot, tmp_path):
         path.write_text("x,y\n6,16\n")
         day.tools.files.import_file(str(path))
         assert "read-only" in w.message.text() and day.tools.files.import_dialog is None
+    finally:
+        close_window(day)
+
+
+def test_one_value_pasted_into_a_selection_of_rows_sets_each_as_one_step(qtbot, day_window):
+    day, w = day_window, day_window.window
+    selection = w.view.selectionModel()
+    w.view.setFocus()
+    w.view.setCurrentIndex(day.index(0))
+    selection.select(QItemSelection(day.index(0), day.index(2)), selection.SelectionFlag.ClearAndSelect)  # x = 6, 6, 9
+    QGuiApplication.clipboard().setText("50\r\n")  # one cell, as a spreadsheet copies it
+    qtbot.keyClick(w.view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert [value_of(day, k) for k in (6, 9, 20)] == ["50", "50", "20"]
+    assert w.undo_stack.count() == 1 and _text(w.undo_action) == "Undo Paste one value into 3 cells of y"
+    qtbot.keyClick(w.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert not w.pending
+    # a value y does not take is refused, nothing changes
+    QGuiApplication.clipboard().setText("5.5\n")
+    qtbot.keyClick(w.view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert "Paste refused, nothing was changed" in w.message.text() and "'5.5'" in w.message.text()
+    assert not w.pending and w.undo_stack.count() == 1
+
+
+def test_a_big_paste_is_checked_off_the_gui_thread_then_is_one_step(qtbot, tmp_path):
+    day = open_window(qtbot, tmp_path, fill=lambda path: big_demo(path, 10_000))
+    try:
+        w, planner = day.window, day.tools.clipboard.planner
+        lines = 1_500  # more than a paste checks at once on the GUI thread
+        while w.model.rowCount() < lines:  # scrolled down until the next page is in
+            loaded = w.model.rowCount()
+            w.view.scrollToBottom()
+            qtbot.waitUntil(lambda: w.model.rowCount() > loaded and not w.model.loading)
+        keys = [w.model.key_at(r) for r in range(lines)]
+        QGuiApplication.clipboard().setText("".join(f"{5_000 + key}\n" for key in keys))
+        w.view.setFocus()
+        w.view.setCurrentIndex(day.index(0))
+        qtbot.keyClick(w.view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+        assert planner.running and "Paste: checking" in w.statusBar().currentMessage()
+        assert w.cancel_button.isEnabled() and not w.pending
+        last = w.model.rowCount() - 1
+        assert w.model.setData(day.index(last), "77")  # the window takes an edit meanwhile (as the cell editor commits it)
+        qtbot.waitUntil(lambda: not planner.running)
+        assert len(w.pending) == len(set(keys)) + 1 and value_of(day, keys[-1]) == str(5_000 + keys[-1])
+        assert w.undo_stack.count() == 2 and _text(w.undo_action) == f"Undo Paste {lines:,} values into y"
+        assert not w.cancel_button.isEnabled()
+        w.undo_action.trigger()
+        assert len(w.pending) == 1 and w.model.data(day.index(last)) == "77"
+
+        # Cancel: nothing changes
+        w.view.setCurrentIndex(day.index(0))
+        qtbot.keyClick(w.view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+        assert planner.running
+        qtbot.mouseClick(w.cancel_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not planner.running)
+        assert "Paste cancelled: nothing was changed." in w.statusBar().currentMessage() and len(w.pending) == 1
     finally:
         close_window(day)

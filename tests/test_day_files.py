@@ -34,16 +34,24 @@ def import_file(qtbot, monkeypatch, day, path):
     return day.tools.files.import_dialog
 
 
-def export_file(qtbot, monkeypatch, day, path):
+def export_file(qtbot, monkeypatch, day, path, answer: str | None = None):
+    """File → Export rows, the file chosen; with pending changes the question of
+    which values to write is answered by clicking the button named ``answer``."""
     choose_file(monkeypatch, path)
-    with qtbot.waitSignal(day.tools.files.exported, timeout=60_000) as blocker:
+    files = day.tools.files
+    with qtbot.waitSignal(files.exported, timeout=60_000) as blocker:
         menu_action(day.window.file_menu, "Export rows").trigger()
-        assert day.tools.files.progress_dialog.accessibleName() == "Export progress"
+        if answer is not None:
+            box = files.export_question
+            assert box is not None and box.isVisible()
+            qtbot.mouseClick(box.findChild(QPushButton, answer), Qt.MouseButton.LeftButton)
+        assert files.progress_dialog.accessibleName() == "Export progress"
     return blocker.args[0]
 
 
 def column(table, c: int) -> list[str]:
-    return [table.item(r, c).text() for r in range(table.rowCount())]
+    model = table.model()
+    return [model.index(r, c).data() for r in range(model.rowCount())]
 
 
 def test_import_previews_then_applies_as_one_undo_step(qtbot, monkeypatch, day_window, tmp_path):
@@ -111,16 +119,51 @@ def test_round_trip_export_then_import_gives_no_changes(qtbot, monkeypatch, day_
     assert not w.pending and w.undo_stack.count() == 0
 
 
-def test_export_writes_what_the_database_holds_not_the_pending_values(qtbot, monkeypatch, day_window, tmp_path):
+def test_export_with_pending_changes_asks_which_values_and_says_which_it_wrote(qtbot, monkeypatch, day_window, tmp_path):
     day, w = day_window, day_window.window
     w.pending.apply(w.pending.plan_edit(6, "16", [8, 8], 6))
     path = tmp_path / "rows.csv"
-    export_file(qtbot, monkeypatch, day, path)
+    export_file(qtbot, monkeypatch, day, path, answer="Export the database's values")
     assert path.read_text().splitlines()[1:3] == ["6,8", "6,8"]
-    # importing it back proposes exactly the undoing of the pending change
+    assert "database's values: the 1 pending change is not in it" in w.statusBar().currentMessage()
+    # importing it back proposes exactly the undoing of the pending change, and says so
     dialog = import_file(qtbot, monkeypatch, day, path)
+    assert "replacing 1 pending change" in dialog.summary.text()
+    assert column(dialog.table, 1)[0] == "6" and column(dialog.table, 5)[0] == "16"  # its pending y beside the database's
+    assert "drops a pending change" in column(dialog.table, 6)[0]
     qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
     assert not w.pending
+
+    # as shown: the pending value in every row with its x, the others as in the database
+    w.pending.apply(w.pending.plan_edit(6, "16", [8, 8], 6))
+    export_file(qtbot, monkeypatch, day, path, answer="Export as shown")
+    lines = path.read_text().splitlines()
+    assert lines[1:3] == ["6,16", "6,16"] and lines[3:] == [f"{x},{y}" for x, y in day.db_rows() if y > 6][2:]
+    assert "as the table shows them: with the 1 pending change" in w.statusBar().currentMessage()
+    # nothing pending: no question
+    w.pending.clear()
+    assert export_file(qtbot, monkeypatch, day, path) == 8
+
+
+def test_the_import_preview_shows_the_pending_value_it_replaces(qtbot, monkeypatch, day_window, tmp_path):
+    # issue 13: a pending 30 was replaced by the file's 21 without a word
+    day, w = day_window, day_window.window
+    w.pending.apply(w.pending.plan_edit(20, "30", [20, 20], 6))
+    path = tmp_path / "changes.csv"
+    path.write_text("x,y\n20,21\n9,19\n")
+    dialog = import_file(qtbot, monkeypatch, day, path)
+    summary = dialog.summary.text()
+    assert "2 changes to 4 rows, replacing 1 pending change" in summary and "pending y beside the database's" in summary
+    assert column(dialog.table, 1) == ["20", "9"]
+    assert column(dialog.table, 2) == ["21", "19"]  # the file's
+    assert column(dialog.table, 3) == ["20 ×2", "10 ×2"]  # the database's
+    assert column(dialog.table, 5) == ["30", ""]  # pending now
+    assert column(dialog.table, 6) == ["replaces a pending change", ""]
+    qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
+    assert {c.key: c.new for c in w.pending.changes()} == {20: 21, 9: 19}
+    assert w.undo_stack.count() == 1
+    w.undo_action.trigger()
+    assert {c.key: c.new for c in w.pending.changes()} == {20: 30}
 
 
 @pytest.mark.slow

@@ -233,6 +233,139 @@ def test_fill_down_fills_each_selected_column_from_its_top_cell_in_one_step(cust
     assert "select a cell and the cells below it" in window.message.text()
 
 
+# -- one value into a selection ----------------------------------------------------------------
+
+
+def test_one_value_pasted_into_a_selection_fills_every_selected_cell_as_one_step(customers, qtbot):
+    window, tools = customers
+    model = window.model
+    first, last = row_of(window, 1), row_of(window, 3)
+    select(window, first, col("email"), last, col("credit"))
+    QGuiApplication.clipboard().setText("7\n")  # one cell, as a spreadsheet copies it
+    press(qtbot, window, Qt.Key.Key_V)
+    for row in range(first, last + 1):
+        assert model.index(row, col("email")).data() == "7" and model.index(row, col("credit")).data() == "7.00"
+    assert window.undo_stack.count() == 1 and len(window.edits) == 2 * (last - first + 1)
+    assert window.undo_action.text().replace("&", "") == f"Undo Paste one value into {2 * (last - first + 1)} cells"
+    press(qtbot, window, Qt.Key.Key_Z)
+    assert not window.edits
+
+    # a selection reaching a read-only cell refuses it all, naming the cell
+    select(window, first, col("id"), last, col("email"))
+    press(qtbot, window, Qt.Key.Key_V)
+    assert window.message.text().startswith("Paste refused, nothing was changed: row") and "column id" in window.message.text()
+    assert not window.edits
+    # one selected cell takes the value as a paste does
+    put_cursor(window, 2, "credit")
+    assert tools.paste() is None and pending(window) == {(2, "credit"): Decimal("7.00")}
+
+
+# -- big ones: off the GUI thread ----------------------------------------------------------------
+
+BIG = 6_000  # rows pasted: more than a paste checks at once on the GUI thread
+
+
+@pytest.fixture
+def many(customers, qtbot, pg_engine) -> tuple[TableWindow, TableTools]:
+    """The customers with BIG rows more (ids 10 on), every row loaded."""
+    window, tools = customers
+    with pg_engine.begin() as conn:
+        conn.execute(text("INSERT INTO customers (id, credit) SELECT g, g FROM generate_series(10, :last) AS g"), {"last": 9 + BIG})
+    window.reload()
+    qtbot.waitUntil(lambda: not window.model.loading and window.model.total == BIG + 4, timeout=WAIT_MS)
+    window.load_all_action.trigger()
+    wait_loaded(qtbot, window)
+    return window, tools
+
+
+def paste_column(qtbot, window: TableWindow, name: str, values: list[str]) -> None:
+    """``values`` pasted as one column from id 1's cell in ``name`` on."""
+    QGuiApplication.clipboard().setText("\n".join(values) + "\n")
+    window.view.setFocus()  # back on the table (after a click on Cancel)
+    put_cursor(window, 1, name)
+    press(qtbot, window, Qt.Key.Key_V)
+
+
+def test_a_big_paste_is_checked_off_the_gui_thread_with_progress_and_cancel_then_is_one_step(many, qtbot):
+    window, tools = many
+    model = window.model
+    top = row_of(window, 1)
+    values = [f"{i}.25" for i in range(model.rowCount() - top)]
+    paste_column(qtbot, window, "credit", values)
+    # the paste is being checked: the status bar says so, Cancel is offered, the window takes edits meanwhile
+    assert tools.planner.running and "Paste: checking" in window.statusBar().currentMessage()
+    assert window.cancel_button.isEnabled() and not window.edits
+    model.set_cell(row_of(window, 3), col("note"), "typed meanwhile")
+    model.set_cell(row_of(window, 4), col("credit"), "1")  # the paste sets this cell too: it planned again
+    qtbot.waitUntil(lambda: not tools.planner.running, timeout=WAIT_MS)
+    assert len(window.edits) == len(values) + 1
+    assert model.index(row_of(window, 4), col("credit")).data() == values[row_of(window, 4) - top]
+    assert model.index(model.rowCount() - 1, col("credit")).data() == values[-1]
+    assert window.undo_action.text().replace("&", "") == f"Undo Paste {len(values):,} values"
+    assert f"{len(values):,} pending changes changed" in window.statusBar().currentMessage()
+    assert not window.cancel_button.isEnabled()
+    # one step: undo puts back what was typed meanwhile
+    window.undo_action.trigger()
+    assert pending(window) == {(3, "note"): "typed meanwhile", (4, "credit"): Decimal("1.00")}
+    window.redo_action.trigger()
+    assert len(window.edits) == len(values) + 1
+
+    # Cancel: nothing changes
+    window.undo_action.trigger()
+    paste_column(qtbot, window, "credit", values)
+    assert tools.planner.running
+    qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not tools.planner.running, timeout=WAIT_MS)
+    assert "Paste cancelled: nothing was changed." in window.statusBar().currentMessage()
+    assert len(window.edits) == 2 and not window.cancel_button.isEnabled()
+
+    # the rows loaded again meanwhile (F5): the paste is refused in words
+    paste_column(qtbot, window, "credit", values)
+    assert tools.planner.running
+    window.reload_action.trigger()
+    qtbot.waitUntil(lambda: not tools.planner.running, timeout=WAIT_MS)
+    assert "the rows were loaded again while it was checked, so nothing was changed" in window.message.text()
+    assert len(window.edits) == 2
+
+
+def test_a_big_paste_refused_names_the_first_refused_cell(many, qtbot):
+    window, tools = many
+    top = row_of(window, 1)
+    values = ["1"] * (window.model.rowCount() - top)
+    values[4_000] = "abc"
+    values[5_000] = "1.234"
+    paste_column(qtbot, window, "credit", values)
+    assert tools.planner.running
+    qtbot.waitUntil(lambda: not tools.planner.running, timeout=WAIT_MS)
+    key = window.model.key_at(top + 4_000)[0]
+    assert window.message.text().startswith(f"Paste refused, nothing was changed: row {top + 4_001} (id = {key}), column credit: 'abc'")
+    assert not window.edits
+
+
+def test_a_big_fill_down_and_import_run_off_the_gui_thread(many, qtbot, tmp_path):
+    window, tools = many
+    model = window.model
+    select(window, 0, col("note"), model.rowCount() - 1, col("note"))
+    top_note = model.index(0, col("note")).data()
+    press(qtbot, window, Qt.Key.Key_D)
+    assert tools.planner.running and "Fill down: checking" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: not tools.planner.running, timeout=WAIT_MS)
+    assert model.index(model.rowCount() - 1, col("note")).data() == top_note
+    assert window.undo_stack.count() == 1 and window.undo_action.text().replace("&", "") == f"Undo Fill down {model.rowCount() - 1:,} cells"
+
+    # an import of every row's credit: read, reviewed and planned on workers, previewed, one step
+    path = tmp_path / "credit.csv"
+    path.write_text("id,credit\n" + "".join(f"{model.key_at(r)[0]},{r}.5\n" for r in range(model.rowCount())), encoding="utf-8")
+    tools.import_file(str(path))
+    assert window.cancel_button.isEnabled()
+    qtbot.waitUntil(lambda: tools.import_preview is not None and tools.import_preview.isVisible(), timeout=WAIT_MS)
+    assert f"{model.rowCount():,} changes to make pending, replacing no pending change." in tools.import_preview.summary.text()
+    qtbot.mouseClick(tools.import_preview.apply_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tools.import_preview is None, timeout=WAIT_MS)
+    assert model.index(model.rowCount() - 1, col("credit")).data() == f"{model.rowCount() - 1}.50"
+    assert window.undo_stack.count() == 2 and len(window.edits) == 2 * model.rowCount() - 1
+
+
 # -- export ---------------------------------------------------------------------------------
 
 
@@ -245,8 +378,9 @@ def test_export_of_a_filter_writes_exactly_its_rows_with_nulls_as_empty_fields(c
     window.model.set_cell(row_of(window, 1), col("credit"), "13")  # pending: not in the file
     path = tmp_path / "active.csv"
 
-    # through the file dialog, as a user picks a file
+    # through the file dialog, as a user picks a file; with a change pending it asks which values first
     tools.export_action.trigger()
+    answer(qtbot, tools, "Export the database's values")
     qtbot.waitUntil(lambda: tools.file_dialog is not None and tools.file_dialog.isVisible(), timeout=WAIT_MS)
     assert "database's values" in tools.file_dialog.windowTitle()
     tools.file_dialog.selectFile(str(path))
@@ -264,6 +398,38 @@ def test_export_of_a_filter_writes_exactly_its_rows_with_nulls_as_empty_fields(c
     )
     assert "not in it" in window.statusBar().currentMessage()
     assert tools.progress_dialog is None and tools._export_task is None
+
+
+def answer(qtbot, tools: TableTools, button: str) -> None:
+    """Click ``button`` in Export's question of which values to write."""
+    qtbot.waitUntil(lambda: tools.export_question is not None and tools.export_question.isVisible(), timeout=WAIT_MS)
+    box = tools.export_question
+    assert "1 pending change that is not committed" in box.text()
+    qtbot.mouseClick(box.findChild(QPushButton, button), Qt.MouseButton.LeftButton)
+
+
+def test_export_can_write_the_values_as_shown_with_the_pending_ones(customers, qtbot, tmp_path):
+    window, tools = customers
+    window.model.set_cell(row_of(window, 3), col("note"), "")  # NULL → the empty string, pending
+    path = tmp_path / "shown.csv"
+    tools.export_action.trigger()
+    answer(qtbot, tools, "Export as shown")
+    qtbot.waitUntil(lambda: tools.file_dialog is not None and tools.file_dialog.isVisible(), timeout=WAIT_MS)
+    assert "with the pending changes" in tools.file_dialog.windowTitle()
+    tools.file_dialog.selectFile(str(path))
+    with qtbot.waitSignal(tools.exported, timeout=WAIT_MS):
+        tools.file_dialog.accept()
+        assert "with the 1 pending change" in tools.progress_dialog.labelText()
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[3] == '3,grace@example.org,7.99,true,2024-03-31 22:00:00+00,""'  # the pending empty string, not NULL
+    assert lines[1].startswith("1,ada@example.org,12.50,")  # the others as the database holds them
+    assert "as the table shows them" in window.statusBar().currentMessage()
+    # Cancel in the question writes nothing and asks for no file
+    tools.export_action.trigger()
+    qtbot.waitUntil(lambda: tools.export_question is not None and tools.export_question.isVisible(), timeout=WAIT_MS)
+    tools.export_question.reject()
+    qtbot.waitUntil(lambda: tools.export_question is None or not tools.export_question.isVisible(), timeout=WAIT_MS)
+    assert tools.file_dialog is None
 
 
 def test_an_export_can_be_cancelled_and_leaves_no_file(customers, qtbot, tmp_path, pg_engine):

@@ -6,10 +6,17 @@ refused.  The dialect (separator, quoting) is found by :class:`csv.Sniffer`; a
 UTF-8 byte-order mark and CRLF line ends are handled by opening the file with
 ``utf-8-sig`` and ``newline=""`` as the ``csv`` module asks.
 
+What a file does to the pending set is planned on the worker that reads it
+(:func:`plan_key_import`), against a copy of the pending set: the preview shows,
+for each change, the database's values beside the pending value it replaces, and
+applying it is one quick undo step on the GUI thread.
+
 Exporting reads the rows page by page through :class:`~gui.data.rows.RowSource`
 (keyset pages, or one sorted pass held on the client without an index), so memory holds
 one page whatever the size of the table.  The file is written under a temporary
 name and renamed when complete: a cancelled or failed export leaves no half file.
+With ``pending`` the pending values replace the database's in the rows they
+change, as the table shows them.
 """
 
 from __future__ import annotations
@@ -18,14 +25,16 @@ import csv
 import dataclasses
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from .config import TableSpec
 from .connection import CancelToken
 from .errors import Cancelled, InvalidValue, UserError
-from .pending import parse_value
+from .pending import PendingChange, PendingChanges, parse_value
 from .rows import RowSource
 from .wording import plural
 
@@ -185,6 +194,83 @@ def _read_record(raw_key: str, raw_value: str, line: int, spec: TableSpec, key_s
         )
 
 
+# -- what a file does to the pending set -----------------------------------------
+UNCHANGED, NO_ROW, NEW, REPLACES, REVERTS = "unchanged", "no row", "new", "replaces", "reverts"
+
+
+@dataclass(frozen=True)
+class KeyImportEntry:
+    key: int
+    line: int
+    new: int
+    now: tuple[int, ...]  # every row's value in the database (hidden rows too)
+    pending: int | None  # the key's pending value when the file was planned
+    status: str  # UNCHANGED (the table shows it already), NO_ROW, NEW, REPLACES (a pending value), REVERTS (to the database's)
+
+
+@dataclass
+class KeyImportPlan:
+    """What applying a changes file does to the pending set: ``updates`` (only those
+    that change it, one undo step) and one entry per key of the file, in its order."""
+
+    entries: list[KeyImportEntry] = field(default_factory=list)
+    updates: dict[int, PendingChange | None] = field(default_factory=dict)
+    changes: int = 0  # keys whose value the table does not show yet
+    rows: int = 0  # rows those keys touch in the database
+    unchanged: int = 0
+    missing: int = 0  # keys no row has
+    replaced: int = 0  # pending changes replaced (or dropped: the file has the database's value)
+
+
+def plan_key_import(
+    spec: TableSpec,
+    imported: ImportedChanges,
+    current: Mapping[int, tuple[int, ...]],
+    threshold: int | None,
+    pending: Mapping[int, PendingChange],
+    cancel: CancelToken | None = None,
+) -> KeyImportPlan:
+    """Plan ``imported`` against ``pending`` (a copy of the pending set), with
+    ``current`` the values each key's rows hold in the database: a key whose rows
+    hold the file's value already is no change (unless a pending change is to be
+    replaced), the values above ``threshold`` are the ones the user is taken to
+    have seen.  Raises :class:`InvalidValue` as ``PendingChanges.plan_many`` does."""
+    plan = KeyImportPlan()
+    edits = []
+    statuses: dict[int, str] = {}
+    for key, value in imported.values.items():
+        now = tuple(current.get(key, ()))
+        change = pending.get(key)
+        if (change.new == value) if change is not None else (bool(now) and all(v == value for v in now)):
+            statuses[key] = UNCHANGED  # the table shows this value already
+            continue
+        statuses[key] = NEW if change is None else REPLACES
+        edits.append((key, value, tuple(v for v in now if threshold is None or v > threshold), threshold))
+    if cancel is not None:
+        cancel.check()
+    against = PendingChanges(spec)
+    against.apply({key: pending[key] for key, *_rest in edits if key in pending})
+    updates = against.plan_many(edits)
+    plan.updates = {key: change for key, change in updates.items() if pending.get(key) != change}
+    for key, value in imported.values.items():
+        now = tuple(current.get(key, ()))
+        change = pending.get(key)
+        status = statuses[key]
+        if status == REPLACES and key in updates and updates[key] is None:
+            status = REVERTS  # the file has the database's value: the pending change goes
+        elif status == NEW and not now:
+            status = NO_ROW
+        plan.entries.append(KeyImportEntry(key, imported.lines.get(key, 0), value, now, None if change is None else change.new, status))
+        if status == UNCHANGED:
+            plan.unchanged += 1
+        else:
+            plan.changes += 1
+            plan.rows += len(now)
+        plan.missing += not now
+    plan.replaced = sum(1 for key in plan.updates if key in pending)
+    return plan
+
+
 # -- export -------------------------------------------------------------------
 def export_rows(
     engine,
@@ -194,19 +280,36 @@ def export_rows(
     progress: Progress | None = None,
     cancel: CancelToken | None = None,
     page: int = EXPORT_PAGE,
+    pending: Mapping[int, int] | None = None,
 ) -> int:
     """Write the rows with value > ``threshold`` (``x,y`` header) to ``path``; returns the row count.
 
-    Raises :class:`Cancelled` (and leaves no file) when ``cancel`` is cancelled.
+    ``pending`` (key → pending value) puts the pending values in the rows they
+    change, as the table shows them.  Raises :class:`Cancelled` (and leaves no
+    file) when ``cancel`` is cancelled.
     """
     path = Path(path)
     try:
-        return _export(engine, spec, threshold, path, progress, cancel, page)
+        return _export(engine, spec, threshold, path, progress, cancel, page, pending)
     except OSError as error:
         raise ExportFailed(f"Cannot write {path.name}: {error.strerror or error}.") from None
 
 
-def _export(engine, spec, threshold, path: Path, progress, cancel, page) -> int:
+def _with_pending(xs: np.ndarray, ys: np.ndarray, keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``ys`` with the pending value (``keys`` sorted, ``values`` theirs) in every
+    row whose key has one: found in the arrays, no Python step a row."""
+    if not len(keys) or not len(xs):
+        return ys
+    at = np.minimum(np.searchsorted(keys, xs), len(keys) - 1)
+    hit = keys[at] == xs
+    if not hit.any():
+        return ys
+    ys = ys.astype(np.int64, copy=True)
+    ys[hit] = values[at[hit]]
+    return ys
+
+
+def _export(engine, spec, threshold, path: Path, progress, cancel, page, pending=None) -> int:
     source = RowSource(engine, spec, threshold)
     written = 0
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".part", dir=path.parent)
@@ -217,9 +320,13 @@ def _export(engine, spec, threshold, path: Path, progress, cancel, page) -> int:
                 progress(0, total)
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow([spec.key, spec.value])
+            order = sorted(pending or ())
+            keys = np.array(order, dtype=np.int64)
+            values = np.array([pending[k] for k in order], dtype=np.int64) if pending else keys
             while not source.exhausted:
                 _check(cancel)
                 xs, ys = source.fetch(page, cancel)
+                ys = _with_pending(xs, ys, keys, values)
                 writer.writerows(zip(xs.tolist(), ys.tolist()))
                 written += len(xs)
                 if progress is not None:

@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import re
 import tempfile
@@ -66,7 +67,7 @@ import numpy as np
 from sqlalchemy import Engine
 
 from .codecs import Codec, TextCodec
-from .columns import POS_INFINITY, ColumnData, LoadedColumns
+from .columns import POS_INFINITY, ColumnData, LoadedColumns, PagedColumns
 from .connection import CancelToken
 from .csvio import (  # its sniffing, reused: a file of changes is found the same way
     EXPORT_PAGE,
@@ -82,6 +83,7 @@ from .csvio import (  # its sniffing, reused: a file of changes is found the sam
 from .edits import CellChange, CellEdits, CellId, Key, loaded_value, value_text
 from .errors import Cancelled, InvalidValue
 from .paging import Condition, SortKey
+from .planning import LONG_LIVED, LoadedRows, long_lived
 from .result import TableResult
 from .schema import TableSchema
 from .wording import plural
@@ -103,6 +105,9 @@ __all__ = [
     "ImportedCells",
     "Record",
     "RefusedLine",
+    "cells_from_bytes",
+    "cells_to_bytes",
+    "clipboard_grid",
     "clipboard_text",
     "csv_field",
     "csv_line",
@@ -246,13 +251,54 @@ def read_clipboard(text: str) -> list[list[str]]:
     """Tab-separated text as rows of fields (``excel-tab``: a quoted field may hold
     tabs and line breaks).  A blank line inside is one empty field; blank lines at
     the end are dropped (an editor's trailing newline is not a row), except that
-    text of line ends only is one empty cell (as a spreadsheet copies one)."""
-    rows = list(csv.reader(io.StringIO(text, newline=""), "excel-tab"))
+    text of line ends only is one empty cell (as a spreadsheet copies one).
+
+    Read row by row in Python, not by ``list()`` in one C call: a worker reading
+    100,000 lines that way held the GIL, and with it the GUI thread, for 100 ms."""
+    rows = [row for row in csv.reader(io.StringIO(text, newline=""), "excel-tab")]
     while rows and not rows[-1]:
         rows.pop()
     if not rows and text:
         return [[""]]
     return [row or [""] for row in rows]
+
+
+def clipboard_grid(text: str, cells: bytes | None) -> tuple[list[list[str | None]], bool]:
+    """The cells on the clipboard and whether NULL is told apart in them: those of
+    the editor's own Copy (``cells``, its private format as JSON: ``None`` is
+    NULL) while the text is still what that Copy put there, else the text read as
+    tab-separated fields (:func:`read_clipboard`)."""
+    if cells is not None:
+        try:
+            grid = cells_from_bytes(cells)
+        except (ValueError, UnicodeDecodeError):
+            grid = None
+        # ours, and still what the text says (not replaced by another program's text)
+        if _is_grid(grid) and clipboard_text(grid) == text:
+            return grid, True
+    return read_clipboard(text), False  # type: ignore[return-value]
+
+
+def cells_to_bytes(grid: Sequence[Sequence[str | None]]) -> bytes:
+    """Cells in the editor's private clipboard format: one JSON array a row, one row
+    a line (``null``: NULL)."""
+    return "".join(json.dumps(list(row), ensure_ascii=False) + "\n" for row in grid).encode("utf-8")
+
+
+def cells_from_bytes(data: bytes) -> list[list[str | None]]:
+    """What :func:`cells_to_bytes` wrote, read a line at a time (one ``json.loads``
+    of 100,000 cells held the GIL for 100 ms); the whole-grid JSON array of
+    earlier versions is read too.  Raises :class:`ValueError` for anything else."""
+    text = data.decode("utf-8")
+    if text.startswith("[[") or text.strip() == "[]":
+        return json.loads(text)
+    return [json.loads(line) for line in text.splitlines() if line]
+
+
+def _is_grid(value: object) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(row, list) and all(v is None or isinstance(v, str) for v in row) for row in value
+    )
 
 
 def pasted_raw(text: str, codec: Codec) -> str | None:
@@ -333,11 +379,20 @@ def _texts(column: ColumnData, codec: Codec, sqlite: bool) -> list[str | None]:
     return texts
 
 
-def page_lines(page: LoadedColumns, codecs: Mapping[str, Codec], sqlite: bool = False) -> str:
-    """The CSV lines of one page of loaded columns."""
+def page_lines(
+    page: LoadedColumns,
+    codecs: Mapping[str, Codec],
+    sqlite: bool = False,
+    overlay: Mapping[str, Mapping[int, str | None]] | None = None,
+) -> str:
+    """The CSV lines of one page of loaded columns; ``overlay`` gives, for a
+    column, texts that replace its loaded ones (the page's row → the codec's
+    lossless text, ``None``: NULL)."""
     columns = []
     for name in page.names:
         texts = _texts(page[name], codecs[name], sqlite)
+        for i, text in (overlay or {}).get(name, {}).items():
+            texts[i] = text
         if page[name].kind == "text" or sqlite:
             columns.append([csv_field(t) for t in texts])
         else:
@@ -357,10 +412,15 @@ def export_result(
     cancel: CancelToken | None = None,
     page: int = EXPORT_PAGE,
     total: int | None = None,
+    pending: Mapping[CellId, CellChange] | None = None,
 ) -> int:
     """Write the rows matching ``conditions`` in ``sort`` order to ``path`` (a
     header of the columns the role may read, then one line a row); returns the
     rows written.  ``total``, when the caller knows it, spares the count.
+
+    ``pending`` (a copy of the pending set) puts its values in the rows it
+    changes, as the table shows them; without it the file holds the database's
+    values.
 
     Raises :class:`Cancelled` (and leaves no file) when ``cancel`` is pressed,
     :class:`ExportFailed` when the file cannot be written, another
@@ -380,10 +440,11 @@ def export_result(
             if progress is not None:
                 progress(0, total)
             handle.write(csv_line(result.names))
+            by_column = _pending_texts(schema, codecs, pending)
             while not result.exhausted:
                 _check(cancel)
                 rows = result.fetch(page, cancel)
-                handle.write(page_lines(rows, codecs, sqlite))
+                handle.write(page_lines(rows, codecs, sqlite, _overlay(rows, schema, by_column)))
                 written += len(rows)
                 if progress is not None:
                     progress(written, max(total or 0, written))
@@ -405,6 +466,33 @@ def export_result(
 def _check(cancel: CancelToken | None) -> None:
     if cancel is not None and cancel.cancelled:
         raise Cancelled("The export was cancelled; no file was written.")
+
+
+def _pending_texts(
+    schema: TableSchema, codecs: Mapping[str, Codec], pending: Mapping[CellId, CellChange] | None
+) -> dict[str, dict[Key, str | None]]:
+    """The pending values by column and key, as the codec's lossless text."""
+    by_column: dict[str, dict[Key, str | None]] = {}
+    for (key, column), change in (pending or {}).items():
+        by_column.setdefault(column, {})[key] = value_text(codecs[column], change.new)
+    return by_column
+
+
+def _overlay(
+    page: LoadedColumns, schema: TableSchema, by_column: Mapping[str, Mapping[Key, str | None]]
+) -> dict[str, dict[int, str | None]]:
+    """For each column of ``page`` with pending values, its rows that hold one."""
+    if not by_column or not all(k in page.names for k in schema.key):
+        return {}
+    rows = LoadedRows([page])
+    keys = rows.keys([page.names.index(k) for k in schema.key], np.arange(len(page)))
+    overlay: dict[str, dict[int, str | None]] = {}
+    for column, texts in by_column.items():
+        if column in page.names:
+            found = {i: texts[key] for i, key in enumerate(keys) if key is not None and key in texts}
+            if found:
+                overlay[column] = found
+    return overlay
 
 
 # -- import ----------------------------------------------------------------------------
@@ -606,29 +694,35 @@ def _read_line(
 def seen_values(
     cells: Sequence[ImportedCell],
     schema: TableSchema,
-    loaded: LoadedColumns | None,
+    loaded: LoadedRows | PagedColumns | LoadedColumns | None,
     current: Mapping[CellId, Sequence[object]],
+    token: CancelToken | None = None,
 ) -> dict[CellId, tuple[object, ...]]:
     """What the user is taken to have seen of each imported cell: the loaded rows'
-    values when rows with its key are loaded (as for a typed edit), else the
-    database's ``current`` values (every row with the key; ``()`` for none).
+    values when rows with its key are loaded (as for a typed edit, an infinite
+    date as the word), else the database's ``current`` values (every row with
+    the key; ``()`` for none).
 
-    ``loaded`` may be a snapshot (``LoadedColumns.slice``) read on a worker thread:
-    the loaded rows are walked once."""
-    wanted = {c.key for c in cells}
-    rows: dict[Key, list[int]] = {}
-    if loaded is not None and len(loaded) and all(k in loaded.names for k in schema.key):
-        key_columns = [loaded[name] for name in schema.key]
-        for i in range(len(loaded)):
-            key = tuple(c.value(i) for c in key_columns)
-            if key in wanted:
-                rows.setdefault(key, []).append(i)
+    ``loaded`` may be the table model's pages taken on the GUI thread
+    (:class:`~gui.data.planning.LoadedRows`), read here on a worker: the loaded
+    rows' keys are read from the arrays a page at a time."""
+    rows = loaded if isinstance(loaded, LoadedRows) else LoadedRows.of(loaded)
+    names = rows.pages[0].names if rows.pages else ()
+    found: dict[Key, list[int]] = {}
+    if len(rows) and all(k in names for k in schema.key):
+        key_index = [names.index(k) for k in schema.key]
+        found = rows.rows_by_key(key_index, {c.key for c in cells}, token)
+    # each column's values of the rows found, read once
+    values: dict[str, dict[int, object]] = {}
+    for name in {c.column for c in cells if c.key in found}:
+        every = np.unique(np.array([r for c in cells if c.column == name for r in found.get(c.key, ())], dtype=np.int64))
+        values[name] = dict(zip(every.tolist(), rows.values(names.index(name), every)))
     seen: dict[CellId, tuple[object, ...]] = {}
     for cell in cells:
-        found = rows.get(cell.key)
-        if found:
-            column = loaded[cell.column]  # type: ignore[index]
-            seen[cell.cell] = tuple(column.value(i) for i in found)
+        at = found.get(cell.key)
+        if at:
+            column = values[cell.column]
+            seen[cell.cell] = tuple(column[r] for r in at)
         else:
             seen[cell.cell] = tuple(current.get(cell.cell, ()))
     return seen
@@ -644,43 +738,64 @@ class ImportEntry:
     cell: ImportedCell
     seen: tuple[object, ...]  # the values it was checked against (see seen_values)
     status: str  # NEW, REPLACES (a pending change), REVERTS (a pending change: the file has the database's value), UNCHANGED, NO_ROW
+    pending: CellChange | None = None  # the cell's pending change when the file was planned
 
 
 @dataclass
 class ImportPlan:
     """What applying a changes file does to the pending set: ``updates`` (only
-    those that change it, for one undo step) and one entry per imported cell."""
+    those that change it, for one undo step; prepared against the pending set it
+    was planned with) and one entry per imported cell."""
 
-    updates: dict[CellId, CellChange | None] = field(default_factory=dict)
+    updates: Mapping[CellId, CellChange | None] = field(default_factory=dict)
     entries: list[ImportEntry] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)  # entries by status
+    missing_lines: int = 0  # lines naming a key no row has
 
     def count(self, *statuses: str) -> int:
-        return sum(1 for e in self.entries if e.status in statuses)
+        return sum(self.counts.get(status, 0) for status in statuses)
 
 
-def plan_import(edits: CellEdits, imported: ImportedCells, seen: Mapping[CellId, Sequence[object]]) -> ImportPlan:
+def plan_import(
+    edits: CellEdits,
+    imported: ImportedCells,
+    seen: Mapping[CellId, Sequence[object]],
+    pending: Mapping[CellId, CellChange] | None = None,
+    state: object = None,
+) -> ImportPlan:
     """The pending-set update of ``imported`` (all its cells through one
     :meth:`CellEdits.plan_many`); a cell whose key no row has is left out
-    (``NO_ROW``).  Raises :class:`InvalidValue` as ``plan_many`` does."""
+    (``NO_ROW``).  Raises :class:`InvalidValue` as ``plan_many`` does.
+
+    ``pending`` and ``state`` are a copy of the pending set and its state taken
+    for a worker thread (``CellEdits.snapshot``/``state``); the set itself by
+    default.  The updates are prepared against it (``CellEdits.prepare``)."""
+    if pending is None:
+        pending, state = edits.view(), edits.state
     plan = ImportPlan()
     items, planned = [], []
     for cell in imported.cells:
         values = tuple(seen.get(cell.cell, ()))
         if not values:
-            plan.entries.append(ImportEntry(cell, values, NO_ROW))
+            plan.entries.append(ImportEntry(cell, values, NO_ROW, pending.get(cell.cell)))
             continue
         items.append((cell.key, cell.column, cell.raw, values))
         planned.append((cell, values))
-    updates = edits.plan_many(items)
-    plan.updates = {c: change for c, change in updates.items() if edits.get(*c) != change}
-    for cell, values in planned:
-        existing, new = edits.get(*cell.cell), updates.get(cell.cell)
-        if new == existing:
-            status = UNCHANGED
-        elif existing is None:
-            status = NEW
-        else:
-            status = REVERTS if new is None else REPLACES
-        plan.entries.append(ImportEntry(cell, values, status))
-    plan.entries.sort(key=lambda e: e.cell.line)
+    with long_lived(len(items) >= LONG_LIVED):
+        updates = edits.plan_many(items, pending)
+        effective = {c: change for c, change in updates.items() if pending.get(c) != change}
+        for cell, values in planned:
+            existing, new = pending.get(cell.cell), updates.get(cell.cell)
+            if new == existing:
+                status = UNCHANGED
+            elif existing is None:
+                status = NEW
+            else:
+                status = REVERTS if new is None else REPLACES
+            plan.entries.append(ImportEntry(cell, values, status, existing))
+        plan.entries.sort(key=lambda e: e.cell.line)
+        plan.updates = edits.prepare(effective, pending, state)
+    for entry in plan.entries:
+        plan.counts[entry.status] = plan.counts.get(entry.status, 0) + 1
+    plan.missing_lines = len({e.cell.line for e in plan.entries if e.status == NO_ROW})
     return plan

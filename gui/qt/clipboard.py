@@ -1,17 +1,25 @@
 """Edit → Copy and Paste on the table: the selection as tab-separated text with a
 header line, and one column of values pasted into y from the selected cell down,
-checked first and applied as one undo step (anything refused applies nothing)."""
+checked first and applied as one undo step (anything refused applies nothing).
+One value pasted into a selection of several rows sets y of each of them, as a
+spreadsheet fills a selection.
+
+A paste of many values is planned on the ``plan`` lane (:mod:`gui.qt.planned`,
+:func:`gui.data.planning.plan_key_paste`) with its progress in the status bar and
+Cancel, the window usable meanwhile; a short one at once."""
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import QItemSelection, QObject, Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence
 
-from ..data.errors import InvalidValue
-from ..data.pending import parse_value
+from ..data.planning import INLINE_CELLS, KeyRows, PlanRefused, block_rows, fields_in, plan_key_paste
 from ..data.wording import plural
 from .icons import named_action
+from .planned import Planner
 from .rows_model import VALUE_COLUMN
+from .undo import PendingEdit
 
 
 class Clipboard(QObject):
@@ -19,6 +27,7 @@ class Clipboard(QObject):
         super().__init__(parent or window)
         self.window = window
         self.spec = window.spec
+        self.planner = Planner(window, window.runner, self)
         # on the table only: an open cell editor (a QLineEdit) keeps its own copy and paste
         self.copy_action = named_action(window, "&Copy", "Copy", self.copy_selection, QKeySequence.StandardKey.Copy, "copy")
         self.paste_action = named_action(window, "&Paste", "Paste", self.paste, QKeySequence.StandardKey.Paste, "paste")
@@ -48,73 +57,71 @@ class Clipboard(QObject):
         return text
 
     def paste(self) -> None:
-        """Paste one column of values into y from the selected row down, as one undo step."""
-        if not self.window.can_edit("Paste"):
+        """Paste one column of values into y from the selected row down, as one undo
+        step; one value into every selected row when several are selected."""
+        if not self.window.can_edit("Paste") or self.planner.busy("Paste"):
             return
-        view, model = self.window.view, self.window.model
+        view = self.window.view
         start = view.currentIndex()
         if not start.isValid():
             self.window.show_message(f"Paste: select the {self.spec.value} cell to paste into first.")
             return
-        error = self.paste_text(QGuiApplication.clipboard().text(), start.row())
-        if error:
-            self.window.show_message(error)
+        selection = view.selectionModel().selection()
+        selected = block_rows([(r.top(), r.bottom()) for r in selection]).tolist()
+        self.paste_text(QGuiApplication.clipboard().text(), start.row(), selected)
 
-    def paste_text(self, text: str, first_row: int) -> str | None:
-        """Apply ``text`` from ``first_row`` on; returns why nothing was applied, or None."""
-        model, spec = self.window.model, self.spec
-        lines = text.splitlines()
-        while lines and not lines[-1].strip():
-            lines.pop()
-        numbered = list(enumerate(lines, start=1))
-        if numbered and numbered[0][1].strip().lower() in (spec.value.lower(), f"{spec.key}\t{spec.value}".lower()):
-            numbered = numbered[1:]  # our own Copy's header line
-        if not numbered:
-            return "Paste: the clipboard holds no values."
-        refused = "Paste refused, nothing was changed: "
-        edits, given = [], {}
-        for offset, (line, raw) in enumerate(numbered):
-            cells = raw.split("\t")
-            while len(cells) > 1 and not cells[-1].strip():
-                cells.pop()  # spreadsheets end some lines with empty cells
-            if len(cells) > 1:
-                return refused + f"line {line} ('{raw}') holds {len(cells)} values; paste one column of {spec.value} values."
-            value_text = cells[0]
-            try:
-                value = parse_value(value_text, spec)
-            except InvalidValue as error:
-                return refused + f"line {line} ('{value_text}'): {error.message}"
-            row = first_row + offset
-            if row >= model.rowCount():
-                more = " Scroll down to load more rows, then paste again." if model.canFetchMore() else ""
-                return refused + (
-                    f"the paste has {plural(len(numbered), 'value')} but only {plural(model.rowCount() - first_row, 'row')} "
-                    f"from the selected one on.{more}"
+    def paste_text(self, text: str, first_row: int, selected=()) -> str | None:
+        """Apply ``text`` from ``first_row`` on (one value into each ``selected`` row
+        when there are several); says why nothing was applied in the message line
+        and returns it when that is known at once, else None (a big paste is
+        planned on a worker and says so when it is done)."""
+        window, model, spec = self.window, self.window.model, self.spec
+        if self.planner.busy("Paste"):
+            return "Paste: a paste is being checked."
+        xs, ys = model.loaded_columns()  # views that later pages leave as they are
+        rows = KeyRows(spec, xs, ys, model.canFetchMore(), model.threshold)
+        outcome: dict[str, str | None] = {"refused": None}
+
+        def work(token, progress, pending, _state):
+            return plan_key_paste(rows, text, first_row, pending, token, progress, selected)
+
+        def fresh() -> str | None:
+            # the plan holds while the rows it read are still the first ones loaded
+            xs_now, ys_now = model.loaded_columns()
+            n = len(xs)
+            same = len(xs_now) >= n and np.array_equal(xs_now[:n], xs) and np.array_equal(ys_now[:n], ys)
+            if not same or model.threshold != rows.threshold:
+                return "Paste: the rows were loaded again while it was checked, so nothing was changed. Paste again."
+            return None
+
+        def refused(error: PlanRefused) -> None:
+            outcome["refused"] = error.message
+            window.show_message(error.message)
+
+        def apply(planned) -> None:
+            updates, count, filled = planned
+            if not window.can_edit("Paste"):
+                return
+            if filled:
+                text_ = f"Paste one value into {plural(len(selected), 'cell')} of {spec.value}"
+            else:
+                text_ = f"Paste {plural(count, 'value')} into {spec.value}"
+            if updates:
+                window.undo_stack.push(PendingEdit(window.pending, updates, text_))
+            if not filled:
+                last = first_row + count - 1
+                view = window.view
+                view.selectionModel().select(self._range(first_row, last), view.selectionModel().SelectionFlag.ClearAndSelect)
+            if filled:
+                window.show_status(f"{text_}: {plural(len(updates), 'pending change')} changed." if updates else "Paste: the values are already there.")
+            else:
+                window.show_status(
+                    f"Pasted {plural(count, 'value')}: {plural(len(updates), 'pending change')} changed." if updates else "Paste: the values are already there."
                 )
-            key = model.key_at(row)
-            if key in given and given[key][1] != value:
-                return refused + (
-                    f"line {line} ('{value_text}') is for a row with {spec.key} = {key}, which line {given[key][0]} "
-                    f"already sets to {given[key][1]}; every row with one {spec.key} takes one {spec.value}."
-                )
-            if key not in given:
-                given[key] = (line, value)
-                # a run of rows going on past the loaded ones: the user saw part of it
-                edits.append((key, value, model.loaded_values(key), model.threshold, model.run_continues(key)))
-        try:
-            updates = self.window.pending.plan_many(edits)
-        except InvalidValue as error:
-            return refused + error.message
-        count = self.window.push_updates(updates, f"Paste {plural(len(numbered), 'value')} into {spec.value}")
-        last = first_row + len(numbered) - 1
-        view = self.window.view
-        view.selectionModel().select(
-            self._range(first_row, last), view.selectionModel().SelectionFlag.ClearAndSelect
-        )
-        self.window.show_status(
-            f"Pasted {plural(len(numbered), 'value')}: {plural(count, 'pending change')} changed." if count else "Paste: the values are already there."
-        )
-        return None
+
+        inline = fields_in(text) <= INLINE_CELLS and len(selected) <= INLINE_CELLS
+        self.planner.run("Paste", work, window.pending, apply, refused, inline, fresh, label=f"Paste: checking the values for {spec.value}")
+        return outcome["refused"] if inline else None
 
     def _range(self, first: int, last: int) -> QItemSelection:
         model = self.window.model

@@ -16,40 +16,60 @@ and to the table's context menu; the text and files they read and write are
   char (a spreadsheet's empty cell cannot be told from an empty string).  One
   refused value (the codec, a read-only cell, a row whose key is NULL, a cell
   beyond the loaded rows or the columns) refuses the whole paste, and the message
-  names its row and column.
+  names its row and column.  One value pasted into a selection of several cells
+  fills every selected cell with it, as in a spreadsheet.
 * Fill down (Ctrl+D): in each column of the selection, its topmost selected
   cell's value into the selected cells below it, one undo step.
 * Export CSV…: the rows of the window's filter and sort (the whole result, not
-  only the loaded rows) written off the GUI thread with progress and Cancel.  The
-  file holds the database's values: pending changes are not in it, and the
-  dialogs say so when there are some.
+  only the loaded rows) written off the GUI thread with progress and Cancel.
+  With pending changes on screen it first asks which values the file is to
+  hold: the values as shown (the pending ones where there are some) or the
+  database's; the dialogs and the status bar say which it holds.
 * Import changes from CSV…: a file naming the key columns and the columns to
   change, read and checked off the GUI thread, with the database's values of the
   rows it names (one query per 10,000 keys, through the commit's review, which
   also checks every new value with the server's own cast); the rows loaded in
   the table count as seen with their loaded values, as for a typed edit.
   Previewed in a list (a view over a model) that says how many pending changes
-  it replaces, applied as one undo step.
+  it replaces and shows each one's pending value beside the database's, applied
+  as one undo step.
 
-Paste and fill down change at most :data:`EDIT_LIMIT` cells, copy copies at most
-:data:`COPY_LIMIT`: they run on the GUI thread, and a bigger selection is refused
-with a word on Export CSV rather than freezing the window.
+Paste, fill down and import are planned off the GUI thread when they are big
+(:mod:`gui.qt.planned`, :mod:`gui.data.planning`): progress in the status bar,
+Cancel, the window usable meanwhile, then one undo step applied at once.  Paste
+and fill down change at most :data:`EDIT_LIMIT` cells, copy copies at most
+:data:`COPY_LIMIT` (it runs on the GUI thread): a bigger selection is refused
+with a word on Export CSV.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QByteArray, QItemSelection, QItemSelectionModel, QMimeData, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFileDialog, QLabel, QProgressDialog, QVBoxLayout
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFileDialog, QLabel, QMessageBox, QProgressDialog, QVBoxLayout
 
 from ..data.cell_commit import review_cells
 from ..data.codecs import Codec
-from ..data.edits import CellChange, CellEdits, value_text
+from ..data.edits import CellChange, CellEdits
 from ..data.errors import Cancelled, InvalidValue, UserError
+from ..data.planning import (
+    EDIT_LIMIT,
+    INLINE_CELLS,
+    Block,
+    CellTable,
+    LoadedRows,
+    PlanRefused,
+    block_rows,
+    fields_in,
+    fill_blocks,
+    off_the_gui_thread,
+    paste_blocks,
+    plan_prepared,
+)
 from ..data.schema import TableSchema
 from ..data.table_csv import (
     NEW,
@@ -59,23 +79,25 @@ from ..data.table_csv import (
     UNCHANGED,
     ImportedCells,
     ImportPlan,
+    cells_to_bytes,
+    clipboard_grid,
     clipboard_text,
     export_result,
-    pasted_raw,
+    pasted_raw,  # noqa: F401 - how a pasted empty field is read (the docstrings name it)
     plan_import,
     read_cell_changes,
-    read_clipboard,
     seen_values,
 )
 from ..data.wording import plural, verb
 from .cell_review import _list_view, _ListModel, key_text, values_text
 from .icons import named_action
+from .planned import Planner, PlannedEdit
 from .table_model import described, shown
-from .undo import PendingEdit
 
 CELLS_MIME = "application/x-table-editor-cells+json"
 COPY_LIMIT = 200_000  # cells copied at once
-EDIT_LIMIT = 100_000  # cells one paste or fill down may change
+# what an export writes when changes are pending
+DATABASE_VALUES, SHOWN_VALUES = "database", "shown"
 
 
 class _Progress(QObject):
@@ -115,7 +137,7 @@ class ImportPreview(QDialog):
         changes = plan.count(NEW, REPLACES, REVERTS)
         replaced = plan.count(REPLACES, REVERTS)
         unchanged = plan.count(UNCHANGED)
-        missing = len({e.cell.line for e in plan.entries if e.status == NO_ROW})
+        missing = plan.missing_lines
         if imported.refused:
             first = imported.refused[0]
             text = (
@@ -126,7 +148,12 @@ class ImportPreview(QDialog):
             text = (
                 f"{file_name} ({imported.dialect}, {plural(imported.lines, 'line')} of "
                 f"{', '.join(imported.columns)}): {plural(changes, 'change')} to make pending, "
-                + (f"replacing {plural(replaced, 'pending change')}." if replaced else "replacing no pending change.")
+                + (
+                    f"replacing {plural(replaced, 'pending change')}. The list shows {verb(replaced, 'its', 'their')} "
+                    f"pending {verb(replaced, 'value', 'values')} beside the database's."
+                    if replaced
+                    else "replacing no pending change."
+                )
             )
             if unchanged:
                 text += f" {plural(unchanged, 'value')} already {verb(unchanged, 'holds', 'hold')} what the file says."
@@ -160,10 +187,13 @@ class ImportPreview(QDialog):
                 cell.column,
                 described(codec, cell.new),  # NULL said as such, text quoted: 'NULL' is not NULL
                 values_text(codec, entry.seen),
+                "" if entry.pending is None else described(codec, entry.pending.new),
                 notes[entry.status],
             ]
 
-        self.changes_model = _ListModel(["Line", "Row", "Column", "New value", "Now", ""], plan.entries, change_cells, self)
+        self.changes_model = _ListModel(
+            ["Line", "Row", "Column", "New value", "In the database", "Pending now", ""], plan.entries, change_cells, self
+        )
         self.table = _list_view(self.changes_model, "Changes to import")
         self.refused_model = _ListModel(
             ["Line", "Value", "Why"], imported.refused, lambda r: [str(r.line), r.text, r.reason], self
@@ -207,6 +237,8 @@ class TableTools(QObject):
         self.import_preview: ImportPreview | None = None
         self._export_task = None
         self._import_task = None
+        self.export_question: QMessageBox | None = None
+        self.planner = Planner(window, runner, self)
 
         self.copy_action = named_action(window, "&Copy", "Copy", self.copy_selection, QKeySequence.StandardKey.Copy, "copy")
         self.paste_action = named_action(window, "&Paste", "Paste", self.paste, QKeySequence.StandardKey.Paste, "paste")
@@ -314,188 +346,235 @@ class TableTools(QObject):
         text = clipboard_text(grid)
         mime = QMimeData()
         mime.setText(text)
-        mime.setData(CELLS_MIME, QByteArray(json.dumps(grid, ensure_ascii=False).encode("utf-8")))
+        mime.setData(CELLS_MIME, QByteArray(cells_to_bytes(grid)))
         QGuiApplication.clipboard().setMimeData(mime)
         self.window.show_status(f"Copied {plural(rows, 'row')} × {plural(columns, 'column')}.")
         return text
 
     # -- paste -----------------------------------------------------------------------
     def paste(self) -> str | None:
-        """Paste the clipboard from the current cell on."""
-        if not self._can_edit("Paste"):
+        """Paste the clipboard from the current cell on (one value into every
+        selected cell when several are selected)."""
+        if not self._can_edit("Paste") or self.planner.busy("Paste"):
             return "not editable"
         start = self.window.view.currentIndex()
         if not start.isValid():
             return self._refuse("Paste: select the cell to paste into first.")
         mime = QGuiApplication.clipboard().mimeData()
         text = mime.text() if mime is not None else ""
-        if mime is not None and mime.hasFormat(CELLS_MIME):
-            try:
-                grid = json.loads(bytes(mime.data(CELLS_MIME).data()).decode("utf-8"))
-            except (ValueError, UnicodeDecodeError):
-                grid = None
-            # ours, and still what the text says (not replaced by another program's text)
-            if _is_grid(grid) and clipboard_text(grid) == text:
-                return self.paste_cells(grid, start.row(), start.column(), nulls_marked=True)
-        return self.paste_text(text, start.row(), start.column())
+        cells = bytes(mime.data(CELLS_MIME).data()) if mime is not None and mime.hasFormat(CELLS_MIME) else None
+        return self._paste(text, cells, start.row(), start.column(), self._selected_ranges())
 
     def paste_text(self, text: str, row: int, column: int) -> str | None:
         """Paste tab-separated ``text`` with its first value at (``row``, ``column``)."""
-        return self.paste_cells(read_clipboard(text), row, column, nulls_marked=False)
+        return self._paste(text, None, row, column, [])
 
     def paste_cells(self, grid: Sequence[Sequence[str | None]], row: int, column: int, nulls_marked: bool) -> str | None:
         """Paste ``grid`` (rows of fields) at (``row``, ``column``): with
         ``nulls_marked`` a ``None`` field is NULL and ``""`` the empty string, else
         an empty field is read by :func:`pasted_raw`."""
-        if not self._can_edit("Paste"):
+        text = clipboard_text(grid)
+        cells = cells_to_bytes(grid) if nulls_marked else None
+        return self._paste(text, cells, row, column, [])
+
+    def _paste(self, text: str, cells: bytes | None, row: int, column: int, ranges) -> str | None:
+        """Read the clipboard's text (and the cells of our own Copy) and plan the
+        paste; on a worker when it is big."""
+        if not self._can_edit("Paste") or self.planner.busy("Paste"):
             return "not editable"
-        refused = "Paste refused, nothing was changed: "
-        if not grid or not any(grid):
-            return self._refuse("Paste: the clipboard holds no values.")
-        model = self._model
-        height, width = len(grid), max(len(fields) for fields in grid)
-        if height * width > EDIT_LIMIT:
-            return self._refuse(refused + f"{height * width:,} values; a paste takes at most {EDIT_LIMIT:,}.")
-        if column + width > model.columnCount():
-            return self._refuse(
-                refused + f"the clipboard holds {plural(width, 'column')} but there "
-                f"{verb(model.columnCount() - column, 'is', 'are')} {plural(model.columnCount() - column, 'column')} "
-                f"from {model.column_name(column)} on."
-            )
-        if row + height > model.rowCount():
-            more = " Scroll down to load more rows, then paste again." if model.canFetchMore() else ""
-            return self._refuse(
-                refused + f"the clipboard holds {plural(height, 'row')} but {plural(model.rowCount() - row, 'row')} "
-                f"{verb(model.rowCount() - row, 'is', 'are')} loaded from row {row + 1} on.{more}"
-            )
-        items = []
-        for i, fields in enumerate(grid):
-            for j, field in enumerate(fields):
-                codec = self._codecs[model.column_name(column + j)]
-                raw = field if nulls_marked else pasted_raw(field or "", codec)
-                items.append((row + i, column + j, raw))
-        error = self._plan_and_push(items, "Paste", f"Paste {plural(len(items), 'value')}")
-        if error is None:
-            self._select(row, column, row + height - 1, column + width - 1)
-        return error
+        table, edits = self._table(), self.window.edits
+        selected = sum((bottom - top + 1) * (right - left + 1) for top, left, bottom, right in ranges)
+
+        def blocks_of() -> tuple[list[Block], str, tuple[int, int, int, int] | None]:
+            grid, nulls_marked = clipboard_grid(text, cells)
+            if selected > 1 and len(grid) == 1 and len(grid[0]) == 1:
+                # one value into a selection of several cells: every selected cell takes it
+                blocks = fill_blocks(table, ranges, grid[0][0], nulls_marked)
+                count = sum(len(b.rows) for b in blocks)
+                return blocks, f"Paste one value into {plural(count, 'cell')}", None
+            blocks = paste_blocks(table, grid, row, column, nulls_marked)
+            height, width = len(grid), max(len(fields) for fields in grid)
+            count = sum(len(b.rows) for b in blocks)
+            return blocks, f"Paste {plural(count, 'value')}", (row, column, row + height - 1, column + width - 1)
+
+        def work(token, progress, pending, state):
+            blocks, undo_text, pasted = blocks_of()
+            return plan_prepared(edits, table, blocks, pending, state, token, progress), undo_text, pasted
+
+        inline = fields_in(text) <= INLINE_CELLS and selected <= INLINE_CELLS
+        return self._plan("Paste", work, table, inline, label="Paste: checking the clipboard's values")
 
     # -- fill down -------------------------------------------------------------------
     def fill_down(self) -> str | None:
         """In each selected column, the topmost selected cell's value into the selected
         cells below it."""
-        if not self._can_edit("Fill down"):
+        if not self._can_edit("Fill down") or self.planner.busy("Fill down"):
             return "not editable"
         ranges = self._selected_ranges()
         cells = sum((bottom - top + 1) * (right - left + 1) for top, left, bottom, right in ranges)
         if cells > EDIT_LIMIT:
             return self._refuse(f"Fill down: {cells:,} cells are selected; Fill down takes at most {EDIT_LIMIT:,}.")
-        rows_of: dict[int, set[int]] = {}
-        for top, left, bottom, right in ranges:
-            for col in range(left, right + 1):
-                rows_of.setdefault(col, set()).update(range(top, bottom + 1))
-        items = []
-        for col in sorted(rows_of):
-            rows = sorted(rows_of[col])
+        table, edits = self._table(), self.window.edits
+        blocks = []
+        count = 0
+        for col in sorted({c for _top, left, _bottom, right in ranges for c in range(left, right + 1)}):
+            rows = block_rows([(top, bottom) for top, left, bottom, right in ranges if left <= col <= right])
             if len(rows) < 2:
                 continue
-            value = self._value(rows[0], col)
+            value = self._value(int(rows[0]), col)
             raw = None if value is None else shown(self._codecs[self._model.column_name(col)], value)
-            items.extend((row, col, raw) for row in rows[1:])
-        if not items:
+            blocks.append(Block(col, rows[1:], None, np.arange(count, count + len(rows) - 1), raw=raw))
+            count += len(rows) - 1
+        if not blocks:
             return self._refuse("Fill down: select a cell and the cells below it to fill with its value.")
-        return self._plan_and_push(items, "Fill down", f"Fill down {plural(len(items), 'cell')}")
 
-    # -- paste and fill down: check, plan, one undo step -----------------------------
+        def work(token, progress, pending, state):
+            prepared = plan_prepared(edits, table, blocks, pending, state, token, progress)
+            return prepared, f"Fill down {plural(count, 'cell')}", None
+
+        return self._plan("Fill down", work, table, count <= INLINE_CELLS, label=f"Fill down: checking {plural(count, 'cell')}")
+
+    # -- paste and fill down: plan, then one undo step -----------------------------------
+    def _table(self) -> CellTable:
+        """What planning needs of the window, taken now (the loaded pages by reference)."""
+        model = self._model
+        return CellTable(
+            self.window.schema,
+            dict(self._codecs),
+            model.names,
+            LoadedRows.of(model.loaded_pages()),
+            model.read_only_reason if model.read_only else None,
+            model.canFetchMore(),
+        )
+
     def _where(self, row: int, col: int) -> str:
         key = self._model.key_at(row)
         shown_key = f" ({self._model.describe_key(key)})" if key is not None else ""
         return f"row {row + 1}{shown_key}, column {self._model.column_name(col)}"
 
-    def _plan_and_push(self, items: Sequence[tuple[int, int, str | None]], what: str, undo_text: str) -> str | None:
-        """Check every (row, column, raw) as typed, plan them as one update of the
-        pending set and push it as one undo step; returns why nothing changed."""
-        model, edits, schema = self._model, self.window.edits, self.window.schema
+    def _refused(self, what: str, error: PlanRefused) -> str:
+        """Say why ``what`` changed nothing, naming the cell as the table shows it."""
+        if error.complete:
+            return self._refuse(error.message)
         refused = f"{what} refused, nothing was changed: "
-        given: dict = {}
-        plan = []
-        rows_by_key = None
-        for row, col, raw in items:
-            name = model.column_name(col)
-            reason = model.why_cell_read_only(row, col)
-            if reason is not None:
-                return self._refuse(refused + f"{self._where(row, col)}: {reason}")
-            codec = self._codecs[name]
-            if raw is None:
-                if not codec.nullable or not schema.column(name).nullable:
-                    return self._refuse(refused + f"{self._where(row, col)}: NULL, and the column is NOT NULL.")
-                text = None
-            else:
-                try:
-                    text = value_text(codec, codec.parse(raw))
-                except InvalidValue as error:
-                    return self._refuse(refused + f"{self._where(row, col)}: {error.message}")
-            key = model.key_at(row)
-            cell = (key, name)
-            if cell in given:
-                if given[cell][1] != text:
-                    # a chosen key may match several loaded rows: they change together
-                    return self._refuse(
-                        refused + f"{self._where(row, col)} and row {given[cell][0] + 1} are one change (every row with "
-                        f"{model.describe_key(key)} takes one value), but are given different values."
-                    )
-                continue
-            given[cell] = (row, text)
-            if schema.unique_key:
-                seen = [model.value_at(row, col)]
-            else:
-                if rows_by_key is None:
-                    rows_by_key = _rows_by_key(model)
-                seen = [model.value_at(r, col) for r in rows_by_key.get(key, [row])]
-            plan.append((key, name, raw, seen))
-        try:
-            updates = edits.plan_many(plan)
-        except InvalidValue as error:
+        if error.row is None or error.column is None:
             return self._refuse(refused + error.message)
-        effective = {cell: change for cell, change in updates.items() if edits.get(*cell) != change}
-        if effective:
-            self.window.undo_stack.push(PendingEdit(edits, effective, undo_text))
-            self.window.show_status(f"{undo_text}: {plural(len(effective), 'pending change')} changed.")
-        else:
-            self.window.show_status(f"{what}: the cells already hold these values.")
-        return None
+        where = self._where(error.row, error.column)
+        if error.other_row is not None:
+            return self._refuse(
+                refused + f"{where} and row {error.other_row + 1} are one change (every row with "
+                f"{self._model.describe_key(error.key)} takes one value), but are given different values."
+            )
+        return self._refuse(refused + f"{where}: {error.message}")
+
+    def _plan(self, what: str, work, table: CellTable, inline: bool, label: str = "") -> str | None:
+        """Plan ``what`` (``work`` gives the prepared updates, the undo step's name
+        and the rectangle to select) and push it as one undo step; returns why
+        nothing changed when that is known at once."""
+        window, model = self.window, self._model
+        edits, pages = window.edits, model.loaded_pages()
+        outcome: dict[str, str | None] = {"refused": None}
+
+        def fresh() -> str | None:
+            if window.edits is not edits or model.loaded_pages() is not pages:
+                return f"{what}: the rows were loaded again while it was checked, so nothing was changed. {what} again."
+            return None
+
+        def refused(error: PlanRefused) -> None:
+            outcome["refused"] = self._refused(what, error)
+
+        def apply(planned) -> None:
+            prepared, undo_text, pasted = planned
+            if window.edits is not edits or not self._can_edit(what):
+                outcome["refused"] = "not editable"
+                return
+            if prepared.changed:
+                window.undo_stack.push(PlannedEdit(edits, prepared, undo_text))
+                window.show_status(f"{undo_text}: {plural(len(prepared.changed), 'pending change')} changed.")
+            else:
+                window.show_status(f"{what}: the cells already hold these values.")
+            if pasted is not None:
+                self._select(*pasted)
+
+        self.planner.run(what, work, edits, apply, refused, inline, fresh, label)
+        return outcome["refused"]
 
     # -- export ----------------------------------------------------------------------
-    def _pending_note(self) -> str:
+    def _pending_note(self, values: str = DATABASE_VALUES) -> str:
         count = len(self.window.edits or ())
         if not count:
             return ""
+        if values == SHOWN_VALUES:
+            return (
+                f"The file holds the values as the table shows them: with the {plural(count, 'pending change')}, "
+                f"which {verb(count, 'is', 'are')} not committed."
+            )
         return (
             f"The file holds the database's values: the {plural(count, 'pending change')} "
             f"{verb(count, 'is', 'are')} not in it (commit first to export {verb(count, 'it', 'them')})."
         )
 
     def choose_export_file(self) -> None:
-        """Ask where to write (a non-modal file dialog), then :meth:`export_to`."""
+        """With pending changes, ask which values to write; then ask where (a
+        non-modal file dialog), then :meth:`export_to`."""
         if not self._table_open("Export CSV"):
             return
-        note = self._pending_note()
-        dialog = QFileDialog(self.window, "Export CSV" + (" — the database's values, not the pending changes" if note else ""))
+        count = len(self.window.edits or ())
+        if not count:
+            self._choose_export_path(DATABASE_VALUES)
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Export CSV",
+            f"The table shows {plural(count, 'pending change')} that {verb(count, 'is', 'are')} not committed. "
+            "Which values should the file hold?",
+            QMessageBox.StandardButton.Cancel,
+            self.window,
+        )
+        box.setObjectName("Export which values")
+        box.setAccessibleName("Export which values")
+        shown_button = box.addButton(f"As shown, with the {plural(count, 'pending change')}", QMessageBox.ButtonRole.AcceptRole)
+        shown_button.setObjectName("Export as shown")
+        database_button = box.addButton("The database's values", QMessageBox.ButtonRole.AcceptRole)
+        database_button.setObjectName("Export the database's values")
+        box.setDefaultButton(shown_button)
+        self.export_question = box
+
+        def answered(button) -> None:
+            self.export_question = None
+            box.deleteLater()
+            if button is shown_button:
+                self._choose_export_path(SHOWN_VALUES)
+            elif button is database_button:
+                self._choose_export_path(DATABASE_VALUES)
+
+        box.buttonClicked.connect(answered)
+        box.finished.connect(lambda _result: setattr(self, "export_question", None))
+        box.open()
+
+    def _choose_export_path(self, values: str) -> None:
+        note = self._pending_note(values)
+        title = "Export CSV"
+        if note:
+            title += " — the values as shown, with the pending changes" if values == SHOWN_VALUES else " — the database's values, not the pending changes"
+        dialog = QFileDialog(self.window, title)
         dialog.setObjectName("Export CSV file")
         dialog.setAccessibleName("Export CSV file")
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setNameFilters(["CSV files (*.csv)", "All files (*)"])
         dialog.setDefaultSuffix("csv")
         dialog.selectFile(f"{self.window.schema.name}.csv")
-        dialog.fileSelected.connect(self.export_to)
+        dialog.fileSelected.connect(lambda path: self.export_to(path, values))
         dialog.finished.connect(lambda _result: setattr(self, "file_dialog", None))
         self.file_dialog = dialog
         dialog.open()
         if note:
             self.window.show_status(note)
 
-    def export_to(self, path: str) -> None:
+    def export_to(self, path: str, values: str = DATABASE_VALUES) -> None:
         """Write the rows of the window's filter and sort to ``path`` off the GUI
-        thread, with a progress dialog and Cancel."""
+        thread, with a progress dialog and Cancel: the database's values, or with
+        ``values`` :data:`SHOWN_VALUES` the pending ones where there are some."""
         if not self._table_open("Export CSV"):
             return
         if self._export_task is not None:
@@ -504,9 +583,11 @@ class TableTools(QObject):
         window, model = self.window, self._model
         engine, schema, codecs = window.engine, window.schema, dict(self._codecs)
         conditions, sort, total = model.conditions, model.sort, model.total
+        # a copy of the pending set (a dict copy): the worker reads it while edits go on
+        pending = window.edits.snapshot() if values == SHOWN_VALUES and window.edits else None
         name = Path(path).name
         what = "the filtered rows" if conditions else "every row"
-        note = self._pending_note()
+        note = self._pending_note(values)
         label = f"Exporting {what} of {schema.qualified_name} to {name} …"
         dialog = QProgressDialog(label + (f"\n{note}" if note else ""), "Cancel", 0, 0, window)
         dialog.setWindowTitle("Export CSV")
@@ -546,7 +627,9 @@ class TableTools(QObject):
                 self.window.show_message(f"Export CSV: {error.title}: {error.message}")
 
         task = self.runner.submit(
-            lambda token: export_result(engine, schema, codecs, path, conditions, sort, relay.changed.emit, token, total=total),
+            lambda token: export_result(
+                engine, schema, codecs, path, conditions, sort, relay.changed.emit, token, total=total, pending=pending
+            ),
             lane="export",
             on_done=done,
             on_error=failed,
@@ -573,63 +656,95 @@ class TableTools(QObject):
         dialog.open()
 
     def import_file(self, path: str) -> None:
-        """Read and check ``path`` and the rows it names off the GUI thread, then
-        show the preview."""
+        """Read and check ``path`` and the rows it names, and plan it, off the GUI
+        thread (Cancel stops it); then show the preview."""
         if not self._can_edit("Import changes from CSV"):
             return
-        if self._import_task is not None:
+        if self._import_task is not None or self.planner.busy("Import changes from CSV"):
             self._refuse("Import changes from CSV: a file is being read; wait for it first.")
             return
-        window, model = self.window, self._model
+        window = self.window
         engine, schema, codecs, edits = window.engine, window.schema, dict(self._codecs), window.edits
-        loaded = model.loaded_columns()
-        # views of the rows loaded so far: later pages are appended after them, so a
-        # worker may read these while the GUI thread loads more
-        snapshot = loaded.slice(0, len(loaded)) if loaded is not None else None
+        table = self._table()  # the loaded pages, read by the worker as they are now
+        pending, state = edits.snapshot(), edits.state
+        changed = {"since": False}
+
+        def edits_changed(_cells) -> None:
+            changed["since"] = True
+
         window.clear_message()
-        window.show_status(f"Reading {Path(path).name} …")
+        window.show_status(f"Reading {Path(path).name} … (Cancel stops it)")
 
         def work(token):
-            imported = read_cell_changes(path, schema, codecs)
-            if not imported.ok or not imported.cells:
-                return imported, {}
-            token.check()
-            probes = [CellChange(c.key, c.column, c.new, ()) for c in imported.cells]
-            # every row's value now for each key (and each new value checked by the
-            # server's own cast): one query per chunk of keys
-            review = review_cells(engine, schema, codecs, probes, token)
-            current = {item.change.cell: item.current for item in review}
-            return imported, seen_values(imported.cells, schema, snapshot, current)
+            with off_the_gui_thread():
+                imported = read_cell_changes(path, schema, codecs)
+                if not imported.ok or not imported.cells:
+                    return imported, {}, ImportPlan()
+                token.check()
+                probes = [CellChange(c.key, c.column, c.new, ()) for c in imported.cells]
+                # every row's value now for each key (and each new value checked by the
+                # server's own cast): one query per chunk of keys
+                review = review_cells(engine, schema, codecs, probes, token)
+                current = {item.change.cell: item.current for item in review}
+                seen = seen_values(imported.cells, schema, table.loaded, current, token)
+                token.check()
+                return imported, seen, plan_import(edits, imported, seen, pending, state)
+
+        def finish() -> None:
+            edits.unsubscribe(edits_changed)
+            window._untrack(self._import_task)  # noqa: SLF001 - the window's Cancel button stops tracked tasks
+            self._import_task = None
+            window.clear_status()
+
+        def done(result) -> None:
+            again, cancelled = changed["since"], self._import_task.token.cancelled
+            finish()
+            imported, seen, plan = result
+            if cancelled:  # Cancel pressed after the worker's last look
+                window.show_status("Import cancelled: nothing was imported.")
+            elif again and imported.ok and imported.cells:
+                # the pending set changed while the file was read: planned again against it
+                self._plan_import(Path(path).name, edits, imported, seen, lambda plan: self._show_import(path, edits, imported, seen, plan))
+            else:
+                self._show_import(path, edits, imported, seen, plan)
 
         def failed(error: UserError) -> None:
-            self._import_task = None
-            window.clear_status()
-            window.show_message(f"Import changes from CSV: {error.title}: {error.message}")
+            finish()
+            if isinstance(error, Cancelled):
+                window.show_status("Import cancelled: nothing was imported.")
+            else:
+                window.show_message(f"Import changes from CSV: {error.title}: {error.message}")
 
-        def bug(_bug) -> None:
-            self._import_task = None
-            window.clear_status()
+        edits.subscribe(edits_changed)
+        self._import_task = self.runner.submit(work, lane="import", on_done=done, on_error=failed, on_bug=lambda _bug: finish())
+        window._track(self._import_task)  # noqa: SLF001 - enables the window's Cancel button
 
-        self._import_task = self.runner.submit(
+    def _plan_import(self, name: str, edits: CellEdits, imported: ImportedCells, seen, then) -> None:
+        """Plan ``imported`` against the pending set as it is now (on the lane when
+        it is big), then ``then(plan)``."""
+
+        def work(_token, _progress, pending, state):
+            try:
+                return plan_import(edits, imported, seen, pending, state)
+            except InvalidValue as error:
+                raise PlanRefused(f"Import refused, nothing was imported: {name}: {error.message}", complete=True) from None
+
+        self.planner.run(
+            "Import changes from CSV",
             work,
-            lane="import",
-            on_done=lambda result: self._show_import(path, edits, *result),
-            on_error=failed,
-            on_bug=bug,
+            edits,
+            then,
+            lambda error: self._refuse(error.message),
+            len(imported.cells) <= INLINE_CELLS,
+            lambda: None if self.window.edits is edits else "Import changes from CSV: another table was opened meanwhile; nothing was imported.",
+            label=f"Import changes from CSV: planning {plural(len(imported.cells), 'change')}",
         )
 
-    def _show_import(self, path: str, edits: CellEdits, imported: ImportedCells, seen) -> None:
-        self._import_task = None
+    def _show_import(self, path: str, edits: CellEdits, imported: ImportedCells, seen, plan: ImportPlan) -> None:
         window = self.window
-        window.clear_status()
         if window.edits is not edits:
             return  # another table was opened meanwhile
         name = Path(path).name
-        try:
-            plan = plan_import(edits, imported, seen) if imported.ok else ImportPlan()
-        except InvalidValue as error:
-            window.show_message(f"Import refused, nothing was imported: {name}: {error.message}")
-            return
         if imported.refused:
             first = imported.refused[0]
             more = len(imported.refused) - 1
@@ -659,40 +774,23 @@ class TableTools(QObject):
         dialog.open()
 
     def _apply_import(self, name: str, edits: CellEdits, imported: ImportedCells, seen, plan: ImportPlan | None) -> int:
-        """Make the file's changes pending as one undo step; returns how many changed."""
+        """Make the file's changes pending as one undo step (planned again first when
+        the pending set changed under the preview); returns how many changed, ``0``
+        also while a plan made again is still running."""
         window = self.window
         if window.edits is not edits or not imported.ok or not self._can_edit("Import changes from CSV"):
             return 0
         if plan is None:  # the pending set changed under the preview: plan again
-            try:
-                plan = plan_import(edits, imported, seen)
-            except InvalidValue as error:
-                window.show_message(f"Import refused, nothing was imported: {name}: {error.message}")
-                return 0
-        count = len(plan.updates)
+            self._plan_import(name, edits, imported, seen, lambda plan: self._apply_import(name, edits, imported, seen, plan))
+            return 0
+        count = len(plan.updates.changed) if hasattr(plan.updates, "changed") else len(plan.updates)
         if count:
-            window.undo_stack.push(PendingEdit(edits, plan.updates, f"Import {plural(count, 'change')} from {name}"))
+            window.undo_stack.push(PlannedEdit(edits, plan.updates, f"Import {plural(count, 'change')} from {name}"))
             window.show_status(f"Imported {plural(count, 'change')} from {name}.")
         else:
             window.show_status(f"{name}: nothing to change, every value already matches.")
         self.imported.emit(count)
         return count
-
-
-def _is_grid(value: object) -> bool:
-    return isinstance(value, list) and all(
-        isinstance(row, list) and all(v is None or isinstance(v, str) for v in row) for row in value
-    )
-
-
-def _rows_by_key(model) -> dict:
-    """Loaded rows by key (a chosen key may match several), walked once."""
-    rows: dict = {}
-    for row in range(model.rowCount()):
-        key = model.key_at(row)
-        if key is not None:
-            rows.setdefault(key, []).append(row)
-    return rows
 
 
 def install_table_tools(window, runner) -> TableTools:
