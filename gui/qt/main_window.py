@@ -243,6 +243,7 @@ class MainWindow(EditorWindow):
         self.cancel_button.clicked.connect(self.cancel_running)
         self.model.loading_changed.connect(lambda _loading: self._update_state())
         self._watch_end_key()
+        self._keep_header_off_the_selection()
         self.model.rows_loaded.connect(lambda _n: self._update_state())
         self.model.total_counted.connect(lambda _n: self._update_state())
         self.model.total_unknown.connect(self._update_state)

@@ -240,6 +240,7 @@ class TableWindow(EditorWindow):
         self.model.modelReset.connect(self.delegate.forget_drafts)
         self.model.loading_changed.connect(lambda _loading: self._update_state())
         self._watch_end_key()
+        self._keep_header_off_the_selection()
         self.model.rows_loaded.connect(self._on_rows_loaded)
         self.model.total_counted.connect(lambda _n: self._update_state())
         self.model.total_unknown.connect(self._update_state)
