@@ -71,9 +71,10 @@ class PlanRefused(UserError):
     """Why a paste, a fill or an import changes nothing.
 
     ``complete``: ``message`` is the whole sentence.  Otherwise it is the reason a
-    cell was refused: ``row`` and ``column`` (the model's) name the cell, and
-    ``other_row`` and ``key`` say, for two cells of one change (a chosen key
-    matching several rows) given different values, which other row."""
+    cell was refused: ``row`` and ``column`` (the model's, when the action began)
+    and ``key`` (its row's, ``None`` for a NULL one) name the cell, and
+    ``other_row`` says, for two cells of one change (a chosen key matching
+    several rows) given different values, which other row."""
 
     title = "Refused"
 
@@ -460,7 +461,7 @@ def plan_cells(
     if whole is None and not table.key_index:
         whole = "Your role may not read the columns that identify a row."
     if whole:
-        raise PlanRefused(whole, int(first.rows[0]), first.column)
+        raise PlanRefused(whole, int(first.rows[0]), first.column, key=loaded.keys(table.key_index, first.rows[:1])[0])
     total = sum(len(b.rows) for b in blocks)
     done = 0
     failures: list[tuple[int, PlanRefused]] = []
@@ -472,7 +473,8 @@ def plan_cells(
         codec = codecs[name]
         reason = table.why_column_read_only(name)
         if reason is not None:
-            failures.append((int(block.positions[0]), PlanRefused(reason, int(block.rows[0]), block.column)))
+            key = loaded.keys(table.key_index, block.rows[:1])[0]
+            failures.append((int(block.positions[0]), PlanRefused(reason, int(block.rows[0]), block.column, key=key)))
             continue
         _check(token)
         rows = block.rows
@@ -487,7 +489,8 @@ def plan_cells(
         if len(held):
             i = int(held[0])
             value = loaded.values(block.column, rows[i : i + 1])[0]
-            stop, stop_reason = i, PlanRefused(f"The cell holds {value}, which the editor shows but cannot edit here.", int(rows[i]), block.column)
+            why = f"The cell holds {value}, which the editor shows but cannot edit here."
+            stop, stop_reason = i, PlanRefused(why, int(rows[i]), block.column, key=keys[i])
         not_null = not codec.nullable or not schema.column(name).nullable
         parsed: dict[str | None, tuple[object, str | None] | str] = {}
         given: dict[Key, tuple[int, str | None]] = {}
@@ -511,7 +514,7 @@ def plan_cells(
                 parsed[raw] = found
             row = int(rows[i])
             if isinstance(found, str):
-                stop, stop_reason = i, PlanRefused(found, row, block.column)
+                stop, stop_reason = i, PlanRefused(found, row, block.column, key=keys[i])
                 break
             key = keys[i]
             earlier = given.get(key)  # type: ignore[arg-type]

@@ -10,11 +10,9 @@ Cancel, the window usable meanwhile; a short one at once."""
 
 from __future__ import annotations
 
-import numpy as np
 from PySide6.QtCore import QItemSelection, QObject, Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence
 
-from ..data.planning import INLINE_CELLS, KeyRows, PlanRefused, block_rows, fields_in, plan_key_paste
 from ..data.wording import plural
 from .icons import named_action
 from .planned import Planner
@@ -66,6 +64,8 @@ class Clipboard(QObject):
         if not start.isValid():
             self.window.show_message(f"Paste: select the {self.spec.value} cell to paste into first.")
             return
+        from ..data.planning import block_rows  # noqa: PLC0415 - see paste_text
+
         selection = view.selectionModel().selection()
         selected = block_rows([(r.top(), r.bottom()) for r in selection]).tolist()
         self.paste_text(QGuiApplication.clipboard().text(), start.row(), selected)
@@ -75,6 +75,11 @@ class Clipboard(QObject):
         when there are several); says why nothing was applied in the message line
         and returns it when that is known at once, else None (a big paste is
         planned on a worker and says so when it is done)."""
+        # imported at the first paste, not to start (the planning brings the codecs)
+        import numpy as np  # noqa: PLC0415
+
+        from ..data.planning import INLINE_CELLS, KeyRows, PlanRefused, fields_in, plan_key_paste  # noqa: PLC0415
+
         window, model, spec = self.window, self.window.model, self.spec
         if self.planner.busy("Paste"):
             return "Paste: a paste is being checked."
@@ -85,14 +90,11 @@ class Clipboard(QObject):
         def work(token, progress, pending, _state):
             return plan_key_paste(rows, text, first_row, pending, token, progress, selected)
 
-        def fresh() -> str | None:
-            # the plan holds while the rows it read are still the first ones loaded
+        def same_rows() -> bool:
+            """Whether the rows the plan read are still the rows loaded from the top."""
             xs_now, ys_now = model.loaded_columns()
             n = len(xs)
-            same = len(xs_now) >= n and np.array_equal(xs_now[:n], xs) and np.array_equal(ys_now[:n], ys)
-            if not same or model.threshold != rows.threshold:
-                return "Paste: the rows were loaded again while it was checked, so nothing was changed. Paste again."
-            return None
+            return len(xs_now) >= n and np.array_equal(xs_now[:n], xs) and np.array_equal(ys_now[:n], ys)
 
         def refused(error: PlanRefused) -> None:
             outcome["refused"] = error.message
@@ -108,7 +110,7 @@ class Clipboard(QObject):
                 text_ = f"Paste {plural(count, 'value')} into {spec.value}"
             if updates:
                 window.undo_stack.push(PendingEdit(window.pending, updates, text_))
-            if not filled:
+            if not filled and same_rows():  # after a reload the rows may be elsewhere
                 last = first_row + count - 1
                 view = window.view
                 view.selectionModel().select(self._range(first_row, last), view.selectionModel().SelectionFlag.ClearAndSelect)
@@ -120,7 +122,9 @@ class Clipboard(QObject):
                 )
 
         inline = fields_in(text) <= INLINE_CELLS and len(selected) <= INLINE_CELLS
-        self.planner.run("Paste", work, window.pending, apply, refused, inline, fresh, label=f"Paste: checking the values for {spec.value}")
+        # rows loaded again meanwhile change nothing: the plan names its rows by x and
+        # holds what was seen when the user pasted
+        self.planner.run("Paste", work, window.pending, apply, refused, inline, label=f"Paste: checking the values for {spec.value}")
         return outcome["refused"] if inline else None
 
     def _range(self, first: int, last: int) -> QItemSelection:

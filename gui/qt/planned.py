@@ -8,10 +8,14 @@ pending set (``snapshot()``), with its progress in the status bar and the window
 Cancel button to stop it.  The window stays usable meanwhile.  When the plan comes
 back:
 
+* Cancel was pressed: nothing changes (also when the worker had finished);
 * the pending set changed meanwhile (an edit, an undo): planned again, on the
   lane, against the set as it is now;
-* the rows it was made on are gone (a reload, another table): refused in words;
-* otherwise applied, one undo step, by the caller's ``apply``.
+* another table was opened: refused in words;
+* otherwise applied, one undo step, by the caller's ``apply``.  Rows loaded again
+  meanwhile (F5, rows put before them) change nothing: a plan names its cells by
+  their key and holds the values the user saw when they pasted (the commit's
+  compare-and-set catches a row changed since).
 
 :class:`PlannedEdit` is the undo step of a plan of the window for any table:
 its updates are ``CellEdits.prepare``'d on the worker, so the GUI thread applies
@@ -89,9 +93,9 @@ class Planner(QObject):
 
         ``pending`` is the window's pending set (``CellEdits`` or
         ``PendingChanges``); ``inline`` makes the plan here and now; ``fresh()``
-        says why a plan that comes back cannot be applied any more (the rows
-        it was made on are gone), ``None`` when it can; ``label`` says in the
-        status bar what is being checked."""
+        says why a plan that comes back cannot be applied any more (another
+        table is open), ``None`` when it can; ``label`` says in the status bar
+        what is being checked."""
         self._what = what
         if inline:
             try:

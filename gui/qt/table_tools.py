@@ -447,11 +447,6 @@ class TableTools(QObject):
             model.canFetchMore(),
         )
 
-    def _where(self, row: int, col: int) -> str:
-        key = self._model.key_at(row)
-        shown_key = f" ({self._model.describe_key(key)})" if key is not None else ""
-        return f"row {row + 1}{shown_key}, column {self._model.column_name(col)}"
-
     def _refused(self, what: str, error: PlanRefused) -> str:
         """Say why ``what`` changed nothing, naming the cell as the table shows it."""
         if error.complete:
@@ -459,7 +454,9 @@ class TableTools(QObject):
         refused = f"{what} refused, nothing was changed: "
         if error.row is None or error.column is None:
             return self._refuse(refused + error.message)
-        where = self._where(error.row, error.column)
+        # as the rows were when the user acted (they may have been loaded again since)
+        shown_key = f" ({self._model.describe_key(error.key)})" if error.key is not None else ""
+        where = f"row {error.row + 1}{shown_key}, column {self._model.column_name(error.column)}"
         if error.other_row is not None:
             return self._refuse(
                 refused + f"{where} and row {error.other_row + 1} are one change (every row with "
@@ -476,8 +473,10 @@ class TableTools(QObject):
         outcome: dict[str, str | None] = {"refused": None}
 
         def fresh() -> str | None:
-            if window.edits is not edits or model.loaded_pages() is not pages:
-                return f"{what}: the rows were loaded again while it was checked, so nothing was changed. {what} again."
+            # rows loaded again meanwhile (F5, rows put before them) change nothing: the
+            # plan names its cells by key and holds what was seen when the user pasted
+            if window.edits is not edits:
+                return f"{what}: another table was opened while it was checked, so nothing was changed."
             return None
 
         def refused(error: PlanRefused) -> None:
@@ -493,8 +492,8 @@ class TableTools(QObject):
                 window.show_status(f"{undo_text}: {plural(len(prepared.changed), 'pending change')} changed.")
             else:
                 window.show_status(f"{what}: the cells already hold these values.")
-            if pasted is not None:
-                self._select(*pasted)
+            if pasted is not None and model.loaded_pages() is pages:
+                self._select(*pasted)  # the same rows (after a reload they may be elsewhere)
 
         self.planner.run(what, work, edits, apply, refused, inline, fresh, label)
         return outcome["refused"]
