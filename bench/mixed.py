@@ -53,7 +53,9 @@ from gui.qt.main_window import Paths
 from gui.qt.table_window import TableWindow
 
 from .qt import pump, wait_signal, wait_until
+from .gui_thread import gui_thread_at_scale
 from .report import Figure, median, ms, runs
+from .scale import paste_at_scale
 from .tables import Target
 
 MIXED_TABLES = {"mixed_1m": 1_000_000, "mixed_10m": 10_000_000}
@@ -495,6 +497,8 @@ class MixedBench:
         self.first_screens()
         self.load_everything()
         self.memory()
+        paste_at_scale(self)
+        gui_thread_at_scale(self)
         self.commits()
 
     # -- 1. first screen -----------------------------------------------------------------
