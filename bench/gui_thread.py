@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 import time
 
-from .mixed import LOAD, close_window, first_rows, open_window, paste_column, settle
 from .qt import GapMeter, wait_until
 
 PENDING = 100_000
@@ -30,6 +29,8 @@ SECTION = "Any table, the GUI thread with {rows:,} rows loaded and {pending:,} c
 
 def _timed(editor, action, until=None) -> tuple[float, float]:
     """(seconds ``action`` held the GUI thread, longest stop until its work is done)."""
+    from .mixed import settle  # bench.mixed calls this module
+
     with GapMeter() as meter:
         started = time.perf_counter()
         action()
@@ -42,6 +43,8 @@ def _timed(editor, action, until=None) -> tuple[float, float]:
 
 def gui_thread_at_scale(mixed) -> None:
     """Add the figures to ``mixed`` (a :class:`bench.mixed.MixedBench`)."""
+    from .mixed import LOAD, close_window, first_rows, open_window, paste_column, settle  # it calls this module
+
     rows = mixed.sizes[LOAD]
     pending = min(PENDING, rows)
     section = SECTION.format(rows=rows, pending=pending)
