@@ -56,7 +56,7 @@ def window_of(result: TableResult, moves: list[tuple[str, int]], before=(), afte
     return [r for rows in reversed(before) for r in rows] + after
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_a_window_from_any_row_grows_at_both_ends_into_exactly_the_whole_query(tables: Engine, data) -> None:
     engine = tables
@@ -145,13 +145,13 @@ def test_pages_before_a_value_in_a_nullable_sort_are_read_by_index_ranges(pg_eng
     pages of an ascending sort are (see test_data_paging)."""
     with pg_engine.begin() as conn:
         conn.execute(text("CREATE TABLE stamps (id integer PRIMARY KEY, t integer)"))
-        conn.execute(text("INSERT INTO stamps SELECT g, CASE WHEN g % 10 = 0 THEN NULL ELSE g END FROM generate_series(1, 200000) g"))
+        conn.execute(text("INSERT INTO stamps SELECT g, CASE WHEN g % 10 = 0 THEN NULL ELSE g END FROM generate_series(1, 50000) g"))
         conn.execute(text("CREATE INDEX ON stamps (t)"))
         conn.execute(text("ANALYZE stamps"))
         schema = read_schema(conn, "stamps")
         plan = PagePlan(schema, sort=[SortKey("t", descending=True)])
         back = plan.reversed()
-        past = back.past([100_001])
+        past = back.past([25_001])
         assert back.nulls_apart(past)
 
         def explained(stmt) -> str:
@@ -159,20 +159,20 @@ def test_pages_before_a_value_in_a_nullable_sort_are_read_by_index_ranges(pg_eng
             return "\n".join(r[0] for r in conn.execute(text(f"EXPLAIN {compiled}")))
 
         # one statement would be `t >= v OR t IS NULL`: no index range (see test_data_paging)
-        assert "Index Cond: ((t >= 100001)" not in explained(plan.in_order(back.page(past, 1000)))
-        assert "Index Cond: ((t >= 100001)" in explained(plan.in_order(back.page(past, 1000, values_only=True)))
+        assert "Index Cond: ((t >= 25001)" not in explained(plan.in_order(back.page(past, 1000)))
+        assert "Index Cond: ((t >= 25001)" in explained(plan.in_order(back.page(past, 1000, values_only=True)))
         assert "Index Cond: (t IS NULL)" in explained(plan.in_order(back.nulls_page(1000)))
         types = [c.type_name for c in schema.columns]
         values = [r[1] for r in read_columns(conn, plan.in_order(back.page(past, 1000, values_only=True)), types).rows()]
-        nearest = [v for v in range(100_002, 200_001) if v % 10][:1000]  # the values just before 100,001, descending
+        nearest = [v for v in range(25_002, 50_001) if v % 10][:1000]  # the values just before 25,001, descending
         assert values == nearest[::-1]
-    greater = [g for g in range(200_000, 100_001, -1) if g % 10]  # t = g, descending
-    result = TableResult(pg_engine, schema, sort=[SortKey("t", descending=True)], start_at=[100_001])
-    assert result.count_before() == 20_000 + len(greater)
-    assert list(result.fetch(1).rows()) == [(100_001, 100_001)]
-    got = [r for p in result.fetch_before(200_000) for r in p.rows()]
+    greater = [g for g in range(50_000, 25_001, -1) if g % 10]  # t = g, descending
+    result = TableResult(pg_engine, schema, sort=[SortKey("t", descending=True)], start_at=[25_001])
+    assert result.count_before() == 5_000 + len(greater)
+    assert list(result.fetch(1).rows()) == [(25_001, 25_001)]
+    got = [r for p in result.fetch_before(50_000) for r in p.rows()]
     assert result.at_start
-    assert got == [(g, None) for g in range(10, 200_001, 10)] + [(g, g) for g in greater]
+    assert got == [(g, None) for g in range(10, 50_001, 10)] + [(g, g) for g in greater]
 
 
 # -- the tutorial's source: pages of (x, y) before a key or a row -------------------------
@@ -202,7 +202,7 @@ def source_window(source: RowSource, moves: list[tuple[str, int]], page: int) ->
 
 
 @pytest.mark.parametrize("index", [True, False], ids=["index", "no-index"])
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     rows=st.lists(st.tuples(st.integers(0, 3), st.integers(-1, 2)), min_size=1, max_size=40),
     threshold=st.integers(-2, 1),

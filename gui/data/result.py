@@ -316,6 +316,12 @@ class TableResult:
         and the row's index in it."""
         return tuple(_bound_value(*cell(self.names.index(name))) for name in self.plan.order_columns)
 
+    def row_values(self, cell) -> dict[str, object]:
+        """Every column of one loaded row as a value to bind, by name (``cell`` as
+        for :meth:`order_values`): what finds the row again and starts a load at it
+        under any sort (see :attr:`PagePlan.anchor_columns`)."""
+        return {name: _bound_value(*cell(i)) for i, name in enumerate(self.names)}
+
     def anchor_of(self, cell) -> tuple[object, ...]:
         """The values that find one loaded row again (``anchor``): its key, else
         its order values; ``cell`` as for :meth:`order_values`."""

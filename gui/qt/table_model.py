@@ -2,7 +2,11 @@
 (:mod:`gui.data.result`) and the pending cell edits (:mod:`gui.data.edits`).
 
 Pages come in through Qt's ``canFetchMore``/``fetchMore`` protocol, are read on a
-worker thread into typed columns and appended; ``data()`` reads those columns and
+worker thread into typed columns and appended; a load may start in the middle of
+the result (go to, or the row the user was on: :mod:`gui.qt.keep_place`), and then
+the pages before it are prepended as the view asks for them (``fetch_before``) and
+the vertical header shows each row's position in the whole result once the rows
+before the first are counted (blank until then).  ``data()`` reads those columns and
 the pending set through each column's codec and never blocks or raises (a value a
 codec cannot show is shown with ``str``).  ``setData()`` only records an edit,
 through the undo stack.
@@ -98,6 +102,14 @@ class TableModel(QAbstractTableModel):
         self._next_page = FIRST_PAGE
         self._load_all = False
         self._failed = False
+        # the pages before the start: one in flight, doubling like the pages after
+        self._before_task = None
+        self._position_task = None
+        self._next_before = FIRST_PAGE
+        self._before_failed = False
+        self._prepended = 0  # rows put before the first since the load (for the count before)
+        self._first_pending = False  # the load's first page has not come yet
+        self.offset: int | None = 0  # rows of the result before the first loaded (None: not counted yet)
         self.conditions: tuple[Condition, ...] = ()
         self.sort: tuple[SortKey, ...] = ()
         self.start_at: tuple[object, ...] | None = None
@@ -128,6 +140,7 @@ class TableModel(QAbstractTableModel):
             self._loaded = None
             self._result = None
             self.total = None
+            self.offset = 0
             edits.subscribe(self._on_edits_changed)
         finally:
             self.endResetModel()
@@ -143,22 +156,37 @@ class TableModel(QAbstractTableModel):
         conditions: Sequence[Condition] = (),
         sort: Sequence[SortKey] = (),
         start_at: Sequence[object] | None = None,
+        place: Mapping[str, object] | None = None,
+        keep: str = "place",
     ) -> None:
-        """Show the rows matching ``conditions`` in ``sort`` order (from ``start_at``,
-        the leading order values, if given)."""
+        """Show the rows matching ``conditions`` in ``sort`` order: from ``start_at``
+        (the leading order values) if given; else from the row ``place`` names
+        (:meth:`place_at`), found by its key, and where it is gone the row at or
+        after its values (``keep="place"``) or the first row (``keep="row"``)."""
         if self.schema is None:
             return
         self._stop()
         self.beginResetModel()
         try:
             self.conditions, self.sort = tuple(conditions), tuple(sort)
+            anchor = None
+            if start_at is None and place is not None:
+                plan = TableResult(engine, self.schema, self.conditions, self.sort).plan  # no query: the order's columns
+                anchor = tuple(place[name] for name in plan.anchor_columns)
+                if keep == "place":
+                    start_at = tuple(place[name] for name in plan.order_columns)
             self.start_at = None if start_at is None else tuple(start_at)
             self._loaded = None
             self.total = None
             self.count_failed = False
             self._next_page = FIRST_PAGE
             self._failed = False
-            self._result = TableResult(engine, self.schema, self.conditions, self.sort, self.start_at)
+            self._next_before = FIRST_PAGE
+            self._before_failed = False
+            self._prepended = 0
+            self._first_pending = True
+            self._result = TableResult(engine, self.schema, self.conditions, self.sort, self.start_at, anchor)
+            self.offset = 0 if self._result.at_start else None
         finally:
             self.endResetModel()
         self._request_page()
@@ -177,13 +205,17 @@ class TableModel(QAbstractTableModel):
         self._loaded = None
         self._result = None
         self.total = None
+        self.offset = 0
         self.endResetModel()
 
     def fetch_all(self) -> None:
-        """Keep fetching (pages of FETCH_ALL_PAGE rows) until the result is exhausted."""
+        """Keep fetching (pages of FETCH_ALL_PAGE rows) until the result is exhausted,
+        then the rows before the first loaded one, up to the result's start."""
         self._load_all = True
         if self._page_task is None and self.canFetchMore(QModelIndex()):
             self._request_page()
+        elif self._page_task is None and self._before_task is None and self.can_fetch_before():
+            self._request_before()
 
     @property
     def result(self) -> TableResult | None:
@@ -192,14 +224,14 @@ class TableModel(QAbstractTableModel):
 
     @property
     def loading(self) -> bool:
-        return self._page_task is not None
+        return self._page_task is not None or self._before_task is not None
 
     def _stop(self) -> None:
-        for task in (self._page_task, self._count_task):
+        for task in (self._page_task, self._count_task, self._before_task, self._position_task):
             if task is not None:
                 task.discard()
                 task.cancel()
-        self._page_task = self._count_task = None
+        self._page_task = self._count_task = self._before_task = self._position_task = None
         self._load_all = False
         if self._result is not None:
             self._runner.submit(lambda _t, result=self._result: result.close(), lane="rows", on_error=lambda e: None)
@@ -222,6 +254,12 @@ class TableModel(QAbstractTableModel):
         if result is not self._result:
             return
         self._page_task = None
+        first, self._first_pending = self._first_pending, False
+        if first and self.offset is None:
+            if result.at_start:  # the row it was to start at is gone: from the start
+                self._set_offset(0)
+            else:
+                self._count_before(result)
         count = sum(len(piece) for piece in pieces)
         if count:
             start = self.rowCount()
@@ -234,14 +272,119 @@ class TableModel(QAbstractTableModel):
         if result.exhausted:
             if self._loaded is not None:
                 self._loaded.compact()
-            if self.total is None and self.start_at is None:
-                self._set_total(self.rowCount())
+            self._total_if_whole(result)
         self.rows_loaded.emit(self.rowCount())
-        if self._load_all and not result.exhausted:
-            self._request_page()
-        else:
+        self._go_on(result)
+
+    def _go_on(self, result: TableResult) -> None:
+        """After a page: the next one of a full load (after the window, then before
+        it), or loading is over."""
+        if self._load_all and not result.exhausted and not self._failed:
+            if self._page_task is None:
+                self._request_page()
+        elif self._load_all and self.can_fetch_before():
+            if self._before_task is None:
+                self._request_before()
+        elif self._page_task is None and self._before_task is None:
             self._load_all = False
             self.loading_changed.emit(False)
+
+    def _total_if_whole(self, result: TableResult) -> None:
+        """Every row of the result is loaded: that is the total (no count needed)."""
+        if result.exhausted and result.at_start and self.total is None:
+            self._set_total(self.rowCount())
+
+    # -- the rows before the first loaded one ----------------------------------------------
+    @property
+    def at_start(self) -> bool:
+        """The first loaded row is the result's first (or nothing is loaded)."""
+        return self._result is None or self._result.at_start
+
+    @property
+    def anchor_found(self) -> bool | None:
+        """Whether the load found the row it was to start at (``None``: it was not
+        to start at a row, or has not looked yet)."""
+        return None if self._result is None else self._result.anchor_found
+
+    def can_fetch_before(self) -> bool:
+        return self._result is not None and not self._result.at_start and not self._before_failed
+
+    def fetch_before(self) -> None:
+        """Ask for the page before the first loaded row (one at a time)."""
+        if self._before_task is None and self.can_fetch_before():
+            self._request_before()
+
+    def _request_before(self) -> None:
+        result = self._result
+        size = max(self._next_before, FETCH_ALL_PAGE) if self._load_all else self._next_before
+        self._before_task = self._runner.submit(
+            lambda token: result.fetch_before(size, token),
+            lane="rows",
+            on_done=partial(self._on_before_page, result),
+            on_error=partial(self._on_before_failed, result),
+            on_bug=lambda _bug: self._on_before_failed(
+                result, UserError("Something unexpected went wrong while loading the rows. Press F5 to load them again.")
+            ),
+        )
+        self.loading_changed.emit(True)
+
+    def _on_before_page(self, result: TableResult, pieces: list[LoadedColumns]) -> None:
+        if result is not self._result:
+            return
+        self._before_task = None  # first: the view may ask for the next page as these go in
+        count = sum(len(piece) for piece in pieces)
+        self._next_before = min(self._next_before * 2, MAX_PAGE)
+        if count:
+            if self.offset is not None:
+                self.offset = max(self.offset - count, 0)
+            self._prepended += count
+            self.beginInsertRows(QModelIndex(), 0, count - 1)
+            loaded = PagedColumns(pieces[0].names)
+            loaded.extend([*pieces, *(self._loaded.pages if self._loaded is not None else ())])  # no row copied
+            self._loaded = loaded
+            self.endInsertRows()
+        if result.at_start and self.offset != 0:
+            self._set_offset(0)  # the start is reached: the positions are known exactly
+        self._total_if_whole(result)
+        self.rows_loaded.emit(self.rowCount())
+        self._go_on(result)
+
+    def _on_before_failed(self, result: TableResult, error: UserError) -> None:
+        if result is not self._result:
+            return
+        self._before_task = None
+        self._before_failed = True
+        self._load_all = False
+        if self._page_task is None:
+            self.loading_changed.emit(False)
+        self.load_failed.emit(error)
+
+    def _count_before(self, result: TableResult) -> None:
+        """Count the rows before the start on a lane of its own (the total's count
+        may take longer): the row numbers wait for it, never a wrong one shown."""
+        self._position_task = self._runner.submit(
+            lambda token: result.count_before(token),
+            lane="position",
+            on_done=partial(self._on_counted_before, result),
+            on_error=lambda _error: None,  # the numbers stay blank; the rows are there
+        )
+
+    def _on_counted_before(self, result: TableResult, before: int) -> None:
+        if result is not self._result:
+            return
+        self._position_task = None
+        if self.offset is None:
+            self._set_offset(max(before - self._prepended, 0))
+
+    def _set_offset(self, offset: int) -> None:
+        self.offset = offset
+        if self.rowCount():
+            self.headerDataChanged.emit(Qt.Orientation.Vertical, 0, self.rowCount() - 1)
+
+    def place_at(self, row: int) -> dict[str, object]:
+        """Every column of a loaded row as values to find it again (its key among
+        them) and start a load at it (:meth:`load`'s ``place``)."""
+        return self._result.row_values(lambda i: self._loaded.locate(row, i))
 
     def _on_page_failed(self, result: TableResult, error: UserError) -> None:
         if result is not self._result:
@@ -249,7 +392,8 @@ class TableModel(QAbstractTableModel):
         self._page_task = None
         self._failed = True
         self._load_all = False
-        self.loading_changed.emit(False)
+        if self._before_task is None:
+            self.loading_changed.emit(False)
         self.load_failed.emit(error)
 
     def _on_counted(self, result: TableResult, total: int) -> None:
@@ -294,7 +438,10 @@ class TableModel(QAbstractTableModel):
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Vertical:
-            return str(section + 1) if role == Qt.ItemDataRole.DisplayRole else None
+            if role != Qt.ItemDataRole.DisplayRole:
+                return None
+            # the row's position in the whole result; blank while the rows before are counted
+            return "" if self.offset is None else str(self.offset + section + 1)
         if not 0 <= section < len(self._names) or self.schema is None:
             return None
         name = self._names[section]
