@@ -64,6 +64,7 @@ class PlacedView(QTableView):
     remembered place back after a reload."""
 
     first_row_requested = Signal()  # Ctrl+Home with rows before the first loaded one
+    rows_prepended = Signal(int)  # rows went in before the first (row numbers shifted by this many)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -207,6 +208,7 @@ class PlacedView(QTableView):
             else:
                 self._near_top()
             return
+        self.rows_prepended.emit(count)
         if self._target is not None:
             self._hold()  # rows asked for to put a place back
             return
