@@ -290,8 +290,12 @@ def test_the_demo_customers_plot_their_dates_kept_as_text(qtbot, make_editor, tm
     dock.y_chooser.setCurrentIndex(dock.y_chooser.findData("updated_at"))
     qtbot.waitUntil(lambda: not dock._stale and dock.base_item.count() == 7, timeout=WAIT_MS)
     ada = _row_with(window, "name", "Ada Lovelace")
-    position = dock.point_position(ada)  # drawn where 2023-01-09 meets 2024-05-01 09:15
     box = dock.plot_widget.getViewBox()
-    view = box.mapSceneToView(dock.plot_widget.mapToScene(position.toPoint()))
-    assert abs(view.x() - dt.datetime(2023, 1, 9, tzinfo=UTC).timestamp()) < 86_400 * 30
-    assert abs(view.y() - dt.datetime(2024, 5, 1, 9, 15, tzinfo=UTC).timestamp()) < 86_400 * 30
+
+    def where_ada_is():  # drawn where 2023-01-09 meets 2024-05-01 09:15
+        view = box.mapSceneToView(dock.plot_widget.mapToScene(dock.point_position(ada).toPoint()))
+        return view.x(), view.y()
+
+    # the axes take the new columns' range when the view next lays out: wait for it
+    qtbot.waitUntil(lambda: abs(where_ada_is()[0] - dt.datetime(2023, 1, 9, tzinfo=UTC).timestamp()) < 86_400 * 30, timeout=WAIT_MS)
+    assert abs(where_ada_is()[1] - dt.datetime(2024, 5, 1, 9, 15, tzinfo=UTC).timestamp()) < 86_400 * 30
