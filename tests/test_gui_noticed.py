@@ -113,7 +113,10 @@ def test_the_tutorial_review_lists_values_as_the_audit_log_and_hides_an_empty_no
     with qtbot.waitSignal(window.committed, timeout=WAIT_MS):
         click(qtbot, review.commit_button)
     wait_loaded(qtbot, window)
+    # the entry is written, and the log read, on the audit lane
+    qtbot.waitUntil(lambda: len(editor.tools.audit.audit.entries()) == 1, timeout=WAIT_MS)
     audit = editor.tools.audit.show_audit_log()
+    qtbot.waitUntil(lambda: audit.table.model().rowCount() == 1, timeout=WAIT_MS)
     assert [cell(audit.table, 0, c) for c in (3, 4)] == ["9", "10, 10"]  # as the review said
 
 
