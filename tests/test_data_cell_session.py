@@ -105,3 +105,59 @@ def test_a_conflict_names_the_rows_by_their_key_columns(demo):
         conn.execute(text("UPDATE customers SET email = 'theirs@example.org' WHERE id = 3"))
     with pytest.raises(CellConflictError, match=r"email of id = 3"):
         work(CancelToken())
+
+
+def _three_conflicts(demo):
+    """Three pending emails whose rows another client changed after they were loaded."""
+    engine, edits, session, _states = demo
+    for id_ in (1, 2, 3):
+        edits.apply(edits.plan_edit((id_,), "email", f"mine{id_}@example.org", [_email(engine, id_)]))
+    items = session.start_review()(CancelToken())
+    _changes, work = session.start_commit(items)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE customers SET email = 'theirs' || id || '@example.org' WHERE id IN (1, 2, 3)"))
+    with pytest.raises(CellConflictError) as raised:
+        work(CancelToken())
+    session.commit_failed(raised.value)
+    assert [c.key for c, _now in session.conflicts] == [(1,), (2,), (3,)]
+
+
+@pytest.mark.parametrize("planned_on_a_worker", [False, True])
+def test_each_conflict_resolved_by_its_own_choice(demo, planned_on_a_worker):
+    engine, edits, session, _states = demo
+    _three_conflicts(demo)
+    if planned_on_a_worker:
+        work = session.start_resolving([True, False, None])
+        assert session.state is FlowState.RESOLVING and len(edits) == 3  # nothing changes until it is applied
+        outcome = session.resolved(work(CancelToken()))
+    else:
+        outcome = session.resolve_each({((1,), "email"): True, ((2,), "email"): False})  # 3: no entry, decide later
+    assert (outcome.kept, outcome.taken, outcome.later) == (1, 1, 1) and session.idle
+    assert edits.get((1,), "email").confirmed == ("theirs1@example.org",)  # kept, over their value knowingly
+    assert edits.get((2,), "email") is None  # taken: their value stays
+    later = edits.get((3,), "email")
+    assert later.new == "mine3@example.org" and later.confirmed is None  # as the user made it: not confirmed over theirs
+    # the next review finds it again (else it would confirm their value and write over
+    # it without a conflict); kept this time, it is committed
+    items = session.start_review()(CancelToken())
+    stale = session.stale(items)
+    assert [c.key for c, _now in stale] == [(3,)]
+    session.review_found_conflicts(stale)
+    session.resolve(True)
+    items = session.start_review()(CancelToken())
+    changes, work = session.start_commit(items)
+    work(CancelToken())
+    session.committed(changes)
+    assert [_email(engine, i) for i in (1, 2, 3)] == ["mine1@example.org", "theirs2@example.org", "mine3@example.org"]
+    assert not edits
+
+
+def test_a_change_reverted_while_resolving_is_left_alone(demo):
+    _engine, edits, session, _states = demo
+    _three_conflicts(demo)
+    edits.apply({((2,), "email"): None})  # reverted (the window allows no edit then: the data layer copes anyway)
+    outcome = session.resolve_each({((1,), "email"): True, ((2,), "email"): True, ((3,), "email"): True})
+    assert (outcome.kept, outcome.taken, outcome.later) == (2, 0, 0)
+    assert edits.get((2,), "email") is None and len(edits) == 2
+    with pytest.raises(FlowError):
+        session.start_resolving([True])  # not resolving any more

@@ -5,7 +5,7 @@ state machine as the tutorial's (:class:`gui.data.session.FlowState`)::
     idle ──start_review──▶ reviewing ──start_commit──▶ committing ──committed──▶ idle
       ▲                       │ review_failed / review_declined      │ commit_failed (conflicts)
       │                       ▼                                      ▼
-      └──────────────────── idle ◀──── resolve / resolve_later ─── resolving
+      └───────────── idle ◀── resolve / resolve_each / resolved ── resolving
                                          commit_failed (any other error) ──▶ idle
 
 Every exit returns to idle with the pending edits intact — only what was committed
@@ -18,8 +18,8 @@ its outcome comes back through the method named for it.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Engine
 
@@ -34,7 +34,7 @@ from .cell_commit import (
     review_cells,
 )
 from .connection import CancelToken
-from .edits import CellChange, CellEdits, sorted_keys, value_text
+from .edits import CellChange, CellEdits, CellId, Key, sorted_keys, value_text
 from .opening import OpenedTable
 from .session import FlowError, FlowState
 
@@ -59,6 +59,47 @@ class CellResolution:
     kept: int  # changes kept over what the rows hold now
     taken: int  # changes dropped for the database's values
     later: int  # changes left as they were, checked again at the next commit
+
+
+@dataclass(frozen=True)
+class PlannedResolution:
+    """What the user's choices do to the pending edits (:func:`plan_resolution`)."""
+
+    updates: Mapping[CellId, CellChange | None]  # a dict, or Prepared from start_resolving
+    outcome: CellResolution
+
+
+def plan_resolution(
+    conflicts: Sequence[tuple[CellChange, tuple[object, ...]]],
+    choices: Sequence[bool | None],
+    pending: Callable[[Key, str], CellChange | None],
+) -> PlannedResolution:
+    """The updates for one choice per conflict (``True`` keep mine over the rows'
+    current values, ``False`` take theirs: the change is dropped, ``None`` decide
+    later); a change no longer ``pending`` (reverted) is left alone.  Qt-free and
+    pure: any thread.
+
+    A change left for later stays pending as the user made it, checked again at the
+    next commit against what they saw: what a review confirmed before this conflict
+    (``confirmed``) is forgotten, else the next review would take the rows' values
+    now as confirmed and the commit would write over theirs without a conflict."""
+    updates: dict[CellId, CellChange | None] = {}
+    kept = taken = later = 0
+    for (change, now), choice in zip(conflicts, choices):
+        current = pending(*change.cell)
+        if current is None:
+            continue
+        if choice is None:
+            later += 1
+            if current.confirmed is not None:
+                updates[change.cell] = replace(current, confirmed=None)
+        elif choice:
+            kept += 1
+            updates[change.cell] = keep_mine_cell(change, now)
+        else:
+            taken += 1
+            updates[change.cell] = None
+    return PlannedResolution(updates, CellResolution(kept, taken, later))
 
 
 class CellSession:
@@ -171,20 +212,47 @@ class CellSession:
 
     # -- conflicts ---------------------------------------------------------------
     def resolve(self, keep_mine: bool | None) -> CellResolution:
-        """resolving → idle: ``True`` keeps every conflicting change over what the
-        rows hold now, ``False`` drops them for the database's values, ``None``
-        leaves them to the next commit."""
+        """resolving → idle, one choice for every conflicting change: ``True`` keeps
+        them over what the rows hold now, ``False`` drops them for the database's
+        values, ``None`` leaves them to the next commit."""
         self._expect(FlowState.RESOLVING)
-        conflicts = [(c, now) for c, now in self.conflicts if self.edits.get(*c.cell) is not None]
-        if keep_mine is None:
-            self._enter(FlowState.IDLE)
-            return CellResolution(0, 0, len(conflicts))
-        if keep_mine:
-            self.edits.apply({c.cell: keep_mine_cell(c, now) for c, now in conflicts})
-        else:
-            self.edits.apply({c.cell: None for c, _now in conflicts})
+        return self.resolved(plan_resolution(self.conflicts, [keep_mine] * len(self.conflicts), self.edits.get))
+
+    def resolve_each(self, choices: Mapping[CellId, bool | None]) -> CellResolution:
+        """resolving → idle with the user's choice per conflicting change, by its cell
+        ``(key, column)``: ``True`` keep mine (commit over the rows' current values
+        knowingly), ``False`` take theirs (drop the change), ``None`` (or no entry)
+        decide at the next commit.  Plans on this thread: for many, see
+        :meth:`start_resolving`."""
+        self._expect(FlowState.RESOLVING)
+        per_conflict = [choices.get(change.cell) for change, _now in self.conflicts]
+        return self.resolved(plan_resolution(self.conflicts, per_conflict, self.edits.get))
+
+    def start_resolving(self, choices: Sequence[bool | None]) -> Callable[[CancelToken], PlannedResolution]:
+        """The work that turns the user's choice per conflict (``choices``, in the
+        order of :attr:`conflicts`; see :meth:`resolve_each`) into updates of the
+        pending edits, to run off the GUI thread (100,000 changes kept over theirs
+        take a second); :meth:`resolved` applies them.  The flow stays resolving
+        meanwhile: the edits must not change until then."""
+        self._expect(FlowState.RESOLVING)
+        if len(choices) != len(self.conflicts):
+            raise FlowError(f"{len(choices)} choices for {len(self.conflicts)} conflicts")
+        edits, conflicts = self.edits, list(self.conflicts)
+        pending, state = edits.snapshot(), edits.state  # a copy: planned on another thread
+
+        def work(_token) -> PlannedResolution:
+            planned = plan_resolution(conflicts, choices, lambda key, column: pending.get((key, column)))
+            # what the updates replace worked out here too: applied by the dict in C
+            return PlannedResolution(edits.prepare(planned.updates, pending, state), planned.outcome)
+
+        return work
+
+    def resolved(self, planned: PlannedResolution) -> CellResolution:
+        """resolving → idle: the planned updates applied to the pending edits."""
+        self._expect(FlowState.RESOLVING)
+        self.edits.apply(planned.updates)
         self._enter(FlowState.IDLE)
-        return CellResolution(len(conflicts) if keep_mine else 0, 0 if keep_mine else len(conflicts), 0)
+        return planned.outcome
 
     def abort(self) -> None:
         """Back to idle from wherever the flow is (a bug in the work, a window letting
