@@ -402,7 +402,7 @@ class TableTools(QObject):
             return plan_prepared(edits, table, blocks, pending, state, token, progress), undo_text, pasted
 
         inline = fields_in(text) <= INLINE_CELLS and selected <= INLINE_CELLS
-        return self._plan("Paste", work, table, inline, label="Paste: checking the clipboard's values")
+        return self._plan("Paste", work, inline, label="Paste: checking the clipboard's values")
 
     # -- fill down -------------------------------------------------------------------
     def fill_down(self) -> str | None:
@@ -432,7 +432,7 @@ class TableTools(QObject):
             prepared = plan_prepared(edits, table, blocks, pending, state, token, progress)
             return prepared, f"Fill down {plural(count, 'cell')}", None
 
-        return self._plan("Fill down", work, table, count <= INLINE_CELLS, label=f"Fill down: checking {plural(count, 'cell')}")
+        return self._plan("Fill down", work, count <= INLINE_CELLS, label=f"Fill down: checking {plural(count, 'cell')}")
 
     # -- paste and fill down: plan, then one undo step -----------------------------------
     def _table(self) -> CellTable:
@@ -464,7 +464,7 @@ class TableTools(QObject):
             )
         return self._refuse(refused + f"{where}: {error.message}")
 
-    def _plan(self, what: str, work, table: CellTable, inline: bool, label: str = "") -> str | None:
+    def _plan(self, what: str, work, inline: bool, label: str = "") -> str | None:
         """Plan ``what`` (``work`` gives the prepared updates, the undo step's name
         and the rectangle to select) and push it as one undo step; returns why
         nothing changed when that is known at once."""
