@@ -10,31 +10,35 @@ from dataclasses import dataclass
 import sys
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QCoreApplication, QStandardPaths
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ..data.config import APP_FOLDER, DEFAULT_SPEC, TableSpec
-from ..data.connection import ConnectionSettings, check_connection, create_engine_for, settings_from_url
 from ..data.errors import NoSuchRelation, UserError
 from ..data.schema import parse_qualified_name
-from ..data.opening import OpenedTable, merge_bounds, open_table, parse_filter
-from ..data.paging import Condition
 from ..data.storage import LAST_TABLES_FILE, ChosenKeys, LastTables, RecentConnections, adopt_legacy_folders
 from ..data.wording import plural, verb
-from .audit_writer import AuditWriter
-from .clipboard import Clipboard
 from .connect_dialog import ConnectDialog
-from .import_export import ImportExport
 from .platform_check import platform_problem
 from .main_window import MainWindow, Paths
-from .plot import PlotDock, install_plot
-from .row_menu import RowMenu
-from .table_audit import install_table_audit
-from .table_plot import install_table_plot
-from .table_tools import install_table_tools
-from .table_window import TableWindow
 from .tasks import TaskRunner
+
+# What the first window does not need is imported when first used, not at start (the
+# connection dialog is on screen sooner: bench/startup.py measures it): the tools of
+# File, Edit and View (CSV, the audit log, the plot with pyqtgraph), opening a table
+# (the catalog, codecs and paging), and the window for any table with its tools.
+if TYPE_CHECKING:
+    from ..data.connection import ConnectionSettings
+    from ..data.opening import OpenedTable
+    from .audit_writer import AuditWriter
+    from .clipboard import Clipboard
+    from .import_export import ImportExport
+    from .plot_dock import PlotDock
+    from .row_menu import RowMenu
+    from .table_window import TableWindow
 
 APP_NAME = APP_FOLDER  # the command's name: Qt names folders and the X11 window class by it
 RESOURCES = Path(__file__).resolve().parent.parent.parent / "resources"
@@ -189,6 +193,12 @@ class Tools:
 def install_tools(window: MainWindow, runner: TaskRunner, paths: Paths) -> Tools:
     """File → Import/Export, Edit → Copy/Paste, the row menu, View → Plot and the
     audit log, installed on ``window``."""
+    from .audit_writer import AuditWriter
+    from .clipboard import Clipboard
+    from .import_export import ImportExport
+    from .plot_dock import install_plot
+    from .row_menu import RowMenu
+
     files = ImportExport(window, runner)
     clipboard = Clipboard(window)
     row_menu = RowMenu(window, clipboard)
@@ -233,6 +243,11 @@ class Editor:
         return window
 
     def _table_window(self) -> TableWindow:
+        from .table_audit import install_table_audit
+        from .table_plot import install_table_plot
+        from .table_tools import install_table_tools
+        from .table_window import TableWindow
+
         window = TableWindow(self.runner, self.paths)
         window.connect_requested.connect(self._on_connect_requested)
         window.table_requested.connect(self.open_table)
@@ -246,6 +261,8 @@ class Editor:
     def connect_url(self, url: str, read_only: bool = False) -> None:
         """Connect from the command line and open the table; raises :class:`UserError`
         with a one-line reason."""
+        from ..data.connection import check_connection, create_engine_for, settings_from_url
+
         settings = settings_from_url(url, read_only=read_only)
         engine = create_engine_for(settings)
         try:
@@ -298,6 +315,8 @@ class Editor:
         opened there; else the tutorial's.  ``None`` when none of those is there (the
         user then chooses one).  Raises :class:`UserError` when ``--table`` cannot be
         opened."""
+        from ..data.opening import open_table
+
         request = self.request
         if request.name:
             return open_table(engine, settings, request.name, request.key, self._spec_for(request.name))
@@ -315,6 +334,8 @@ class Editor:
     def _open_keyed(self, engine, settings: ConnectionSettings, name: str, key, spec: TableSpec | None = None) -> OpenedTable:
         """:func:`open_table`; for a relation without a key of its own and no ``key``
         given, with the columns the user chose for it last time (on a worker thread)."""
+        from ..data.opening import open_table
+
         spec = spec or self._spec_for(name, key=None)
         opened = open_table(engine, settings, name, key, spec)
         if key is None and opened.schema.key_source in ("", "chosen"):
@@ -376,6 +397,9 @@ class Editor:
         """``filters`` (as written on the command line) read against ``opened``; else,
         on the tutorial's table, ``y > --threshold``.  Raises :class:`UserError` for
         one it cannot apply."""
+        from ..data.opening import merge_bounds, parse_filter
+        from ..data.paging import Condition
+
         schema, codecs = opened.schema, opened.codecs
         written = [parse_filter(text_, schema, codecs) for text_ in filters]
         if written:
@@ -417,14 +441,15 @@ class Editor:
             self._use(window)
             window.set_connection(settings, engine)
             return
-        window = self.window if isinstance(self.window, TableWindow) else self._table_window()
+        # the one window that is not the tutorial's is the window for any table
+        window = self._table_window() if isinstance(self.window, MainWindow) else self.window
         self._use(window)
         window.open_table(settings, engine, opened, conditions)
         if opened.schema.name == self.spec.table and conditions and conditions[0].column == self.spec.value:
             window.filter_bar.name_first_value("Threshold")
 
     def _show_connection_only(self, settings: ConnectionSettings, engine) -> None:
-        window = self.window if isinstance(self.window, TableWindow) else self._table_window()
+        window = self._table_window() if isinstance(self.window, MainWindow) else self.window
         self._use(window)
         window.open_connection(settings, engine)
 

@@ -3,11 +3,15 @@ GUI thread, never in the edited database), and View → Audit log."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, Signal
 
-from ..data.audit import AuditLog
-from .audit_dialog import AuditDialog
 from .icons import named_action
+
+if TYPE_CHECKING:  # imported when first used: the log after a commit, the dialog when asked for
+    from ..data.audit import AuditLog
+    from .audit_dialog import AuditDialog
 
 
 class AuditWriter(QObject):
@@ -18,11 +22,20 @@ class AuditWriter(QObject):
         self.window = window
         self.runner = runner
         self.spec = window.spec
-        self.audit = AuditLog(path)
+        self._path = path
+        self._audit: AuditLog | None = None
         self.audit_dialog: AuditDialog | None = None
         self.audit_action = named_action(window, "&Audit log", "Audit log", self.show_audit_log, icon_name="audit")
         window.view_menu.addAction(self.audit_action)  # a view of what was committed, beside the plot
         window.committed.connect(self._on_committed)
+
+    @property
+    def audit(self) -> AuditLog:
+        if self._audit is None:
+            from ..data.audit import AuditLog  # noqa: PLC0415 - not needed to start
+
+            self._audit = AuditLog(self._path)
+        return self._audit
 
     # -- audit log -------------------------------------------------------------
     def _on_committed(self, result) -> None:
@@ -47,6 +60,8 @@ class AuditWriter(QObject):
 
     def show_audit_log(self) -> AuditDialog:
         if self.audit_dialog is None:
+            from .audit_dialog import AuditDialog  # noqa: PLC0415 - not needed to start
+
             dialog = AuditDialog(self.audit, self.spec, self.window)
             dialog.finished.connect(lambda _r: setattr(self, "audit_dialog", None))
             self.audit_dialog = dialog

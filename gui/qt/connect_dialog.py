@@ -39,7 +39,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..data import secrets
 from ..data.config import TableSpec
 from ..data.connection import (
     CONNECT_TIMEOUT_S,
@@ -262,7 +261,10 @@ class ConnectDialog(QDialog):
 
         self.read_only = _named(QCheckBox("&Read-only: browse only, no edits"), "Read-only")
         self.remember_password = _named(QCheckBox("Remember password in the system keyring"), "Remember password")
-        self.remember_password.setVisible(secrets.keyring_available())
+        # shown for a PostgreSQL server when there is a keyring: asked when that is chosen
+        # (importing keyring and finding its backend took 0.25 s, too long for the start)
+        self.remember_password.hide()
+        self._keyring: bool | None = None
         self.statement_timeout = _named(QSpinBox(), "Statement timeout")
         self.statement_timeout.setRange(0, 3600)
         self.statement_timeout.setSuffix(" s")
@@ -397,7 +399,9 @@ class ConnectDialog(QDialog):
         self.url.setText(settings.url)
         self.read_only.setChecked(settings.read_only or self._forced_read_only)
         self.statement_timeout.setValue(settings.statement_timeout_ms // 1000)
-        if settings.kind == POSTGRESQL and secrets.keyring_available():
+        if settings.kind == POSTGRESQL and self.keyring_available():
+            from ..data import secrets  # noqa: PLC0415 - see keyring_available
+
             stored = secrets.load_password(settings)
             if stored:
                 self.password.setText(stored)
@@ -431,6 +435,18 @@ class ConnectDialog(QDialog):
         if self.isVisible():
             self.adjustSize()
         self.remember_password.setEnabled(kind == POSTGRESQL)
+        if kind == POSTGRESQL and not self.remember_password.isVisibleTo(self) and self.keyring_available():
+            self.remember_password.show()
+            if self.isVisible():
+                self.adjustSize()
+
+    def keyring_available(self) -> bool:
+        """Whether the system has a keyring for passwords (asked once, when first needed)."""
+        if self._keyring is None:
+            from ..data import secrets  # noqa: PLC0415 - keyring is imported when first needed
+
+            self._keyring = secrets.keyring_available()
+        return self._keyring
 
     def _on_sslmode_changed(self) -> None:
         # disabled, not cleared: a file chosen stays (and is sent: libpq ignores what the mode
@@ -547,6 +563,8 @@ class ConnectDialog(QDialog):
             return
         self._recent.remember(settings)
         if settings.kind == POSTGRESQL and self.remember_password.isVisible():
+            from ..data import secrets  # noqa: PLC0415 - loaded by keyring_available already
+
             if self.remember_password.isChecked():
                 secrets.store_password(settings)
             else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelectionModel, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QUndoStack
@@ -27,28 +28,30 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..data.catalog import ConnectionFacts, Writability, inspect_connection
-from ..data.commit import CommitResult, preview_sql
 from ..data.config import TableSpec
 from ..data.connection import DEMO, ConnectionSettings, identity_name
 from ..data.demo import reset_demo
 from ..data.errors import ConflictError, InvalidValue, ReadOnly, StorageFailed, UserError
 from ..data.pending import PendingChanges, parse_value
-from ..data.opening import tutorial_key_noted
 from ..data.schema import list_relations
-from ..data.session import EditingSession, FlowState
 from ..data.journal import JournalWriter
 from ..data.storage import Journal
 from ..data.wording import plural, verb
 from .delegate import ValueDelegate
 from .fit import FlowLayout, group, usable_width
 from .restore_box import RestoreBox
-from .review import ConflictsDialog, ReviewDialog
 from .rows_model import READ_ONLY_REASON, VALUE_COLUMN, RowsModel
 from .table_chooser import TableChooser
 from .tasks import Task, TaskRunner
 from .window_base import EditorWindow, named
 from .undo import PendingEdit
+
+if TYPE_CHECKING:
+    # imported when first used, not to start (the connection dialog is on screen sooner):
+    # the catalog (NumPy), the session and the commit (SQLAlchemy's ORM), the review
+    from ..data.catalog import ConnectionFacts, Writability
+    from ..data.commit import CommitResult
+    from ..data.session import EditingSession, FlowState
 
 SHORTCUTS = [
     ("Ctrl+Return", "Commit (after the review)"),
@@ -263,6 +266,8 @@ class MainWindow(EditorWindow):
 
     def _list_relations(self) -> None:
         """Fill the table chooser from the server, off the GUI thread."""
+        from ..data.opening import tutorial_key_noted  # noqa: PLC0415 - see the imports
+
         engine = self.engine
 
         def read(_token):
@@ -317,6 +322,8 @@ class MainWindow(EditorWindow):
         self.session = None
         self.undo_stack.clear()
         self.pending.clear()
+        from ..data.session import EditingSession  # noqa: PLC0415 - see the imports
+
         self.session = EditingSession(settings, engine, self.spec, self.pending, Journal(self.paths.journal, settings, self.spec))
         self.session.subscribe(self._on_flow_state)
         self.reset_demo_action.setEnabled(settings.kind == DEMO)
@@ -331,6 +338,8 @@ class MainWindow(EditorWindow):
         """Ask the live connection what it may change and where it really is; the
         first answer also keys the journal (two servers reached through one service
         name, or through PGHOST, never share one) and offers what it holds."""
+        from ..data.catalog import inspect_connection  # noqa: PLC0415 - see the imports
+
         engine, settings = self.engine, self.settings
         self.runner.submit(
             lambda _token: inspect_connection(engine, self.spec, settings),
@@ -357,6 +366,8 @@ class MainWindow(EditorWindow):
             return
         # the same error reaches the user with the first page; edits are then judged
         # by the server at commit, as before this was asked
+        from ..data.catalog import Writability  # noqa: PLC0415 - see the imports
+
         self._set_writability(Writability())
         if offer_restore:
             self._offer_restore()
@@ -545,6 +556,9 @@ class MainWindow(EditorWindow):
         )
 
     def _show_review(self, items, threshold: int) -> None:
+        from ..data.commit import preview_sql  # noqa: PLC0415 - see the imports
+        from .review import ReviewDialog  # noqa: PLC0415
+
         session = self.session
         dialog = ReviewDialog(self.spec, items, threshold, preview_sql(self.engine.dialect, self.spec, [i.change for i in items]), self)
         self.review_dialog = dialog
@@ -585,6 +599,8 @@ class MainWindow(EditorWindow):
         )
 
     def _on_flow_state(self, state: FlowState) -> None:
+        from ..data.session import FlowState  # noqa: PLC0415 - see the imports
+
         if state is FlowState.COMMITTING:
             self.model.read_only = True  # no edits while the transaction runs
             self.model.read_only_reason = "A commit is running: edits are possible again when it ends."
@@ -627,6 +643,8 @@ class MainWindow(EditorWindow):
         self._show_error(error, "Nothing was written; every change is still pending.")
 
     def _show_conflicts(self, error: ConflictError) -> None:
+        from .review import ConflictsDialog  # noqa: PLC0415 - see the imports
+
         session = self.session
         dialog = ConflictsDialog(self.spec, error.conflicts, self)
         self.conflicts_dialog = dialog

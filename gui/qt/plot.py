@@ -43,7 +43,7 @@ import pyqtgraph as pg
 from pyqtgraph import functions as pg_functions
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPalette, QPen
-from PySide6.QtWidgets import QDockWidget, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from .palette import AMBER
 
@@ -391,34 +391,6 @@ class ScatterPlot(QWidget):
             self.row_clicked.emit(row)
 
 
-class PlotDock(QDockWidget):
-    """The dock shown by View → Plot."""
-
-    def __init__(self, window):
-        super().__init__("Plot", window)
-        self.setObjectName("Plot")
-        self.setAccessibleName("Plot")
-        self.plot = ScatterPlot(window.model, window.pending, window.spec, self)
-        self.plot.row_clicked.connect(window.select_row)
-        self.setWidget(self.plot)
-        # a window that grew to make room for the dock shrinks back within the screen
-        self.visibilityChanged.connect(
-            lambda visible: QTimer.singleShot(0, window, window.keep_on_screen) if visible else None
-        )
-
-
-def install_plot(window) -> PlotDock:
-    """The plot dock on ``window``'s right, hidden until View → Plot shows it."""
-    from .icons import icon
-
-    dock = PlotDock(window)
-    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-    dock.hide()  # drawn only when asked for: View → Plot
-    action = dock.toggleViewAction()
-    action.setText("&Plot")
-    action.setObjectName("Plot")
-    action.setIcon(icon("plot"))
-    window.view_menu.addSeparator()
-    window.view_menu.addAction(action)
-    dock.view_action = action
-    return dock
+# The dock and install_plot live in gui/qt/plot_dock.py, which imports this module (and
+# pyqtgraph) only when the plot is first shown; kept importable from here.
+from .plot_dock import PlotDock, install_plot  # noqa: E402, F401

@@ -1,0 +1,71 @@
+"""View → Plot on the tutorial's window: the dock, installed with the window, and
+its plot (:class:`gui.qt.plot.ScatterPlot`), made when the dock is first shown.
+
+The plot needs pyqtgraph, whose import alone took 0.17–0.5 s of a start that must
+put the connection dialog on screen within 0.5 s (``make bench``, bench/startup.py):
+so this module imports neither, and :mod:`gui.qt.plot` is imported the first time the
+plot is wanted (View → Plot, the window reopened with the plot left open, or
+:attr:`PlotDock.plot` asked for).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QDockWidget
+
+if TYPE_CHECKING:
+    from .plot import ScatterPlot
+
+
+class PlotDock(QDockWidget):
+    """The dock shown by View → Plot."""
+
+    def __init__(self, window):
+        super().__init__("Plot", window)
+        self.setObjectName("Plot")
+        self.setAccessibleName("Plot")
+        self._window = window
+        self._plot: ScatterPlot | None = None
+        self.visibilityChanged.connect(self._on_visibility)
+
+    @property
+    def plot(self) -> ScatterPlot:
+        """The plot (made, and pyqtgraph imported, the first time it is asked for)."""
+        if self._plot is None:
+            from .plot import ScatterPlot  # noqa: PLC0415 - it imports pyqtgraph
+
+            window = self._window
+            self._plot = ScatterPlot(window.model, window.pending, window.spec, self)
+            self._plot.row_clicked.connect(window.select_row)
+            self.setWidget(self._plot)
+        return self._plot
+
+    @property
+    def plot_made(self) -> bool:
+        """Whether the plot exists yet (it does once the dock has been shown)."""
+        return self._plot is not None
+
+    def _on_visibility(self, visible: bool) -> None:
+        if visible:
+            self.plot  # noqa: B018 - made now, drawn by its own show event
+            # a window that grew to make room for the dock shrinks back within the screen
+            QTimer.singleShot(0, self._window, self._window.keep_on_screen)
+
+
+def install_plot(window) -> PlotDock:
+    """The plot dock on ``window``'s right, hidden until View → Plot shows it."""
+    from .icons import icon
+
+    dock = PlotDock(window)
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    dock.hide()  # drawn only when asked for: View → Plot
+    action = dock.toggleViewAction()
+    action.setText("&Plot")
+    action.setObjectName("Plot")
+    action.setIcon(icon("plot"))
+    window.view_menu.addSeparator()
+    window.view_menu.addAction(action)
+    dock.view_action = action
+    return dock
