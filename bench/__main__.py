@@ -1,4 +1,4 @@
-"""``python -m bench [--quick] [--output FILE] [--sections tutorial,mixed] [--mixed-rows N]``: see ``bench/__init__.py``."""
+"""``python -m bench [--quick] [--output FILE] [--sections window,tutorial,mixed] [--mixed-rows N] [--window-rows N]``: see ``bench/__init__.py``."""
 
 import sys
 

@@ -1,6 +1,8 @@
 """One full load of 1,000,000 rows in a fresh process, so each method's peak RSS is its own.
 (Methods ``mixed-window``, ``mixed-qsqlquerymodel``, ``mixed-fetchall``: the window
-for any table and its baselines, :func:`bench.mixed.measure_memory`.)
+for any table and its baselines, :func:`bench.mixed.measure_memory`; ``tutorial-window``,
+``tutorial-qsqlquerymodel``, ``tutorial-fetchall``: the tutorial's window on some_table,
+:func:`bench.tutorial_window.measure_memory`.)
 
 ``python -m bench.memory '{"method": ..., "table": ..., "rows": ..., "target": {...}}'``
 prints one JSON line: rows, RSS before the load, peak RSS, and for the editor's model
@@ -44,6 +46,10 @@ def measure(method: str, table: str, rows: int, target) -> dict[str, int]:
         from .mixed import measure_memory
 
         return measure_memory(method.removeprefix("mixed-"), table, rows, target)
+    if method.startswith("tutorial-"):
+        from .tutorial_window import measure_memory as measure_tutorial
+
+        return measure_tutorial(method.removeprefix("tutorial-"), rows, target)
     out: dict[str, int] = {}
     if method == "model":
         engine = engine_for(target)

@@ -33,7 +33,10 @@ SLOWER_ALLOWED = 1.1  # "no slower than before", allowing for run-to-run noise
 ROUNDING_ALLOWED = 0.002  # the printed figures are whole milliseconds
 
 
-SECTIONS = ("tutorial", "mixed")
+SECTIONS = ("window", "tutorial", "mixed")
+# the internal calls the tutorial's sections time: each is shown beside the figure a
+# user meets for it (bench/tutorial_window.py, bench/startup.py), named by its key there
+INTERNAL = "Internal call (no user reaches it; the user's path is the first row): "
 
 
 class Bench:
@@ -44,14 +47,18 @@ class Bench:
         log: Callable[[str], None],
         sections: tuple[str, ...] = SECTIONS,
         mixed_sizes: dict[str, int] | None = None,
+        window_rows: int | None = None,
     ) -> None:
         self.scale = reps  # 1 = the normal counts; 0 = one run of everything (a smoke run)
         self.out = out
         self.log = log
         self.sections = sections
         self.mixed_sizes = dict(mixed_sizes or MIXED_TABLES)
+        self.window_rows = window_rows
+        self.user_path: dict[str, Figure] = {}  # the user-path figures by key (see INTERNAL)
         self.tutorial_figures: list[Figure] = []
         self.figures: list[Figure] = []
+        self.window_bench = None  # bench.tutorial_window.TutorialBench, when "window" runs
         self.notes: list[str] = []
         self.cleanups: list[Callable[[], None]] = []
 
@@ -85,6 +92,8 @@ class Bench:
         conn.close()
         info = machine(pg_version)
         self.app = application()
+        if "window" in self.sections:
+            self.window_and_startup(target)
         if "tutorial" in self.sections:
             self.tutorial(target)
         if "mixed" in self.sections:
@@ -97,8 +106,46 @@ class Bench:
         print("\n" + text)
         self.log(f"Written to {self.out}; the whole run took {elapsed / 60:.1f} min.")
 
+    def window_and_startup(self, target: Target) -> None:
+        """The user's path: the app started as a process, and the tutorial's window on
+        its own table (bench/startup.py, bench/tutorial_window.py)."""
+        from .startup import StartupBench
+        from .tutorial_window import ROWS, TutorialBench
+
+        window = self.window_bench = TutorialBench(self, target, self.window_rows or ROWS)
+        window.build()
+        self.log("Start-up, a fresh process each time …")
+        startup = StartupBench(self.log, window.url, self.reps(7))
+        figures = startup.run()
+        self.figures += figures
+        self.user_path.update(dict(zip(("start_dialog", "start_rows"), figures)))
+        self.notes.append(
+            f"Start-up: {startup.platform}; each start a fresh `python bench/start_driver.py` (it runs `main.main(args)` as"
+            " `python main.py args` does and prints when the dialog, or a table view with rows, is first painted), timed from"
+            " before the spawn to that line; the baselines' starts interleaved with the app's, one round after another, the"
+            " first round not counted.  The starts share one temporary XDG home and a bytecode cache (PYTHONPYCACHEPREFIX),"
+            " as a returning user's installed copy has them; nothing is cold in the page cache."
+        )
+        window.first_screens()
+        window.last_row()
+        window.memory()
+        window.commits()
+        window.edits()
+        self.user_path.update(window.figures)
+
+    def beside(self, section: str, *keys: str) -> None:
+        """The user-path figures ``keys`` as the first rows of ``section`` (an internal
+        call's), so the internal figure is read beside what a user meets."""
+        for key in keys:
+            fig = self.user_path.get(key)
+            if fig is None:
+                self.add(section, f"user path ({key}): not measured in this run (`--sections` without window)", "")
+                continue
+            self.add(section, f"user path: {fig.what}", fig.value, fig.baseline, fig.ratio, fig.goal, fig.met, fig.note)
+
     def tutorial(self, target: Target) -> None:
-        """The tutorial's table (x integer, y integer): every figure as before."""
+        """The tutorial's table (x integer, y integer) through internal calls, each beside
+        the figure a user meets for it (:meth:`beside`)."""
         self.log("Building tables …")
         build = build_tables(target, self.log)
         self.notes.append(
@@ -165,7 +212,7 @@ class Bench:
     def round_trips(self, target: Target, sets) -> None:
         counts = _count_round_trips(target, sets)
         self.log(f"  round trips: {counts}")
-        section = f"Through a proxy adding {PROXY_DELAY * 1000:.0f} ms each way (40 ms round trip)"
+        section = INTERNAL + f"through a proxy adding {PROXY_DELAY * 1000:.0f} ms each way (40 ms round trip)"
         self.add(section, "round trips of the first page (pooled connection: pre-ping, index check, page)", str(counts["first page"]))
         self.add(section, f"round trips of a commit of {COMMIT_CHANGES:,} changes", str(counts["commit"]), goal="≤ 5", met=counts["commit"] <= 5)
 
@@ -183,8 +230,9 @@ class Bench:
         QSqlDatabase.removeDatabase(name)
 
     # -- reading ---------------------------------------------------------------
-    def first_screens(self, editor, suffix: str, section: str = "First screen (first 1,000 rows in the model, from load())") -> None:
+    def first_screens(self, editor, suffix: str, section: str = INTERNAL + "first screen (first 1,000 rows in the model, from load())") -> None:
         self.log("First screen …")
+        self.beside(section, "start_rows", "connect", "f5")
         for table, goal in (("t10m", 0.150), ("t1m_noidx", None)):
             values = self.repeat(f"first screen {table}{suffix}", self.reps(7 if goal else 5), lambda t=table: m.first_screen(editor(t)))
             self.add(
@@ -201,11 +249,13 @@ class Bench:
         rng = random.Random(7)
         keys = iter([rng.randrange(1_000_000) for _ in range(100)])
         values = self.repeat("go to x on t10m", self.reps(7), lambda: m.first_screen(ed, start_key=next(keys)))
-        self.add("Go to x", "t10m: first 1,000 rows from a random x", ms(median(values)), goal="< 200 ms", met=median(values) < 0.200, note=runs(values))
+        self.beside(INTERNAL + "go to x", "goto")
+        self.add(INTERNAL + "go to x", "t10m: first 1,000 rows from a random x", ms(median(values)), goal="< 200 ms", met=median(values) < 0.200, note=runs(values))
 
     def full_loads(self, editor, target: Target, engine, db) -> None:
         self.log("Full load of 1,000,000 rows …")
-        section = "Full load of 1,000,000 rows (query start → last row in the model)"
+        section = INTERNAL + "full load of 1,000,000 rows (`load()` + `fetch_all()` → last row in the model)"
+        self.beside(section, "last_row", "last_row_qsql", "load_all")
         for table in ("t1m", "t1m_noidx"):
             rows = READ_TABLES[table][0]
             ed = editor(table)
@@ -258,7 +308,8 @@ class Bench:
 
     def memory(self, target: Target) -> None:
         self.log("Memory (a fresh process per method) …")
-        section = "Memory for 1,000,000 loaded rows (a fresh process per method)"
+        section = INTERNAL + "memory for 1,000,000 rows loaded by `fetch_all()` (a fresh process per method)"
+        self.beside(section, "memory", "memory_peak")
         for table in ("t1m", "t1m_noidx"):
             rows = READ_TABLES[table][0]
             per_method = {}
@@ -292,7 +343,8 @@ class Bench:
 
     def responsiveness(self, editor, target: Target) -> None:
         self.log("GUI thread responsiveness …")
-        section = "Longest gap between ticks of a 10 ms timer on the GUI thread"
+        section = INTERNAL + "longest gap between ticks of a 10 ms timer on the GUI thread"
+        self.beside(section, "last_row_gap", "edit_gap")
         for table in ("t1m", "t1m_noidx"):
             rows = READ_TABLES[table][0]
             ed = editor(table)
@@ -341,7 +393,8 @@ class Bench:
     # -- committing --------------------------------------------------------------
     def commits(self, target: Target, engine, db, editor) -> None:
         self.log(f"Commit of {COMMIT_CHANGES:,} changes …")
-        section = f"Commit of {COMMIT_CHANGES:,} changes (one transaction)"
+        section = INTERNAL + f"commit of {COMMIT_CHANGES:,} changes (`commit_changes`, one transaction)"
+        self.beside(section, "commit", "commit_review")
         spec = TableSpec(table=COMMIT_TABLE)
         sets = m.ChangeSets()
         vacuum(target, COMMIT_TABLE)
@@ -403,7 +456,7 @@ class Bench:
             self.add(section, f"vs {label}", ms(mine), f"{ms(base)} ({runs(results[name])})", ratio_text, goal_text, ok)
         gaps = results["gaps"]
         self.add(
-            "Longest gap between ticks of a 10 ms timer on the GUI thread",
+            INTERNAL + "longest gap between ticks of a 10 ms timer on the GUI thread",
             f"committing {COMMIT_CHANGES:,} changes through TaskRunner",
             ms(max(gaps)),
             goal="< 50 ms",
@@ -416,10 +469,16 @@ class Bench:
     # -- over a slow link -------------------------------------------------------
     def over_proxy(self, target: Target) -> None:
         self.log(f"Through the proxy ({PROXY_DELAY * 1000:.0f} ms each way) …")
-        section = f"Through a proxy adding {PROXY_DELAY * 1000:.0f} ms each way (40 ms round trip)"
-        proxy = ProxyProcess(target.host, target.port, delay=PROXY_DELAY, lifetime=600).start()
+        section = INTERNAL + f"through a proxy adding {PROXY_DELAY * 1000:.0f} ms each way (40 ms round trip)"
+        proxy = ProxyProcess(target.host, target.port, delay=PROXY_DELAY, lifetime=900).start()
         self.cleanups.append(proxy.stop)
         slow = target.via(proxy.port)
+        if self.window_bench is not None:
+            self.window_bench.f5_through(slow, self.reps(5), "proxy_f5", section)
+            self.window_bench.commits(slow, self.reps(2), "proxy_commit", section)
+            self.user_path.update(self.window_bench.figures)
+        else:
+            self.beside(section, "proxy_f5", "proxy_commit")
         engine = m.engine_for(slow)
         self.cleanups.append(engine.dispose)
         eds: dict[str, m.Editor] = {}
@@ -501,7 +560,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--sections",
         default=",".join(SECTIONS),
-        help=f"comma-separated: tutorial (the integer table), mixed (any table, through the window); default {','.join(SECTIONS)}",
+        help="comma-separated: window (start-up as a process, and the tutorial's window on some_table: the user's path),"
+        " tutorial (the integer tables through internal calls, each beside its user-path figure), mixed (any table,"
+        f" through the window); default {','.join(SECTIONS)}",
+    )
+    parser.add_argument(
+        "--window-rows",
+        type=int,
+        metavar="N",
+        help="build some_table with N rows instead of 2,000,000 (a smoke run)",
     )
     parser.add_argument(
         "--mixed-rows",
@@ -521,7 +588,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # SIGTERM (a killed `make bench`) unwinds like Ctrl+C, so the cluster and proxy stop
     signal.signal(signal.SIGTERM, _interrupt)
-    bench = Bench(0 if args.quick else 1, args.output, log, sections, sizes)
+    bench = Bench(0 if args.quick else 1, args.output, log, sections, sizes, args.window_rows)
     try:
         bench.run()
     finally:
