@@ -163,7 +163,9 @@ class PlacedView(QTableView):
         height = max(self.verticalHeader().defaultSectionSize(), 1)
         self.updateGeometries()  # the scroll bar's range takes rows just inserted
         if self.verticalScrollMode() == QAbstractItemView.ScrollMode.ScrollPerItem:
-            wanted = row - round(offset / height)
+            # rows are whole at the top, but bottom-aligned at the end of the scroll: a
+            # height between two rows is that end, which the floor reaches again
+            wanted = row - offset // height
         else:
             wanted = self.verticalHeader().sectionPosition(row) - offset
         self._adjusting = True
