@@ -10,8 +10,8 @@ from contextlib import contextmanager
 
 import psycopg2
 import pytest
-from PySide6.QtCore import QPoint, Qt, QTimer
-from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton, QRadioButton
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QComboBox, QLabel, QMessageBox, QPushButton
 
 from gui.qt.rows_model import VALUE_COLUMN
 from gui_helpers import (
@@ -54,9 +54,34 @@ def open_review(qtbot, window):
     return review
 
 
+def list_cells(view, rows=None, columns=None) -> list[list[str]]:
+    """What a dialog's list shows (every row and column unless told)."""
+    model = view.model()
+    rows = range(model.rowCount()) if rows is None else rows
+    columns = range(model.columnCount()) if columns is None else columns
+    return [[model.index(r, c).data() for c in columns] for r in rows]
+
+
 def review_cells(review) -> list[list[str]]:
-    table = review.table
-    return [[table.item(r, c).text() for c in range(table.columnCount())] for r in range(table.rowCount())]
+    return list_cells(review.table)
+
+
+def choose_in_row(qtbot, dialog, row: int, label: str, named: str) -> None:
+    """Select the row's Resolution cell, open its combo box (F2) and choose ``label``
+    by its first letter, as a keyboard user does; ``named``: the combo's accessible name."""
+    view = dialog.table
+    model = view.model()
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    index = model.index(row, headers.index("Resolution"))
+    view.setFocus()
+    view.setCurrentIndex(index)
+    qtbot.keyClick(view, Qt.Key.Key_F2)
+    combo = view.indexWidget(index)
+    assert isinstance(combo, QComboBox) and combo.accessibleName() == named
+    assert [combo.itemText(i) for i in range(combo.count())] == ["Keep mine", "Take theirs", "Decide later"]
+    qtbot.keyClicks(combo, label[0].lower())
+    qtbot.waitUntil(lambda: view.indexWidget(index) is None, timeout=WAIT_MS)  # taken at once
+    assert index.data() == label
 
 
 def test_commit_two_changes_end_to_end(qtbot, make_editor, pg_db, pg_engine):
@@ -178,16 +203,11 @@ def _conflict_round(qtbot, window, pg_db, pg_engine, theirs: int, mine: int, kee
     click(qtbot, review.commit_button)
     dialog = wait_attr(qtbot, window, "conflicts_dialog")
     assert dialog.windowTitle() == "Conflicts"
-    cells = [[dialog.table.item(0, c).text() for c in range(4)]]
-    assert cells == [["9", f"{loaded[0]}, {loaded[1]}", f"{theirs}, {theirs}", str(mine)]]
+    assert list_cells(dialog.table) == [["9", f"{loaded[0]}, {loaded[1]}", f"{theirs}, {theirs}", str(mine), "Decide later"]]
     # nothing was written
     assert [y for x, y in db_rows(pg_db.url) if x == 9] == [theirs, theirs]
     assert window.pending.get(9).new == mine
-    name = f"{'Keep mine' if keep_mine else 'Take theirs'} for x = 9"
-    radio = next(b for b in dialog.findChildren(QRadioButton) if b.accessibleName() == name)
-    # on its label (the widget is wider than the clickable indicator and text)
-    qtbot.mouseClick(radio, Qt.MouseButton.LeftButton, pos=QPoint(radio.sizeHint().width() // 2, radio.height() // 2))
-    assert radio.isChecked()
+    choose_in_row(qtbot, dialog, 0, "Keep mine" if keep_mine else "Take theirs", "Resolution for x = 9")
     assert dialog.choices() == {9: keep_mine}
     ok = next(b for b in dialog.findChildren(QPushButton) if b.accessibleName() == "Apply choices")
     click(qtbot, ok)
@@ -215,7 +235,7 @@ def test_enter_in_the_conflicts_dialog_overwrites_nothing_and_drops_nothing(qtbo
     review = open_review(qtbot, window)
     click(qtbot, review.commit_button)
     dialog = wait_attr(qtbot, window, "conflicts_dialog")
-    assert [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())] == ["9"]
+    assert list_cells(dialog.table, columns=[0]) == [["9"]]
     click(qtbot, next(b for b in dialog.findChildren(QPushButton) if b.accessibleName() == "Apply choices"))
 
 
