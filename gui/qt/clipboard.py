@@ -10,14 +10,18 @@ Cancel, the window usable meanwhile; a short one at once."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QItemSelection, QObject, Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence
 
 from ..data.wording import plural
 from .icons import named_action
-from .planned import Planner
 from .rows_model import VALUE_COLUMN
 from .undo import PendingEdit
+
+if TYPE_CHECKING:  # made at the first paste: it brings the planning and the codecs
+    from .planned import Planner
 
 
 class Clipboard(QObject):
@@ -25,7 +29,7 @@ class Clipboard(QObject):
         super().__init__(parent or window)
         self.window = window
         self.spec = window.spec
-        self.planner = Planner(window, window.runner, self)
+        self._planner: Planner | None = None
         # on the table only: an open cell editor (a QLineEdit) keeps its own copy and paste
         self.copy_action = named_action(window, "&Copy", "Copy", self.copy_selection, QKeySequence.StandardKey.Copy, "copy")
         self.paste_action = named_action(window, "&Paste", "Paste", self.paste, QKeySequence.StandardKey.Paste, "paste")
@@ -34,6 +38,15 @@ class Clipboard(QObject):
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             window.view.addAction(action)
             window.edit_menu.addAction(action)
+
+    @property
+    def planner(self) -> Planner:
+        """Plans a paste off the GUI thread (made when first needed)."""
+        if self._planner is None:
+            from .planned import Planner  # noqa: PLC0415 - see the imports
+
+            self._planner = Planner(self.window, self.window.runner, self)
+        return self._planner
 
     # -- copy and paste --------------------------------------------------------
     def copy_selection(self) -> str:

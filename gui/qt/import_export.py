@@ -19,15 +19,14 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
 
 from ..data.connection import attached
 from ..data.errors import Cancelled, InvalidValue, UserError, user_errors
-from ..data.planning import INLINE_CELLS, PlanRefused, off_the_gui_thread
 from ..data.wording import plural, verb
 from .icons import named_action
-from .planned import Planner
 from .undo import PendingEdit
 
-if TYPE_CHECKING:  # imported when first used (CSV, the commit's reads, the preview): not to start
+if TYPE_CHECKING:  # imported when first used (CSV, the commit's reads, the plan, the preview): not to start
     from ..data.csvio import ImportedChanges, KeyImportPlan
     from .import_dialog import ImportDialog
+    from .planned import Planner
 
 
 class _Progress(QObject):
@@ -49,13 +48,22 @@ class ImportExport(QObject):
         self.export_question: QMessageBox | None = None
         self._import_task = None
         self._export_task = None
-        self.planner = Planner(window, runner, self)
+        self._planner: Planner | None = None
         self.import_action = named_action(window, "&Import changes…", "Import changes", self._on_import, icon_name="import")
         self.export_action = named_action(window, "&Export rows…", "Export rows", self._on_export, icon_name="export")
         quit_separator = next((a for a in window.file_menu.actions() if a.isSeparator()), None)
         window.file_menu.insertAction(quit_separator, self.import_action)
         window.file_menu.insertAction(quit_separator, self.export_action)
         window.file_menu.insertSeparator(self.import_action)
+
+    @property
+    def planner(self) -> Planner:
+        """Plans an import off the GUI thread (made when first needed)."""
+        if self._planner is None:
+            from .planned import Planner  # noqa: PLC0415 - see the imports
+
+            self._planner = Planner(self.window, self.runner, self)
+        return self._planner
 
     # -- import ----------------------------------------------------------------
     def _on_import(self) -> None:
@@ -70,6 +78,7 @@ class ImportExport(QObject):
         thread, Cancel stops it), then preview."""
         from ..data.commit import current_values  # noqa: PLC0415 - see the imports
         from ..data.csvio import KeyImportPlan, read_changes  # noqa: PLC0415
+        from ..data.planning import off_the_gui_thread  # noqa: PLC0415
 
         if not self.window.can_edit("Import changes"):
             return
@@ -129,6 +138,7 @@ class ImportExport(QObject):
 
     def _plan(self, imported: ImportedChanges, current, threshold, pending, token=None) -> KeyImportPlan:
         from ..data.csvio import plan_key_import  # noqa: PLC0415 - see the imports
+        from ..data.planning import PlanRefused  # noqa: PLC0415
 
         try:
             return plan_key_import(self.spec, imported, current, threshold, pending, token)
@@ -138,6 +148,8 @@ class ImportExport(QObject):
     def _plan_again(self, path: str, imported: ImportedChanges, current, threshold, then) -> None:
         """Plan ``imported`` against the pending set as it is now (on the plan lane
         when it is big), then ``then(plan)``."""
+        from ..data.planning import INLINE_CELLS  # noqa: PLC0415 - see the imports
+
         self.planner.run(
             "Import changes",
             lambda token, _progress, pending, _state: self._plan(imported, current, threshold, pending, token),

@@ -15,18 +15,30 @@ from __future__ import annotations
 
 from functools import partial
 
-import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QFont, QUndoStack
 
 from ..data.config import TableSpec
 from ..data.errors import InvalidValue, UserError
 from ..data.pending import PendingChanges
-from ..data.rows import RowSource, column_dtype
 from .column_marks import HEADER_ROLES, column_header_data
 from .palette import PENDING_ROLE, state_colours
 from .tasks import TaskRunner
 from .undo import PendingEdit
+
+
+class _NumPy:
+    """``numpy``, imported when the model first holds rows: the first window (the
+    connection dialog over an empty table) opens without it (0.05–0.1 s of the start)."""
+
+    def __getattr__(self, name: str):
+        import numpy  # noqa: PLC0415
+
+        globals()["np"] = numpy
+        return getattr(numpy, name)
+
+
+np = _NumPy()
 
 # The first page is one screen (quick whatever the table's size); pages then double
 # as the user scrolls, up to MAX_PAGE.  fetch_all() asks for FETCH_ALL_PAGE rows a
@@ -56,8 +68,7 @@ class RowsModel(QAbstractTableModel):
         self.undo_stack = undo_stack
         self._runner = runner
         # the loaded rows are _xs[_head : _head + _n]: room before them for the pages before
-        self._xs = np.empty(0, dtype=np.int64)
-        self._ys = np.empty(0, dtype=np.int64)
+        self._xs = self._ys = None  # NumPy arrays from the first load() or clear() on
         self._head = 0
         self._n = 0
         self._source: RowSource | None = None
@@ -92,6 +103,8 @@ class RowsModel(QAbstractTableModel):
         """Show the rows with value > ``threshold``: from key ``start_key`` on, if
         given; from the row ``anchor`` (:meth:`place_at`) if the threshold shows it,
         else from ``start_key`` (or the first row)."""
+        from ..data.rows import RowSource, column_dtype  # noqa: PLC0415 - with NumPy, at the first load
+
         self._stop()
         self.beginResetModel()
         try:
@@ -403,6 +416,8 @@ class RowsModel(QAbstractTableModel):
 
     def rows_for_key(self, key: int) -> tuple[int, int]:
         """``[first, end)`` of the loaded rows with this key (rows are sorted by key)."""
+        if not self._n:
+            return 0, 0
         xs = self._xs[self._head : self._head + self._n]
         return int(np.searchsorted(xs, key, "left")), int(np.searchsorted(xs, key, "right"))
 
@@ -417,19 +432,25 @@ class RowsModel(QAbstractTableModel):
 
     def loaded_values(self, key: int) -> list[int]:
         first, end = self.rows_for_key(key)
-        return self._ys[self._head + first : self._head + end].tolist()
+        return self._ys[self._head + first : self._head + end].tolist() if end > first else []
 
     def first_row_at_or_after(self, key: int) -> int:
+        if not self._n:
+            return 0
         return int(np.searchsorted(self._xs[self._head : self._head + self._n], key, "left"))
 
     def loaded_columns(self) -> tuple[np.ndarray, np.ndarray]:
         """Read-only views of the loaded keys and values (as in the database, without
         pending changes); valid until the model next changes."""
+        if self._xs is None:
+            self._xs = self._ys = np.empty(0, dtype=np.int64)
         xs, ys = self._xs[self._head : self._head + self._n], self._ys[self._head : self._head + self._n]
         xs.flags.writeable = ys.flags.writeable = False
         return xs, ys
 
     def nbytes(self) -> int:
+        if self._xs is None:
+            return 0
         return self._xs.nbytes + self._ys.nbytes
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
