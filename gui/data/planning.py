@@ -102,8 +102,9 @@ def long_lived(many: bool = True) -> Iterator[None]:
     built, and what was built is then moved out of the collector's walks
     (``gc.freeze``, as :func:`gui.qt.app.freeze_startup_objects` does at start):
     pending changes hold no reference cycles, and reference counting still frees
-    them when they are dropped.  With ``many`` false (a plan of a few cells) it
-    does nothing."""
+    them when they are dropped.  (Cyclic garbage the GUI thread makes while a plan
+    runs is moved out of the walks with them, and kept until the app ends.)  With
+    ``many`` false (a plan of a few cells) it does nothing."""
     if not many:
         yield
         return
