@@ -416,10 +416,20 @@ class RowsModel(QAbstractTableModel):
 
     def rows_for_key(self, key: int) -> tuple[int, int]:
         """``[first, end)`` of the loaded rows with this key (rows are sorted by key)."""
+        return self._search(key, "left"), self._search(key, "right")
+
+    def _search(self, key: int, side: str) -> int:
+        """Where ``key`` goes among the loaded keys, searched as a scalar of their own
+        type: a Python int made NumPy cast the whole column to int64 first, 2 ms a search
+        with 2,000,000 rows loaded, three searches an edit (``make bench``: 10 ms an edit)."""
         if not self._n:
-            return 0, 0
+            return 0
         xs = self._xs[self._head : self._head + self._n]
-        return int(np.searchsorted(xs, key, "left")), int(np.searchsorted(xs, key, "right"))
+        try:
+            key = xs.dtype.type(key)
+        except OverflowError:  # beyond the column's type: before or after every loaded key
+            return 0 if key < 0 else self._n
+        return int(xs.searchsorted(key, side))
 
     def run_continues(self, key: int) -> bool:
         """``key``'s rows reach an end of the rows loaded and more may come there:
@@ -435,9 +445,7 @@ class RowsModel(QAbstractTableModel):
         return self._ys[self._head + first : self._head + end].tolist() if end > first else []
 
     def first_row_at_or_after(self, key: int) -> int:
-        if not self._n:
-            return 0
-        return int(np.searchsorted(self._xs[self._head : self._head + self._n], key, "left"))
+        return self._search(key, "left")
 
     def loaded_columns(self) -> tuple[np.ndarray, np.ndarray]:
         """Read-only views of the loaded keys and values (as in the database, without
