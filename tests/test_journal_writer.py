@@ -157,3 +157,17 @@ def test_the_journal_lane_is_run_to_its_end_at_shutdown_and_other_lanes_dropped(
     runner.submit(lambda _t: done.append("rows 2"), lane="rows")  # queued: dropped
     runner.shutdown()
     assert done == ["journal 1", "journal 2"]
+
+
+def test_a_big_change_is_appended_in_lines_of_a_thousand(tmp_path) -> None:
+    journal = SlowJournal(tmp_path)
+    writer = _writer(journal)
+    pending: dict = {}
+    _offer(writer, pending, {(0, "a"): "first"})
+    writer.write_latest()
+    _offer(writer, pending, {(i, "b"): f"v{i}" for i in range(2_500)})  # a paste
+    writer.write_latest()
+    lines = journal.path.read_text().splitlines()
+    assert len(lines) == 2 + 3  # the header, the first write, then three lines for the paste
+    assert max(len(line) for line in lines) < 200_000
+    assert _read_back(journal) == pending

@@ -236,8 +236,13 @@ class WindowJournal:
         cells or rows ``dropped`` (their :meth:`_entry_id`) gone from the pending set;
         the file must have been written by :meth:`write_entries` since this window
         holds it.  Returns and raises as :meth:`_write`."""
-        line = json.dumps({"set": entries, "drop": dropped}, default=str)
-        return self._writing(lambda: self._append_text(line + "\n"))
+        # a big change (a paste of 100,000 cells) in lines of ENTRIES_A_LINE: one
+        # json.dumps of it all held the GIL (and so the GUI thread) for 100 ms and more
+        lines = [
+            json.dumps({"set": entries[start : start + ENTRIES_A_LINE], "drop": dropped[start : start + ENTRIES_A_LINE]}, default=str)
+            for start in range(0, max(len(entries), len(dropped), 1), ENTRIES_A_LINE)
+        ]
+        return self._writing(lambda: self._append_text("\n".join(lines) + "\n"))
 
     def _writing(self, write: Callable[[], None]) -> StorageFailed | None:
         with self._mutex:
