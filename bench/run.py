@@ -128,8 +128,8 @@ class Bench:
         )
         window.first_screens()
         window.last_row()
-        window.memory()
         window.commits()
+        window.memory()
         window.edits()
         self.user_path.update(window.figures)
 
