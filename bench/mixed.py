@@ -52,6 +52,7 @@ from gui.qt.cell_review import CellReviewDialog
 from gui.qt.main_window import Paths
 from gui.qt.table_window import TableWindow
 
+from .dialogs import dialog_figures
 from .qt import pump, wait_signal, wait_until
 from .gui_thread import gui_thread_at_scale
 from .report import Figure, median, ms, runs
@@ -500,6 +501,7 @@ class MixedBench:
         paste_at_scale(self)
         gui_thread_at_scale(self)
         self.commits()
+        dialog_figures(self, self.url, LOAD)  # the review and conflicts dialogs with 100,000 entries
 
     # -- 1. first screen -----------------------------------------------------------------
     def first_screens(self) -> None:

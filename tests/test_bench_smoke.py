@@ -251,6 +251,7 @@ def test_the_section_for_any_table_runs_end_to_end(pg_cluster, isolated_user_dir
         "## Any table, Load everything on mixed_1m (20,000 rows)",
         "## Any table, memory for mixed_1m (20,000 rows)",
         "## Any table, commit of ",
+        "## Review and conflicts dialogs with 100,000 entries",
     ):
         assert heading in text
     assert "| filter `sensor = 'sensor-00042'`" in text

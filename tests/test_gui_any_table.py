@@ -297,8 +297,12 @@ def test_a_change_made_by_another_client_before_the_review_is_a_conflict_not_ove
     assert dialog.list_model.index(0, 3).data() == "50.00"  # now in the database
     with pg_engine.connect() as conn:
         assert conn.execute(text("SELECT credit FROM customers WHERE id = 1")).scalar() == Decimal("50.00")
-    dialog.findChild(QPushButton, "Keep mine").click()
+    assert dialog.list_model.index(0, 5).data() == "Decide later"
+    qtbot.mouseClick(dialog.findChild(QPushButton, "Keep all mine"), Qt.MouseButton.LeftButton)
+    assert dialog.list_model.index(0, 5).data() == "Keep mine"
+    qtbot.mouseClick(dialog.findChild(QPushButton, "Apply choices"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.committing, timeout=WAIT_MS)
+    assert "Kept your values for 1 change" in window.message.text()
     _commit_through_review(qtbot, window)  # knowingly over their 50.00
     with pg_engine.connect() as conn:
         assert conn.execute(text("SELECT credit FROM customers WHERE id = 1")).scalar() == Decimal("13.00")

@@ -6,72 +6,23 @@ of 100,000 changes opens as fast as one of ten.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QDialog,
-    QDialogButtonBox,
-    QHeaderView,
-    QLabel,
-    QPlainTextEdit,
-    QPushButton,
-    QTableView,
-    QVBoxLayout,
-)
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout
 
 from ..data.audit import SHOWN_VALUES
 from ..data.codecs import Codec
 from ..data.schema import TableSchema
 from ..data.wording import plural, verb
+from .conflicts import ConflictsModel, ListModel, ResolveConflictsDialog, list_view
 from .review import toggle_sql
-from .table_model import described, one_line, shown
+from .table_model import described, shown
 
 
-class _ListModel(QAbstractTableModel):
-    """Rows of text made on demand from ``entries`` by ``cells(entry)``."""
-
-    def __init__(self, headers: Sequence[str], entries: Sequence, cells: Callable[[object], Sequence[str]], parent=None):
-        super().__init__(parent)
-        self._headers = list(headers)
-        self._entries = entries
-        self._cells = cells
-
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._entries)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._headers)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self._headers[section]
-        return None
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return None
-        try:
-            text = self._cells(self._entries[index.row()])[index.column()]
-        except Exception:  # noqa: BLE001 - data() never raises
-            return "?"
-        return one_line(text, 120) if role == Qt.ItemDataRole.DisplayRole else text
-
-
-def _list_view(model: QAbstractTableModel, name: str) -> QTableView:
-    view = QTableView()
-    view.setModel(model)
-    view.setAccessibleName(name)
-    view.setObjectName(name)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.verticalHeader().hide()
-    view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    view.horizontalHeader().setDefaultSectionSize(130)
-    view.horizontalHeader().setStretchLastSection(True)
-    return view
+# the list model and view every list dialog shares (the import previews import them from here)
+_ListModel = ListModel
+_list_view = list_view
 
 
 def values_text(codec: Codec, values: Sequence[object]) -> str:
@@ -166,25 +117,12 @@ class CellReviewDialog(QDialog):
         self.resize(720, 420)
 
 
-class CellConflictsDialog(QDialog):
-    """Another client changed rows the user edited: keep the user's values over
-    theirs, take theirs (drop those changes), or decide at the next commit."""
-
-    KEEP, TAKE = 1, 2
+class CellConflictsDialog(ResolveConflictsDialog):
+    """Another client changed rows the user edited: per change, keep the user's value
+    over theirs, take theirs (drop the change), or decide at the next commit
+    (:mod:`gui.qt.conflicts`)."""
 
     def __init__(self, schema: TableSchema, codecs: Mapping[str, Codec], conflicts, parent=None):
-        super().__init__(parent)
-        self.setWindowTitle("Conflicts")
-        self.setAccessibleName("Conflicts")
-        self.setObjectName("Conflicts")
-        self.conflicts = conflicts
-        self.choice = 0
-        summary = QLabel(
-            f"Another client changed {plural(len(conflicts), 'row')} you edited since you loaded "
-            f"{verb(len(conflicts), 'it', 'them')}. Nothing was written."
-        )
-        summary.setWordWrap(True)
-
         def cells(conflict):
             change, current = conflict
             codec = codecs[change.column]
@@ -197,26 +135,20 @@ class CellConflictsDialog(QDialog):
                 described(codec, change.new),
             ]
 
-        self.list_model = _ListModel(["Row", "Column", "You saw", "Now in the database", "Yours"], conflicts, cells, self)
-        self.table = _list_view(self.list_model, "Conflicting changes")
-        buttons = QDialogButtonBox()
-        keep = buttons.addButton("Keep mine", QDialogButtonBox.ButtonRole.AcceptRole)
-        take = buttons.addButton("Take theirs", QDialogButtonBox.ButtonRole.AcceptRole)
-        later = buttons.addButton("Decide later", QDialogButtonBox.ButtonRole.RejectRole)
-        for button, name in ((keep, "Keep mine"), (take, "Take theirs"), (later, "Decide later")):
-            button.setAccessibleName(name)
-            button.setObjectName(name)
-        keep.clicked.connect(lambda: self._choose(self.KEEP))
-        take.clicked.connect(lambda: self._choose(self.TAKE))
-        later.clicked.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(summary)
-        layout.addWidget(self.table)
-        layout.addWidget(buttons)
-        # once in the dialog (set before, it does not stick): Enter neither overwrites theirs nor drops yours
-        later.setDefault(True)
-        self.resize(720, 360)
+        def describe(conflict):
+            change, _current = conflict
+            return f"{key_text(schema, codecs, change.key)}, {change.column}"
 
-    def _choose(self, choice: int) -> None:
-        self.choice = choice
-        self.accept()
+        model = ConflictsModel(["Row", "Column", "You saw", "Now in the database", "Yours"], conflicts, cells, describe)
+        intro = (
+            f"Another client changed {plural(len(conflicts), 'row')} you edited since you loaded "
+            f"{verb(len(conflicts), 'it', 'them')}. Nothing was written. Choose for each change: keep yours "
+            "(it overwrites theirs at the next commit), take theirs (your change is dropped), or decide later "
+            "(your change stays pending)."
+        )
+        super().__init__(intro, model, parent, stretch=(2, 3))
+        self.conflicts = conflicts
+
+    def choices(self) -> dict:
+        """(key, column) → True to keep mine, False to take theirs, None to decide later."""
+        return dict(zip((change.cell for change, _current in self.conflicts), self.list_model.choices()))

@@ -525,14 +525,24 @@ class MainWindow(EditorWindow):
         threshold = self.model.threshold if self.model.threshold is not None else self.threshold()
         if threshold is None:
             return
-        work = session.start_review(threshold)
+        count = session.start_review(threshold)
+        from .review import preview_text, review_summary  # noqa: PLC0415 - see the imports
+
         self.show_status("Counting the rows each change will update …")
         holder: dict[str, Task] = {}
+        dialect, spec = self.engine.dialect, self.spec
 
-        def done(items):
+        def work(token):
+            # everything that walks the changes, here on the lane, as the window for
+            # any table does: the review's list itself is a view over these items
+            items = count(token)
+            return items, review_summary(spec, items, threshold), preview_text(dialect, spec, [i.change for i in items])
+
+        def done(reviewed):
+            items, summary, sql = reviewed
             self._untrack(holder["task"])
             self.clear_status()
-            self._show_review(items, threshold)
+            self._show_review(items, threshold, sql, summary)
 
         def failed(error):
             session.review_failed(error)
@@ -555,12 +565,11 @@ class MainWindow(EditorWindow):
             "you can commit again, or save your work by exporting it."
         )
 
-    def _show_review(self, items, threshold: int) -> None:
-        from ..data.commit import preview_sql  # noqa: PLC0415 - see the imports
-        from .review import ReviewDialog  # noqa: PLC0415
+    def _show_review(self, items, threshold: int, sql: str, summary) -> None:
+        from .review import ReviewDialog  # noqa: PLC0415 - see the imports
 
         session = self.session
-        dialog = ReviewDialog(self.spec, items, threshold, preview_sql(self.engine.dialect, self.spec, [i.change for i in items]), self)
+        dialog = ReviewDialog(self.spec, items, threshold, sql, self, summary)
         self.review_dialog = dialog
 
         def finished(result):
@@ -661,7 +670,7 @@ class MainWindow(EditorWindow):
             undecided = f" {plural(outcome.later, 'conflict')} left to decide at the next commit." if outcome.later else ""
             self.reload()  # first: reloading clears the message line
             self.show_message(
-                f"Conflicts resolved: kept {plural(outcome.kept, 'change')} of yours, took theirs for {outcome.taken}."
+                f"Conflicts resolved: kept {plural(outcome.kept, 'change')} of yours, took theirs for {plural(outcome.taken, 'change')}."
                 f"{undecided} Press Commit to apply what is pending."
             )
 

@@ -620,14 +620,15 @@ class TableWindow(EditorWindow):
 
     # -- commit ---------------------------------------------------------------------------
     def _on_flow_state(self, state: FlowState) -> None:
-        if state in (FlowState.REVIEWING, FlowState.COMMITTING):
-            # the review lists exactly what will be written: no edits under it
+        if state in (FlowState.REVIEWING, FlowState.COMMITTING, FlowState.RESOLVING):
+            # the review lists exactly what will be written, and the choices on conflicts
+            # are planned against the edits as they are: no edits under either
             self.model.read_only = True
-            self.model.read_only_reason = (
-                "A commit is running: edits are possible again when it ends."
-                if state is FlowState.COMMITTING
-                else "The review of a commit is open: close it to edit again."
-            )
+            self.model.read_only_reason = {
+                FlowState.COMMITTING: "A commit is running: edits are possible again when it ends.",
+                FlowState.REVIEWING: "The review of a commit is open: close it to edit again.",
+                FlowState.RESOLVING: "The conflicts of a commit are being resolved: edits are possible again when that ends.",
+            }[state]
         elif self.writability is not None:
             self._set_writability(self.writability)
         self._update_state()
@@ -767,23 +768,45 @@ class TableWindow(EditorWindow):
         self.conflicts_dialog = dialog
         self.show_message(message)
 
-        def finished(_result):
+        def finished(result):
             self.conflicts_dialog = None
             if session is not self.session:
                 return
-            choice = {CellConflictsDialog.KEEP: True, CellConflictsDialog.TAKE: False}.get(dialog.choice)
-            outcome = session.resolve(choice)
-            if outcome.kept:
-                text = f"Kept your values for {plural(outcome.kept, 'change')}: press Commit to apply them."
-            elif outcome.taken:
-                text = f"Took the database's values for {plural(outcome.taken, 'change')}."
-            else:
-                text = "The conflicting changes are still pending: they will be checked again at the next commit."
-            self.reload()
-            self.show_message(text)
+            if result != CellConflictsDialog.DialogCode.Accepted:  # Cancel: every change stays pending, as "Decide later"
+                self._on_resolved(session.resolve(None))
+                return
+            # the changes kept are planned on the lane (100,000 took the GUI thread a second)
+            work = session.start_resolving(dialog.row_choices())
+            self.show_status("Applying your choices …")
+            holder: dict[str, Task] = {}
+
+            def planned(plan):
+                if session is self.session and session.state is FlowState.RESOLVING:
+                    self.clear_status()
+                    self._on_resolved(session.resolved(plan))
+
+            def failed(_error):
+                self._on_flow_bug(session, holder.get("task"))
+
+            holder["task"] = self.runner.submit(work, on_done=planned, on_error=failed, on_bug=failed)
 
         dialog.finished.connect(finished)
         dialog.open()
+
+    def _on_resolved(self, outcome) -> None:
+        """What resolving the conflicts did, said; the rows loaded again."""
+        said = []
+        if outcome.kept:
+            said.append(f"Kept your values for {plural(outcome.kept, 'change')}: press Commit to apply them.")
+        if outcome.taken:
+            said.append(f"Took the database's values for {plural(outcome.taken, 'change')}.")
+        if outcome.later:
+            said.append(
+                f"{plural(outcome.later, 'conflicting change')} {verb(outcome.later, 'is', 'are')} still pending: "
+                f"{verb(outcome.later, 'it', 'they')} will be checked again at the next commit."
+            )
+        self.reload()
+        self.show_message(" ".join(said) or "Nothing left to resolve: the conflicting changes were reverted meanwhile.")
 
     # -- revert ---------------------------------------------------------------------------
     # -- state ----------------------------------------------------------------------------
