@@ -94,18 +94,23 @@ def test_starting_threshold_comes_from_the_command_line(qtbot, make_editor):
     assert shown_rows(window) == [(20, 20), (20, 20), (100, 100), (100, 100)]
 
 
-def test_go_to_x_starts_the_rows_there(qtbot, make_editor):
+def test_go_to_x_moves_to_its_row_among_all_the_rows(qtbot, make_editor):
+    """Go to x is no filter: its row is the current one, the rows before it are
+    there too, and the row numbers are the rows' places in the whole result."""
     window = connect_demo(qtbot, make_editor).window
     goto = child(window, QLineEdit, "Go to x")
     type_into(qtbot, goto, "20")
-    qtbot.waitUntil(lambda: window.model.start_key == 20 and not window.model.loading and window.model.rowCount() > 0, timeout=WAIT_MS)
-    top = window.view.indexAt(window.view.viewport().rect().topLeft())
-    assert top.row() == 0
-    assert shown_rows(window)[0] == (20, 20)
-    # emptied: from the start again
+    model = window.model
+    qtbot.waitUntil(lambda: model.start_key == 20 and not model.loading and model.rowCount() == 8, timeout=WAIT_MS)
+    current = window.view.currentIndex()
+    assert shown_rows(window)[current.row()] == (20, 20)
+    assert shown_rows(window) == SHOWN_AT_6
+    numbers = [model.headerData(r, Qt.Orientation.Vertical) for r in range(model.rowCount())]
+    assert numbers == [str(n) for n in range(1, 9)] and numbers[current.row()] == "5"
+    # emptied: from the start again, the first row current
     type_into(qtbot, goto, "")
-    qtbot.waitUntil(lambda: window.model.start_key is None and not window.model.loading and window.model.rowCount() == 8, timeout=WAIT_MS)
-    assert shown_rows(window)[0] == (6, 8)
+    qtbot.waitUntil(lambda: model.start_key is None and not model.loading and model.rowCount() == 8, timeout=WAIT_MS)
+    assert shown_rows(window)[0] == (6, 8) and window.view.currentIndex().row() == 0
 
 
 @pytest.mark.parametrize("how", ["double-click", "F2"])

@@ -69,17 +69,32 @@ def test_first_screen_then_pages_as_the_view_scrolls(qtbot, qtmodeltester, make_
     qtmodeltester.check(model, force_py=True)
 
 
-def test_go_to_x_loads_from_there_without_the_rows_before(qtbot, make_editor, pg_db, big_table):
+def test_go_to_x_moves_within_the_whole_result(qtbot, make_editor, pg_db, big_table):
+    """Go to x is no filter: its first row is current at the top, numbered by its
+    place in the whole result, and scrolling up from there reaches the first row,
+    every row before it loaded once, in order."""
     window = open_window(qtbot, make_editor, pg_db)
-    model = window.model
+    model, view = window.model, window.view
     qtbot.keyClicks(window.goto_edit, "7")
     qtbot.keyClick(window.goto_edit, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: model.start_key == 7 and model.rowCount() > 0 and not model.loading, timeout=WAIT_MS)
-    assert shown_rows(window)[:FIRST_PAGE] == [r for r in SHOWN if r[0] >= 7][:FIRST_PAGE]
-    assert model.rowCount() == FIRST_PAGE
-    qtbot.waitUntil(lambda: model.total is not None, timeout=WAIT_MS)
-    assert window.rows_label.text().startswith(f"{FIRST_PAGE:,} rows loaded from x ≥ 7")
-    assert f"({len(SHOWN):,} in all)" in window.rows_label.text()
+    # the rows from x = 7 on, and the page before them the view asked for at once
+    qtbot.waitUntil(lambda: model.start_key == 7 and model.rowCount() > FIRST_PAGE and not model.loading, timeout=WAIT_MS)
+    at = SHOWN.index((7, 9))  # the first row of x = 7 in the whole result
+    current = view.currentIndex()
+    assert shown_rows(window)[current.row()] == (7, 9)
+    assert view.rowAt(0) == current.row()  # still at the top once the rows before it came
+    qtbot.waitUntil(lambda: model.headerData(current.row(), Qt.Orientation.Vertical) == str(at + 1), timeout=WAIT_MS)
+    assert window.rows_label.text().startswith(f"{model.rowCount():,} of {len(SHOWN):,} rows loaded")
+
+    def dragged_to_the_top() -> bool:
+        view.verticalScrollBar().setValue(0)  # as dragging the scroll bar up does
+        return model.at_start and not model.loading
+
+    qtbot.waitUntil(dragged_to_the_top, timeout=WAIT_MS)
+    loaded = shown_rows(window)
+    assert loaded == SHOWN[: len(loaded)] and len(loaded) > at  # all before it, in order, none twice
+    assert [model.headerData(r, Qt.Orientation.Vertical) for r in (0, 1, view.currentIndex().row())] == ["1", "2", str(at + 1)]
+    assert shown_rows(window)[view.currentIndex().row()] == (7, 9)  # the current row is still the one gone to
 
 
 def test_load_everything_reads_key_ranges_side_by_side(qtbot, qtmodeltester, make_editor, pg_db, big_table, monkeypatch):

@@ -3,6 +3,11 @@
 It holds no database logic: it asks the data layer (through the task runner, off the
 GUI thread) and shows what comes back.  Dialogs are opened non-modally with
 ``open()`` so the event loop, and the rest of the window, keep running.
+
+A reload (F5, after a commit or conflicts) keeps the user's place: the same row,
+the same column, at the same height on screen; a new threshold keeps the current
+row when it still shows; Go to x moves within the whole result, and the rows
+before load as the user scrolls up (:mod:`gui.qt.keep_place`).
 """
 
 from __future__ import annotations
@@ -23,7 +28,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSpacerItem,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -39,8 +43,9 @@ from ..data.storage import Journal
 from ..data.wording import plural, verb
 from .delegate import ValueDelegate
 from .fit import FlowLayout, group, usable_width
+from .keep_place import Place, PlacedView
 from .restore_box import RestoreBox
-from .rows_model import READ_ONLY_REASON, VALUE_COLUMN, RowsModel
+from .rows_model import KEY_COLUMN, READ_ONLY_REASON, VALUE_COLUMN, RowsModel
 from .table_chooser import TableChooser
 from .tasks import Task, TaskRunner
 from .window_base import EditorWindow, named
@@ -59,6 +64,7 @@ SHORTCUTS = [
     ("Ctrl+Shift+End", "Load every row"),
     ("Ctrl+F", "Focus the threshold"),
     ("Ctrl+G", "Focus “Go to x”"),
+    ("Ctrl+Home", "Go to the first row (of all the rows, not just those loaded)"),
     ("Ctrl+Z", "Undo the last edit"),
     ("Ctrl+Shift+Z / Ctrl+Y", "Redo"),
     ("Escape", "Revert the selected pending change"),
@@ -90,7 +96,7 @@ class Paths:
         return self.data / "audit.sqlite3"
 
 
-class RowsView(QTableView):
+class RowsView(PlacedView):
     """The table view; an attempt to edit a cell the model will not take says why
     (a read-only connection, a commit running) instead of doing nothing."""
 
@@ -239,11 +245,12 @@ class MainWindow(EditorWindow):
     def _wire(self) -> None:
         self.table_chooser.table_chosen.connect(self._on_table_chosen)
         self.table_chooser.refused.connect(self.show_message)
-        self.threshold_edit.returnPressed.connect(lambda: self.reload())
+        self.threshold_edit.returnPressed.connect(lambda: self.reload(keep="row"))
         self.goto_edit.returnPressed.connect(self._on_goto)
         self.commit_button.clicked.connect(self._on_commit_clicked)
         self.revert_button.clicked.connect(self._on_revert_clicked)
         self.cancel_button.clicked.connect(self.cancel_running)
+        self.view.first_row_requested.connect(lambda: self.reload(keep="first"))
         self.model.loading_changed.connect(lambda _loading: self._update_state())
         self._watch_end_key()
         self._keep_header_off_the_selection()
@@ -255,6 +262,8 @@ class MainWindow(EditorWindow):
         self.delegate.refused.connect(self.show_message)
         self.delegate.settled.connect(self.clear_message)  # Escape, or a new edit: the refusal has had its moment
         self.model.modelReset.connect(self.delegate.forget_drafts)
+        # drafts are kept by row number, which rows put before the first change: dropped, never misplaced
+        self.view.rows_prepended.connect(lambda _n: self.delegate.forget_drafts())
         self.undo_stack.indexChanged.connect(lambda _i: self.clear_message())
 
     def current_table_name(self) -> str:
@@ -332,7 +341,7 @@ class MainWindow(EditorWindow):
         self._ask_writability(offer_restore=True)
         self.table_chooser.set_current(self.spec.qualified_name)
         self._list_relations()
-        self.reload()
+        self.reload(keep=None)
 
     def _ask_writability(self, offer_restore: bool = False) -> None:
         """Ask the live connection what it may change and where it really is; the
@@ -485,23 +494,37 @@ class MainWindow(EditorWindow):
             self.show_message(f"Threshold: {error.message}")
             return None
 
-    def reload(self, start_key: int | None = None) -> None:
+    def reload(self, start_key: int | None = None, keep: str | None = "place") -> None:
+        """Load the rows again: from ``start_key`` (Go to x: its first row selected
+        at the top); else keeping the user's place (``keep="place"``: the row they
+        were on, or the first row of its x, or after it), the current row if it
+        still shows (``"row"``: a new threshold; else the first row), the real first
+        row selected (``"first"``: Ctrl+Home), or from the start (``None``)."""
         if self.engine is None:
             return
         threshold = self.threshold()
         if threshold is None:
             return
         self.clear_message()
-        if start_key is None and self.model.start_key is not None and self.goto_edit.text().strip():
-            start_key = self.model.start_key
-        self.model.load(self.engine, threshold, start_key)
+        column = self.view.current_column()
+        if start_key is not None or keep == "first":
+            place = Place(column=KEY_COLUMN if keep == "first" else column, select=True)
+        elif keep is None:
+            place = Place()
+        else:
+            place = self.view.remember_place(keep) or Place()
+        anchor = place.anchor
+        if anchor is not None and keep == "place":
+            start_key = anchor[0]  # where the row is gone (its y committed): its x
+        self.model.load(self.engine, threshold, start_key, anchor)
+        self.view.restore_place(place)
         self._update_state()
 
     def _on_goto(self) -> None:
         text = self.goto_edit.text().strip()
         if not text:
             self.model.start_key = None
-            self.reload()
+            self.reload(keep="first")
             return
         try:
             key = parse_value(text, self.spec)
@@ -510,7 +533,6 @@ class MainWindow(EditorWindow):
             return
         self.model.start_key = key
         self.reload(start_key=key)
-        self.view.scrollToTop()
 
     def _on_load_failed(self, error: UserError) -> None:
         self.show_message(f"{error.title}: {error.message}")
@@ -737,10 +759,6 @@ class MainWindow(EditorWindow):
         loaded, total = self.model.rowCount(), self.model.total
         if self.model.loading and loaded == 0:
             text = "Loading rows …"
-        elif self.model.start_key is not None:
-            text = f"{loaded:,} rows loaded from {self.spec.key} ≥ {self.model.start_key}"
-            if total is not None:
-                text += f" ({total:,} in all)"
         elif total is not None and total == loaded:
             text = f"{plural(loaded, 'row')} shown"
         elif total is not None:

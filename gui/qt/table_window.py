@@ -8,7 +8,11 @@ window (:mod:`gui.qt.main_window`) with the integer fast paths and the day tools
 user works with carry the same accessible names in both.
 
 Nothing here moves the rows while the user works: messages go to a line that is
-always there (empty when there is nothing to say) and to the status bar.
+always there (empty when there is nothing to say) and to the status bar.  A reload
+(F5, after a commit or conflicts) keeps the user's place: the same row, found by
+its key, the same column, at the same height on screen; a filter or a sort keeps
+the current row when it still matches; Go to moves within the whole result, and
+the rows before load as the user scrolls up (:mod:`gui.qt.keep_place`).
 """
 
 from __future__ import annotations
@@ -28,7 +32,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -51,6 +54,7 @@ from .delegate import CellDelegate
 from .cell_review import CellConflictsDialog, CellReviewDialog, key_text, review_summary
 from .filter_bar import FilterBar
 from .fit import FlowLayout, group, usable_width
+from .keep_place import Place, PlacedView
 from .restore_box import RestoreBox
 from .table_chooser import TableChooser
 from .table_model import TableModel, one_line, shown
@@ -68,6 +72,7 @@ SHORTCUTS = [
     ("Ctrl+F", "Focus the filter"),
     ("Ctrl+T", "Choose another table"),
     ("Ctrl+G", "Focus “Go to”"),
+    ("Ctrl+Home", "Go to the first row (of all the rows, not just those loaded)"),
     ("Ctrl+Z", "Undo the last edit"),
     ("Ctrl+Shift+Z / Ctrl+Y", "Redo"),
     ("Ctrl+Shift+N", "Set the selected cells to NULL"),
@@ -78,7 +83,7 @@ SHORTCUTS = [
 ]
 
 
-class CellsView(QTableView):
+class CellsView(PlacedView):
     """The rows; an attempt to edit a cell that cannot be edited says why."""
 
     refused = Signal(str)
@@ -227,17 +232,20 @@ class TableWindow(EditorWindow):
     def _wire(self) -> None:
         self.table_chooser.table_chosen.connect(self._on_table_chosen)
         self.table_chooser.refused.connect(self.show_message)
-        self.filter_bar.applied.connect(lambda: self.reload())
+        self.filter_bar.applied.connect(lambda: self.reload(keep="row"))
         self.filter_bar.refused.connect(self.show_message)
         self.goto_edit.returnPressed.connect(self._on_goto)
         self.commit_button.clicked.connect(self._on_commit_clicked)
         self.revert_button.clicked.connect(self._on_revert_clicked)
         self.cancel_button.clicked.connect(self.cancel_running)
         self.view.horizontalHeader().sectionClicked.connect(self._on_header_clicked)
+        self.view.first_row_requested.connect(lambda: self.reload(keep="first"))
         self.view.refused.connect(self.show_message)
         self.delegate.refused.connect(self.show_message)
         self.delegate.settled.connect(self.clear_message)
         self.model.modelReset.connect(self.delegate.forget_drafts)
+        # drafts are kept by row number, which rows put before the first change: dropped, never misplaced
+        self.view.rows_prepended.connect(lambda _n: self.delegate.forget_drafts())
         self.model.loading_changed.connect(lambda _loading: self._update_state())
         self._watch_end_key()
         self._keep_header_off_the_selection()
@@ -285,7 +293,7 @@ class TableWindow(EditorWindow):
         self.table_chooser.set_current(schema.qualified_name)
         self._set_writability(opened.facts.writability)
         self._list_relations()
-        self.reload()
+        self.reload(keep=None)
         self._offer_restore()
 
     def open_connection(self, settings: ConnectionSettings, engine) -> None:
@@ -373,7 +381,12 @@ class TableWindow(EditorWindow):
         self.table_chooser.showPopup()
 
     # -- loading ------------------------------------------------------------------------
-    def reload(self, start_at=None) -> None:
+    def reload(self, start_at=None, keep: str | None = "place") -> None:
+        """Load the rows again: from ``start_at`` (Go to: its first row selected at
+        the top); else keeping the user's place (``keep="place"``: the row they were
+        on, or the one after it if it is gone), the current row if it still matches
+        (``"row"``: a filter or sort changed, else the first row), the real first
+        row selected (``"first"``: Ctrl+Home), or from the start (``None``)."""
         if self.engine is None or self.schema is None:
             return
         try:
@@ -382,7 +395,15 @@ class TableWindow(EditorWindow):
             self.show_message(error.message)
             return
         self.clear_message()
-        self.model.load(self.engine, conditions, self.sort, start_at)
+        column = self.view.current_column()
+        if start_at is not None or keep == "first":
+            place = Place(column=0 if keep == "first" else column, select=True)
+        elif keep is None:
+            place = Place()
+        else:
+            place = self.view.remember_place(keep) or Place()
+        self.model.load(self.engine, conditions, self.sort, start_at, place.anchor, keep or "place")
+        self.view.restore_place(place)
         self._count_null_keys(conditions)
         self._update_state()
 
@@ -424,14 +445,14 @@ class TableWindow(EditorWindow):
         header = self.view.horizontalHeader()
         header.setSortIndicatorShown(True)
         header.setSortIndicator(section, Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder)
-        self.reload()
+        self.reload(keep="row")
 
     def _on_goto(self) -> None:
         text = self.goto_edit.text().strip()
         if self.schema is None:
             return
         if not text:
-            self.reload()
+            self.reload(keep="first")
             return
         name = self.sort[0].column if self.sort else (self.schema.key[0] if self.schema.key else self.model.column_name(0))
         try:
@@ -440,7 +461,6 @@ class TableWindow(EditorWindow):
             self.show_message(f"Go to {name}: {error.message}")
             return
         self.reload(start_at=(value,))
-        self.view.scrollToTop()
 
     def _on_rows_loaded(self, count: int) -> None:
         if self._size_columns and count:
@@ -834,8 +854,6 @@ class TableWindow(EditorWindow):
             text = "No table open"
         elif self.model.loading and loaded == 0:
             text = "Loading rows …"
-        elif self.model.start_at is not None:
-            text = f"{loaded:,} rows loaded from the one you went to" + (f" ({total:,} in all)" if total is not None else "")
         elif total is not None and total == loaded:
             text = f"{plural(loaded, 'row')} shown"
         elif total is not None:
