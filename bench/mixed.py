@@ -666,7 +666,12 @@ class MixedBench:
             if column_values(window, "id", 1) != [middle]:
                 raise RuntimeError(f"Go to did not start at id {middle}")
 
-        _, near = measure("F5", window.reload_action.trigger, check_start, self.reps(5))
+        def f5_at_the_top() -> None:
+            # F5 keeps the user's place: at the top, that is the first row
+            window.view.scrollToTop()
+            window.reload_action.trigger()
+
+        _, near = measure("F5", f5_at_the_top, check_start, self.reps(5))
         gone, far = measure(f"go to id {middle}", lambda: go_to(str(middle)), check_middle, self.reps(5))
         self.add(
             section,
@@ -683,6 +688,19 @@ class MixedBench:
             f"{ms(median(near))} from the start",
             f"{median(far) / median(near):.0f} ×",
             note=runs(far),
+        )
+
+        kept = self._f5_in_place(editor, middle)
+        self.add(
+            section,
+            f"F5 with the current row at `id` {middle + 10:,} (gone to {middle:,}, 10 rows down) → that row current again at its"
+            " place on screen (found by its key, the page after it and the page before it read)",
+            ms(median(kept)),
+            f"{ms(median(near))} F5 at the first row",
+            f"{median(kept) / median(near):.1f} ×",
+            goal=goal,
+            met=median(kept) < GO_TO_GOAL,
+            note=runs(kept),
         )
 
         by_id = median(gone)
@@ -727,6 +745,40 @@ class MixedBench:
                 " as a range of their own after the non-NULL ones (a `UNION ALL` tried on 1,000,000 rows with 10 % NULL was slower"
                 " still, the NULL rows being sorted by the key each page; see the docstring of gui/data/paging.py)."
             )
+
+    def _f5_in_place(self, editor: Editor, middle: int) -> list[float]:
+        """F5 deep in the table: Go to ``middle``, ten rows down, then F5 until that
+        row is current again at the same height on screen (the rows before it are
+        read too, to fill the screen above it)."""
+        window = editor.window
+        model, view = window.model, window.view
+        window.goto_edit.setFocus()
+        window.goto_edit.setText(str(middle))
+        QTest.keyClick(window.goto_edit, Qt.Key.Key_Return)
+        wait_until(lambda: view.currentIndex().isValid() and model.key_at(view.currentIndex().row()) == (middle,), LOAD_TIMEOUT)
+        settle(editor)
+        view.setFocus()
+        for _ in range(10):
+            QTest.keyClick(view, Qt.Key.Key_Down)
+        row = view.currentIndex().row()
+        key, height = model.key_at(row), view.rowViewportPosition(row)
+        if key != (middle + 10,) or height <= 0:
+            raise RuntimeError(f"ten rows down from id {middle} is {key} at {height} px")
+
+        def in_place() -> bool:
+            current = view.currentIndex()
+            return current.isValid() and model.key_at(current.row()) == key and view.rowViewportPosition(current.row()) == height
+
+        values = []
+        for i in range(self.reps(5) + 1):  # + a warm-up
+            seconds = first_rows(window, window.reload_action.trigger, in_place)
+            settle(editor)
+            if not in_place() or model.rowCount() >= self.sizes[BIG]:
+                raise RuntimeError("F5 did not come back to the row by keyset")
+            if i:
+                values.append(seconds)
+        self._log_runs(f"F5 at id {middle + 10}", values)
+        return values
 
     # -- 2. load everything -----------------------------------------------------------------
     def load_everything(self) -> None:
