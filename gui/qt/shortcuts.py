@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 # what both windows do with these keys; not menu actions (but Quit), so no list names them
 COMMON = [
     ("F2", "Edit the selected cell (or just start typing)"),
-    ("Ctrl+Home", "Go to the first loaded row"),
+    ("Ctrl+Home", "Go to the first row (of all the rows, not just those loaded)"),
     ("Ctrl+End", "Go to the last row (every row is loaded first)"),
     ("Ctrl+Q", "Quit"),
 ]
