@@ -156,7 +156,7 @@ def test_the_import_preview_shows_the_pending_value_it_replaces(qtbot, monkeypat
     assert "2 changes to 4 rows, replacing 1 pending change" in summary and "pending y beside the database's" in summary
     assert column(dialog.table, 1) == ["20", "9"]
     assert column(dialog.table, 2) == ["21", "19"]  # the file's
-    assert column(dialog.table, 3) == ["20 ×2", "10 ×2"]  # the database's
+    assert column(dialog.table, 3) == ["20, 20", "10, 10"]  # the database's, as the review and the audit log write them
     assert column(dialog.table, 5) == ["30", ""]  # pending now
     assert column(dialog.table, 6) == ["replaces a pending change", ""]
     qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)

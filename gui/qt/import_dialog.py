@@ -17,17 +17,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout
 
 from ..data.config import TableSpec
+from ..data.audit import values_shown
 from ..data.csvio import NO_ROW, REPLACES, REVERTS, UNCHANGED, ImportedChanges, KeyImportPlan
 from ..data.wording import plural, verb
 from .cell_review import _list_view, _ListModel
 
 
 def _values(values: tuple[int, ...]) -> str:
-    if not values:
-        return "(no rows)"
-    if len(set(values)) == 1:
-        return f"{values[0]}" + (f" ×{len(values)}" if len(values) > 1 else "")
-    return ", ".join(str(v) for v in values)
+    """``10, 10`` as the review and the audit log write them; ``(no rows)``."""
+    return values_shown([str(v) for v in values]) if values else "(no rows)"
 
 
 class ImportDialog(QDialog):
