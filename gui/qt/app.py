@@ -12,7 +12,7 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QStandardPaths
+from PySide6.QtCore import QCoreApplication, QObject, QStandardPaths, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -161,6 +161,46 @@ def ensure_qapplication() -> QApplication:
     return app
 
 
+class GuiThreadCollector(QObject):
+    """Python's cyclic garbage collection, run on the GUI thread only.
+
+    Left automatic, a collection runs on whichever thread allocates when a
+    threshold is passed: a worker (a page's COPY walk, the journal's writer, a
+    paste's planning) then freed the Qt wrappers and connections in the cycles it
+    found, from the wrong thread.  Seen in the test suite: a worker's collection
+    disconnecting a Qt connection while the GUI thread held Qt's connection lock
+    and waited for the GIL (a deadlock; gdb), and segfaults inside a collection
+    while a worker ran.  So automatic collection is off and this timer collects
+    on the GUI thread whenever the counts pass the usual thresholds, the way
+    pyqtgraph's GarbageCollector does.  Install once per process
+    (:func:`collect_on_the_gui_thread`)."""
+
+    def __init__(self, interval_ms: int = 1000, parent: QObject | None = None):
+        super().__init__(parent)
+        self.threshold = gc.get_threshold()
+        gc.disable()
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self.check)
+        self.timer.start(interval_ms)
+
+    def check(self) -> None:
+        counts = gc.get_count()
+        if counts[0] > self.threshold[0]:
+            generation = 0
+            if counts[1] > self.threshold[1]:
+                generation = 1
+                if counts[2] > self.threshold[2]:
+                    generation = 2
+            gc.collect(generation)
+
+
+def collect_on_the_gui_thread() -> None:
+    """Install :class:`GuiThreadCollector` on the running QApplication (once)."""
+    app = QCoreApplication.instance()
+    if app is not None and app.findChild(GuiThreadCollector) is None:
+        GuiThreadCollector(parent=app)
+
+
 def freeze_startup_objects() -> None:
     """Take what startup built (modules, Qt wrappers, the window) out of the cyclic
     garbage collector's walks.
@@ -224,6 +264,7 @@ class Editor:
         self.spec = spec
         self.read_only = bool(getattr(args, "read_only", False))
         self.paths = paths or user_paths()
+        collect_on_the_gui_thread()  # never on a worker: see GuiThreadCollector
         self.runner = TaskRunner()
         self.recent = RecentConnections(self.paths.recent)
         self.last_tables = LastTables(self.paths.config / LAST_TABLES_FILE)
