@@ -380,13 +380,21 @@ def test_a_key_import_says_which_pending_changes_it_replaces() -> None:
 
 def test_long_lived_and_sharing_the_gil_put_things_back_however_they_end() -> None:
     interval = sys.getswitchinterval()
-    assert gc.isenabled()
-    with pytest.raises(RuntimeError), long_lived(), sharing_the_gil(0.001):
-        assert not gc.isenabled() and sys.getswitchinterval() == pytest.approx(0.001)
-        raise RuntimeError
-    assert gc.isenabled() and sys.getswitchinterval() == interval
-    with long_lived(many=False):
-        assert gc.isenabled()
+    was = gc.isenabled()  # the app turns automatic collection off (gui.qt.app.GuiThreadCollector)
+    gc.enable()
+    try:
+        with pytest.raises(RuntimeError), long_lived(), sharing_the_gil(0.001):
+            assert not gc.isenabled() and sys.getswitchinterval() == pytest.approx(0.001)
+            raise RuntimeError
+        assert gc.isenabled() and sys.getswitchinterval() == interval
+        with long_lived(many=False):
+            assert gc.isenabled()
+        gc.disable()
+        with long_lived():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # left off, as it was
+    finally:
+        gc.enable() if was else gc.disable()
 
 
 def test_the_planning_module_imports_no_qt() -> None:
