@@ -171,14 +171,16 @@ def _process_user(pid: int) -> str:
 
 
 def _backend_user(cluster: PgCluster) -> str:
+    # The backend's /proc entry is read while its connection is open: once the
+    # connection closes, the backend exits and its entry is gone.
     connection = cluster.connect()
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_backend_pid()")
             (pid,) = cursor.fetchone()
+        return _process_user(pid)
     finally:
         connection.close()
-    return _process_user(pid)
 
 
 @needs_root
