@@ -60,10 +60,8 @@ row for both columns), else ``int64``.
 
 from __future__ import annotations
 
-import ctypes
 import itertools
 import os
-import sys
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -79,7 +77,7 @@ from .catalog import ColumnStats, column_stats, has_key_index, max_rows
 from .config import INT32_MAX, INT32_MIN, TableSpec
 from .connection import CancelToken, attached, needs_transaction
 from .errors import QueryFailed, StorageFailed, retry_once_if_disconnected, user_errors
-from .transport import sql_and_parameters
+from .transport import return_freed_memory, sql_and_parameters
 
 EMPTY = np.empty(0, dtype=np.int64)
 
@@ -254,46 +252,8 @@ def packed_query(spec: TableSpec, stmt):
     return select(func.string_agg(pair, literal(b"", LargeBinary)))
 
 
-# glibc's mallopt parameter: allocations at least this big are mapped apart and given
-# back to the system when freed
-_M_MMAP_THRESHOLD = -3
-MMAP_THRESHOLD = 128 * 1024
-_allocator_lock = threading.Lock()
-_allocator_set = False
-
-
-def give_big_buffers_back() -> None:
-    """Have the C library map every buffer of 128 KiB or more apart, so that freeing
-    it gives it back to the system (glibc's ``mallopt(M_MMAP_THRESHOLD)``; nothing
-    elsewhere).  Called before the first big read; process-wide, once.
-
-    A load of every row goes through buffers of megabytes that live for a moment:
-    the COPY's message in libpq and as ``bytes``, the unpacked columns, the model's
-    grown arrays.  glibc maps such a buffer apart, but when one is freed it raises its
-    threshold to that size, so the next ones of a few MB come from the heap (and the
-    worker threads' arenas), and freed there they stay in the process.  Measured on
-    the tutorial's window, 1,999,993 rows of two integer columns loaded by Ctrl+End
-    (``make bench``, RSS as ``ps`` shows it): the process grew 34–36 bytes a row with
-    glibc's moving threshold, of which its columns are 8; with the threshold fixed
-    here, 13–15 (and a peak of 18–19 instead of 34–36)."""
-    global _allocator_set
-    with _allocator_lock:
-        if _allocator_set:
-            return
-        _allocator_set = True
-        if not sys.platform.startswith("linux"):
-            return
-        try:
-            mallopt = ctypes.CDLL(None).mallopt  # the process's C library
-        except (OSError, AttributeError, TypeError):
-            return  # not glibc (musl has no mallopt): its own policy stands
-        mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
-        mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
-
-
 def copy_packed(conn: Connection, spec: TableSpec, stmt) -> tuple[np.ndarray, np.ndarray]:
     """All rows of ``stmt`` through one binary ``COPY`` of :func:`packed_query` (PostgreSQL)."""
-    give_big_buffers_back()
     sql, params = sql_and_parameters(conn.dialect, packed_query(spec, stmt))
     cursor = conn.connection.dbapi_connection.cursor()
     try:
@@ -307,7 +267,10 @@ def copy_packed(conn: Connection, spec: TableSpec, stmt) -> tuple[np.ndarray, np
         cursor.copy_expert(b"COPY (" + query + b") TO STDOUT (FORMAT binary)", chunks)
     finally:
         cursor.close()
-    return _unpack(b"".join(chunks), column_dtype(spec))
+    columns = _unpack(b"".join(chunks), column_dtype(spec))
+    del chunks
+    return_freed_memory()
+    return columns
 
 
 def _unpack(buf: bytes, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:

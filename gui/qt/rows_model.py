@@ -223,8 +223,17 @@ class RowsModel(QAbstractTableModel):
             if self._before_task is None:
                 self._request_before()
         elif self._page_task is None and self._before_task is None:
+            if self._load_all:
+                self._give_back_freed_memory()
             self._load_all = False
             self.loading_changed.emit(False)
+
+    def _give_back_freed_memory(self) -> None:
+        """After a whole load: the pages' buffers and the arrays outgrown are freed;
+        their memory goes back to the system on a worker (a malloc_trim, ~10 ms)."""
+        from ..data.transport import return_freed_memory  # noqa: PLC0415 - loaded with the first page
+
+        self._runner.submit(lambda token: return_freed_memory(), lane="rows")
 
     def _total_if_whole(self, source: RowSource) -> None:
         if source.exhausted and source.at_start and self.total is None:
