@@ -116,6 +116,41 @@ def test_go_to_moves_within_the_whole_result_and_ctrl_home_reaches_the_first_row
     assert number(window, 0) == "1" and model.at_start
 
 
+def test_a_refused_value_left_in_a_cell_stays_with_its_row_when_rows_go_in_before(qtbot, make_editor, pg_db, readings):
+    """What was typed and refused is kept when the user clicks away; paging up then
+    puts rows before the first, and the cell opened again still holds the text."""
+    window = open_readings(qtbot, make_editor, pg_db)
+    model, view = window.model, window.view
+    go_to(qtbot, window, "1800")
+    press(qtbot, window, Qt.Key.Key_Right)  # value, on id 1800
+    row = view.currentIndex().row()
+    assert cell(window, row, "id") == "1800" and model.column_name(view.currentIndex().column()) == "value"
+    press(qtbot, window, Qt.Key.Key_F2)
+    qtbot.waitUntil(lambda: _open_editor(view) is not None, timeout=WAIT_MS)
+    qtbot.keyClick(_open_editor(view), Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(_open_editor(view), "12x")
+    # a click on the next row's cell: the editor closes with the text refused
+    below = view.visualRect(model.index(row + 1, view.currentIndex().column())).center()
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=below)
+    qtbot.waitUntil(lambda: _open_editor(view) is None, timeout=WAIT_MS)
+    assert not window.edits and cell(window, row, "value") == str(value_of(1800))
+    before = model.rowCount()
+    qtbot.waitUntil(lambda: (press(qtbot, window, Qt.Key.Key_PageUp), number(window, view.currentIndex().row()) == "1")[1], timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: idle(window), timeout=WAIT_MS)
+    assert model.rowCount() > before  # rows went in before the first
+    moved = next(r for r in range(model.rowCount()) if cell(window, r, "id") == "1800")
+    view.setCurrentIndex(model.index(moved, model.names.index("value")))
+    press(qtbot, window, Qt.Key.Key_F2)
+    qtbot.waitUntil(lambda: _open_editor(view) is not None, timeout=WAIT_MS)
+    assert _open_editor(view).text() == "12x"
+    qtbot.keyClick(_open_editor(view), Qt.Key.Key_Escape)
+    # the row now at the draft's old number opens with its own value
+    view.setCurrentIndex(model.index(row, model.names.index("value")))
+    press(qtbot, window, Qt.Key.Key_F2)
+    qtbot.waitUntil(lambda: _open_editor(view) is not None, timeout=WAIT_MS)
+    assert _open_editor(view).text() == cell(window, row, "value")
+
+
 def test_rows_put_before_the_first_pass_qts_model_tester(qtbot, qtmodeltester, make_editor, pg_db, readings):
     """Near the end, so that the tester's own fetchMore has little to load; it
     watches two pages put before the first (1,000 rows, then 2,000) as the user

@@ -57,7 +57,8 @@ class CheckedLineDelegate(QStyledItemDelegate):
 
     # What was typed and refused when the editor lost focus (a click elsewhere): Qt
     # closes the editor then, so the text is kept here, by cell, and is back in the
-    # editor when that cell is opened again.  Forgotten when the rows are reloaded.
+    # editor when that cell is opened again: moved down with its row when rows go in
+    # before the first, forgotten when the rows are reloaded.
     _drafts: dict[tuple[int, int], str]
 
     def setEditorData(self, editor, index):
@@ -83,6 +84,13 @@ class CheckedLineDelegate(QStyledItemDelegate):
 
     def forget_drafts(self) -> None:
         self.__dict__.setdefault("_drafts", {}).clear()
+
+    def shift_drafts(self, rows: int) -> None:
+        """``rows`` rows went in before the first: each draft moves down with its row."""
+        drafts = self.__dict__.setdefault("_drafts", {})
+        moved = {(row + rows, column): text for (row, column), text in drafts.items()}
+        drafts.clear()
+        drafts.update(moved)
 
     def eventFilter(self, editor, event):
         if isinstance(editor, QLineEdit) and event.type() == QEvent.Type.KeyPress:

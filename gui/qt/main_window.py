@@ -262,8 +262,8 @@ class MainWindow(EditorWindow):
         self.delegate.refused.connect(self.show_message)
         self.delegate.settled.connect(self.clear_message)  # Escape, or a new edit: the refusal has had its moment
         self.model.modelReset.connect(self.delegate.forget_drafts)
-        # drafts are kept by row number, which rows put before the first change: dropped, never misplaced
-        self.view.rows_prepended.connect(lambda _n: self.delegate.forget_drafts())
+        # drafts are kept by row number, which rows put before the first shift
+        self.view.rows_prepended.connect(self.delegate.shift_drafts)
         self.undo_stack.indexChanged.connect(lambda _i: self.clear_message())
 
     def current_table_name(self) -> str:

@@ -244,8 +244,8 @@ class TableWindow(EditorWindow):
         self.delegate.refused.connect(self.show_message)
         self.delegate.settled.connect(self.clear_message)
         self.model.modelReset.connect(self.delegate.forget_drafts)
-        # drafts are kept by row number, which rows put before the first change: dropped, never misplaced
-        self.view.rows_prepended.connect(lambda _n: self.delegate.forget_drafts())
+        # drafts are kept by row number, which rows put before the first shift
+        self.view.rows_prepended.connect(self.delegate.shift_drafts)
         self.model.loading_changed.connect(lambda _loading: self._update_state())
         self._watch_end_key()
         self._keep_header_off_the_selection()
