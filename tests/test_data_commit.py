@@ -14,6 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 
 from gui.data.catalog import lookups_by_key_sql
+from gui.data import commit as commit_module
 from gui.data.commit import CHUNK, commit_changes, confirm, keep_mine, preview_sql, review
 from gui.data.config import DEFAULT_SPEC
 from gui.data.errors import Conflict, ConflictError, ConstraintViolated, ReadOnly, UserError
@@ -114,6 +115,28 @@ def test_one_bad_value_in_any_chunk_applies_none(make_db: MakeDb, bad_at: int) -
     with pytest.raises(ConstraintViolated):
         commit_changes(db.engine, SPEC, changes)
     assert db.table() == rows
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_conflicts_in_several_chunks_are_all_reported_by_one_commit(make_db: MakeDb, monkeypatch) -> None:
+    """The user resolves every conflict at once, not one chunk's per commit."""
+    monkeypatch.setattr(commit_module, "CHUNK", 3)
+    rows = [(k, 0) for k in range(10)]
+    db = make_db(rows, check=1_000_000)
+    changes = [PendingChange(k, k + 1, (0,), -1) for k in range(10)]  # four chunks: 3, 3, 3, 1
+    db.run("UPDATE some_table SET y = 50 WHERE x IN (1, 7, 9)")  # chunks one, three and four
+    before = db.table()
+    with pytest.raises(ConflictError) as excinfo:
+        commit_changes(db.engine, SPEC, changes)
+    assert [(c.key, c.loaded, c.current) for c in excinfo.value.conflicts] == [(1, (0,), (50,)), (7, (0,), (50,)), (9, (0,), (50,))]
+    assert db.table() == before  # nothing written, not even the chunks without a conflict
+
+
+def test_a_conflict_message_names_a_few_keys_and_counts_the_rest() -> None:
+    conflicts = [Conflict(k, (0,), (1,), 2) for k in range(1, 10_001)]
+    message = ConflictError(conflicts).message
+    assert "x = 1, 2, 3, 4, 5 and 9,995 more" in message and len(message) < 200
 
 
 @pytest.mark.postgres

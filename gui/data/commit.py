@@ -362,10 +362,12 @@ def _commit_postgresql(engine: Engine, spec: TableSpec, changes: list[PendingCha
     found: dict[int, list[int]] = {}
     altered: dict[int, list[int | None]] = {}
     rows = 0
+    conflicts: list[Conflict] = []
     with Session(engine) as session, session.begin():
         conn = session.connection()
         with attached(cancel, conn):
             conn.execute(lookups_by_key_sql(spec))
+            # every chunk is compared, so that one commit reports every conflict
             for chunk in _chunks(_sorted_by_key(changes), CHUNK):
                 returned = conn.execute(apply_statement(spec, chunk)).all()
                 old = [(key, value, count) for key, value, count, kind in returned if kind == 0]
@@ -376,9 +378,9 @@ def _commit_postgresql(engine: Engine, spec: TableSpec, changes: list[PendingCha
                 for key, value, _count, kind in returned:
                     if kind == 1:
                         altered.setdefault(key, []).append(value)
-                conflicts = find_conflicts(chunk, {c.key: tuple(found.get(c.key, ())) for c in chunk})
-                if conflicts:
-                    raise ConflictError(conflicts)
+                conflicts += find_conflicts(chunk, {c.key: tuple(found.get(c.key, ())) for c in chunk})
+            if conflicts:
+                raise ConflictError(conflicts)  # leaving the block rolls back every chunk
             if cancel is not None:
                 # Cancel pressed between statements reached no running statement:
                 # roll back here rather than commit what the user asked to stop.

@@ -93,11 +93,16 @@ class Conflict:
     mine: int  # the pending value
 
 
+# keys a conflict message names; the conflicts dialog lists them all
+NAMED_KEYS = 5
+
+
 class ConflictError(UserError):
     title = "Conflicts"
 
     def __init__(self, conflicts: list[Conflict]):
-        keys = ", ".join(str(c.key) for c in conflicts)
+        shown = ", ".join(str(c.key) for c in conflicts[:NAMED_KEYS])
+        keys = shown if len(conflicts) <= NAMED_KEYS else f"{shown} and {len(conflicts) - NAMED_KEYS:,} more"
         super().__init__(
             f"Another client changed the rows for {plural(len(conflicts), 'pending change')} "
             f"since they were loaded (x = {keys}). Nothing was written."
