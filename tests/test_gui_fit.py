@@ -2,7 +2,7 @@
 
 The screen of the offscreen platform is chosen when the application starts, so
 each screen runs ``gui_fit_checks.py`` in a process of its own: an 800×600 screen,
-and a 1366×768 screen at 2× scaling (``QT_SCALE_FACTOR=2``: 683×384 logical
+a 1366×768 screen, and one at 2× scaling (``QT_SCALE_FACTOR=2``: 683×384 logical
 pixels).  Each check there says what the user would see cut off.
 
 In this process (the default screen): a window reopens where it was closed, with
@@ -29,6 +29,7 @@ HERE = Path(__file__).resolve().parent
 
 SCREENS = {
     "800x600": ({"width": 800, "height": 600}, "1", "800x600@1"),
+    "1366x768": ({"width": 1366, "height": 768}, "1", "1366x768@1"),
     "1366x768 at 2x": ({"width": 1366, "height": 768}, "2", "683x384@2"),
 }
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -55,6 +55,7 @@ from ..data.connection import (
 from ..data.demo import ensure_demo
 from ..data.errors import AuthenticationFailed, UserError
 from ..data.storage import RecentConnections
+from .fit import FitScrollArea, fit_to_screen, largest_size
 from .tasks import TaskRunner
 
 KIND_LABELS = {DEMO: "Demo database (embedded SQLite, no server needed)", POSTGRESQL: "PostgreSQL server", URL_KIND: "URL"}
@@ -310,10 +311,19 @@ class ConnectDialog(QDialog):
         top = QFormLayout()
         top.addRow("&Recent", self.recent_box)
         top.addRow("Database &type", self.kind)
+        # the fields scroll where the screen is short (a PostgreSQL server's need ~590 px of
+        # height, a 1366x768 screen at 2x has 384); what a connect says and the buttons
+        # stay in view below them
+        fields = QWidget()
+        fields_layout = QVBoxLayout(fields)
+        fields_layout.setContentsMargins(0, 0, 0, 0)
+        fields_layout.addLayout(top)
+        fields_layout.addWidget(self.pages)
+        fields_layout.addWidget(options)
+        fields_layout.addStretch(1)
+        self.fields = _named(FitScrollArea(fields), "Connection fields")
         layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(self.pages)
-        layout.addWidget(options)
+        layout.addWidget(self.fields, 1)
         layout.addLayout(status_row)
         layout.addWidget(buttons)
         self._on_kind_changed()
@@ -432,13 +442,46 @@ class ConnectDialog(QDialog):
             policy = QSizePolicy.Policy.Preferred if index == self.pages.currentIndex() else QSizePolicy.Policy.Ignored
             self.pages.widget(index).setSizePolicy(policy, policy)
         self.pages.adjustSize()
-        if self.isVisible():
-            self.adjustSize()
         self.remember_password.setEnabled(kind == POSTGRESQL)
         if kind == POSTGRESQL and not self.remember_password.isVisibleTo(self) and self.keyring_available():
             self.remember_password.show()
-            if self.isVisible():
-                self.adjustSize()
+        if self.isVisible():
+            self.fit_to_fields()
+
+    def fit_to_fields(self) -> None:
+        """As large as the fields of the page shown, or as the screen allows (then they
+        scroll), and within the screen."""
+        fit_to_screen(self, self._fitted_size())
+        # the fields now scroll, or no longer do: the minimum width (room for the scroll
+        # bar, or none) follows, and a dialog held wider by the old one can take its size
+        fit_to_screen(self, self._fitted_size())
+
+    def _fitted_size(self) -> QSize:
+        """The dialog's preferred size for the page shown, no larger than the screen allows.
+
+        Not ``adjustSize``'s, which stops at 2/3 of the screen's height: the PostgreSQL
+        page would scroll on a 1366x768 screen with room for all of it."""
+        layout = self.layout()
+        self.fields.updateGeometry()  # the page now shown, or the scroll bar shown or gone
+        # the minimum size now; and activated, the resize that follows lays the fields out at
+        # once, not at the next LayoutRequest (a click meanwhile found them where they were)
+        layout.activate()
+        hint = layout.totalSizeHint()
+        if layout.hasHeightForWidth():
+            hint.setHeight(layout.totalHeightForWidth(hint.width()))
+        largest = largest_size(self)
+        if hint.height() > largest.height() and not self.fields.scrolls():
+            hint.setWidth(hint.width() + self.fields.bar_width())  # the fields keep their width beside it
+        return hint.boundedTo(largest).expandedTo(self.minimumSize())
+
+    def showEvent(self, event) -> None:
+        if not event.spontaneous():
+            # resized only: moving it here would stop QDialog centring it over its parent;
+            # twice, as in fit_to_fields (adjustSize, just before, made it 2/3 of the screen's
+            # height at most, so the fields may scroll there and no longer do here)
+            self.resize(self._fitted_size())
+            self.resize(self._fitted_size())
+        super().showEvent(event)
 
     def keyring_available(self) -> bool:
         """Whether the system has a keyring for passwords (asked once, when first needed)."""
@@ -590,6 +633,7 @@ class ConnectDialog(QDialog):
         else:
             field = self.connect_button
         field.setFocus()
+        self.fields.show_widget(field)  # focusChanged says nothing while the dialog is not active
         if isinstance(field, QLineEdit):
             field.selectAll()
 

@@ -12,14 +12,28 @@ So:
 * :class:`FlowLayout` lays a bar's groups of controls out in rows, wrapping to the
   next row when the window is too narrow for one, so that a bar's minimum width is
   that of its widest group, not of all of them together;
-* :func:`usable_width` is the width a field keeps however narrow its window is.
+* :func:`usable_width` is the width a field keeps however narrow its window is;
+* :class:`FitScrollArea` holds a dialog's fields: as tall as they are where there is
+  room (no scroll bar, nothing wasted), scrolling where the screen holds the dialog
+  shorter, while what is outside it (a dialog's buttons) stays in view.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QMargins, QObject, QPoint, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLayout, QLayoutItem, QSizePolicy, QStyle, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QLayoutItem,
+    QScrollArea,
+    QSizePolicy,
+    QStyle,
+    QWidget,
+)
 
 # the frame a window manager adds, assumed until the real one is known (a title bar)
 ASSUMED_FRAME = QMargins(4, 32, 4, 4)
@@ -240,3 +254,83 @@ def group(*widgets: QWidget, stretch: QWidget | None = None) -> QWidget:
     else:
         box.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
     return box
+
+
+class FitScrollArea(QScrollArea):
+    """A scroll area around ``content`` that asks for the content's whole size and
+    settles for a few lines of it.
+
+    A plain QScrollArea asks for a fixed size whatever it holds, so a dialog around it
+    either wastes room or scrolls on a large screen.  This one's size hint is its
+    content's (no frame, so on a large screen it looks as if it were not there); its
+    minimum is ``least_lines`` lines of text high, so its window can be held as short
+    as a small screen needs and the content scrolls.  Never horizontally: the minimum
+    width is the content's, and with the vertical scroll bar shown, the content's and
+    the bar's (not always: where nothing scrolls, the bar's width would be wasted).
+
+    A field that takes the focus (Tab, a mnemonic, a click on a label, or a dialog
+    putting it there after a failure: see :meth:`show_widget`) is scrolled into view.
+    """
+
+    def __init__(self, content: QWidget, parent: QWidget | None = None, least_lines: int = 6):
+        super().__init__(parent)
+        self._least_lines = least_lines
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        self.setWidget(content)
+        # the content's layout changed (a page of more fields): this one's hint changes too;
+        # the content now scrolls, or no longer does: this one's minimum width changes
+        content.installEventFilter(self)
+        self.verticalScrollBar().rangeChanged.connect(self._on_range_changed)
+        QApplication.instance().focusChanged.connect(self._on_focus_changed)
+
+    def bar_width(self) -> int:
+        return self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, self.verticalScrollBar())
+
+    def scrolls(self) -> bool:
+        """Whether the content is taller than the room for it (the vertical bar is shown,
+        or about to be: Qt shows it later, in a queued call).  Not before it is shown: its
+        size until then is no measure of the room it will have."""
+        bar = self.verticalScrollBar()
+        return self.isVisible() and bar.maximum() > bar.minimum()
+
+    def sizeHint(self) -> QSize:
+        content = self.widget()
+        hint = content.sizeHint()
+        if content.hasHeightForWidth():
+            hint.setHeight(content.heightForWidth(hint.width()))
+        frame = 2 * self.frameWidth()
+        return QSize(hint.width() + frame, hint.height() + frame)
+
+    def minimumSizeHint(self) -> QSize:
+        least = self.widget().minimumSizeHint()
+        frame = 2 * self.frameWidth()
+        lines = self.fontMetrics().lineSpacing() * self._least_lines
+        bar = self.bar_width() if self.scrolls() else 0
+        return QSize(least.width() + bar + frame, min(least.height(), lines) + frame)
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()
+        return super().eventFilter(watched, event)
+
+    def _on_range_changed(self, _least: int, _most: int) -> None:
+        self.updateGeometry()
+
+    def show_widget(self, widget: QWidget) -> None:
+        """Scroll so that the whole of ``widget`` (inside the content) is in view, with a
+        margin.  Not ``ensureWidgetVisible``, which for a field shows only its text cursor
+        (a field's bottom edge was left cut off)."""
+        content = self.widget()
+        if content is None or not content.isAncestorOf(widget):
+            return
+        margin = self.fontMetrics().lineSpacing() // 2
+        rect = QRect(widget.mapTo(content, QPoint(0, 0)), widget.size())
+        centre = rect.center()
+        self.ensureVisible(centre.x(), centre.y(), rect.width() // 2 + margin, rect.height() // 2 + margin)
+
+    def _on_focus_changed(self, _old, new) -> None:
+        if new is not None:
+            self.show_widget(new)
