@@ -404,6 +404,7 @@ def test_tab_with_a_refused_value_keeps_the_editor(qtbot, make_editor):
     qtbot.waitUntil(lambda: editor_closed(window), timeout=WAIT_MS)
     assert not window.pending
     assert not window.message.text().strip()
+    assert window.statusBar().currentMessage() == ""  # nor its copy in the status bar
 
 
 def test_read_only_session_leaves_journaled_changes_for_a_writable_one(qtbot, make_editor):

@@ -45,7 +45,7 @@ from .delegate import ValueDelegate
 from .fit import FlowLayout, group, usable_width
 from .keep_place import Place, PlacedView
 from .restore_box import RestoreBox
-from .rows_model import KEY_COLUMN, READ_ONLY_REASON, VALUE_COLUMN, RowsModel
+from .rows_model import CHECKING_WRITABILITY, KEY_COLUMN, READ_ONLY_REASON, VALUE_COLUMN, RowsModel
 from .table_chooser import TableChooser
 from .tasks import Task, TaskRunner
 from .window_base import EditorWindow, named
@@ -384,9 +384,11 @@ class MainWindow(EditorWindow):
     def _set_writability(self, writability: Writability | None) -> None:
         self.session.writability = writability
         if writability is None:
-            reason = "Checking what this connection may change …"
+            reason = CHECKING_WRITABILITY
         else:
             reason = writability.reason
+            if self.message_text() == CHECKING_WRITABILITY:
+                self.clear_message()  # an edit refused while the server was asked: it has answered
         self.model.read_only = reason is not None
         self.model.read_only_reason = reason or READ_ONLY_REASON
         read_only = writability is not None and not writability.writable

@@ -64,6 +64,7 @@ class Planner(QObject):
         self.runner = runner
         self.task = None  # the plan running on the lane, if any
         self._what = ""
+        self._label = ""  # what the status bar says while a plan runs
         self._progressed.connect(self._on_progress)
 
     @property
@@ -115,6 +116,7 @@ class Planner(QObject):
             pending.unsubscribe(on_change)
             window._untrack(self.task)  # noqa: SLF001 - the window's Cancel button stops tracked tasks
             self.task = None
+            window.clear_status(self._label)  # "… checking … %" has had its moment, however it ended
 
         def done(plan) -> None:
             again, cancelled = changed["since"], self.task.token.cancelled

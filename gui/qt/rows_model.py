@@ -51,6 +51,8 @@ FETCH_ALL_PAGE = 1_000_000
 KEY_COLUMN, VALUE_COLUMN = 0, 1
 
 READ_ONLY_REASON = "This connection is read-only: edits are not possible."
+# why an edit is refused until the server has said what this connection may change
+CHECKING_WRITABILITY = "Checking what this connection may change …"
 
 
 class RowsModel(QAbstractTableModel):

@@ -37,6 +37,7 @@ from ..data.result import TableResult
 from ..data.schema import TableSchema
 from .column_marks import HEADER_ROLES, column_header_data
 from .palette import PENDING_ROLE, state_colours
+from .rows_model import CHECKING_WRITABILITY
 from .tasks import TaskRunner
 from .undo import PendingEdit
 
@@ -116,7 +117,7 @@ class TableModel(QAbstractTableModel):
         self.total: int | None = None
         self.count_failed = False
         self.read_only = True
-        self.read_only_reason = "Checking what this connection may change …"
+        self.read_only_reason = CHECKING_WRITABILITY
         self._bold = QFont()
         self._bold.setBold(True)
         self._italic = QFont()

@@ -57,6 +57,7 @@ from .fit import FlowLayout, group, usable_width
 from .keep_place import Place, PlacedView
 from .restore_box import RestoreBox
 from .table_chooser import TableChooser
+from .rows_model import CHECKING_WRITABILITY
 from .table_model import TableModel, one_line, shown
 from .tasks import Task, TaskRunner
 from .window_base import EditorWindow, named
@@ -312,6 +313,8 @@ class TableWindow(EditorWindow):
 
     def _set_writability(self, writability: Writability) -> None:
         self.writability = writability
+        if self.message_text() == CHECKING_WRITABILITY:
+            self.clear_message()  # an edit refused while the server was asked: it has answered
         reason = writability.reason or (self.schema.why_not_editable() if self.schema is not None else None)
         self.model.read_only = writability.reason is not None
         self.model.read_only_reason = writability.reason or ""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QEvent, QItemSelectionModel, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QPalette, QUndoGroup, QUndoStack
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QProgressBar, QSizePolicy, QWidget
@@ -26,6 +27,7 @@ from .shortcuts import show_shortcuts
 from .tasks import Task
 
 LAYOUT_FILE = "window.ini"
+LOADING_FOR_LAST_ROW = "Loading every row to reach the last one … (Cancel stops)"
 
 
 def named(widget, name: str):
@@ -145,7 +147,7 @@ class EditorWindow(QMainWindow):
         """Select the last row of the whole result (loading every row first)."""
         if self.model.canFetchMore():
             self._last_row_wanted = True
-            self.show_status("Loading every row to reach the last one … (Cancel stops)")
+            self.show_status(LOADING_FOR_LAST_ROW)
             self.model.fetch_all()
             self._update_state()
         else:
@@ -155,6 +157,7 @@ class EditorWindow(QMainWindow):
         if loading or not self._last_row_wanted:
             return
         self._last_row_wanted = False
+        self.clear_status(LOADING_FOR_LAST_ROW)  # done, cancelled or failed: no longer loading
         if not self.model.canFetchMore():  # not cancelled, not failed
             self._select_last_row()
 
@@ -246,8 +249,13 @@ class EditorWindow(QMainWindow):
         self.statusBar().showMessage(line, 10_000)
 
     def clear_message(self) -> None:
+        """The message has had its moment: gone from the line, and from the status bar
+        unless something was said there since."""
+        line = self.message.text()
         self.message.setText(" ")
         self.message.setToolTip("")
+        if shiboken6.isValid(self):  # not while the window is destroyed (its undo stack goes with it and says so)
+            self.clear_status(line)
 
     def message_text(self) -> str:
         """What the message line says ("" when nothing)."""
@@ -256,8 +264,12 @@ class EditorWindow(QMainWindow):
     def show_status(self, text: str) -> None:
         self.statusBar().showMessage(text, 15_000)
 
-    def clear_status(self) -> None:
-        self.statusBar().clearMessage()
+    def clear_status(self, text: str | None = None) -> None:
+        """Clear the status bar's message; with ``text``, only while it still says that
+        (or begins so: a percentage may follow), so that what was said since stays."""
+        bar = self.statusBar()
+        if text is None or (text.strip() and bar.currentMessage().startswith(text)):
+            bar.clearMessage()
 
     def _show_error(self, error: UserError, consequence: str = "") -> None:
         text = f"{error.title}: {error.message}" + (f"\n\n{consequence}" if consequence else "")
