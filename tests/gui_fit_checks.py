@@ -143,6 +143,8 @@ def test_the_tutorials_window_with_the_plot_fits(qtbot, make_editor, screen):
     window = editor.window
     wait_loaded(qtbot, window)
     assert_on_screen(window, "the tutorial's window")
+    # a pending value: the plot's caption says so, and is longer for it
+    assert window.model.setData(window.model.index(2, 1), "11")
     editor.tools.plot_action.trigger()
     dock = editor.tools.plot_dock
     qtbot.waitUntil(lambda: dock.isVisible() and dock.plot.base_item.count() > 0, timeout=WAIT_MS)

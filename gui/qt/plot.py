@@ -290,6 +290,9 @@ class ScatterPlot(QWidget):
         self.widget.addItem(self.threshold_line, ignoreBounds=True)
         self.caption = QLabel()
         self.caption.setAccessibleName("Plot caption")
+        # wrapped, as the plot for any table's: on one line, "…, 4 with a pending value
+        # (amber); dashed line: y = 6" held the window 796 px wide on a 683 px screen (2x)
+        self.caption.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.widget)
