@@ -3,14 +3,16 @@
     xvfb-run -a -s "-screen 0 1366x768x24" .venv/bin/python docs/take_screenshots.py
     xvfb-run -a -s "-screen 0 800x600x24" .venv/bin/python docs/take_screenshots.py --suffix 800x600
     xvfb-run -a -s "-screen 0 1366x768x24" .venv/bin/python docs/take_screenshots.py --dark --suffix dark
+    QT_SCALE_FACTOR=2 xvfb-run -a -s "-screen 0 1366x768x24" .venv/bin/python docs/take_screenshots.py --suffix 2x
 
 It opens the real window on a fresh demo database in a temporary user folder,
 makes edits as a user would, and grabs the screen.  Without ``--suffix`` it takes
 the README's pictures (``docs/<name>.png``); with one, the pictures that show
-whether everything fits and reads on that screen or theme
+whether everything fits and reads on that screen, scale or theme
 (``docs/<name>-<suffix>.png``): the windows with the plot open, a selected pending
 cell, the dialogs.  ``--dark`` gives the application a dark palette (as a dark
 desktop theme would).  Windows are sized to the screen as the app sizes them.
+Each picture is of a window's inside: Xvfb has no window manager to add a frame.
 """
 
 from __future__ import annotations
@@ -96,8 +98,7 @@ def main() -> int:
 
     window = editor.window
     model = window.model
-    if readme:
-        step(lambda: grab(dialog, "connect-dialog"), 500)
+    step(lambda: grab(dialog, "connect-dialog"), 500)
 
     def fill_postgresql():
         dialog.kind.setCurrentIndex(dialog.kind.findData("postgresql"))
@@ -146,10 +147,6 @@ def main() -> int:
     step(lambda: editor.tools.audit.audit_dialog.reject())
     # any table: the chooser, then the demo's mixed-type table with NULLs and pending edits
     step(lambda: size(window, 980, 600))
-    if readme:
-        step(lambda: window.table_chooser.showPopup(), 800)
-        step(lambda: grab(window, "table-chooser"))
-        step(lambda: window.table_chooser.hidePopup())
     step(lambda: window.table_chooser.table_chosen.emit("main.customers"), 1500)
 
     def edit_customers():
@@ -165,6 +162,10 @@ def main() -> int:
 
     step(edit_customers)
     step(lambda: grab(editor.window, "any-table"))
+    # the chooser over the window for any table, its pending edits behind
+    step(lambda: editor.window.table_chooser.showPopup(), 800)
+    step(lambda: grab(editor.window, "table-chooser"))
+    step(lambda: editor.window.table_chooser.hidePopup())
     step(lambda: editor.window.commit_button.click(), 1500)
     step(lambda: grab(editor.window.review_dialog, "any-table-review"))
     step(lambda: editor.window.review_dialog.reject())
