@@ -37,9 +37,6 @@ plans its paste and fill the same way from its two loaded arrays
 from __future__ import annotations
 
 import datetime as dt
-import gc
-import sys
-import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -55,6 +52,7 @@ from .edits import CellChange, CellEdits, CellId, Key, Prepared, planned_change,
 from .errors import InvalidValue, UserError
 from .pending import PendingChange, PendingChanges, parse_value
 from .schema import TableSchema
+from .threads import long_lived, sharing_the_gil  # noqa: F401 - the planners' surroundings, used here and by callers
 from .wording import plural, verb
 
 Progress = Callable[[int, int], None]  # (steps done, steps in all)
@@ -89,65 +87,6 @@ class PlanRefused(UserError):
     ):
         super().__init__(message)
         self.row, self.column, self.other_row, self.key, self.complete = row, column, other_row, key, complete
-
-
-@contextmanager
-def long_lived(many: bool = True) -> Iterator[None]:
-    """Build many long-lived objects (a plan that becomes the pending set) without
-    the cyclic garbage collector walking them, now or later.
-
-    A full collection walks every tracked object holding the GIL, on whichever
-    thread triggers it: with 100,000 pending changes it took 80-110 ms here, and
-    building them triggers one.  So automatic collection is off while they are
-    built, and what was built is then moved out of the collector's walks
-    (``gc.freeze``, as :func:`gui.qt.app.freeze_startup_objects` does at start):
-    pending changes hold no reference cycles, and reference counting still frees
-    them when they are dropped.  (Cyclic garbage the GUI thread makes while a plan
-    runs is moved out of the walks with them, and kept until the app ends.)  With
-    ``many`` false (a plan of a few cells) it does nothing."""
-    if not many:
-        yield
-        return
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-        gc.freeze()
-    finally:
-        if enabled:
-            gc.enable()
-
-
-_gil_lock = threading.Lock()
-_gil_users = 0
-_gil_interval = 0.005
-
-
-@contextmanager
-def sharing_the_gil(interval: float = 0.001) -> Iterator[None]:
-    """Let the GUI thread take the GIL sooner while a worker plans in Python.
-
-    A thread waiting for the GIL gets it only after the switch interval (5 ms by
-    default) has passed, and the GUI thread takes it once for every callback into
-    Python (a timer, a signal, a cell painted): with a worker planning 100,000
-    cells the GUI thread stood still 30-50 ms at a time, and a repaint of the
-    table took 45 ms instead of 10-15.  With 1 ms most stops were gone and the
-    repaint took 17 ms, the plan no slower (measured pasting 100,000 values with
-    1,000,000 rows loaded).  The interval is the process's: it is put back when
-    the last plan ends."""
-    global _gil_users, _gil_interval
-    with _gil_lock:
-        if _gil_users == 0:
-            _gil_interval = sys.getswitchinterval()
-            sys.setswitchinterval(min(interval, _gil_interval))
-        _gil_users += 1
-    try:
-        yield
-    finally:
-        with _gil_lock:
-            _gil_users -= 1
-            if _gil_users == 0:
-                sys.setswitchinterval(_gil_interval)
 
 
 @contextmanager
