@@ -41,7 +41,7 @@ from ..data.cell_commit import CellConflictError, preview_cells_sql
 from ..data.cell_session import CellSession
 from ..data.session import FlowState
 from ..data.connection import DEMO, ConnectionSettings, identity_name
-from ..data.edits import CellEdits, changes_to_json, value_text
+from ..data.edits import CellEdits, Changed, changes_to_json, value_text
 from ..data.errors import InvalidValue, ReadOnly, UserError
 from ..data.journal import JournalWriter, TableJournal
 from ..data.config import DEFAULT_SPEC
@@ -550,8 +550,13 @@ class TableWindow(EditorWindow):
                 return [[value_text(codecs[name], v) for name, v in zip(schema.key, key)], column]
 
             writer = self._journal_writer = JournalWriter(journal, lambda changes: changes_to_json(schema, codecs, changes), cell_id)
-            cells = list(self.edits.snapshot())  # a new journal starts with all of them
-        if not writer.offer(self.edits.changes_of(cells)):  # a dict lookup in C: 100,000 cells in milliseconds
+            queued = writer.offer(self.edits.snapshot())  # a new journal starts with all of them (a dict copied in C)
+        elif isinstance(cells, Changed):
+            # what the pending set says changed, as it is: nothing hashed here (the lane merges it)
+            queued = writer.offer(cells.to_set, cells.removed)
+        else:
+            queued = writer.offer(self.edits.changes_of(cells))
+        if not queued:
             return  # the write queued already takes this one
         self.runner.submit(
             lambda _token: writer.write_latest(),
