@@ -14,14 +14,13 @@ from __future__ import annotations
 import operator
 import threading
 from collections.abc import Sequence
-from contextlib import nullcontext
 from functools import partial
 from itertools import islice
 from pathlib import Path
 
 from .errors import StorageFailed
 from .storage import WindowJournal
-from .threads import sharing_the_gil
+from .threads import pace, paced, sharing_the_gil
 
 FORMAT = 1
 # changes from which a write shares the GIL more often (gui.data.threads.sharing_the_gil):
@@ -133,14 +132,20 @@ class JournalWriter:
             sets, drops = _final(offered)
             if not sets and not drops and not self._whole:
                 return None
-            with sharing_the_gil() if len(sets) + len(drops) >= BIG_WRITE else nullcontext():
+            if len(sets) + len(drops) < BIG_WRITE:
+                return self._write(sets, drops)
+            with sharing_the_gil(), paced():
                 return self._write(sets, drops)
 
     def _write(self, sets: dict, drops):
-        """:meth:`write_latest`'s write of ``sets`` and ``drops`` (``_writing`` held)."""
+        """:meth:`write_latest`'s write of ``sets`` and ``drops`` (``_writing`` held),
+        paced between its steps when it is big (:func:`~gui.data.threads.paced`)."""
         pop = self._entries.pop
-        for id_ in drops:  # a loop in Python: the GIL is shared meanwhile
-            pop(id_, None)
+        drops = list(drops)
+        for start in range(0, len(drops), _STEP):
+            for id_ in drops[start : start + _STEP]:
+                pop(id_, None)
+            pace()
         _update(self._entries, sets)
         whole = self._whole or (self._lines > 1_000 and self._lines > len(self._entries))
         try:
@@ -151,7 +156,7 @@ class JournalWriter:
                 encode_id = self._encode_id
                 result = self.journal.append_entries(
                     _Encoded(list(sets.values()), self._encode),
-                    _Encoded(list(drops), lambda ids: [encode_id(i) for i in ids]),
+                    _Encoded(drops, lambda ids: [encode_id(i) for i in ids]),
                 )
                 self._lines += 1
         except StorageFailed:
@@ -209,7 +214,7 @@ class _Encoded(Sequence):
     """``items`` as ``encode`` gives them, made a slice at a time when the journal
     asks for one (:data:`~gui.data.storage.ENTRIES_A_LINE` to a line): only one
     line's JSON-ready objects live at once, so the garbage collector's counts stay
-    low and none of them is walked later."""
+    low and none of them is walked later; paced after each slice."""
 
     def __init__(self, items: list, encode) -> None:
         self._items = items
@@ -220,5 +225,7 @@ class _Encoded(Sequence):
 
     def __getitem__(self, index):
         if isinstance(index, slice):
-            return self._encode(self._items[index])
+            encoded = self._encode(self._items[index])
+            pace()
+            return encoded
         return self._encode([self._items[index]])[0]

@@ -52,13 +52,14 @@ from .edits import CellChange, CellEdits, CellId, Key, Prepared, planned_change,
 from .errors import InvalidValue, UserError
 from .pending import PendingChange, PendingChanges, parse_value
 from .schema import TableSchema
-from .threads import long_lived, sharing_the_gil  # noqa: F401 - the planners' surroundings, used here and by callers
+from .threads import long_lived, pace, paced, sharing_the_gil  # noqa: F401 - the planners' surroundings, used here and by callers
 from .wording import plural, verb
 
 Progress = Callable[[int, int], None]  # (steps done, steps in all)
 
 EDIT_LIMIT = 100_000  # cells one paste or fill may change
 PROGRESS_STEP = 5_000  # cells between two progress reports (and cancel checks)
+PACE_STEP = 1_000  # cells between two pauses of a worker (gui.data.threads.pace): about a millisecond
 # a plan of at most this many cells is made at once on the GUI thread (a few
 # milliseconds); a bigger one on a worker, with progress and Cancel
 INLINE_CELLS = 1_000
@@ -93,8 +94,9 @@ class PlanRefused(UserError):
 def off_the_gui_thread() -> Iterator[None]:
     """What a plan made on a worker runs in: its objects kept out of the garbage
     collector's walks (:func:`long_lived`: a full collection there held the GUI
-    thread 100 ms) and the GIL shared more often (:func:`sharing_the_gil`)."""
-    with long_lived(), sharing_the_gil():
+    thread 100 ms), the GIL shared more often (:func:`sharing_the_gil`) and let go
+    between steps (:func:`paced`)."""
+    with long_lived(), sharing_the_gil(), paced():
         yield
 
 
@@ -437,10 +439,12 @@ def plan_cells(
         given: dict[Key, tuple[int, str | None]] = {}
         cells: list[_Cell] = []
         for i in range(stop):
-            if i % PROGRESS_STEP == 0 and i:
-                _check(token)
-                if progress is not None:
-                    progress(done + i, 2 * total)  # checking is the first half of the work
+            if i % PACE_STEP == 0 and i:
+                pace()  # the GUI thread takes the GIL between steps
+                if i % PROGRESS_STEP == 0:
+                    _check(token)
+                    if progress is not None:
+                        progress(done + i, 2 * total)  # checking is the first half of the work
             raw = block.raw_at(i)
             found = parsed.get(raw)
             if found is None:
@@ -507,10 +511,12 @@ def _changes_of(
             value_of = dict(zip(every.tolist(), loaded.values(block.column, every)))
             seen_of = [[value_of[r] for r in rows] for rows in rows_of]
         for i, (cell, seen) in enumerate(zip(cells, seen_of)):
-            if i % PROGRESS_STEP == 0 and i:
-                _check(token)
-                if progress is not None:
-                    progress(total + done + i, 2 * total)
+            if i % PACE_STEP == 0 and i:
+                pace()  # the GUI thread takes the GIL between steps
+                if i % PROGRESS_STEP == 0:
+                    _check(token)
+                    if progress is not None:
+                        progress(total + done + i, 2 * total)
             existing = pending.get((cell.key, name))
             change = planned_change(codec, cell.key, name, cell.new, cell.text, seen, existing)
             if change is None:
@@ -629,10 +635,12 @@ def plan_key_paste(
     given: dict[int, tuple[int, int]] = {}
     planned: list[tuple[int, int]] = []
     for offset, (line, raw) in enumerate(numbered):
-        if offset % PROGRESS_STEP == 0 and offset:
-            _check(token)
-            if progress is not None:
-                progress(offset, 2 * len(numbered))
+        if offset % PACE_STEP == 0 and offset:
+            pace()  # the GUI thread takes the GIL between steps
+            if offset % PROGRESS_STEP == 0:
+                _check(token)
+                if progress is not None:
+                    progress(offset, 2 * len(numbered))
         cells = raw.split("\t")
         while len(cells) > 1 and not cells[-1].strip():
             cells.pop()  # spreadsheets end some lines with empty cells
