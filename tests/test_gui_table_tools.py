@@ -331,6 +331,45 @@ def test_a_big_paste_is_checked_off_the_gui_thread_with_progress_and_cancel_then
     assert shown(window, 1, "credit") == values[0]
 
 
+def journaled(qtbot, window: TableWindow) -> dict[tuple[int, str], object]:
+    """What the window's journal holds once its writes are done, read back as a
+    restore reads it."""
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=WAIT_MS)
+    journal = window.journal
+    if not journal.path.exists():
+        return {}
+    return {(c.key[0], c.column): c.new for c in window.edits.from_json(journal.load())}
+
+
+def test_a_big_paste_its_undo_redo_and_edits_meanwhile_leave_the_journal_holding_the_pending_set(many, qtbot):
+    window, tools = many
+    model = window.model
+    top = row_of(window, 1)
+    values = [f"{i}.75" for i in range(model.rowCount() - top)]
+    model.set_cell(row_of(window, 2), col("note"), "typed before")
+    paste_column(qtbot, window, "credit", values)
+    assert tools.planner.running
+    window.undo_action.trigger()  # the typed note undone while the paste is checked: planned again, nothing lost
+    model.set_cell(row_of(window, 3), col("note"), "typed meanwhile")
+    qtbot.waitUntil(lambda: not tools.planner.running, timeout=WAIT_MS)
+    assert len(window.edits) == len(values) + 1 and window.edits.get((2,), "note") is None
+    assert journaled(qtbot, window) == pending(window)
+
+    # undo, an edit, redo at once (one journal write may take them all), then undo to nothing
+    window.undo_action.trigger()  # the paste
+    assert pending(window) == {(3, "note"): "typed meanwhile"}
+    window.redo_action.trigger()
+    model.set_cell(row_of(window, 1), col("credit"), "5")  # a cell the paste set: typed over it
+    assert window.edits.get((1,), "credit").new == Decimal("5.00")
+    assert journaled(qtbot, window) == pending(window) and len(pending(window)) == len(values) + 1
+    while window.undo_stack.canUndo():
+        window.undo_action.trigger()
+    assert not window.edits and journaled(qtbot, window) == {}
+    window.redo_action.trigger()
+    window.redo_action.trigger()
+    assert journaled(qtbot, window) == pending(window) and len(pending(window)) == len(values) + 1
+
+
 def test_a_big_paste_refused_names_the_first_refused_cell(many, qtbot):
     window, tools = many
     top = row_of(window, 1)

@@ -171,3 +171,46 @@ def test_a_big_change_is_appended_in_lines_of_a_thousand(tmp_path) -> None:
     assert len(lines) == 2 + 3  # the header, the first write, then three lines for the paste
     assert max(len(line) for line in lines) < 200_000
     assert _read_back(journal) == pending
+
+
+def test_what_a_paste_its_undo_and_edits_between_offer_reads_back_as_the_pending_set(tmp_path) -> None:
+    """A paste's, an undo's and a redo's changes are offered as the pending set told
+    them (``to_set`` and ``removed``, not copied), typed edits as single cells; a
+    write that takes several of them, a cell set in one and dropped in the next or
+    the other way round, leaves exactly the pending set, and so does each write of
+    10,000 and more (those share the GIL between steps)."""
+    journal = SlowJournal(tmp_path)
+    writer = _writer(journal)
+    pending: dict = {}
+
+    def paste(cells: dict) -> tuple[dict, frozenset]:
+        for cell, new in cells.items():
+            pending[cell] = new
+        return {cell: (cell, new) for cell, new in cells.items()}, frozenset()
+
+    def undo(cells) -> tuple[dict, frozenset]:
+        for cell in cells:
+            pending.pop(cell, None)
+        return {}, frozenset(cells)
+
+    big = {(i, "b"): f"v{i}" for i in range(12_000)}
+    writer.offer(*paste({(0, "a"): "first"}))
+    writer.write_latest()
+    writer.offer(*paste(big))
+    writer.write_latest()  # one offer of 12,000: appended as it came
+    assert _read_back(journal) == pending and len(pending) == 12_001
+    writer.offer(*undo(big))
+    writer.write_latest()
+    assert _read_back(journal) == pending == {(0, "a"): "first"}
+
+    # several offers in one write, in order
+    writer.offer(*paste(big))  # redo
+    _offer(writer, pending, {(5, "b"): "typed", (0, "a"): None})
+    writer.offer(*undo([(6, "b"), (7, "b")]))
+    writer.offer(*paste({(6, "b"): "again"}))
+    _offer(writer, pending, {(5, "b"): None})
+    writer.write_latest()
+    assert _read_back(journal) == pending and (6, "b") in pending and (7, "b") not in pending and (5, "b") not in pending
+    writer.offer(*undo(list(pending)))
+    writer.write_latest()
+    assert not journal.path.exists()  # nothing pending: no journal
