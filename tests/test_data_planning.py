@@ -27,7 +27,7 @@ from gui.data.connection import CancelToken
 from gui.data.csvio import NEW, NO_ROW, REPLACES, REVERTS, UNCHANGED, ImportedChanges, plan_key_import
 from gui.data.edits import CellChange, CellEdits, Prepared, column_codecs
 from gui.data.errors import Cancelled, InvalidValue
-from gui.data.pending import PendingChanges
+from gui.data.pending import PendingChange, PendingChanges
 from gui.data.planning import (
     Block,
     CellTable,
@@ -329,6 +329,46 @@ def test_a_prepared_paste_is_applied_by_the_dict_and_its_undo_clears_it() -> Non
     edits.apply(prepared)
     edits.clear()
     assert len(edits) == 0
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.dictionaries(st.integers(1, 6), st.one_of(st.none(), st.integers(0, 2))), st.sampled_from(["plain", "prepared", "stale"])), max_size=8))
+def test_the_tutorials_set_applies_prepared_updates_as_plain_ones(steps) -> None:
+    """The tutorial's pending set (keyed by x) takes a paste prepared on a worker
+    as it takes plain updates: the same content, listeners told the same keys (with
+    what each now holds), and every undo and redo restoring its state exactly."""
+    pending = PendingChanges(DEFAULT_SPEC)
+    heard: list = []
+    pending.subscribe(heard.append)
+    expected: dict = {}
+    history = []
+    old = (pending.snapshot(), pending.state)
+    for spec, how in steps:
+        updates = {key: None if n is None else PendingChange(key, 10 + n, (1,)) for key, n in spec.items()}
+        before = dict(expected)
+        if how == "prepared":
+            updates = pending.prepare(updates, pending.snapshot(), pending.state)
+        elif how == "stale":
+            updates = pending.prepare(updates, *old)
+        old = (pending.snapshot(), pending.state)
+        heard.clear()
+        undo = pending.apply(updates)
+        for key, new in updates.items():
+            if new is None:
+                expected.pop(key, None)
+            else:
+                expected[key] = new
+        assert pending.snapshot() == expected
+        assert set().union(*heard) == {k for k in set(before) | set(expected) if before.get(k) != expected.get(k)}
+        for changed in heard:
+            assert {**dict.fromkeys(changed.removed), **changed.to_set} == {k: expected.get(k) for k in changed}
+        history.append((undo, before, updates, dict(expected)))
+    for undo, before, _updates, _after in reversed(history):
+        pending.apply(undo)
+        assert pending.snapshot() == before
+    for _undo, _before, updates, after in history:
+        pending.apply(updates)
+        assert pending.snapshot() == after
 
 
 # -- the tutorial's table ------------------------------------------------------------------------------

@@ -245,3 +245,41 @@ def test_a_big_paste_is_checked_off_the_gui_thread_then_is_one_step(qtbot, tmp_p
         assert "Paste cancelled: nothing was changed." in w.statusBar().currentMessage() and len(w.pending) == 1
     finally:
         close_window(day)
+
+
+def test_a_big_paste_its_undo_and_redo_keep_the_journal_holding_the_pending_set(qtbot, tmp_path):
+    day = open_window(qtbot, tmp_path, fill=lambda path: big_demo(path, 10_000))
+    try:
+        w, planner = day.window, day.tools.clipboard.planner
+        lines = 1_500  # more than a paste checks at once on the GUI thread
+        while w.model.rowCount() < lines:
+            loaded = w.model.rowCount()
+            w.view.scrollToBottom()
+            qtbot.waitUntil(lambda: w.model.rowCount() > loaded and not w.model.loading)
+        keys = [w.model.key_at(r) for r in range(lines)]
+
+        def journaled() -> dict:
+            qtbot.waitUntil(lambda: not w.runner.busy)
+            return {c.key: c.new for c in w.journal.load()} if w.journal.path.exists() else {}
+
+        def pending() -> dict:
+            return {c.key: c.new for c in w.pending}
+
+        last = w.model.rowCount() - 1
+        assert w.model.setData(day.index(last), "77")
+        QGuiApplication.clipboard().setText("".join(f"{5_000 + key}\n" for key in keys))
+        w.view.setFocus()
+        w.view.setCurrentIndex(day.index(0))
+        qtbot.keyClick(w.view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+        assert planner.running
+        w.undo_action.trigger()  # the typed value undone while the paste is checked: nothing lost, nothing kept
+        qtbot.waitUntil(lambda: not planner.running)
+        assert len(w.pending) == len(set(keys)) and journaled() == pending()
+        w.undo_action.trigger()
+        assert not w.pending and journaled() == {}
+        w.redo_action.trigger()
+        assert w.model.setData(day.index(last), "78")  # typed right after the redo
+        assert len(w.pending) == len(set(keys)) + 1 and journaled() == pending()
+        assert value_of(day, keys[0]) == str(5_000 + keys[0]) and w.model.data(day.index(last)) == "78"
+    finally:
+        close_window(day)

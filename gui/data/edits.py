@@ -28,13 +28,13 @@ replaced: that is all an undo stack or a journal needs.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from collections import deque
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
 from .codecs import Codec, DateCodec, TimeCodec, TimestampCodec, codec_for
 from .errors import InvalidValue
+from .prepared import Changed, Prepared, apply_prepared, split_updates
 from .schema import Column, TableSchema
 from .transport import column_kind
 
@@ -66,21 +66,6 @@ class CellChange:
 
 
 Updates = Mapping[CellId, CellChange | None]
-
-
-class Changed(frozenset):
-    """What the listeners of a :class:`CellEdits` hear: the cells whose pending
-    change was set or removed (this set), with :attr:`to_set` (``{cell: its change
-    now}``) and :attr:`removed` (the cells that have none now).  A listener that
-    needs each cell's change (the journal) takes these as they are: looking up
-    100,000 cells again held the GUI thread about 100 ms (their ids hashed anew)."""
-
-    __slots__ = ("to_set", "removed")
-
-    def __new__(cls, to_set: Mapping[CellId, CellChange], removed: frozenset[CellId]) -> Changed:
-        changed = super().__new__(cls, removed.union(to_set))  # the set's and the dict's hashes, not hashed again
-        changed.to_set, changed.removed = to_set, removed
-        return changed
 
 
 Listener = Callable[[Changed], None]
@@ -360,7 +345,7 @@ class CellEdits:
         a snapshot the caller no longer changes."""
         if pending is None:
             pending, state = self._changes, self._state
-        return Prepared(updates, pending, state)
+        return Prepared(updates, pending, state, _check_filed)
 
     def apply(self, updates: Updates) -> dict[CellId, CellChange | None] | Prepared:
         """Apply ``updates`` (``None`` removes a cell's change); returns what they
@@ -374,22 +359,12 @@ class CellEdits:
         prepared ones whose set has changed since, are applied one by one."""
         changes = self._changes
         if isinstance(updates, Prepared) and updates.before is self._state:
-            removed = updates.removed
-            if len(removed) == len(changes):
-                changes.clear()  # the undo of a paste into an empty set: no key hashed again
-            elif len(removed) > len(changes) // 2:
-                # most of it goes: keep the rest, found by the hashes the dict and the set hold
-                kept = {cell: changes[cell] for cell in changes.keys() - removed}
-                changes.clear()
-                changes.update(kept)
-            else:
-                deque(map(changes.__delitem__, removed), maxlen=0)
-            changes.update(updates.to_set)
+            apply_prepared(changes, updates)
             self._state = updates.after
             if updates.changed:
                 self._notify(updates.changed)
             return updates.inverse
-        previous, to_set, removed = _split(updates, changes)
+        previous, to_set, removed = split_updates(updates, changes, _check_filed)
         for cell in removed:
             del changes[cell]
         changes.update(to_set)
@@ -465,60 +440,9 @@ class CellEdits:
         return loaded_value(codec, self.schema.column(column), codec.from_text(text))
 
 
-def _split(
-    updates: Updates, changes: Mapping[CellId, CellChange]
-) -> tuple[dict[CellId, CellChange | None], dict[CellId, CellChange], list[CellId]]:
-    """What ``updates`` do to ``changes``: what they replace (for every cell they
-    name), the changes they set (new or other than the one there) and the cells
-    whose change they remove."""
-    previous: dict[CellId, CellChange | None] = {}
-    to_set: dict[CellId, CellChange] = {}
-    removed: list[CellId] = []
-    get = changes.get
-    for cell, new in updates.items():
-        old = get(cell)
-        previous[cell] = old
-        if new is None:
-            if old is not None:
-                removed.append(cell)
-        elif old is None or (new is not old and new != old):
-            if new.key != cell[0] or new.column != cell[1]:
-                raise ValueError(f"the change for {new.cell!r} filed under {cell!r}")
-            to_set[cell] = new
-    return previous, to_set, removed
-
-
-class Prepared(Mapping):
-    """Updates of a :class:`CellEdits` made ready to apply in one go
-    (:meth:`CellEdits.prepare`): planned against the set in state :attr:`before`,
-    they bring it to :attr:`after`; their :attr:`inverse` brings it back.  As a
-    mapping they are the updates themselves, so a set in another state applies
-    them as any updates."""
-
-    def __init__(self, updates: Updates, pending: Mapping[CellId, CellChange], before: object) -> None:
-        previous, self.to_set, removed = _split(updates, pending)
-        self.removed = frozenset(removed)  # a set: its hashes are kept (see CellEdits.apply)
-        self._updates = updates
-        self.before, self.after = before, object()
-        self.changed = Changed(self.to_set, self.removed)
-        back = {cell: previous[cell] for cell in self.changed}
-        self.inverse = Prepared.__new__(Prepared)
-        inverse = self.inverse
-        inverse._updates = previous
-        inverse.before, inverse.after = self.after, self.before
-        inverse.to_set = {cell: old for cell, old in back.items() if old is not None}
-        inverse.removed = frozenset(cell for cell, old in back.items() if old is None)
-        inverse.changed = Changed(inverse.to_set, inverse.removed)
-        inverse.inverse = self
-
-    def __getitem__(self, cell: CellId) -> CellChange | None:
-        return self._updates[cell]
-
-    def __iter__(self) -> Iterator[CellId]:
-        return iter(self._updates)
-
-    def __len__(self) -> int:
-        return len(self._updates)
+def _check_filed(cell: CellId, change: CellChange) -> None:
+    if change.key != cell[0] or change.column != cell[1]:
+        raise ValueError(f"the change for {change.cell!r} filed under {cell!r}")
 
 
 def _texts(value: object, nulls: bool = True) -> bool:

@@ -17,6 +17,8 @@ from dataclasses import dataclass, replace
 
 from .config import TableSpec
 from .errors import InvalidValue
+from .prepared import Changed, Prepared, apply_prepared, split_updates
+from .threads import pace
 
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 # Longer than any 64-bit bound: out of range without calling int(), which refuses
@@ -104,7 +106,7 @@ class PendingChange:
 
 
 Updates = Mapping[int, PendingChange | None]
-Listener = Callable[[frozenset[int]], None]
+Listener = Callable[[Changed], None]
 
 
 class PendingChanges:
@@ -113,6 +115,7 @@ class PendingChanges:
     def __init__(self, spec: TableSpec) -> None:
         self.spec = spec
         self._changes: dict[int, PendingChange] = {}
+        self._state = object()
         self._listeners: list[Listener] = []
 
     # -- reading -------------------------------------------------------------
@@ -167,6 +170,8 @@ class PendingChanges:
         refused value raises with its position."""
         updates: dict[int, PendingChange | None] = {}
         for position, (key, raw, seen, threshold, *partial) in enumerate(edits, start=1):
+            if position % 1_000 == 0:
+                pace()  # a worker's plan of a paste lets the GUI thread take the GIL (gui.data.threads)
             try:
                 updates.update(self.plan_edit(key, raw, seen, threshold, bool(partial and partial[0])))
             except InvalidValue as error:
@@ -174,22 +179,39 @@ class PendingChanges:
         return updates
 
     # -- mutation ------------------------------------------------------------
-    def apply(self, updates: Updates) -> dict[int, PendingChange | None]:
-        """Apply ``updates`` (``None`` removes a key); returns what they replaced, for undo."""
-        previous: dict[int, PendingChange | None] = {}
-        changed = set()
-        for key, change in updates.items():
-            old = self._changes.get(key)
-            previous.setdefault(key, old)
-            if change is None:
-                if old is not None:
-                    del self._changes[key]
-                    changed.add(key)
-            elif change != old:
-                self._changes[key] = change
-                changed.add(key)
-        if changed:
-            self._notify(frozenset(changed))
+    @property
+    def state(self) -> object:
+        """What identifies the set's content now: a new object after every change,
+        the one from before when an undo puts the content back (see
+        :class:`~gui.data.prepared.Prepared`)."""
+        return self._state
+
+    def prepare(self, updates: Updates, pending: Mapping[int, PendingChange] | None = None, state: object = None) -> Prepared:
+        """``updates`` made ready to :meth:`apply` in one go (see :mod:`gui.data.prepared`);
+        ``pending`` and ``state``: the copy of the set they were planned against
+        (:meth:`snapshot`) and its :attr:`state` then.  Pure: safe on a worker."""
+        if pending is None:
+            pending, state = self._changes, self._state
+        return Prepared(updates, pending, state)
+
+    def apply(self, updates: Updates) -> dict[int, PendingChange | None] | Prepared:
+        """Apply ``updates`` (``None`` removes a key); returns what they replaced, for
+        undo.  :class:`~gui.data.prepared.Prepared` updates whose state is this
+        set's now are applied by the dict in C and return their prepared inverse."""
+        changes = self._changes
+        if isinstance(updates, Prepared) and updates.before is self._state:
+            apply_prepared(changes, updates)
+            self._state = updates.after
+            if updates.changed:
+                self._notify(updates.changed)
+            return updates.inverse
+        previous, to_set, removed = split_updates(updates, changes)
+        for key in removed:
+            del changes[key]
+        changes.update(to_set)
+        if removed or to_set:
+            self._state = object()
+            self._notify(Changed(to_set, frozenset(removed)))
         return previous
 
     def clear(self) -> dict[int, PendingChange | None]:
@@ -201,6 +223,6 @@ class PendingChanges:
     def unsubscribe(self, listener: Listener) -> None:
         self._listeners.remove(listener)
 
-    def _notify(self, keys: frozenset[int]) -> None:
+    def _notify(self, keys: Changed) -> None:
         for listener in list(self._listeners):
             listener(keys)

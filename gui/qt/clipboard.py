@@ -100,8 +100,12 @@ class Clipboard(QObject):
         rows = KeyRows(spec, xs, ys, model.canFetchMore(), model.threshold)
         outcome: dict[str, str | None] = {"refused": None}
 
-        def work(token, progress, pending, _state):
-            return plan_key_paste(rows, text, first_row, pending, token, progress, selected)
+        pending_set = window.pending
+
+        def work(token, progress, pending, state):
+            updates, count, filled = plan_key_paste(rows, text, first_row, pending, token, progress, selected)
+            # made ready here for one quick apply, undo and redo on the GUI thread (gui.data.prepared)
+            return pending_set.prepare(updates, pending, state), count, filled
 
         def same_rows() -> bool:
             """Whether the rows the plan read are still the rows loaded from the top."""

@@ -39,6 +39,7 @@ from ..data.errors import ConflictError, InvalidValue, ReadOnly, StorageFailed, 
 from ..data.pending import PendingChanges, parse_value
 from ..data.schema import list_relations
 from ..data.journal import JournalWriter
+from ..data.prepared import Changed
 from ..data.storage import Journal
 from ..data.wording import plural, verb
 from .delegate import ValueDelegate
@@ -455,8 +456,12 @@ class MainWindow(EditorWindow):
         writer = getattr(self, "_journal_writer", None)
         if writer is None or writer.journal is not journal:
             writer = self._journal_writer = JournalWriter(journal, lambda changes: [c.to_json() for c in changes])
-            keys = [c.key for c in self.pending.changes()]  # a new journal starts with all of them
-        if not writer.offer({key: self.pending.get(key) for key in keys}):
+            queued = writer.offer(self.pending.snapshot())  # a new journal starts with all of them (a dict copied in C)
+        elif isinstance(keys, Changed):
+            queued = writer.offer(keys.to_set, keys.removed)  # as the pending set told them: nothing looked up here
+        else:
+            queued = writer.offer({key: self.pending.get(key) for key in keys})
+        if not queued:
             return  # the write queued already takes this one
         self.runner.submit(
             lambda _token: writer.write_latest(),

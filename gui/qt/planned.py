@@ -174,8 +174,7 @@ def _planned(work: Callable, *args):
 
 def _copy(pending, inline: bool) -> tuple:
     """The pending set to plan against and its state: the set itself (read-only)
-    for a plan made here, a copy for a worker.  The tutorial's set has no state
-    (its plans are checked by listening for changes instead)."""
+    for a plan made here (the tutorial's set: a copy), a copy for a worker."""
     if inline and hasattr(pending, "view"):
         return pending.view(), pending.state
     return pending.snapshot(), getattr(pending, "state", None)

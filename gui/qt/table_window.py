@@ -41,9 +41,10 @@ from ..data.cell_commit import CellConflictError, preview_cells_sql
 from ..data.cell_session import CellSession
 from ..data.session import FlowState
 from ..data.connection import DEMO, ConnectionSettings, identity_name
-from ..data.edits import CellEdits, Changed, changes_to_json, value_text
+from ..data.edits import CellEdits, changes_to_json, value_text
 from ..data.errors import InvalidValue, ReadOnly, UserError
 from ..data.journal import JournalWriter, TableJournal
+from ..data.prepared import Changed
 from ..data.config import DEFAULT_SPEC
 from ..data.opening import OpenedTable, tutorial_key_noted
 from ..data.paging import Condition, SortKey
