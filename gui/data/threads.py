@@ -133,9 +133,11 @@ _local = threading.local()
 @contextmanager
 def paced() -> Iterator[None]:
     """This thread's work lets the GIL go, through :func:`pace` between its steps,
-    while another thread wants it (:class:`Pacer`)."""
+    while another thread wants it (:class:`Pacer`).  Not on the main thread (the
+    GUI thread, when it writes a journal as its window closes): that would only
+    stop it longer."""
     previous = getattr(_local, "pacer", None)
-    _local.pacer = Pacer()
+    _local.pacer = None if threading.current_thread() is threading.main_thread() else Pacer()
     try:
         yield
     finally:
