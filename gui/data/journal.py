@@ -23,8 +23,9 @@ from .storage import WindowJournal
 from .threads import pace, paced, sharing_the_gil
 
 FORMAT = 1
-# changes from which a write shares the GIL more often (gui.data.threads.sharing_the_gil):
-# turning 100,000 into JSON takes the lane about a second of Python
+# changes from which a write shares the GIL more often and lets it go between its steps
+# while the GUI thread wants it (gui.data.threads): turning 100,000 into JSON takes the
+# lane about a second of Python
 BIG_WRITE = 10_000
 
 
@@ -159,8 +160,8 @@ class JournalWriter:
                     _Encoded(drops, lambda ids: [encode_id(i) for i in ids]),
                 )
                 self._lines += 1
-        except StorageFailed:
-            self._whole = True  # the file may hold part of a line: rewrite it whole
+        except Exception:
+            self._whole = True  # the file may hold part of a line (or none of these): rewrite it whole
             raise
         self._whole = not self._entries  # removed: the next write starts it again
         return result
