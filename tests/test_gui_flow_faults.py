@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QPushButton
 
-from gui.data import session as session_module
+from gui.data import commit as commit_module
 from gui_helpers import WAIT_MS, child, click, wait_attr
 from test_day_editing import edit
 from test_day_support import close_window, day_window  # noqa: F401  (fixture)
@@ -26,7 +26,8 @@ def test_a_bug_in_the_flow_leaves_a_usable_window(qtbot, day_window, monkeypatch
     edit(qtbot, day, day.row_of(9), "11")
     edit(qtbot, day, day.row_of(20), "21")
     before = [(c.key, c.new) for c in window.pending.changes()]
-    monkeypatch.setattr(session_module, where, _broken)
+    # the session imports these from gui.data.commit when the review or the commit starts
+    monkeypatch.setattr(commit_module, where, _broken)
     with qtbot.capture_exceptions() as bugs:
         click(qtbot, child(window, QPushButton, "Commit"))
         if where == "commit_changes":

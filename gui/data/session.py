@@ -24,16 +24,21 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
 from .catalog import Writability
-from .commit import CommitResult, ReviewItem, commit_changes, confirm, keep_mine, review
 from .config import TableSpec
 from .connection import CancelToken, ConnectionSettings
 from .errors import Conflict, ConflictError, UserError
 from .pending import PendingChanges
 from .storage import Journal
+
+if TYPE_CHECKING:
+    # the review and the commit (SQLAlchemy's ORM, 40–70 ms to import) are imported
+    # when first used: a window shows its first rows without them (bench/startup.py)
+    from .commit import CommitResult, ReviewItem
 
 
 class FlowState(Enum):
@@ -121,6 +126,8 @@ class EditingSession:
     def start_review(self, threshold: int) -> Callable[[CancelToken], list[ReviewItem]]:
         """idle → reviewing; returns the work that counts, in the database, what each
         pending change would update (hidden rows too)."""
+        from .commit import review  # noqa: PLC0415 - see the imports
+
         self._expect(FlowState.IDLE)
         if not self.pending:
             raise FlowError("nothing is pending")
@@ -143,6 +150,8 @@ class EditingSession:
     def start_commit(self, items: Sequence[ReviewItem]) -> Callable[[CancelToken], CommitResult]:
         """reviewing → committing: the reviewed database state becomes part of each
         change (the commit insists on it); returns the work that commits."""
+        from .commit import commit_changes, confirm  # noqa: PLC0415 - see the imports
+
         self._expect(FlowState.REVIEWING)
         changes = confirm(items)
         self.pending.apply({c.key: c for c in changes})
@@ -171,6 +180,8 @@ class EditingSession:
         """resolving → idle with the user's choice per conflicting key: ``True`` keep
         mine (commit over the database's current rows knowingly), ``False`` take
         theirs (drop the change), ``None`` decide at the next commit."""
+        from .commit import keep_mine  # noqa: PLC0415 - see the imports
+
         self._expect(FlowState.RESOLVING)
         updates, later = {}, 0
         for conflict in self.conflicts:
