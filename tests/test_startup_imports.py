@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -184,13 +185,80 @@ def test_the_dialog_comes_first_and_the_rest_when_first_used(isolated_user_dirs)
 
 @pytest.mark.postgres
 def test_url_shows_the_rows_without_the_tools(pg_db, pg_engine, isolated_user_dirs):
-    """``--url``: the tutorial's rows on screen; the plot, CSV, the audit log and the
-    window for any table are not imported for them (the commit's modules are: the
-    window's editing session holds the review and the commit)."""
+    """``--url``: the tutorial's rows on screen; the plot, CSV, the audit log, the
+    review and the commit (SQLAlchemy's ORM: imported when a review starts), the
+    connection dialog and the window for any table are not imported for them."""
     seed_table(pg_engine)
     got = start("rows", "--url", pg_db.url.render_as_string(hide_password=False))
     assert got["window"] == "MainWindow"
     assert got["rows"] > 0
     tools = {"pyqtgraph", "gui.qt.plot", "keyring", "gui.data.secrets", "gui.data.csvio", "gui.qt.import_dialog"}
     tools |= {"gui.data.audit", "gui.qt.audit_dialog", "gui.qt.table_window", "gui.qt.table_tools", "gui.qt.table_plot"}
+    tools |= {"gui.data.commit", "sqlalchemy.orm", "gui.qt.review", "gui.qt.connect_dialog"}
     assert not tools & set(got["at_start"]), got["at_start"]
+
+
+# Runs main.main(argv) as `python main.py argv` does and, when PySide6 is first
+# imported, reports which of the given modules are imported already, then ends.
+BEFORE_QT = r"""
+import importlib.abc, json, os, sys
+
+WATCHED = json.loads(sys.argv[1])
+
+
+class FirstQt(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == "PySide6":
+            sys.stdout.write(json.dumps(sorted(m for m in WATCHED if m in sys.modules)) + "\n")
+            sys.stdout.flush()
+            os._exit(0)
+        return None
+
+
+sys.meta_path.insert(0, FirstQt())
+import main
+
+main.main(sys.argv[2:])
+"""
+
+# what opening the table from --url uses: imported before PySide6, which reads the
+# source of every module imported after it (gui/data/connecting.py)
+DATA_LAYER_FIRST = (
+    "sqlalchemy",
+    "sqlalchemy.dialects.postgresql.psycopg2",
+    "psycopg2",
+    "numpy",
+    "gui.data.connecting",
+    "gui.data.opening",
+    "gui.data.catalog",
+    "gui.data.codecs",
+    "gui.data.rows",
+    "gui.data.session",
+)
+
+
+@pytest.mark.parametrize("with_url", [True, False])
+def test_url_imports_the_data_layer_before_qt(with_url):
+    """``--url`` imports what opens the table before PySide6 (nothing needs a server:
+    the report comes before the connection would be used); without it, nothing of
+    that is imported for the connection dialog."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # nothing listens there once closed
+    argv = ["--url", f"postgresql://someone:pw@127.0.0.1:{port}/db"] if with_url else []
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, "-c", BEFORE_QT, json.dumps(DATA_LAYER_FIRST), *argv],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("[")]
+    assert lines, f"exit {done.returncode}\n{done.stderr[-3000:]}"
+    before_qt = set(json.loads(lines[-1]))
+    if with_url:
+        assert before_qt == set(DATA_LAYER_FIRST)
+    else:
+        assert not before_qt & {"numpy", "gui.data.connecting", "gui.data.opening", "gui.data.rows", "gui.data.session"}

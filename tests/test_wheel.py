@@ -234,13 +234,16 @@ def _imports(statements: list[ast.stmt]) -> list[tuple[int, str, list[str]]]:
 
 def test_main_imports_the_same_names_installed_and_from_the_repository() -> None:
     """main.py imports gui relatively when installed (table_editor.main) and absolutely
-    from the repository; the two lists must not drift apart."""
+    from the repository, in each of its ``if __package__`` branches (the command line
+    first, the data layer with --url, then Qt); the two lists must not drift apart."""
     tree = ast.parse((REPO / "main.py").read_text())
     function = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "main")
-    branch = next(
-        n for n in function.body if isinstance(n, ast.If) and isinstance(n.test, ast.Name) and n.test.id == "__package__"
-    )
-    installed, repository = _imports(branch.body), _imports(branch.orelse)
-    assert installed and len(installed) == len(branch.body) and len(repository) == len(branch.orelse)
-    assert {level for level, _, _ in installed} == {1} and {level for level, _, _ in repository} == {0}
-    assert [(module, names) for _, module, names in installed] == [(module, names) for _, module, names in repository]
+    branches = [
+        n for n in ast.walk(function) if isinstance(n, ast.If) and isinstance(n.test, ast.Name) and n.test.id == "__package__"
+    ]
+    assert len(branches) >= 2
+    for branch in branches:
+        installed, repository = _imports(branch.body), _imports(branch.orelse)
+        assert installed and len(installed) == len(branch.body) and len(repository) == len(branch.orelse)
+        assert {level for level, _, _ in installed} == {1} and {level for level, _, _ in repository} == {0}
+        assert [(module, names) for _, module, names in installed] == [(module, names) for _, module, names in repository]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 import gc
-import re
 from dataclasses import dataclass
 import sys
 from pathlib import Path
@@ -16,13 +15,14 @@ from PySide6.QtCore import QCoreApplication, QObject, QStandardPaths, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+# the command line is read without Qt (main.py reads it first); named here too for callers
+from ..data.command_line import TableRequest, parse_args, request_from_args, tutorial_spec  # noqa: F401
 from ..data.config import APP_FOLDER, DEFAULT_SPEC, TableSpec
 from ..data.errors import NoSuchRelation, UserError
 from ..data.schema import parse_qualified_name
 from ..data.storage import LAST_TABLES_FILE, ChosenKeys, LastTables, RecentConnections, adopt_legacy_folders
 from ..data.threads import building_long_lived
 from ..data.wording import plural, verb
-from .connect_dialog import ConnectDialog
 from .platform_check import platform_problem
 from .main_window import MainWindow, Paths
 from .tasks import TaskRunner
@@ -30,10 +30,13 @@ from .tasks import TaskRunner
 # What the first window does not need is imported when first used, not at start (the
 # connection dialog is on screen sooner: bench/startup.py measures it): the tools of
 # File, Edit and View (CSV, the audit log, the plot with pyqtgraph), opening a table
-# (the catalog, codecs and paging), and the window for any table with its tools.
+# (the catalog, codecs and paging), and the window for any table with its tools; with
+# --url, the connection dialog.
 if TYPE_CHECKING:
+    from ..data.connecting import Connecting
     from ..data.connection import ConnectionSettings
     from ..data.opening import OpenedTable
+    from .connect_dialog import ConnectDialog
     from .audit_writer import AuditWriter
     from .clipboard import Clipboard
     from .import_export import ImportExport
@@ -43,90 +46,6 @@ if TYPE_CHECKING:
 
 APP_NAME = APP_FOLDER  # the command's name: Qt names folders and the X11 window class by it
 RESOURCES = Path(__file__).resolve().parent.parent.parent / "resources"
-
-
-def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="table-editor", description="Browse and edit a PostgreSQL table.")
-    parser.add_argument("--url", help="connect straight away, e.g. postgresql://user:pass@host/db?sslmode=require")
-    parser.add_argument("--threshold", type=int, default=6, help="show rows with y greater than this (default 6)")
-    parser.add_argument("--read-only", action="store_true", help="browse only: no edits, no commit")
-    parser.add_argument(
-        "--table", help='the table to open, written as in SQL: some_table, sales."Some Table" (default some_table)'
-    )
-    parser.add_argument(
-        "--key",
-        help="the columns that identify a row, for a table without a primary key, e.g. --key x or --key region,day "
-        "(some_table: x by default)",
-    )
-    parser.add_argument(
-        "--filter",
-        action="append",
-        default=[],
-        metavar="'COLUMN OP VALUE'",
-        help="show only the rows where COLUMN OP VALUE (OP: = != < <= > >= 'is null' 'is not null' contains); "
-        "repeatable, all must hold",
-    )
-    return parser.parse_args(argv)
-
-
-_FILTER_SHAPE = re.compile(r"\s*\S.*?\s*(>=|<=|<>|!=|=|>|<|≥|≤|≠|\bis\s+(not\s+)?null\b|\bcontains\b).*", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class TableRequest:
-    """What the command line asks to open: a relation (``None``: the one last opened
-    on the connection, else the tutorial's ``some_table``), the columns that identify
-    its rows, the filters as written, and ``--threshold``."""
-
-    name: str | None = None
-    key: tuple[str, ...] | None = None
-    filters: tuple[str, ...] = ()
-    threshold: int = 6
-
-
-def request_from_args(args: argparse.Namespace) -> TableRequest:
-    """Raises :class:`UserError` for a ``--table``, ``--key`` or ``--filter`` that is
-    not written as SQL would (the columns themselves are checked when the table is open)."""
-    from ..data.errors import QueryFailed
-    from ..data.schema import parse_qualified_name, quote_ident
-
-    name = None
-    if getattr(args, "table", None):
-        schema, table_name = parse_qualified_name(args.table)
-        name = quote_ident(table_name) if schema is None else f"{quote_ident(schema)}.{quote_ident(table_name)}"
-    key = None
-    if getattr(args, "key", None):
-        columns = []
-        for written in (c.strip() for c in args.key.split(",")):
-            if not written:
-                continue
-            qualifier, column_name = parse_qualified_name(written)
-            if qualifier is not None:
-                raise QueryFailed(f"--key {args.key!r}: name columns of the table (e.g. --key x), not {written!r}.")
-            columns.append(column_name)
-        if not columns:
-            raise QueryFailed("--key: name the columns that identify a row, e.g. --key x.")
-        key = tuple(columns)
-    filters = tuple(getattr(args, "filter", None) or ())
-    for written in filters:
-        if _FILTER_SHAPE.fullmatch(written) is None:
-            raise QueryFailed(f"--filter {written!r}: write it as COLUMN OP VALUE, e.g. --filter 'y > 6'.")
-    return TableRequest(name, key, filters, args.threshold)
-
-
-def tutorial_spec(request: TableRequest) -> TableSpec:
-    """The tutorial window's table: ``--table`` with ``x`` and ``y`` (or the one
-    ``--key`` column as the key, the other as the value)."""
-    from ..data.schema import parse_qualified_name
-
-    spec = DEFAULT_SPEC
-    if request.name:
-        schema, name = parse_qualified_name(request.name)
-        spec = TableSpec(table=name, schema=schema, key=spec.key, value=spec.value)
-    if request.key and len(request.key) == 1 and request.key[0] in (spec.key, spec.value):
-        key = request.key[0]
-        spec = TableSpec(table=spec.table, schema=spec.schema, key=key, value=spec.value if key == spec.key else spec.key)
-    return spec
 
 
 def user_paths() -> Paths:
@@ -269,9 +188,17 @@ class Editor:
     swap one for the other (:attr:`window` is always the one on screen).
     """
 
-    def __init__(self, args: argparse.Namespace, spec: TableSpec | None = None, paths: Paths | None = None):
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        spec: TableSpec | None = None,
+        paths: Paths | None = None,
+        connecting: Connecting | None = None,
+    ):
         """Raises :class:`UserError` for a ``--table``, ``--key`` or ``--filter`` not
-        written as SQL would."""
+        written as SQL would.  ``connecting``: the connection ``main.py`` began for
+        ``--url`` (:meth:`connect_url` shows it); the table is opened on its thread
+        while the window is built."""
         self.request = request_from_args(args)
         spec = spec if spec is not None else tutorial_spec(self.request)
         self.spec = spec
@@ -282,6 +209,9 @@ class Editor:
         self.recent = RecentConnections(self.paths.recent)
         self.last_tables = LastTables(self.paths.config / LAST_TABLES_FILE)
         self.chosen_keys = ChosenKeys(self.paths.config / "chosen-keys.json")
+        self._connecting = connecting
+        if connecting is not None:
+            connecting.open_with(self.prepare)  # what prepare reads is set: the request, the folders
         self.dialog: ConnectDialog | None = None
         self._engines: list = []  # every engine connected: all disposed at shutdown
         self.tools: Tools | None = None  # the tutorial window's
@@ -313,20 +243,31 @@ class Editor:
 
     # -- connecting ------------------------------------------------------------------
     def connect_url(self, url: str, read_only: bool = False) -> None:
-        """Connect from the command line and open the table; raises :class:`UserError`
-        with a one-line reason."""
-        from ..data.connection import check_connection, create_engine_for, settings_from_url
+        """Connect from the command line and open the table (the connection begun
+        for it, else a new one), waiting for both; raises :class:`UserError` with a
+        one-line reason."""
+        from ..data.connecting import Connecting
 
-        settings = settings_from_url(url, read_only=read_only)
-        engine = create_engine_for(settings)
-        try:
-            check_connection(engine)
-            opened = self.prepare(settings, engine)
-        except UserError:
-            engine.dispose()
-            raise
-        self.recent.remember(settings)
+        connecting, self._connecting = self._connecting, None
+        if connecting is None or not connecting.asks_for(url, read_only):
+            if connecting is not None:
+                connecting.abandon()
+            connecting = Connecting(url, read_only=read_only)
+            connecting.open_with(self.prepare)
+        opened = connecting.result()  # raises what failed; the engine is then disposed
+        settings, engine = connecting.settings, connecting.engine
         self._engines.append(engine)
+
+        def remember(_token) -> None:
+            # written (with fsync) on a lane, not on the GUI thread before the first
+            # paint; a convenience, as the last table is: a file that cannot be
+            # written does not stop the connection
+            try:
+                self.recent.remember(settings)
+            except OSError:
+                pass
+
+        self.runner.submit(remember, lane="server")
         self._show_prepared(settings, engine, opened)
 
     def _on_connect_requested(self) -> None:
@@ -336,6 +277,8 @@ class Editor:
         self._confirm_leave(self.show_connect_dialog)
 
     def show_connect_dialog(self) -> ConnectDialog:
+        from .connect_dialog import ConnectDialog  # noqa: PLC0415 - not needed to start with --url
+
         # the demo is made with the tutorial's own table, whatever --table names
         dialog = ConnectDialog(self.runner, self.recent, str(self.paths.demo), DEFAULT_SPEC, self.window)
         if self.window.settings is not None:
@@ -557,6 +500,8 @@ class Editor:
         self.leave_box = box
 
     def shutdown(self) -> None:
+        if self._connecting is not None:  # begun, never shown
+            self._connecting.abandon()
         self.runner.shutdown()
         # every engine this editor was given: a replaced one's dispose, queued on a
         # lane, may have been dropped by the shutdown (its connections then stayed open)
