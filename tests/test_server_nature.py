@@ -41,6 +41,7 @@ from gui.data.catalog import (
 from gui.data.config import DEFAULT_SPEC
 from gui.data.connection import APPLICATION_NAME, POSTGRESQL, create_engine_for, settings_from_url
 from gui.data.errors import READ_ONLY_TRANSACTION_MESSAGE, ConnectionFailed
+from gui.data.opening import open_table
 from gui.qt.main_window import MainWindow
 from gui.qt.rows_model import VALUE_COLUMN
 from gui_helpers import (
@@ -97,6 +98,14 @@ def answer_of(engine: Engine, url: URL, **settings) -> Writability:
 def ask(url: URL, **settings) -> Writability:
     with app_engine(url, **settings) as engine, engine.connect() as conn:
         return writability(conn, SPEC)
+
+
+def opened_says(url: URL, **settings) -> Writability:
+    """What the window takes from opening the table (``OpenedTable.facts_for``) rather
+    than asking again: it must be what :func:`ask` and :func:`answer_of` say."""
+    with app_engine(url, **settings) as engine:
+        opened = open_table(engine, settings_from_url(url_text(url), **settings), SPEC.qualified_name, None, SPEC)
+        return opened.facts_for(SPEC).writability
 
 
 def set_read_only_default(pg_cluster, pg_db, on: str = "role") -> None:
@@ -189,7 +198,7 @@ def standby_db(pg_standby, pg_db, pg_engine):
 
 def test_owner_may_change_the_table(pg_db, pg_engine):
     seed_table(pg_engine)
-    assert ask(pg_db.url) == Writability()
+    assert ask(pg_db.url) == Writability() == opened_says(pg_db.url)
     with app_engine(pg_db.url) as engine:
         assert answer_of(engine, pg_db.url).writable
 
@@ -203,6 +212,7 @@ def test_a_view_named_like_the_table_is_browsed_not_edited(pg_db, pg_engine, kin
         conn.execute(text(f"CREATE {kind} some_table AS SELECT x, y FROM base_rows"))
     reason = ask(pg_db.url).reason
     assert reason is not None and ("a view" in reason or "a materialized view" in reason)
+    assert opened_says(pg_db.url).reason == reason
 
 
 def test_a_partitioned_table_commits_exactly(pg_db, pg_engine):
@@ -217,7 +227,7 @@ def test_a_partitioned_table_commits_exactly(pg_db, pg_engine):
         conn.execute(text("CREATE TABLE low PARTITION OF some_table FOR VALUES FROM (MINVALUE) TO (10)"))
         conn.execute(text("CREATE TABLE high PARTITION OF some_table FOR VALUES FROM (10) TO (MAXVALUE)"))
         conn.execute(text("INSERT INTO some_table VALUES (1, 7), (2, 8), (11, 7), (12, 8)"))
-    assert ask(pg_db.url) == Writability()
+    assert ask(pg_db.url) == Writability() == opened_says(pg_db.url)
     rows = [(1, 7), (2, 8), (11, 7), (12, 8)]
     with app_engine(pg_db.url) as engine:
         result = commit_changes(engine, SPEC, [seen_change(rows, 1, 70, 6), seen_change(rows, 12, 80, 6)])
@@ -229,7 +239,7 @@ def test_a_partitioned_table_commits_exactly(pg_db, pg_engine):
 def test_read_only_by_default_for_the_role_or_database(pg_cluster, pg_db, pg_engine, on):
     seed_table(pg_engine)
     set_read_only_default(pg_cluster, pg_db, on)
-    assert ask(pg_db.url) == Writability(READ_ONLY_ROLE_REASON)
+    assert ask(pg_db.url) == Writability(READ_ONLY_ROLE_REASON) == opened_says(pg_db.url)
     with app_engine(pg_db.url) as engine:
         assert answer_of(engine, pg_db.url) == Writability(READ_ONLY_ROLE_REASON)
 
@@ -244,7 +254,7 @@ def test_read_only_by_the_users_own_url_options(pg_db, pg_engine):
 
 
 def test_a_hot_standby_says_so(standby_db):
-    assert ask(standby_db) == Writability(STANDBY_REASON)
+    assert ask(standby_db) == Writability(STANDBY_REASON) == opened_says(standby_db)
 
 
 @pytest.mark.parametrize(
@@ -260,6 +270,7 @@ def test_update_privilege_on_the_edited_column(pg_engine, make_reader, privilege
     seed_table(pg_engine)
     url = make_reader(*privileges)
     answer = ask(url)
+    assert opened_says(url) == answer
     if writable:
         assert answer == Writability()
     else:
@@ -271,6 +282,7 @@ def test_chosen_read_only_is_the_users_reason_not_the_servers(pg_db, pg_engine):
     seed_table(pg_engine)
     with app_engine(pg_db.url, read_only=True) as engine:
         assert answer_of(engine, pg_db.url, read_only=True) == Writability(CHOSEN_READ_ONLY_REASON)
+        assert opened_says(pg_db.url, read_only=True) == Writability(CHOSEN_READ_ONLY_REASON)
         with engine.connect() as conn:
             # every transaction of this engine is read-only by the user's choice ...
             assert conn.execute(text("SHOW transaction_read_only")).scalar_one() == "on"

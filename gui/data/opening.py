@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import Engine, column, exists, select, table
 
-from .catalog import ConnectionFacts, server_writability
+from .catalog import ConnectionFacts, Writability, no_update_reason, not_a_table_reason, server_writability
 from .codecs import Codec
 from .config import TableSpec
 from .connection import ConnectionSettings, live_identity
@@ -27,7 +27,7 @@ from .edits import column_codecs
 from .errors import InvalidValue, QueryFailed, user_errors
 from .paging import TEXT_ORDERED, Condition
 from .result import session_time_zone
-from .schema import RelationEntry, TableSchema, parse_qualified_name, read_schema
+from .schema import RELATION_KINDS, RelationEntry, TableSchema, parse_qualified_name, read_schema
 
 TUTORIAL_TYPES = ("integer", "int", "int4")
 
@@ -41,6 +41,23 @@ class OpenedTable:
     time_zone: str
     facts: ConnectionFacts
     tutorial: bool  # the tutorial's shape: see the module docstring
+
+    def facts_for(self, spec: TableSpec) -> ConnectionFacts:
+        """What :func:`~gui.data.catalog.inspect_connection` answers for ``spec`` on
+        this relation, from what opening it read: the connection's own answer (the
+        user's choice, a standby, read-only by default), then, as
+        :func:`~gui.data.catalog.writability` asks them, the relation's kind and the
+        role's UPDATE privilege on ``spec.value``.  The tutorial's window takes these
+        rather than asking the server again as its first rows are shown."""
+        allowed = self.facts.writability
+        if allowed.writable:
+            relkind = next((k for k, word in RELATION_KINDS.items() if word == self.schema.kind), None)
+            value = next((c for c in self.schema.columns if c.name == spec.value), None)
+            if relkind is not None and relkind not in ("r", "p"):
+                allowed = Writability(not_a_table_reason(spec, relkind))
+            elif value is not None and not value.may_update:
+                allowed = Writability(no_update_reason(spec))
+        return ConnectionFacts(allowed, self.facts.identity)
 
 
 def open_table(

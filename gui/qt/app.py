@@ -436,7 +436,7 @@ class Editor:
             if conditions:
                 window.threshold_edit.setText(str(max(c.value for c in conditions)))
             self._use(window)
-            window.set_connection(settings, engine)
+            window.set_connection(settings, engine, opened.facts_for(spec))  # read as it was opened: not asked again
             return
         # the one window that is not the tutorial's is the window for any table
         window = self._table_window() if isinstance(self.window, MainWindow) else self.window

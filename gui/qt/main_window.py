@@ -322,8 +322,10 @@ class MainWindow(EditorWindow):
         or conflicts to resolve.  The pending set belongs to it until it is idle."""
         return self.session is not None and not self.session.idle
 
-    def set_connection(self, settings: ConnectionSettings, engine) -> None:
-        """Use ``engine`` from now on; restore journaled changes; load the rows."""
+    def set_connection(self, settings: ConnectionSettings, engine, facts: ConnectionFacts | None = None) -> None:
+        """Use ``engine`` from now on; restore journaled changes; load the rows.
+        ``facts``: what the server said about this connection and table as it was
+        opened (:meth:`~gui.data.opening.OpenedTable.facts_for`); else it is asked."""
         if self.engine is not None and self.engine is not engine:
             old = self.engine
             self.runner.submit(lambda _t: old.dispose(), lane="server", on_error=lambda e: None)
@@ -339,7 +341,10 @@ class MainWindow(EditorWindow):
         self.reset_demo_action.setEnabled(settings.kind == DEMO)
         # no edit is taken before the server has said whether it could be committed
         self._set_writability(None)
-        self._ask_writability(offer_restore=True)
+        if facts is None:
+            self._ask_writability(offer_restore=True)
+        else:
+            self._on_connection_facts(engine, True, facts)
         self.table_chooser.set_current(self.spec.qualified_name)
         self._list_relations()
         self.reload(keep=None)
@@ -369,7 +374,7 @@ class MainWindow(EditorWindow):
                 self.session.display_name = identity_name(facts.identity)
         self._set_writability(facts.writability)
         if offer_restore:
-            self._offer_restore()
+            self._offer_restore_soon(engine)
 
     def _on_writability_failed(self, engine, offer_restore: bool, error: UserError) -> None:
         if engine is not self.engine:
@@ -380,7 +385,7 @@ class MainWindow(EditorWindow):
 
         self._set_writability(Writability())
         if offer_restore:
-            self._offer_restore()
+            self._offer_restore_soon(engine)
 
     def _set_writability(self, writability: Writability | None) -> None:
         self.session.writability = writability
@@ -402,6 +407,11 @@ class MainWindow(EditorWindow):
     def writable(self) -> bool:
         """The server said edits on this connection can be committed."""
         return self.session is not None and self.session.writable
+
+    def _offer_restore_soon(self, engine) -> None:
+        """:meth:`_offer_restore` once the event loop runs: after the window is on
+        screen when the facts came with the table (before it was shown)."""
+        QTimer.singleShot(0, self, lambda: self._offer_restore() if engine is self.engine else None)
 
     def _offer_restore(self) -> None:
         """Offer what windows that no longer run left in their journals for this
