@@ -12,7 +12,8 @@ Importing this module imports what connecting and opening a table use (SQLAlchem
 and psycopg2, the catalog and codecs with NumPy, the paging of the rows, the editing
 session), so ``main.py`` has them imported before PySide6.  That order matters:
 PySide6 reads the source of every module imported after it (its ``__feature__``
-check, PYSIDE-2029), 30–70 ms over these modules here.
+check, PYSIDE-2029).  Importing this module and the PostgreSQL dialect took 129 ms
+before PySide6 and 163 ms after it (medians of 15 fresh processes here).
 """
 
 from __future__ import annotations
