@@ -380,14 +380,19 @@ class Editor:
         self.window.show_status(f"Opening {name} …")
 
         def failed(error: UserError) -> None:
+            self.window.clear_status()
             self.window.table_chooser.set_current(self.window.current_table_name())
             self.window.show_message(f"{error.title}: {' '.join(error.message.split())}")
+
+        def bug(_bug: BaseException) -> None:  # the bug itself goes on to the bug report
+            failed(UserError(f"Something unexpected went wrong while opening {name}; the table open is unchanged."))
 
         self.runner.submit(
             lambda _token: self._open_keyed(engine, settings, name, key, spec),
             lane="server",
             on_done=lambda opened: self._show_prepared(settings, engine, opened, chosen=True),
             on_error=failed,
+            on_bug=bug,
         )
 
     def _conditions(self, opened: OpenedTable, filters: Sequence[str]) -> list:

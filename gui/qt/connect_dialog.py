@@ -568,8 +568,11 @@ class ConnectDialog(QDialog):
             if holder["task"] is self._task:
                 self._on_failed(error)
 
+        def bug(_bug: BaseException) -> None:  # the bug itself goes on to the bug report
+            failed(UserError("Something unexpected went wrong while connecting; nothing was changed. Try again, or choose other settings."))
+
         self._task_lane = lane
-        holder["task"] = self._task = self._runner.submit(work, lane=lane, on_done=done, on_error=failed)
+        holder["task"] = self._task = self._runner.submit(work, lane=lane, on_done=done, on_error=failed, on_bug=bug)
 
     def _free_lane(self) -> str:
         lane, n = CONNECT_LANE, 1

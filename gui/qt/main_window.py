@@ -361,6 +361,8 @@ class MainWindow(EditorWindow):
             lane="server",
             on_done=partial(self._on_connection_facts, engine, offer_restore),
             on_error=partial(self._on_writability_failed, engine, offer_restore),
+            # a bug goes on to the bug report; edits are then judged by the server at commit
+            on_bug=partial(self._on_writability_failed, engine, offer_restore),
         )
 
     def _on_connection_facts(self, engine, offer_restore: bool, facts: ConnectionFacts) -> None:
