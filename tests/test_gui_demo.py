@@ -507,7 +507,7 @@ def test_keyboard_shortcuts_from_the_help(qtbot, make_editor):
     leave = wait_attr(qtbot, editor, "leave_box")
     assert "1 pending change" in leave.text() and editor.dialog is first_dialog  # no dialog yet
     assert leave.defaultButton() is leave.button(QMessageBox.StandardButton.Cancel)
-    click_box(qtbot, leave, QMessageBox.StandardButton.Save)  # "Keep for later"
+    click_box(qtbot, leave, QMessageBox.StandardButton.Close)  # "Keep for later"
     qtbot.waitUntil(lambda: editor.dialog is not first_dialog and editor.dialog.isVisible(), timeout=WAIT_MS)
     # the dialog opens on the current connection
     assert editor.dialog.kind.currentData() == DEMO

@@ -216,7 +216,7 @@ def test_a_table_left_for_another_and_opened_again_offers_its_changes(qtbot, mak
     type_cell(qtbot, window, 3, "email", "grace@example.org")
     kept = window.journal.path
     editor.open_table("orders")  # as the table chooser does
-    click_box(qtbot, wait_attr(qtbot, editor, "leave_box"), QMessageBox.StandardButton.Save)  # Keep for later
+    click_box(qtbot, wait_attr(qtbot, editor, "leave_box"), QMessageBox.StandardButton.Close)  # Keep for later
     qtbot.waitUntil(lambda: window.schema.name == "orders", timeout=WAIT_MS)
     assert editor.window is window and not window.pending
     editor.open_table("customers")

@@ -469,8 +469,9 @@ class Editor:
         old.deleteLater()
 
     def _confirm_leave(self, then) -> None:
-        """``then()`` once the user agreed to leave the current table (its pending
-        changes kept for later, or discarded); nothing when they cancel."""
+        """``then()`` once the user agreed to leave the current table: its pending
+        changes committed (through the window's review; ``then()`` only once the commit
+        leaves nothing pending), kept for later, or discarded; nothing when they cancel."""
         window = self.window
         count = len(window.pending)
         if not count:
@@ -479,26 +480,26 @@ class Editor:
         if window.committing:
             window.show_message("A commit is running: wait for it to finish before opening another table.")
             return
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
+        box = window.pending_choices_box(
             "Pending changes",
-            f"{plural(count, 'pending change')} not committed. Keep {verb(count, 'it', 'them')} for when you open "
-            "this table again, or discard?",
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-            window,
+            f"{plural(count, 'pending change')} not committed. Commit {verb(count, 'it', 'them')} first, keep "
+            f"{verb(count, 'it', 'them')} for when you open this table again, or discard?",
+            "Keep for later",
+            "Discard",
+            "Leave with pending changes",
         )
-        box.button(QMessageBox.StandardButton.Save).setText("Keep for later")
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.setObjectName("Leave with pending changes")
 
         def answered(button):
             choice = box.standardButton(button)
+            # the table still open, whatever the chooser was left showing (until then() opens another)
+            window.table_chooser.set_current(window.current_table_name())
+            if choice == QMessageBox.StandardButton.Save:
+                window.commit_then(then)
+                return
             if choice == QMessageBox.StandardButton.Discard:
                 window.pending.clear()
-            if choice in (QMessageBox.StandardButton.Discard, QMessageBox.StandardButton.Save):
+            if choice in (QMessageBox.StandardButton.Discard, QMessageBox.StandardButton.Close):
                 then()
-            else:
-                window.table_chooser.set_current(window.current_table_name())  # the table still open
 
         box.buttonClicked.connect(answered)
         box.open()

@@ -139,7 +139,6 @@ class MainWindow(EditorWindow):
         self.pending = PendingChanges(spec)
         self._init_common(runner, QUndoStack(self))
         self.model = RowsModel(spec, self.pending, runner, self.undo_stack, self)
-        self._close_after_commit = False
         self.pending.subscribe(self._on_pending_changed)
 
         self._build_widgets(threshold)
@@ -338,6 +337,7 @@ class MainWindow(EditorWindow):
 
         self.session = EditingSession(settings, engine, self.spec, self.pending, Journal(self.paths.journal, settings, self.spec))
         self.session.subscribe(self._on_flow_state)
+        self.session.subscribe(self._follow_commit_for_leaving)
         self.reset_demo_action.setEnabled(settings.kind == DEMO)
         # no edit is taken before the server has said whether it could be committed
         self._set_writability(None)
@@ -598,7 +598,6 @@ class MainWindow(EditorWindow):
         """A bug in the review or the commit: back to a usable window, every change
         still pending; the bug itself goes on to the excepthook."""
         self._untrack(task)
-        self._close_after_commit = False
         if self.session is not None:
             self.session.abort()
         self.show_message(
@@ -621,7 +620,6 @@ class MainWindow(EditorWindow):
                 self._run_commit(items)
             else:
                 session.review_declined()
-                self._close_after_commit = False
                 self.show_status("Commit cancelled: every change is still pending.")
 
         dialog.finished.connect(finished)
@@ -675,16 +673,11 @@ class MainWindow(EditorWindow):
                 f"{done} The database stored other values than you typed for "
                 f"{plural(len(result.altered), 'change')} (a trigger on the table, or the database itself): {shown}."
             )
-        if self._close_after_commit:
-            self._close_confirmed = True
-            self.close()
-            return
         self.reload()
         if note:
             self.show_message(note)  # after the reload, which clears the message line
 
     def _on_commit_failed(self, error: UserError) -> None:
-        self._close_after_commit = False
         if isinstance(error, ReadOnly):
             self._ask_writability()  # the server turned read-only since the window asked: say why
         if isinstance(error, ConflictError):
@@ -825,27 +818,28 @@ class MainWindow(EditorWindow):
         event.accept()
 
     def _ask_before_close(self) -> None:
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
+        count = len(self.pending)
+        box = self.pending_choices_box(
             "Pending changes",
-            f"{plural(len(self.pending), 'pending change')} not committed. Commit before closing?",
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-            self,
+            f"{plural(count, 'pending change')} not committed. Commit {verb(count, 'it', 'them')} before closing, keep "
+            f"{verb(count, 'it', 'them')} for the next time you open this table, or discard?",
+            "Keep for later and close",
+            "Discard and close",
+            "Close with pending changes",
         )
-        box.button(QMessageBox.StandardButton.Save).setText("Commit…")
-        box.setObjectName("Close with pending changes")
 
         def answered(button):
             choice = box.standardButton(button)
             if choice == QMessageBox.StandardButton.Save:
-                self._close_after_commit = True
-                self._on_commit_clicked()
+                self.commit_then(self.close)  # nothing pending then: it closes without asking
             elif choice == QMessageBox.StandardButton.Discard:
                 self.pending.clear()
                 self._close_confirmed = True
+                self.close()
+            elif choice == QMessageBox.StandardButton.Close:
+                self._close_confirmed = True  # what is pending stays in the journal
                 self.close()
 
         box.buttonClicked.connect(answered)
         box.open()
         self.close_box = box
-

@@ -280,6 +280,7 @@ class TableWindow(EditorWindow):
         self.edits.subscribe(self._on_edits_changed)
         self.session = CellSession(engine, opened, self.edits)
         self.session.subscribe(self._on_flow_state)
+        self.session.subscribe(self._follow_commit_for_leaving)
         self.undo_stack.clear()
         self.model.set_table(schema, opened.codecs, self.edits)
         self._size_columns = True
@@ -904,21 +905,21 @@ class TableWindow(EditorWindow):
         event.accept()
 
     def _ask_before_close(self) -> None:
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
+        count = len(self.edits)
+        box = self.pending_choices_box(
             "Pending changes",
-            f"{plural(len(self.edits), 'pending change')} not committed. {verb(len(self.edits), 'It is', 'They are')} kept, and offered again the "
-            "next time you open this table. Close anyway?",
-            QMessageBox.StandardButton.Close | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-            self,
+            f"{plural(count, 'pending change')} not committed. Commit {verb(count, 'it', 'them')} before closing, keep "
+            f"{verb(count, 'it', 'them')} (offered again the next time you open this table), or discard?",
+            "Keep for later and close",
+            "Discard and close",
+            "Close with pending changes",
         )
-        box.button(QMessageBox.StandardButton.Close).setText("Keep for later and close")
-        box.button(QMessageBox.StandardButton.Discard).setText("Discard and close")
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        named(box, "Close with pending changes")
 
         def answered(button):
             choice = box.standardButton(button)
+            if choice == QMessageBox.StandardButton.Save:
+                self.commit_then(self.close)  # nothing pending then: it closes without asking
+                return
             if choice == QMessageBox.StandardButton.Discard:
                 self.edits.clear()
                 self.journal.clear()

@@ -50,6 +50,8 @@ class EditorWindow(QMainWindow):
         self.undo_stack = undo_stack
         self._cancellable: set[Task] = set()
         self._close_confirmed = False
+        # Commit… chosen on the way out: (the session, what to do once committed, its last state)
+        self._leave_after_commit: tuple | None = None
         self._dialog_fitter = DialogFitter(self)
         self._layout_file: Path | None = None
         self._state_restored = False
@@ -349,6 +351,59 @@ class EditorWindow(QMainWindow):
             return
         self._close_confirmed = True  # what is pending now is in the journal
         self.close()
+
+    # -- leaving with pending changes ------------------------------------------------------
+    def pending_choices_box(self, title: str, text: str, keep: str, discard: str, name: str) -> QMessageBox:
+        """A question for leaving with pending changes: Commit… (``Save``), ``keep``
+        (``Close``), ``discard`` (``Discard``) or Cancel, the default (Enter must not
+        throw work away).  Commit… is off where the Commit button is (read-only)."""
+        buttons = (
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Close
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel
+        )
+        box = QMessageBox(QMessageBox.Icon.Question, title, text, buttons, self)
+        box.button(QMessageBox.StandardButton.Save).setText("Commit…")
+        box.button(QMessageBox.StandardButton.Save).setEnabled(self.commit_action.isEnabled())
+        box.button(QMessageBox.StandardButton.Close).setText(keep)
+        box.button(QMessageBox.StandardButton.Discard).setText(discard)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setEscapeButton(QMessageBox.StandardButton.Cancel)
+        named(box, name)
+        return box
+
+    def commit_then(self, then) -> None:
+        """Commit… chosen on the way out (closing, another table or connection): the
+        window's own commit flow, as the Commit button runs it (the review, then its
+        Commit); ``then()`` once that commit has succeeded and nothing is pending.
+        A review cancelled, an error, conflicts, a bug, or changes still pending: the
+        window stays as it is, usable, and ``then`` is dropped."""
+        self._leave_after_commit = None
+        self._on_commit_clicked()
+        session = self.session
+        if session is None or session.idle:
+            return  # the flow did not start: nothing to wait for
+        self._leave_after_commit = (session, then, session.state)
+
+    def _follow_commit_for_leaving(self, state) -> None:
+        """Each state of the commit flow (its listener): on its way back to idle,
+        leave if the transaction committed everything, else stay."""
+        waiting = self._leave_after_commit
+        if waiting is None:
+            return
+        session, then, was = waiting
+        if session is not self.session:
+            self._leave_after_commit = None  # another table or connection meanwhile
+            return
+        if state.value != "idle":
+            self._leave_after_commit = (session, then, state)
+            return
+        self._leave_after_commit = None
+        if was.value == "committing" and not self.pending:
+            # once the window has taken the commit's result in (status, reload)
+            QTimer.singleShot(0, self, then)
+        # else the flow has said why (the review cancelled, the error, the conflicts)
 
     # -- revert ------------------------------------------------------------------------
     def _on_revert_clicked(self) -> None:
