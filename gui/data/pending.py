@@ -32,13 +32,15 @@ def _shorten(text: str) -> str:
     return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 1] + "\u2026"
 
 
-def parse_value(raw: object, spec: TableSpec) -> int:
+def parse_value(raw: object, spec: TableSpec, column: str | None = None) -> int:
     """Validate what the user typed for the value column; never rounds or truncates.
 
     Accepts an ``int`` or text holding a whole number in the column's range
     (surrounding blanks are ignored).  Anything else raises :class:`InvalidValue`
-    whose message says why, in words.
+    whose message says why, in words, naming ``column`` (the value column unless
+    given: Go to x parses a key, of the same range).
     """
+    name = column or spec.value
     if isinstance(raw, bool):
         raise InvalidValue(f"{raw!r} is not a whole number.")
     if isinstance(raw, int):
@@ -47,13 +49,13 @@ def parse_value(raw: object, spec: TableSpec) -> int:
     elif isinstance(raw, str):
         shown = raw.strip()
         if not shown:
-            raise InvalidValue(f"A value is required: {spec.value} takes a whole number.")
+            raise InvalidValue(f"A value is required: {name} takes a whole number.")
         if not _WHOLE_NUMBER.fullmatch(shown):
-            raise InvalidValue(f"'{_shorten(raw)}' is not a whole number: {spec.value} takes whole numbers only.")
+            raise InvalidValue(f"'{_shorten(raw)}' is not a whole number: {name} takes whole numbers only.")
         digits = shown.lstrip("+-").lstrip("0") or "0"
         if len(digits) > _MAX_SIGNIFICANT_DIGITS:
             raise InvalidValue(
-                f"{_shorten(shown)} is out of range: {spec.value} takes whole numbers "
+                f"{_shorten(shown)} is out of range: {name} takes whole numbers "
                 f"from {spec.min_value} to {spec.max_value}."
             )
         value = -int(digits) if shown.startswith("-") else int(digits)
@@ -61,7 +63,7 @@ def parse_value(raw: object, spec: TableSpec) -> int:
         raise InvalidValue(f"{raw!r} is not a whole number.")
     if not spec.min_value <= value <= spec.max_value:
         raise InvalidValue(
-            f"{_shorten(shown)} is out of range: {spec.value} takes whole numbers from {spec.min_value} to {spec.max_value}."
+            f"{_shorten(shown)} is out of range: {name} takes whole numbers from {spec.min_value} to {spec.max_value}."
         )
     return value
 

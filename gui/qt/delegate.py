@@ -78,7 +78,11 @@ class CheckedLineDelegate(QStyledItemDelegate):
         reason = self.why_refused(index, editor.text())
         if reason is not None:
             self.__dict__.setdefault("_drafts", {})[(index.row(), index.column())] = editor.text()
-            self.refused.emit(f"{reason} What you typed is kept: open the cell again (F2) to correct it.")
+            # the instruction first (a long reason is cut at the window's edge; it is whole
+            # in the tooltip), and the cell named: by now the selection is elsewhere
+            model = index.model()
+            cell = model.cell_name(index.row(), index.column()) if hasattr(model, "cell_name") else "that cell"
+            self.refused.emit(f"Open {cell} again (F2) to correct what you typed: {reason}")
             return
         model.setData(index, editor.text(), Qt.ItemDataRole.EditRole)
 

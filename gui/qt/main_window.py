@@ -99,7 +99,9 @@ class Paths:
 
 class RowsView(PlacedView):
     """The table view; an attempt to edit a cell the model will not take says why
-    (a read-only connection, a commit running) instead of doing nothing."""
+    (the key column, a read-only connection, a commit running) instead of doing nothing."""
+
+    refused = Signal(str)  # why the cell cannot be edited: said until the next action
 
     _EDIT_TRIGGERS = (
         QAbstractItemView.EditTrigger.DoubleClicked,
@@ -111,6 +113,12 @@ class RowsView(PlacedView):
         if trigger is None:  # the public edit(index) slot
             return super().edit(index)
         model = self.model()
+        typed = trigger != QAbstractItemView.EditTrigger.AnyKeyPressed or (event is not None and event.text().strip())
+        if trigger in self._EDIT_TRIGGERS and index.isValid() and typed and isinstance(model, RowsModel):
+            reason = model.why_column_read_only(index.column())
+            if reason is not None:
+                self.refused.emit(f"{model.spec.key} cannot be changed here: {reason}.")
+                return False
         if (
             trigger in self._EDIT_TRIGGERS
             and index.isValid()
@@ -259,6 +267,8 @@ class MainWindow(EditorWindow):
         self.model.total_unknown.connect(self._update_state)
         self.model.load_failed.connect(self._on_load_failed)
         self.model.edit_refused.connect(self.show_message)
+        self.view.refused.connect(self.show_passing_message)
+        self._clear_passing_at_the_next_action()
         self.delegate.refused.connect(self.show_message)
         self.delegate.settled.connect(self.clear_message)  # Escape, or a new edit: the refusal has had its moment
         self.model.modelReset.connect(self.delegate.forget_drafts)
@@ -546,7 +556,7 @@ class MainWindow(EditorWindow):
             self.reload(keep="first")
             return
         try:
-            key = parse_value(text, self.spec)
+            key = parse_value(text, self.spec, self.spec.key)
         except InvalidValue as error:
             self.show_message(f"Go to {self.spec.key}: {error.message}")
             return
@@ -620,7 +630,7 @@ class MainWindow(EditorWindow):
                 self._run_commit(items)
             else:
                 session.review_declined()
-                self.show_status("Commit cancelled: every change is still pending.")
+                self.show_passing_status("Commit cancelled: every change is still pending.")
 
         dialog.finished.connect(finished)
         dialog.open()

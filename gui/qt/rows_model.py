@@ -406,9 +406,8 @@ class RowsModel(QAbstractTableModel):
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and 0 <= section < 2 and role in HEADER_ROLES:
             # the key is never edited: its header says so (gui/qt/column_marks.py)
-            key = self.spec.key
-            reason = f"it identifies the rows (a change is written WHERE {key} = :{key})" if section == KEY_COLUMN else None
-            name = (key, self.spec.value)[section]
+            reason = self.why_column_read_only(section)
+            name = (self.spec.key, self.spec.value)[section]
             description = f"{name}: integer" + (f"\nRead-only: {reason}" if reason else "")
             return column_header_data(role, description, reason, self.read_only_reason if self.read_only else None)
         if role != Qt.ItemDataRole.DisplayRole:
@@ -417,6 +416,15 @@ class RowsModel(QAbstractTableModel):
             return (self.spec.key, self.spec.value)[section] if 0 <= section < 2 else None
         # the row's position in the whole result; blank while the rows before are counted
         return "" if self.offset is None else str(self.offset + section + 1)
+
+    def why_column_read_only(self, section: int) -> str | None:
+        """Why the column is never edited (its header's tooltip says it too); ``None``: it may be."""
+        key = self.spec.key
+        return f"it identifies the rows (a change is written WHERE {key} = :{key})" if section == KEY_COLUMN else None
+
+    def cell_name(self, row: int, column: int) -> str:
+        """The cell in words, for a message about it: ``y on x = 9``."""
+        return f"{(self.spec.key, self.spec.value)[column]} on {self.spec.key} = {self.key_at(row)}"
 
     def key_at(self, row: int) -> int:
         return int(self._xs[self._head + row])

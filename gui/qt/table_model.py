@@ -473,6 +473,14 @@ class TableModel(QAbstractTableModel):
             reason = self.codecs[name].read_only_reason
         return reason
 
+    def cell_name(self, row: int, column: int) -> str:
+        """The cell in words, for a message about it: ``email on id = 3``."""
+        name = self._names[column]
+        key = self.key_at(row)
+        if key is None or self.schema is None:
+            return f"{name} on row {row + 1}"
+        return f"{name} on " + ", ".join(f"{k} = {one_line(shown(self.codecs[k], v), 30)}" for k, v in zip(self.schema.key, key))
+
     def key_at(self, row: int) -> tuple[object, ...] | None:
         """The key of the row (``None`` when the relation has none, or a part is NULL)."""
         if not self._key_index or self._loaded is None:

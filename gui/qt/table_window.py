@@ -242,7 +242,8 @@ class TableWindow(EditorWindow):
         self.cancel_button.clicked.connect(self.cancel_running)
         self.view.horizontalHeader().sectionClicked.connect(self._on_header_clicked)
         self.view.first_row_requested.connect(lambda: self.reload(keep="first"))
-        self.view.refused.connect(self.show_message)
+        self.view.refused.connect(self.show_passing_message)
+        self._clear_passing_at_the_next_action()
         self.delegate.refused.connect(self.show_message)
         self.delegate.settled.connect(self.clear_message)
         self.model.modelReset.connect(self.delegate.forget_drafts)
@@ -749,7 +750,7 @@ class TableWindow(EditorWindow):
                 self._run_commit(session, items)
             else:
                 session.review_declined()
-                self.show_status("Commit cancelled: every change is still pending.")
+                self.show_passing_status("Commit cancelled: every change is still pending.")
 
         dialog.finished.connect(finished)
         dialog.open()

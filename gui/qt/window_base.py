@@ -52,6 +52,8 @@ class EditorWindow(QMainWindow):
         self._close_confirmed = False
         # Commit… chosen on the way out: (the session, what to do once committed, its last state)
         self._leave_after_commit: tuple | None = None
+        # said until the next action (a key, a click, an edit): the message line's, the status bar's
+        self._passing_message = self._passing_status = ""
         self._dialog_fitter = DialogFitter(self)
         self._layout_file: Path | None = None
         self._state_restored = False
@@ -135,6 +137,13 @@ class EditorWindow(QMainWindow):
         self.model.loading_changed.connect(self._on_loading_for_last_row)
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+        view = getattr(self, "view", None)
+        if (
+            event.type() in (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress)
+            and view is not None
+            and (obj is view or obj is view.viewport())
+        ):
+            self._clear_passing()  # before the key or click is handled: what it causes is said after
         if (
             obj is getattr(self, "view", None)
             and event.type() == QEvent.Type.KeyPress
@@ -258,6 +267,34 @@ class EditorWindow(QMainWindow):
         self.message.setToolTip("")
         if shiboken6.isValid(self):  # not while the window is destroyed (its undo stack goes with it and says so)
             self.clear_status(line)
+            if self._passing_status:  # the next edit: a passing status has had its moment too
+                self.clear_status(self._passing_status)
+        self._passing_message = self._passing_status = ""
+
+    def show_passing_message(self, text: str) -> None:
+        """:meth:`show_message` for the moment only: gone at the next key or click in
+        the rows, or the next edit."""
+        self.show_message(text)
+        self._passing_message = self.message.text()
+
+    def show_passing_status(self, text: str) -> None:
+        """A status for the moment only: gone after a few seconds, or at the next key or
+        click in the rows, or the next edit, whichever comes first."""
+        self.statusBar().showMessage(text, 5_000)
+        self._passing_status = text
+
+    def _clear_passing_at_the_next_action(self) -> None:
+        """Keys and clicks in the rows clear a passing message (the view's own filter
+        is this window: see :meth:`eventFilter`)."""
+        self.view.installEventFilter(self)
+        self.view.viewport().installEventFilter(self)
+
+    def _clear_passing(self) -> None:
+        if self._passing_message and self.message.text() == self._passing_message:
+            self.clear_message()
+        elif self._passing_status:
+            self.clear_status(self._passing_status)
+        self._passing_message = self._passing_status = ""
 
     def message_text(self) -> str:
         """What the message line says ("" when nothing)."""
