@@ -48,3 +48,45 @@ def test_typing_at_the_end_of_a_url_keeps_it(qtbot, make_editor, pg_db):
     show = child(dialog, QToolButton, "Show URL")
     qtbot.mouseClick(show, Qt.MouseButton.LeftButton)
     assert edit.echoMode() == QLineEdit.EchoMode.Normal and edit.text() == url + "?sslmode=disable"
+
+
+def test_a_failures_message_goes_when_the_user_changes_what_failed(qtbot, make_editor, pg_db):
+    from PySide6.QtWidgets import QLabel, QPushButton
+
+    from gui.data.connection import DEMO
+
+    _editor, dialog = open_connect_dialog(qtbot, make_editor)
+    status = child(dialog, QLabel, "Connection status")
+    fill_pg(qtbot, dialog, pg_db, pg_db.password)
+    type_field(qtbot, dialog, "Database", "nosuchdb")
+    click(qtbot, child(dialog, QPushButton, "Test connection"))
+    wait_dialog_idle(qtbot, dialog)
+    assert 'database "nosuchdb" does not exist' in status.text(), status.text()
+    assert dialog.focusWidget() is dialog.database  # the field to correct, not Host
+    qtbot.keyClick(dialog.database, Qt.Key.Key_Backspace)  # the user corrects it
+    assert status.text() == "" and status.styleSheet() == ""
+
+    # wrong password, then another database type: the message said nothing of the demo
+    type_field(qtbot, dialog, "Database", pg_db.name)
+    type_field(qtbot, dialog, "Password", "not-the-password")
+    click(qtbot, child(dialog, QPushButton, "Test connection"))
+    wait_dialog_idle(qtbot, dialog)
+    assert "Authentication failed" in status.text()
+    assert dialog.focusWidget() is dialog.password
+    dialog.kind.setFocus()
+    qtbot.keyClick(dialog.kind, Qt.Key.Key_Home)  # the first type: the demo
+    assert dialog.kind.currentData() == DEMO
+    assert status.text() == "" and status.styleSheet() == ""
+
+    # a URL's failure goes when the URL is edited
+    choose_kind(qtbot, dialog, URL_KIND)
+    url = pg_db.url.set(database="nosuchdb").render_as_string(hide_password=False).replace("postgresql+psycopg2://", "postgresql://")
+    type_field(qtbot, dialog, "URL", url)
+    click(qtbot, child(dialog, QPushButton, "Test connection"))
+    wait_dialog_idle(qtbot, dialog)
+    assert 'database "nosuchdb" does not exist' in status.text(), status.text()
+    assert dialog.focusWidget() is dialog.url
+    qtbot.keyClick(dialog.url, Qt.Key.Key_End)
+    assert "does not exist" in status.text()  # moving in the field changes nothing
+    qtbot.keyClicks(dialog.url, "x")
+    assert status.text() == ""

@@ -15,6 +15,7 @@ result is dropped.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
@@ -259,6 +260,14 @@ class ConnectDialog(QDialog):
         self.pages = QStackedWidget()
         self._page_for = {DEMO: self.pages.addWidget(demo_page), POSTGRESQL: self.pages.addWidget(pg_page), URL_KIND: self.pages.addWidget(url_page)}
         self.kind.currentIndexChanged.connect(self._on_kind_changed)
+        # a failure's message stays only until the user changes what failed
+        self._failed = False
+        self.kind.currentIndexChanged.connect(self._forget_failure)
+        for edit in (self.host, self.database, self.user, self.password, self.service, self.url, self.sslrootcert, self.sslcert, self.sslkey):
+            edit.textChanged.connect(self._forget_failure)
+        for box in (self.port, self.connect_timeout):
+            box.valueChanged.connect(self._forget_failure)
+        self.sslmode.currentIndexChanged.connect(self._forget_failure)
 
         self.read_only = _named(QCheckBox("&Read-only: browse only, no edits"), "Read-only")
         self.remember_password = _named(QCheckBox("Remember password in the system keyring"), "Remember password")
@@ -632,7 +641,12 @@ class ConnectDialog(QDialog):
         if kind == URL_KIND:
             field = self.url
         elif kind == POSTGRESQL:
-            field = self.password if isinstance(error, AuthenticationFailed) else self.host
+            if isinstance(error, AuthenticationFailed):
+                field = self.password
+            elif re.search(r'database ".*" does not exist', error.message):
+                field = self.database  # the server answered: the name is what to correct
+            else:
+                field = self.host
         else:
             field = self.connect_button
         field.setFocus()
@@ -643,12 +657,22 @@ class ConnectDialog(QDialog):
     def _show_error(self, error: UserError) -> None:
         self.status.setStyleSheet("color: #c0392b;")
         self.status.setText(f"{error.title}: {error.message}")
+        self._failed = True
+
+    def _forget_failure(self, *_changed) -> None:
+        """A field edited or another database type chosen after a failure: its message
+        (said of what was there before) has had its moment."""
+        if self._failed:
+            self._failed = False
+            self.status.setStyleSheet("")
+            self.status.setText("")
 
     def _set_busy(self, busy: bool, text: str) -> None:
         """Every way into or out of an attempt goes through here: buttons, status, the
         waking-up timer and Cancel connecting always agree."""
         self.status.setStyleSheet("")
         self.status.setText(text)
+        self._failed = False
         self.test_button.setEnabled(not busy)
         self.connect_button.setEnabled(not busy)
         if busy:
