@@ -491,15 +491,15 @@ class Editor:
 
         def answered(button):
             choice = box.standardButton(button)
-            # the table still open, whatever the chooser was left showing (until then() opens another)
-            window.table_chooser.set_current(window.current_table_name())
-            if choice == QMessageBox.StandardButton.Save:
-                window.commit_then(then)
-                return
             if choice == QMessageBox.StandardButton.Discard:
                 window.pending.clear()
             if choice in (QMessageBox.StandardButton.Discard, QMessageBox.StandardButton.Close):
                 then()
+                return
+            # the table still open (a commit first, or cancelled), whatever the chooser was left showing
+            window.table_chooser.set_current(window.current_table_name())
+            if choice == QMessageBox.StandardButton.Save:
+                window.commit_then(then)
 
         box.buttonClicked.connect(answered)
         box.open()
