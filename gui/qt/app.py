@@ -81,6 +81,44 @@ def ensure_qapplication() -> QApplication:
     return app
 
 
+WALK_LIMIT = 100_000  # tracked objects one collection may walk on the GUI thread (15-30 ms here)
+
+
+def collect_or_freeze(threshold: tuple[int, int, int], limit: int = WALK_LIMIT) -> tuple[str, int, int]:
+    """One check of :class:`GuiThreadCollector`: ``("collect", generation, objects)``
+    when the counts are past ``threshold`` and that generation and the younger ones
+    hold at most ``limit`` objects, ``("freeze", generation, objects)`` when they hold
+    more, ``("none", -1, objects in the youngest)`` when nothing is due.  Qt-free.
+
+    Why freeze: a collection walks every object of the generations it collects,
+    holding the GIL.  Timed every second instead of every 700 allocations, the
+    youngest generation holds whatever the workers built meanwhile: 300,000 to
+    640,000 objects after a paste of 100,000 values, a review of 100,000 changes or
+    pyqtgraph's import, and walking them stopped the GUI thread 60-100 ms (gc's
+    callbacks, with 1,000,000 rows loaded); once they were older, a full collection
+    walked them again (110-180 ms).  So many new objects are a build's result, held
+    (a pending set, a review, modules), or freed by reference counting when dropped:
+    ``gc.freeze()`` (constant time) moves them out of every later walk instead.  What
+    it costs: cyclic garbage made in the same second is frozen with them and never
+    freed (a few dozen objects a time here: the collections above found 8 to 96)."""
+    counts = gc.get_count()
+    if counts[0] <= threshold[0]:
+        return "none", -1, counts[0]
+    generation = 0
+    if counts[1] > threshold[1]:
+        generation = 1
+        if counts[2] > threshold[2]:
+            generation = 2
+    objects = counts[0]  # the youngest: tracked allocations less deallocations since its last collection
+    for older in range(1, generation + 1):
+        objects += len(gc.get_objects(older))  # a few ms for 100,000, once in 10 or 100 checks
+    if objects > limit:
+        gc.freeze()
+        return "freeze", generation, objects
+    gc.collect(generation)
+    return "collect", generation, objects
+
+
 class GuiThreadCollector(QObject):
     """Python's cyclic garbage collection, run on the GUI thread only.
 
@@ -92,8 +130,9 @@ class GuiThreadCollector(QObject):
     and waited for the GIL (a deadlock; gdb), and segfaults inside a collection
     while a worker ran.  So automatic collection is off and this timer collects
     on the GUI thread whenever the counts pass the usual thresholds, the way
-    pyqtgraph's GarbageCollector does.  Install once per process
-    (:func:`collect_on_the_gui_thread`).
+    pyqtgraph's GarbageCollector does, unless that would walk more than
+    :data:`WALK_LIMIT` objects: those are frozen instead (:func:`collect_or_freeze`).
+    Install once per process (:func:`collect_on_the_gui_thread`).
 
     It waits while a worker builds long-lived objects
     (:func:`gui.data.threads.building_long_lived`: a plan of a paste, which is
@@ -103,6 +142,7 @@ class GuiThreadCollector(QObject):
     def __init__(self, interval_ms: int = 1000, parent: QObject | None = None):
         super().__init__(parent)
         self.threshold = gc.get_threshold()
+        self.frozen = 0  # objects frozen instead of walked, for a diagnosis
         gc.disable()
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.check)
@@ -111,14 +151,9 @@ class GuiThreadCollector(QObject):
     def check(self) -> None:
         if building_long_lived():
             return
-        counts = gc.get_count()
-        if counts[0] > self.threshold[0]:
-            generation = 0
-            if counts[1] > self.threshold[1]:
-                generation = 1
-                if counts[2] > self.threshold[2]:
-                    generation = 2
-            gc.collect(generation)
+        done, _generation, objects = collect_or_freeze(self.threshold)
+        if done == "freeze":
+            self.frozen += objects
 
 
 def collect_on_the_gui_thread() -> None:
