@@ -3,321 +3,66 @@ pending values in amber, a click on a point selecting its row.
 
 The columns offered are the numeric ones (integer, floating point, ``numeric``) and
 the dates and timestamps, whichever the table has; ``x`` and ``y`` are chosen when
-the table has them, else its first two such columns.  Everything drawn is read from
-the loaded result's NumPy arrays (:class:`~gui.data.columns.LoadedColumns`), never
-by asking the model for one cell after another:
+the table has them, else its first two such columns.
 
-* integers and floats are cast to ``float64``; dates and timestamps become seconds
-  since 1970 (a naive timestamp or a date as if it were UTC, so the axis shows the
-  stored wall time; a timestamptz in UTC, which the axis says);
-* ``numeric`` is kept as the server's text, so its cells are turned into fixed-width
-  byte strings in chunks and cast by NumPy (a cell of more than
-  :data:`TEXT_WIDTH` characters, rare, is converted alone).  Numbers are then
-  drawn as floating point: 15–17 significant digits, which the choosers' and the
-  caption's tooltips say;
-* NULL, NaN and infinite values are not drawn (the caption counts them);
-* the rows of the pending changes are found by their key with a sort of the key
-  columns and a binary search per change (:class:`KeyIndex`), not by a walk over
-  the rows;
-* more than :data:`MAX_POINTS` points: a fixed sample of about that many rows is
-  drawn (which rows does not change as rows load or edits come and go), and the
-  caption says so; pending values are always all drawn.
+Nothing that grows with the rows runs on the GUI thread.  View → Plot shows the
+dock at once, saying it is drawing; once the window has laid it out (a zero timer),
+pyqtgraph is imported on the plot's lane (:data:`LANE`: 0.17 s of Python, which
+held the GUI thread when View → Plot imported it there), then the plot widget is
+made on the GUI thread, then the points are made on the lane by
+:func:`gui.data.plot_points.plot_points` from the loaded pages and a copy of the
+pending set, and the finished arrays are handed to :class:`gui.qt.plot.PointsItem`
+(one copy into a polygon; more than 50,000 points are drawn as a density image,
+counted when painted: 5-15 ms for 300,000).  One computation runs at a time: what
+changes meanwhile (an edit, a page, another column) starts the next one when it
+ends, so the plot catches up without a queue.  The GUI thread's part: a copy of the
+pending set (a dict, a few ms for 100,000) and handing over the arrays.  The
+workers share the GIL every 1 ms (:func:`~gui.data.planning.sharing_the_gil`): the
+GUI thread waits for it at every call into Python, so a repaint during a worker's
+Python loop took up to 125 ms at the default 5 ms.
 
-The conversions are kept per column and extended as pages arrive, so an edit or a
-new page costs only what changed.  Measured (this machine, offscreen, 1,000,000
-loaded rows of a ``numeric(10,3)`` against a ``timestamptz`` with an integer key,
-one pending change): :meth:`TablePlotDock.refresh` takes 0.1 s from nothing and
-0.015 s after an edit; converting 1,000,000 numeric texts alone 0.15 s.  pyqtgraph is imported when the dock is first
-shown, not when the window opens.  The points are drawn by
-:class:`gui.qt.plot.PointsItem` (one ``drawPoints`` of the whole array; measured
-there at 0.05–0.08 s a repaint for 100,000 points).
+Measured with 1,000,000 rows loaded and 100,000 changes pending (``python -m bench
+--sections mixed``, until the points are drawn): View → Plot held the GUI thread
+120 ms on one call (the import and the drawing, which the benchmark did not wait
+for, came on top: 0.1-0.3 s more); now the longest stop is in ``bench/results.md``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import warnings
-from collections.abc import Sequence
-from decimal import Decimal
+import importlib
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QDockWidget, QFormLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from ..data.codecs import Codec, DateCodec, FloatCodec, IntegerCodec, NumericCodec, TimestampCodec, TimestampTzCodec
-from ..data.columns import NEG_INFINITY, POS_INFINITY, ColumnData, LoadedColumns
+from ..data.codecs import TimestampTzCodec
+from ..data.planning import sharing_the_gil
+from ..data.plot_points import (  # noqa: F401 - the pieces the plot is made of, for their tests
+    FEW_POINT_SIZE,
+    FEW_POINTS,
+    FLOAT_NOTE,
+    MAX_POINTS,
+    POINT_SIZE,
+    TEXT_WIDTH,
+    KeyIndex,
+    PlotPoints,
+    PointsCache,
+    PointsRequest,
+    column_floats,
+    default_axes,
+    drawing_caption,
+    fixed_width,
+    is_time,
+    plot_points,
+    plottable_columns,
+    sample_rows,
+    value_float,
+)
 
 # another screen, scale or theme: markers, lines and axes are drawn again to suit it
 _RESTYLE_EVENTS = (QEvent.Type.DevicePixelRatioChange, QEvent.Type.PaletteChange, QEvent.Type.ScreenChangeInternal)
-MAX_POINTS = 200_000
-TEXT_WIDTH = 48  # characters of a numeric (or SQLite) text cast in bulk
-_CHUNK = 65_536  # rows a chunk when cells are made fixed-width
-FEW_POINTS, FEW_POINT_SIZE, POINT_SIZE = 2_000, 8, 4  # as gui.qt.plot
 CLICK_TOLERANCE = 8  # pixels
-FLOAT_NOTE = (
-    "The plot draws every value as floating point (about 15 significant digits): a numeric "
-    "or a bigint beyond 2^53 is drawn rounded; the table shows it exactly."
-)
-_NUMBER_CODECS = (IntegerCodec, FloatCodec, NumericCodec)
-_TIME_CODECS = (DateCodec, TimestampCodec, TimestampTzCodec)
-_NAT = np.iinfo(np.int64).min
-_EPOCH = dt.datetime(1970, 1, 1)
-_EPOCH_DATE = dt.date(1970, 1, 1)
-
-
-# -- what can be drawn --------------------------------------------------------------------
-
-
-def plottable_columns(names: Sequence[str], codecs) -> list[str]:
-    """The columns of ``names`` that hold numbers, dates or timestamps, in order."""
-    return [n for n in names if n in codecs and isinstance(codecs[n], _NUMBER_CODECS + _TIME_CODECS)]
-
-
-def default_axes(columns: Sequence[str]) -> tuple[str | None, str | None]:
-    """``x`` and ``y`` when both are there, else the first two columns (or one twice)."""
-    if "x" in columns and "y" in columns:
-        return "x", "y"
-    if not columns:
-        return None, None
-    return columns[0], columns[1] if len(columns) > 1 else columns[0]
-
-
-def is_time(codec: Codec) -> bool:
-    return isinstance(codec, _TIME_CODECS)
-
-
-def fixed_width(column: ColumnData, width: int) -> np.ndarray:
-    """The first ``width`` bytes of every cell of a text or numeric column as a
-    NumPy bytes array (``S<width>``; NULL is empty), in chunks of rows."""
-    n = len(column)
-    width = max(int(width), 1)
-    out = np.zeros(n, dtype=f"S{width}")
-    data = column.data
-    if n == 0 or len(data) == 0:
-        return out
-    offsets = column.offsets
-    starts = offsets[:-1]
-    lengths = np.minimum(np.diff(offsets), width)
-    cells = out.view(np.uint8).reshape(n, width)
-    span = np.arange(width)
-    last = len(data) - 1
-    for start in range(0, n, _CHUNK):
-        stop = min(n, start + _CHUNK)
-        where = np.minimum(starts[start:stop, None] + span, last)
-        block = data[where]
-        block[span >= lengths[start:stop, None]] = 0
-        cells[start:stop] = block
-    return out
-
-
-def _text_float(raw: bytes, time: bool) -> float:
-    """One cell's text as a float (seconds for a date or time); NaN when it is none."""
-    try:
-        if not time:
-            return float(raw)
-        value = dt.datetime.fromisoformat(raw.decode("utf-8").strip())
-    except (ValueError, UnicodeDecodeError):
-        return float("nan")
-    return value.timestamp() if value.tzinfo is not None else (value - _EPOCH).total_seconds()
-
-
-def _text_floats(column: ColumnData, time: bool) -> np.ndarray:
-    n = len(column)
-    values = np.full(n, np.nan)
-    if n == 0:
-        return values
-    lengths = np.diff(column.offsets)
-    nulls = column.null_mask
-    present = lengths > 0 if nulls is None else (lengths > 0) & ~nulls
-    bulk = present & (lengths <= TEXT_WIDTH)
-    placeholder = b"1970-01-01" if time else b"0"
-    # as wide as the longest cell cast in bulk: one huge numeric must not widen them all
-    cells = fixed_width(column, max(int(lengths[bulk].max()) if bulk.any() else 0, len(placeholder)))
-    cells[~bulk] = placeholder
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")  # NumPy warns about text with a time zone: do it one by one
-            if time:
-                micros = cells.astype("datetime64[us]").view(np.int64)
-                values = micros.astype(np.float64) / 1e6
-            else:
-                values = cells.astype(np.float64)
-    except (ValueError, OverflowError, Warning):
-        # only SQLite (the demo) lets a number's or date's column hold other text
-        values = np.fromiter((_text_float(c, time) for c in cells), dtype=np.float64, count=n)
-    values[~bulk] = np.nan
-    for i in np.flatnonzero(present & ~bulk):  # a numeric of more than TEXT_WIDTH characters
-        values[i] = _text_float(column.raw_bytes(int(i)), time)
-    return values
-
-
-def column_floats(column: ColumnData, codec: Codec) -> tuple[np.ndarray, np.ndarray]:
-    """``(values, drawable)``: each cell as ``float64`` (seconds since 1970 for dates
-    and timestamps) and whether it has a finite value (not NULL, NaN or infinite)."""
-    kind = column.kind
-    if kind in ("int", "float", "bool"):
-        values = column.values.astype(np.float64)
-    elif kind in ("date", "timestamp", "timestamptz"):
-        raw = column.values.view(np.int64)
-        values = raw.astype(np.float64) * (86_400.0 if kind == "date" else 1e-6)
-        values[(raw == POS_INFINITY) | (raw == NEG_INFINITY) | (raw == _NAT)] = np.nan
-    else:  # numeric, and SQLite's numbers and dates, kept as text
-        values = _text_floats(column, is_time(codec))
-    drawable = np.isfinite(values)
-    nulls = column.null_mask
-    if nulls is not None:
-        drawable &= ~nulls
-    return values, drawable
-
-
-def value_float(value: object) -> float:
-    """A parsed value (a pending change's) as the plot draws it; NaN for NULL."""
-    if value is None:
-        return float("nan")
-    if isinstance(value, (bool, int, float, Decimal, np.number)):
-        try:
-            return float(value)
-        except (OverflowError, ValueError):
-            return float("nan")
-    if isinstance(value, dt.datetime):
-        return value.timestamp() if value.tzinfo is not None else (value - _EPOCH).total_seconds()
-    if isinstance(value, dt.date):
-        return (value - _EPOCH_DATE).days * 86_400.0
-    if isinstance(value, str):
-        number = _text_float(value.encode("utf-8"), time=False)
-        return number if np.isfinite(number) else _text_float(value.encode("utf-8"), time=True)
-    return float("nan")
-
-
-def sample_rows(rows: np.ndarray, limit: int = MAX_POINTS) -> np.ndarray:
-    """About ``limit`` of ``rows``, spread evenly: a row is kept by a hash of its
-    number (Knuth's multiplicative hash), so the same rows stay drawn as rows load
-    or edits come and go."""
-    if len(rows) <= limit:
-        return rows
-    hashed = (rows.astype(np.uint64) * np.uint64(2_654_435_761)) & np.uint64(0xFFFFFFFF)
-    return rows[hashed < np.uint64(int(limit / len(rows) * 2**32))]
-
-
-# -- finding rows by key ------------------------------------------------------------------
-
-
-class KeyIndex:
-    """The loaded rows of any row keys, found with NumPy: built once for a loaded
-    result of a given length (the key column sorted; several key columns each ranked
-    with ``np.unique`` and the ranks combined into one number per row, sorted), then
-    a lookup is a binary search per key.  Text keys are compared on their first
-    :data:`TEXT_WIDTH` bytes and their length, and, when a key is longer than that,
-    checked byte for byte on the rows found.  Measured on 1,000,000 rows: 0.14 s to
-    build for a bigint key in random order, 0.6 s for a uuid (text) key; 10,000
-    lookups 0.01 s."""
-
-    def __init__(self, columns: Sequence[ColumnData]):
-        self.columns = list(columns)
-        self.n = len(self.columns[0]) if self.columns else 0
-        self._widths: list[int | None] = []
-        valid = np.ones(self.n, dtype=bool)
-        components: list[np.ndarray] = []
-        for column in self.columns:
-            if column.null_mask is not None:
-                valid &= ~column.null_mask
-            width = None
-            if column.dtype is None:
-                longest = int(np.diff(column.offsets).max()) if self.n else 0
-                width = min(longest, TEXT_WIDTH)
-                if longest > TEXT_WIDTH:
-                    width = -width  # negative: cut, so lengths take part and rows are checked
-            self._widths.append(width)
-            components += self._codes(column, width)
-        # one component (a single key column, the usual case): sorted as it is;
-        # several: each ranked, the ranks combined into one number per row
-        self._steps: list[tuple[np.ndarray, np.ndarray | None]] = []
-        if len(components) == 1:
-            combined = components[0]
-        else:
-            combined = None
-            for codes in components:
-                uniq, inverse = np.unique(codes, return_inverse=True)
-                inverse = inverse.ravel().astype(np.int64)
-                if combined is None:
-                    combined, regroup = inverse, None
-                else:
-                    regroup, combined = np.unique(combined * len(uniq) + inverse, return_inverse=True)
-                    combined = combined.ravel().astype(np.int64)
-                self._steps.append((uniq, regroup))
-        kept = np.flatnonzero(valid)  # a row whose key has a NULL is never found
-        self._order = kept[np.argsort(combined[kept], kind="stable")]
-        self._sorted = combined[self._order]
-
-    @staticmethod
-    def _codes(column: ColumnData, width: int | None) -> list[np.ndarray]:
-        if width is None:
-            values = column.values
-            return [values.view(np.int64) if values.dtype.kind == "M" else values]
-        codes = [fixed_width(column, abs(width))]
-        if width < 0:
-            codes.append(np.diff(column.offsets))
-        return codes
-
-    def _key_columns(self, keys: Sequence[tuple]) -> tuple[list[ColumnData], np.ndarray]:
-        """The keys as columns like the loaded ones, and which keys could be made so."""
-        ok = np.ones(len(keys), dtype=bool)
-        made = []
-        for c, column in enumerate(self.columns):
-            values = [k[c] for k in keys]
-            try:
-                made.append(ColumnData.from_values(column.kind, values, column.dtype))
-                continue
-            except (TypeError, ValueError, OverflowError, ArithmeticError):
-                pass
-            # one value that the column cannot hold: find it (a loop over the keys, not rows)
-            fixed = []
-            for i, value in enumerate(values):
-                try:
-                    ColumnData.from_values(column.kind, [value], column.dtype)
-                    fixed.append(value)
-                except (TypeError, ValueError, OverflowError, ArithmeticError):
-                    ok[i] = False
-                    fixed.append(None)
-            made.append(ColumnData.from_values(column.kind, fixed, column.dtype))
-        return made, ok
-
-    def rows_of(self, keys: Sequence[tuple]) -> list[np.ndarray]:
-        """For each key (values as the loaded columns give them), its loaded rows."""
-        nothing = np.empty(0, dtype=np.int64)
-        if not keys or self.n == 0 or not self.columns:
-            return [nothing for _ in keys]
-        made, ok = self._key_columns(keys)
-        components = []
-        for column, width in zip(made, self._widths):
-            if column.null_mask is not None:
-                ok &= ~column.null_mask
-            components += self._codes(column, width)
-        if not self._steps:
-            found = components[0]
-        else:
-            found = np.zeros(len(keys), dtype=np.int64)
-            for codes, (uniq, regroup) in zip(components, self._steps):
-                at = np.minimum(np.searchsorted(uniq, codes), len(uniq) - 1)
-                ok &= uniq[at] == codes
-                if regroup is None:
-                    found = at
-                else:
-                    mixed = found * len(uniq) + at
-                    where = np.minimum(np.searchsorted(regroup, mixed), len(regroup) - 1)
-                    ok &= regroup[where] == mixed
-                    found = where
-        left = np.searchsorted(self._sorted, found, side="left")
-        right = np.searchsorted(self._sorted, found, side="right")
-        result = []
-        for i in range(len(keys)):
-            rows = self._order[left[i] : right[i]] if ok[i] else nothing
-            for c, width in enumerate(self._widths):
-                if width is not None and width < 0 and len(rows):
-                    wanted = made[c].raw_bytes(i)
-                    rows = rows[[self.columns[c].raw_bytes(int(r)) == wanted for r in rows]]
-            result.append(rows)
-        return result
+LANE = "plot"  # the worker the points are made on (and pyqtgraph imported)
 
 
 # -- the dock ---------------------------------------------------------------------------------
@@ -364,19 +109,21 @@ class TablePlotDock(QDockWidget):
         self.setWidget(content)
         self.setMinimumWidth(220)
 
-        self.plot_widget = None  # pyqtgraph's PlotWidget, made when first shown
+        self.plot_widget = None  # pyqtgraph's PlotWidget, made once pyqtgraph is imported
         self.base_item = None
         self.pending_item = None
         self._axis_kinds: dict[str, str] = {}
         self._schema = None
         self._codecs: dict = {}
-        self._floats: dict[str, tuple[LoadedColumns, int, np.ndarray, np.ndarray]] = {}
-        self._key_index: tuple[LoadedColumns, int, KeyIndex] | None = None
+        self._cache = PointsCache()  # used by one computation at a time, on the plot's lane
+        self._generation = 0  # a new table (or model reset): results made before are dropped
+        self._loading = False  # pyqtgraph is being imported on the plot's lane
+        self._task = None  # the computation under way
+        self.drawn: PlotPoints | None = None  # what the plot shows (None: nothing yet)
         self._base_rows = np.empty(0, dtype=np.int64)
         self._pending_rows = np.empty(0, dtype=np.int64)
         self.sampled = False
         self._stale = True
-        self._joined = None  # (pages, their count, names, the joined columns): see _loaded_for
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
@@ -400,8 +147,7 @@ class TablePlotDock(QDockWidget):
         return self.y_chooser.currentData()
 
     def _on_reset(self) -> None:
-        self._floats.clear()
-        self._key_index = None
+        self._generation += 1
         schema = self.model.schema
         if schema is not self._schema:
             self._schema = schema
@@ -421,6 +167,17 @@ class TablePlotDock(QDockWidget):
         self._schedule()
 
     # -- updates -------------------------------------------------------------------------
+    @property
+    def up_to_date(self) -> bool:
+        """The plot shows the loaded rows and pending values as they are now (nothing
+        being made or waiting to be)."""
+        return (
+            self.plot_widget is not None
+            and not self._stale
+            and self._task is None
+            and not self._timer.isActive()
+        )
+
     def _schedule(self, *_args) -> None:
         self._stale = True
         if self.isVisible() and not self._timer.isActive():
@@ -428,9 +185,10 @@ class TablePlotDock(QDockWidget):
 
     def _on_visibility(self, visible: bool) -> None:
         if visible:
-            self._ensure_plot()
-            if self._stale:
-                self._timer.start()
+            if self.drawn is None:
+                self.caption.setText(drawing_caption(self.model.rowCount()))
+            if self._stale or self.plot_widget is None:
+                self._timer.start()  # after the window has laid out and painted the dock
             self.restyle()
             # a window that grew to make room for the dock shrinks back within the screen
             QTimer.singleShot(0, self.table_window, self.table_window.keep_on_screen)
@@ -451,10 +209,28 @@ class TablePlotDock(QDockWidget):
             item.set_scale(scale)
         style_axes(self.plot_widget, scale)
 
-    def _ensure_plot(self) -> None:
+    def _load_pyqtgraph(self) -> None:
+        """Import pyqtgraph (and :mod:`gui.qt.plot`) on the plot's lane, once; the
+        widget is made when it is in."""
+        if self.plot_widget is not None or self._loading:
+            return  # made, or being imported
+        self._loading = True
+
+        def failed(_error) -> None:  # a bug: the excepthook shows it
+            self._loading = False
+            self.caption.setText("The plot could not be drawn.")
+
+        def load(_token):
+            with sharing_the_gil():  # the import runs Python for 0.17 s: the GUI thread gets the GIL back within 1 ms
+                return importlib.import_module("gui.qt.plot")
+
+        self.table_window.runner.submit(load, lane=LANE, on_done=self._make_plot, on_error=failed, on_bug=failed)
+
+    def _make_plot(self, _module=None) -> None:
+        self._loading = False
         if self.plot_widget is not None:
             return
-        import pyqtgraph as pg  # noqa: PLC0415 - imported when the plot is first shown
+        import pyqtgraph as pg  # noqa: PLC0415 - imported on the plot's lane just now
 
         from .plot import BASE_COLOR, PENDING_COLOR, PointsItem, spaced_axes  # noqa: PLC0415 - it imports pyqtgraph
 
@@ -472,9 +248,11 @@ class TablePlotDock(QDockWidget):
         self._layout.removeItem(stretch)
         self._layout.insertWidget(1, widget, 1)
         self.plot_widget = widget
+        self.restyle()
+        self._schedule()  # the points are made now, with the widget's first paint out of the way
 
     def _set_axis(self, side: str, name: str) -> None:
-        import pyqtgraph as pg  # noqa: PLC0415 - already loaded by _ensure_plot
+        import pyqtgraph as pg  # noqa: PLC0415 - already loaded by _make_plot
 
         from .plot import SpacedAxis  # noqa: PLC0415 - it imports pyqtgraph
 
@@ -490,122 +268,91 @@ class TablePlotDock(QDockWidget):
         label = f"{name} (UTC)" if isinstance(codec, TimestampTzCodec) else name
         self.plot_widget.setLabel(side, label)
 
-    def _column_floats(self, loaded: LoadedColumns, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """The column's floats, converting only the rows loaded since last time."""
-        n = len(loaded)
-        column = loaded[name]
-        cached = self._floats.get(name)
-        if cached is not None and cached[0] is loaded and cached[1] == n:
-            return cached[2], cached[3]
-        if cached is not None and cached[0] is loaded and cached[1] < n:
-            values, drawable = column_floats(column.slice(cached[1], n), self._codecs[name])
-            values = np.concatenate([cached[2], values])
-            drawable = np.concatenate([cached[3], drawable])
-        else:
-            values, drawable = column_floats(column, self._codecs[name])
-        self._floats[name] = (loaded, n, values, drawable)
-        return values, drawable
-
-    def _loaded_for(self, x: str | None, y: str | None) -> LoadedColumns | None:
-        """The loaded rows' plotted columns and key columns, joined from the model's
-        pages once (kept until rows come or go): joining every column of 1,000,000
-        rows took 0.8 s on the GUI thread, these few are numbers and dates."""
+    def _request(self) -> PointsRequest | None:
+        """What the next points are made of, taken now: the loaded pages as a list (no
+        row copied) and a copy of the pending set (a dict: a few ms for 100,000)."""
+        x, y = self.x_column, self.y_column
         pages = self.model.loaded_pages()
         schema = self.model.schema
-        if pages is None or not len(pages) or x is None or y is None or schema is None:
+        if x is None or y is None or schema is None or pages is None or not len(pages):
             return None
-        names = tuple(dict.fromkeys([x, y, *[k for k in schema.key if k in pages.names]]))
-        kept = self._joined
-        if kept is not None and kept[0] is pages and kept[1:3] == (len(pages.pages), names):
-            return kept[3]
-        joined = LoadedColumns.joined([LoadedColumns(names, [page[name] for name in names]) for page in pages.pages])
-        self._joined = (pages, len(pages.pages), names, joined)
-        return joined
-
-    def _rows_of(self, loaded: LoadedColumns, keys: list[tuple]) -> list[np.ndarray]:
-        schema = self.model.schema
-        if schema is None or not schema.key or any(k not in loaded.names for k in schema.key):
-            return [np.empty(0, dtype=np.int64) for _ in keys]
-        n = len(loaded)
-        if self._key_index is None or self._key_index[0] is not loaded or self._key_index[1] != n:
-            self._key_index = (loaded, n, KeyIndex([loaded[k] for k in schema.key]))
-        return self._key_index[2].rows_of(keys)
+        edits = self.table_window.edits
+        key = tuple(schema.key) if all(k in pages.names for k in schema.key) else ()
+        return PointsRequest(
+            pages=tuple(pages.pages),
+            x=x,
+            y=y,
+            codecs={x: self._codecs[x], y: self._codecs[y]},
+            key=key,
+            pending=edits.snapshot() if edits else {},
+        )
 
     def refresh(self) -> None:
-        """Redraw from the loaded columns and the pending edits now (normally once
-        per burst of model changes, while the dock is shown)."""
+        """Make the points again from the loaded columns and the pending edits
+        (normally once per burst of model changes, while the dock is shown): on the
+        plot's lane, drawn when they are made.  While points are being made, the next
+        start when they are done."""
         if not self.isVisible():
-            self._stale = True  # drawn when shown: no GUI time for a hidden plot
+            self._stale = True  # drawn when shown: no work for a hidden plot
+            return
+        if self._task is not None or self.plot_widget is None:
+            self._stale = True  # again once this one is done, or once the plot is made
+            self._load_pyqtgraph()
             return
         self._stale = False
-        if self.plot_widget is None:
+        request = self._request()
+        if request is None:
+            self._draw_nothing()
             return
-        x, y = self.x_column, self.y_column
-        loaded = self._loaded_for(x, y)
-        empty = np.empty(0)
-        if loaded is None or not len(loaded) or x is None or y is None:
+        if self.drawn is None:
+            self.caption.setText(drawing_caption(sum(len(page) for page in request.pages)))
+        generation, cache = self._generation, self._cache
+
+        def work(token):
+            with sharing_the_gil():  # the GUI thread gets the GIL back within 1 ms
+                return plot_points(request, cache, token.check)
+
+        def done(points: PlotPoints) -> None:
+            self._task = None
+            if generation == self._generation and (points.x, points.y) == (self.x_column, self.y_column):
+                self._draw(points)
+            if self._stale and self.isVisible():
+                self._timer.start()
+
+        def cancelled(_error) -> None:  # Cancel while rows load cancels every task: made again
+            self._task = None
+            self._schedule()
+
+        def failed(_bug) -> None:  # a bug (the excepthook shows it): made again at the next change
+            self._task = None
+            self._stale = True
+            self.caption.setText("The plot could not be drawn.")
+
+        self._task = self.table_window.runner.submit(work, lane=LANE, on_done=done, on_error=cancelled, on_bug=failed)
+
+    def _draw_nothing(self) -> None:
+        self.drawn = None
+        self._base_rows = self._pending_rows = np.empty(0, dtype=np.int64)
+        self.sampled = False
+        if self.plot_widget is not None:
+            empty = np.empty(0)
             self.base_item.set_points(empty, empty)
             self.pending_item.set_points(empty, empty)
-            self._base_rows = self._pending_rows = np.empty(0, dtype=np.int64)
-            self.sampled = False
-            if x is None:
-                self.caption.setText("This table has no numbers, dates or timestamps to plot.")
-            else:
-                self.caption.setText("No rows loaded.")
-            return
-        self._set_axis("bottom", x)
-        self._set_axis("left", y)
-        n = len(loaded)
-        xs, x_ok = self._column_floats(loaded, x)
-        ys, y_ok = self._column_floats(loaded, y)
-        drawable = x_ok & y_ok
+        if self.x_column is None:
+            self.caption.setText("This table has no numbers, dates or timestamps to plot.")
+        else:
+            self.caption.setText("No rows loaded.")
 
-        pending_mask = np.zeros(n, dtype=bool)
-        rows_p, xs_p, ys_p = [], [], []
-        edits = self.table_window.edits
-        by_key: dict[tuple, dict[str, object]] = {}
-        if edits:
-            for change in edits.snapshot().values():  # no order needed: not changes(), which sorts
-                if change.column in (x, y):
-                    by_key.setdefault(change.key, {})[change.column] = change.new
-        if by_key:
-            keys = list(by_key)
-            for key, rows in zip(keys, self._rows_of(loaded, keys)):
-                if not len(rows):
-                    continue
-                pending_mask[rows] = True
-                news = by_key[key]
-                px = np.full(len(rows), value_float(news[x])) if x in news else np.where(x_ok[rows], xs[rows], np.nan)
-                py = np.full(len(rows), value_float(news[y])) if y in news else np.where(y_ok[rows], ys[rows], np.nan)
-                keep = np.isfinite(px) & np.isfinite(py)
-                rows_p.append(rows[keep])
-                xs_p.append(px[keep])
-                ys_p.append(py[keep])
-        self._pending_rows = np.concatenate(rows_p) if rows_p else np.empty(0, dtype=np.int64)
-        pending_x = np.concatenate(xs_p) if xs_p else empty
-        pending_y = np.concatenate(ys_p) if ys_p else empty
-
-        base = np.flatnonzero(drawable & ~pending_mask)
-        points = len(base) + len(self._pending_rows)
-        shown = sample_rows(base, MAX_POINTS)
-        self.sampled = len(shown) < len(base)
-        self._base_rows = shown
-        size = FEW_POINT_SIZE if points <= FEW_POINTS else POINT_SIZE
-        self.base_item.set_points(xs[shown], ys[shown], size)
-        self.pending_item.set_points(pending_x, pending_y, size)
-
-        caption = f"{points:,} points of {n:,} loaded rows"
-        if len(self._pending_rows):
-            caption += f", {len(self._pending_rows):,} with a pending value (amber)"
-        missing = n - points  # every loaded row is one point, or has no value to draw
-        if missing:
-            caption += f"; {missing:,} without both values (NULL, NaN or infinite)"
-        if self.sampled:
-            caption += (
-                f". More than {MAX_POINTS:,} points: a sample of {len(shown):,} is drawn"
-                + (", and every pending value" if len(self._pending_rows) else "")
-            )
-        self.caption.setText(caption + ".")
+    def _draw(self, points: PlotPoints) -> None:
+        """Hand the made arrays to the plot (a copy into a polygon, no Python per point)."""
+        self._set_axis("bottom", points.x)
+        self._set_axis("left", points.y)
+        self.base_item.set_points(points.base_x, points.base_y, points.size)
+        self.pending_item.set_points(points.pending_x, points.pending_y, points.size)
+        self._base_rows, self._pending_rows = points.base_rows, points.pending_rows
+        self.sampled = points.sampled
+        self.caption.setText(points.caption())
+        self.drawn = points
 
     # -- clicks ---------------------------------------------------------------------------
     def point_position(self, row: int) -> QPointF:
