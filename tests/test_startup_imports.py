@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from gui_helpers import seed_table
 
@@ -103,7 +104,7 @@ class Painted(QObject):
             if WANT == "dialog" and isinstance(obj, QDialog) and obj.isVisible():
                 out["at_start"] = imported()
                 then(use_the_window)
-            elif WANT == "rows" and win is not None and obj is win.view.viewport() and win.model.rowCount():
+            elif WANT in ("rows", "table_plot") and win is not None and obj is win.view.viewport() and win.model.rowCount():
                 out["at_start"] = imported()
                 then(rows_shown)
         return False
@@ -140,7 +141,24 @@ def rows_shown():
     win = window()
     out["rows"] = win.model.rowCount()
     out["window"] = type(win).__name__
-    finish()
+    if WANT != "table_plot":
+        finish()
+        return
+    # View → Plot in the window for any table: pyqtgraph comes in a step at a time
+    action(win, "Plot").trigger()
+    dock = win.table_plot_dock
+    out["plot_caption_at_once"] = dock.caption.text()
+
+    def drawn():
+        if not dock.up_to_date:
+            QTimer.singleShot(20, lambda: then(drawn))
+            return
+        out["points"] = dock.base_item.count() + dock.pending_item.count()
+        out["plot_caption"] = dock.caption.text()
+        out["after_plot"] = imported()
+        finish()
+
+    then(drawn)
 
 
 painted = Painted()  # kept: a filter object collected would stop watching
@@ -262,3 +280,20 @@ def test_url_imports_the_data_layer_before_qt(with_url):
         assert before_qt == set(DATA_LAYER_FIRST)
     else:
         assert not before_qt & {"numpy", "gui.data.connecting", "gui.data.opening", "gui.data.rows", "gui.data.session"}
+
+
+@pytest.mark.postgres
+def test_the_plot_of_any_table_brings_pyqtgraph_when_first_shown(pg_db, pg_engine, isolated_user_dirs):
+    """View → Plot in the window for any table, in a fresh process: the dock says it
+    is drawing at once, pyqtgraph is imported then (a step at a time, on the GUI
+    thread), and the points are drawn."""
+    with pg_engine.begin() as conn:
+        conn.execute(text("CREATE TABLE readings (id integer PRIMARY KEY, x numeric(10,2), y double precision)"))
+        conn.execute(text("INSERT INTO readings SELECT i, i / 4.0, i * 2 FROM generate_series(1, 500) i"))
+    url = pg_db.url.render_as_string(hide_password=False)
+    got = start("table_plot", "--url", url, "--table", "readings")
+    assert got["window"] == "TableWindow"
+    assert "pyqtgraph" not in got["at_start"] and "gui.qt.table_plot" in got["at_start"]
+    assert got["plot_caption_at_once"].startswith("Drawing ")
+    assert {"pyqtgraph", "gui.qt.plot"} <= set(got["after_plot"])
+    assert got["points"] > 0 and got["plot_caption"].startswith(f"{got['points']:,} points of ")

@@ -6,18 +6,18 @@ the dates and timestamps, whichever the table has; ``x`` and ``y`` are chosen wh
 the table has them, else its first two such columns.
 
 Nothing that grows with the rows runs on the GUI thread.  View → Plot shows the
-dock at once, saying it is drawing; once the window has laid it out (a zero timer),
-pyqtgraph is imported on the plot's lane (:data:`LANE`: 0.17 s of Python, which
-held the GUI thread when View → Plot imported it there), then the plot widget is
-made on the GUI thread, then the points are made on the lane by
+dock at once, saying it is drawing; pyqtgraph is then imported on the GUI thread
+in steps of an event-loop turn each (:class:`~gui.qt.plot_import.PyqtgraphImport`: it
+cannot be imported on a worker, and in one go it held the GUI thread 85-120 ms), the plot widget is
+made, and the points are made on the plot's lane (:data:`LANE`) by
 :func:`gui.data.plot_points.plot_points` from the loaded pages and a copy of the
-pending set, and the finished arrays are handed to :class:`gui.qt.plot.PointsItem`
+pending set.  The finished arrays are handed to :class:`gui.qt.plot.PointsItem`
 (one copy into a polygon; more than 50,000 points are drawn as a density image,
 counted when painted: 5-15 ms for 300,000).  One computation runs at a time: what
 changes meanwhile (an edit, a page, another column) starts the next one when it
 ends, so the plot catches up without a queue.  The GUI thread's part: a copy of the
 pending set (a dict, a few ms for 100,000) and handing over the arrays.  The
-workers share the GIL every 1 ms (:func:`~gui.data.planning.sharing_the_gil`): the
+lane shares the GIL every 1 ms (:func:`~gui.data.planning.sharing_the_gil`): the
 GUI thread waits for it at every call into Python, so a repaint during a worker's
 Python loop took up to 125 ms at the default 5 ms.
 
@@ -28,8 +28,6 @@ for, came on top: 0.1-0.3 s more); now the longest stop is in ``bench/results.md
 """
 
 from __future__ import annotations
-
-import importlib
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
@@ -58,11 +56,12 @@ from ..data.plot_points import (  # noqa: F401 - the pieces the plot is made of,
     sample_rows,
     value_float,
 )
+from .plot_import import PyqtgraphImport
 
 # another screen, scale or theme: markers, lines and axes are drawn again to suit it
 _RESTYLE_EVENTS = (QEvent.Type.DevicePixelRatioChange, QEvent.Type.PaletteChange, QEvent.Type.ScreenChangeInternal)
 CLICK_TOLERANCE = 8  # pixels
-LANE = "plot"  # the worker the points are made on (and pyqtgraph imported)
+LANE = "plot"  # the worker the points are made on
 
 
 # -- the dock ---------------------------------------------------------------------------------
@@ -210,27 +209,24 @@ class TablePlotDock(QDockWidget):
         style_axes(self.plot_widget, scale)
 
     def _load_pyqtgraph(self) -> None:
-        """Import pyqtgraph (and :mod:`gui.qt.plot`) on the plot's lane, once; the
-        widget is made when it is in."""
+        """Import pyqtgraph and :mod:`gui.qt.plot` a step an event-loop turn
+        (:class:`~gui.qt.plot_import.PyqtgraphImport`), once; the widget is made when
+        they are in."""
         if self.plot_widget is not None or self._loading:
             return  # made, or being imported
         self._loading = True
 
-        def failed(_error) -> None:  # a bug: the excepthook shows it
+        def failed() -> None:
             self._loading = False
             self.caption.setText("The plot could not be drawn.")
 
-        def load(_token):
-            with sharing_the_gil():  # the import runs Python for 0.17 s: the GUI thread gets the GIL back within 1 ms
-                return importlib.import_module("gui.qt.plot")
+        PyqtgraphImport(self.table_window.runner, LANE, self._make_plot, failed, self)
 
-        self.table_window.runner.submit(load, lane=LANE, on_done=self._make_plot, on_error=failed, on_bug=failed)
-
-    def _make_plot(self, _module=None) -> None:
+    def _make_plot(self) -> None:
         self._loading = False
         if self.plot_widget is not None:
             return
-        import pyqtgraph as pg  # noqa: PLC0415 - imported on the plot's lane just now
+        import pyqtgraph as pg  # noqa: PLC0415 - imported by PyqtgraphImport just now
 
         from .plot import BASE_COLOR, PENDING_COLOR, PointsItem, spaced_axes  # noqa: PLC0415 - it imports pyqtgraph
 
