@@ -116,7 +116,7 @@ class TablePlotDock(QDockWidget):
         self._codecs: dict = {}
         self._cache = PointsCache()  # used by one computation at a time, on the plot's lane
         self._generation = 0  # a new table (or model reset): results made before are dropped
-        self._loading = False  # pyqtgraph is being imported on the plot's lane
+        self._loading = False  # pyqtgraph is being imported (PyqtgraphImport)
         self._task = None  # the computation under way
         self.drawn: PlotPoints | None = None  # what the plot shows (None: nothing yet)
         self._base_rows = np.empty(0, dtype=np.int64)
@@ -147,6 +147,7 @@ class TablePlotDock(QDockWidget):
 
     def _on_reset(self) -> None:
         self._generation += 1
+        self._cache = PointsCache()  # the old rows' conversions (and pages) are let go
         schema = self.model.schema
         if schema is not self._schema:
             self._schema = schema
@@ -187,7 +188,7 @@ class TablePlotDock(QDockWidget):
             if self.drawn is None:
                 self.caption.setText(drawing_caption(self.model.rowCount()))
             if self._stale or self.plot_widget is None:
-                self._timer.start()  # after the window has laid out and painted the dock
+                self._timer.start()  # in a later turn: the window lays out and paints the dock first
             self.restyle()
             # a window that grew to make room for the dock shrinks back within the screen
             QTimer.singleShot(0, self.table_window, self.table_window.keep_on_screen)
