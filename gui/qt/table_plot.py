@@ -36,11 +36,8 @@ from PySide6.QtWidgets import QComboBox, QDockWidget, QFormLayout, QLabel, QSize
 from ..data.codecs import TimestampTzCodec
 from ..data.planning import sharing_the_gil
 from ..data.plot_points import (  # noqa: F401 - the pieces the plot is made of, for their tests
-    FEW_POINT_SIZE,
-    FEW_POINTS,
     FLOAT_NOTE,
     MAX_POINTS,
-    POINT_SIZE,
     TEXT_WIDTH,
     KeyIndex,
     PlotPoints,
