@@ -265,6 +265,40 @@ def test_the_review_conflicts_and_audit_log_of_any_table_fit(qtbot, make_editor,
     assert_whole(close_button(log), log, "the audit log's Close")
 
 
+def open_shortcuts_from_the_help_menu(qtbot, window):
+    """Help → Keyboard shortcuts, as the user opens it (the menu's action)."""
+    (action,) = [a for a in window.help_menu.actions() if a.text().replace("&", "") == "Keyboard shortcuts"]
+    action.trigger()
+    dialog = wait_attr(qtbot, window, "shortcuts_box")
+    qtbot.waitUntil(dialog.isVisible, timeout=WAIT_MS)
+    return dialog
+
+
+def assert_shortcuts_fit(qtbot, window, what: str) -> None:
+    dialog = open_shortcuts_from_the_help_menu(qtbot, window)
+    assert_on_screen(dialog, f"{what}'s keyboard shortcuts")
+    assert_whole(dialog.close_button, dialog, f"{what}'s keyboard shortcuts' Close")
+    table = dialog.table
+    assert_whole(table, dialog, f"{what}'s list of shortcuts")
+    # every row can be read: the list scrolls to its last row where the screen is short
+    last = table.model().index(table.rowCount() - 1, 1)
+    table.scrollTo(last)
+    settle()
+    assert table.viewport().rect().contains(table.visualRect(last)), f"{what}: the last shortcut cannot be scrolled into view"
+    assert table.horizontalScrollBar().maximum() == 0 or not table.horizontalScrollBar().isVisible()
+    click(qtbot, dialog.close_button)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT_MS)
+
+
+def test_the_keyboard_shortcuts_fit_in_both_windows(qtbot, make_editor, screen):
+    editor = connect_demo(qtbot, make_editor)
+    wait_loaded(qtbot, editor.window)
+    assert_shortcuts_fit(qtbot, editor.window, "the tutorial's window")
+    editor.open_table("customers")
+    window = wait_table(qtbot, editor)
+    assert_shortcuts_fit(qtbot, window, "the window for any table")
+
+
 def postgresql_page(qtbot, make_editor):
     """The connection dialog, open on a PostgreSQL server's fields and active (typed into)."""
     editor = make_editor()

@@ -9,7 +9,7 @@ shortcut is listed even before someone writes it into the list.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -100,10 +100,21 @@ class ShortcutsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(table)
         layout.addWidget(buttons)
-        # every row in view without scrolling, where the screen allows
-        height = table.horizontalHeader().sizeHint().height() + sum(table.rowHeight(r) for r in range(len(rows)))
-        width = table.columnWidth(0) + table.columnWidth(1) + 40
-        table.setMinimumSize(min(width, 640), min(height + 4, 560))
+        # every row in view without scrolling, where the screen allows: the dialog opens at
+        # the list's whole size, but asks for no more than a few rows of it as its minimum,
+        # so on a short screen (683x384 at 2x) it is held within the available height,
+        # the list scrolls and Close stays in view (the window's DialogFitter bounds the
+        # size as it is shown)
+        row_height = table.verticalHeader().defaultSectionSize()
+        height = table.horizontalHeader().sizeHint().height() + row_height * len(rows) + 2 * table.frameWidth()
+        width = table.columnWidth(0) + table.columnWidth(1) + 2 * table.frameWidth() + table.verticalScrollBar().sizeHint().width()
+        table.setMinimumSize(min(width, table.columnWidth(0) + 120), table.horizontalHeader().sizeHint().height() + row_height * 3)
+        self._preferred = QSize(min(width, 640), min(height, 560))
+        margins = layout.contentsMargins()
+        self.resize(
+            self._preferred.width() + margins.left() + margins.right(),
+            self._preferred.height() + margins.top() + margins.bottom() + layout.spacing() + buttons.sizeHint().height(),
+        )
 
     def texts(self) -> list[tuple[str, str]]:
         """What the dialog shows, row by row."""
