@@ -7,7 +7,7 @@ import tracemalloc
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QPushButton
+from PySide6.QtWidgets import QFileDialog, QPushButton, QStyle
 from sqlalchemy import text
 
 
@@ -234,3 +234,19 @@ def test_on_postgresql_export_and_import_round_trip_and_count_rows(qtbot, monkey
         assert [(c.key, c.new, c.seen) for c in window.pending.changes()] == [(7, 70, (17, 17, 17, 17))]
     finally:
         close_window(day)
+
+
+def test_the_import_previews_column_headers_are_not_cut_off(qtbot, monkeypatch, day_window, tmp_path):
+    """'y in the database' was shown as 'in the databas' in a 90 px column."""
+    day = day_window
+    path = tmp_path / "changes.csv"
+    path.write_bytes(b"x;y\r\n6;16\r\n")
+    dialog = import_file(qtbot, monkeypatch, day, path)
+    header = dialog.table.horizontalHeader()
+    model = dialog.table.model()
+    margin = header.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, header)
+    titles = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    assert "y in the database" in titles
+    for c, title in enumerate(titles):
+        needed = header.fontMetrics().horizontalAdvance(title) + 2 * margin
+        assert header.sectionSize(c) >= needed, f"the header {title!r} is {header.sectionSize(c)} px wide, its text needs {needed}"

@@ -126,7 +126,19 @@ def list_view(model: ListModel, name: str, view: QTableView | None = None) -> QT
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     header.setDefaultSectionSize(130)
     header.setStretchLastSection(True)
+    fit_headers(view)
     return view
+
+
+def fit_headers(view: QTableView) -> None:
+    """Every column at least as wide as its header's text (a title is never clipped:
+    "y in the database" was "in the databas" in a 90 px column).  Call it again after
+    ``setDefaultSectionSize``, which resizes the columns."""
+    header = view.horizontalHeader()
+    for column in range(header.count()):
+        least = header.sectionSizeHint(column)
+        if header.sectionSize(column) < least:
+            header.resizeSection(column, least)
 
 
 def fit_columns(view: QTableView, columns: Sequence[int]) -> None:

@@ -21,6 +21,7 @@ from ..data.audit import values_shown
 from ..data.csvio import NO_ROW, REPLACES, REVERTS, UNCHANGED, ImportedChanges, KeyImportPlan
 from ..data.wording import plural, verb
 from .cell_review import _list_view, _ListModel
+from .conflicts import fit_headers
 
 
 def _values(values: tuple[int, ...]) -> str:
@@ -89,6 +90,7 @@ class ImportDialog(QDialog):
         self.changes_model = _ListModel(headers, plan.entries, cells, self)
         self.table = _list_view(self.changes_model, "Changes to import")
         self.table.horizontalHeader().setDefaultSectionSize(90)
+        fit_headers(self.table)  # no narrower than its title
         self.refused_model = _ListModel(["line", "value", "why"], imported.refused, lambda r: [str(r.line), r.text, r.reason], self)
         self.refused_table = _list_view(self.refused_model, "Refused lines")
         self.refused_table.setVisible(bool(imported.refused))
