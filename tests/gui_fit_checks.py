@@ -229,11 +229,42 @@ def test_the_tutorials_review_conflicts_and_audit_log_fit(qtbot, make_editor, sc
             assert_whole(button, conflicts, f"the conflicts' {button.text()}")
     conflicts.reject()
 
-    log = editor.tools.audit.show_audit_log()
+    (action,) = [a for a in window.view_menu.actions() if a.text().replace("&", "") == "Audit log"]
+    action.trigger()  # View → Audit log, as the user opens it
+    log = wait_attr(qtbot, editor.tools.audit, "audit_dialog")
     qtbot.waitUntil(log.isVisible, timeout=WAIT_MS)
     assert_on_screen(log, "the audit log")
     assert_whole(close_button(log), log, "the audit log's Close")
     assert_whole(log.export_button, log, "the audit log's Export")
+    assert_columns_whole(log.table, elided={1}, what="the audit log")  # the connection's URL may be elided
+
+
+def assert_columns_whole(table, elided: set[int], what: str) -> None:
+    """Every column but those in ``elided`` is as wide as its header and its texts, the
+    last one included, and in view without scrolling sideways."""
+    settle()
+    header, model = table.horizontalHeader(), table.model()
+    for column in range(model.columnCount()):
+        title = model.headerData(column, Qt.Orientation.Horizontal)
+        width = header.sectionSize(column)
+        assert width >= header.sectionSizeHint(column), f"{what}: the header {title!r} is cut off ({width} px)"
+        if column in elided:
+            continue
+        for row in range(model.rowCount()):
+            index = model.index(row, column)
+            needed = table.itemDelegate().sizeHint(table.viewOptions() if hasattr(table, "viewOptions") else _option(table), index).width()
+            assert width >= needed, f"{what}: {index.data()!r} under {title!r} is cut off ({width} px, needs {needed})"
+    bar = table.horizontalScrollBar()
+    assert not bar.isVisible(), f"{what}: scrolls sideways (up to {bar.maximum()} px) on a screen with room"
+
+
+def _option(table):
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    option = QStyleOptionViewItem()
+    option.initFrom(table)
+    option.font = table.font()
+    return option
 
 
 def test_the_review_conflicts_and_audit_log_of_any_table_fit(qtbot, make_editor, screen):

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QStyle,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -30,8 +31,12 @@ from ..data.config import TableSpec
 from ..data.errors import InvalidValue
 from ..data.pending import parse_value
 from ..data.wording import plural
+from .fit import largest_size
 
 SHOWN_LIMIT = 10_000
+SIZE_SAMPLE = 50  # the entries the columns are sized to (not every one of up to SHOWN_LIMIT)
+URL_COLUMN = 1  # the connection's URL: long, elided, whole in its tooltip
+URL_CHARACTERS = 40
 
 
 def _local_midnight(date: QDate) -> datetime:
@@ -88,8 +93,6 @@ class AuditDialog(QDialog):
         self.table.verticalHeader().hide()
         self.table.setWordWrap(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for c, width in enumerate((150, 240, 100, 70, 110, 70)):
-            self.table.setColumnWidth(c, width)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.summary = _named(QLabel(), "Audit summary")
         self.summary.setWordWrap(True)
@@ -104,7 +107,6 @@ class AuditDialog(QDialog):
         layout.addWidget(self.table)
         layout.addWidget(self.summary)
         layout.addWidget(buttons)
-        self.resize(900, 460)
 
         self.from_check.toggled.connect(self.from_edit.setEnabled)
         self.to_check.toggled.connect(self.to_edit.setEnabled)
@@ -117,6 +119,37 @@ class AuditDialog(QDialog):
         ):
             signal.connect(self.refresh)
         self.refresh()
+        self._size_to_entries()
+
+    def _size_to_entries(self) -> None:
+        """Columns as wide as their header and first entries (never measured over every
+        entry), the connection's URL at most :data:`URL_CHARACTERS` characters (whole in
+        its tooltip); the dialog as wide as its columns, within the screen's available
+        width, the URL's column giving up what does not fit (elided)."""
+        table, header = self.table, self.table.horizontalHeader()
+        metrics = table.fontMetrics()
+        padding = 2 * (table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, table) + 1) + 4
+        sample = min(SIZE_SAMPLE, table.rowCount())
+        widths = []
+        for c in range(table.columnCount()):
+            width = header.sectionSizeHint(c)
+            for r in range(sample):
+                item = table.item(r, c)
+                if item is not None:
+                    width = max(width, metrics.horizontalAdvance(item.text()) + padding)
+            widths.append(width)
+        widths[URL_COLUMN] = min(widths[URL_COLUMN], metrics.averageCharWidth() * URL_CHARACTERS)
+        margins = self.layout().contentsMargins()
+        chrome = margins.left() + margins.right() + 2 * table.frameWidth() + table.verticalScrollBar().sizeHint().width()
+        wanted = sum(widths) + chrome
+        room = largest_size(self).width()
+        if wanted > room:  # the URL's column gives way, down to a few characters
+            least = max(header.sectionSizeHint(URL_COLUMN), metrics.averageCharWidth() * 8)
+            widths[URL_COLUMN] = max(least, widths[URL_COLUMN] - (wanted - room))
+            wanted = sum(widths) + chrome
+        for c, width in enumerate(widths):
+            header.resizeSection(c, width)
+        self.resize(max(min(wanted, room), self.minimumSizeHint().width()), 460)
 
     def filters(self) -> dict[str, object] | None:
         """The filter as typed, or None (and a message in the summary) when x is not a number."""
