@@ -179,6 +179,39 @@ def test_the_window_for_any_table_with_a_filter_and_the_plot_fits(qtbot, make_ed
         assert_whole(box, window, box.accessibleName())
 
 
+def test_the_window_first_opens_at_a_size_that_suits_the_screen_and_later_where_it_was(qtbot, make_editor, screen):
+    """Nothing remembered: about 2/3 of the available area, centred, and all of it
+    where 2/3 would be less than the window's base size (a small screen); never less
+    than its minimum.  Remembered geometry wins on later starts."""
+    editor = connect_demo(qtbot, make_editor)
+    window = editor.window
+    wait_loaded(qtbot, window)
+    settle()
+    area, frame = room(), window.frameGeometry()
+    assert area.contains(frame), f"{frame.getRect()} not within {area.getRect()}"
+    for got, whole, base in ((frame.width(), area.width(), 720), (frame.height(), area.height(), 560)):
+        if whole * 2 // 3 >= base:
+            assert abs(got - whole * 2 // 3) <= 40, f"{frame.getRect()} in {area.getRect()}: not about 2/3 of it"
+        else:
+            assert got >= whole - 40, f"{frame.getRect()} in {area.getRect()}: a small screen's room left unused"
+    assert window.width() >= window.minimumSizeHint().width() and window.height() >= window.minimumSizeHint().height()
+    # centred (placed before the window manager's frame is known: a frame assumed)
+    assert abs(frame.center().x() - area.center().x()) <= 20 and abs(frame.center().y() - area.center().y()) <= 20, (
+        f"{frame.getRect()} not centred in {area.getRect()}"
+    )
+    # the user makes it smaller and moves it: it opens so again
+    where = QRect(area.x() + 30, area.y() + 40, window.minimumSizeHint().width() + 20, window.minimumSizeHint().height() + 10)
+    window.setGeometry(where)
+    settle()
+    where = window.geometry()
+    window.close()
+    editor.shutdown()
+    again = connect_demo(qtbot, make_editor)
+    wait_loaded(qtbot, again.window)
+    settle()
+    assert again.window.geometry() == where
+
+
 def test_a_window_reopens_where_it_was_within_the_screen(qtbot, make_editor, screen):
     editor = connect_demo(qtbot, make_editor)
     window = editor.window

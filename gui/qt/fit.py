@@ -4,6 +4,8 @@ A laptop at 800×600, or a 1366×768 screen at 2× scaling (683×384 logical pix
 has less room than a row of fields, a table and a plot side by side would take.
 So:
 
+* :func:`suited_size` and :func:`centre_on_screen` place a main window opened for
+  the first time (about 2/3 of the screen, centred);
 * :func:`fit_to_screen` shrinks a window or dialog that is larger than the screen's
   available area (less its frame) and moves it back within that area;
 * :class:`DialogFitter` does it for every dialog of a window as it is shown (the
@@ -80,6 +82,33 @@ def fit_to_screen(widget: QWidget, preferred: QSize | None = None) -> None:
     if fitted != widget.size():
         widget.resize(fitted)
     keep_within_screen(widget)
+
+
+def suited_size(widget: QWidget, base: QSize) -> QSize:
+    """The size a main window opens at when nothing is remembered: about 2/3 of the
+    available area in each direction, or all of it (less the frame) where 2/3 would be
+    less than ``base`` (a small screen: 800×600, or 1366×768 at 2×); never less than
+    the window's minimum, never more than the available area."""
+    room, margins = available_geometry(widget), frame_margins(widget)
+    largest = largest_size(widget)
+
+    def side(whole: int, chrome: int, least: int, most: int) -> int:
+        two_thirds = whole * 2 // 3 - chrome
+        return min(most, two_thirds if two_thirds >= least else most)
+
+    size = QSize(
+        side(room.width(), margins.left() + margins.right(), base.width(), largest.width()),
+        side(room.height(), margins.top() + margins.bottom(), base.height(), largest.height()),
+    )
+    return size.expandedTo(widget.minimumSizeHint()).expandedTo(widget.minimumSize())
+
+
+def centre_on_screen(widget: QWidget) -> None:
+    """Move window ``widget`` so that its frame is centred in the available area."""
+    room, margins = available_geometry(widget), frame_margins(widget)
+    width = widget.width() + margins.left() + margins.right()
+    height = widget.height() + margins.top() + margins.bottom()
+    widget.move(QPoint(room.left() + max(0, (room.width() - width) // 2), room.top() + max(0, (room.height() - height) // 2)))
 
 
 def keep_within_screen(widget: QWidget) -> None:

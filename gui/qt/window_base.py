@@ -2,8 +2,8 @@
 actions, the status bar's row count, busy bar and mode, Undo/Redo over one undo
 stack, the error and shortcut boxes, and the cancellable tasks behind Cancel.
 
-And how a window sits on the screen: it opens at a size that suits the screen (its
-own preferred size, no larger than the available area), or where it was when it was
+And how a window sits on the screen: it opens at a size that suits the screen (about
+2/3 of the available area, centred; all of it on a small screen), or where it was when it was
 last closed (``saveGeometry``/``saveState`` in ``window.ini`` of the user's config
 folder, restored within the available area); every dialog it parents is fitted to
 the screen as it is shown (:class:`gui.qt.fit.DialogFitter`), so a dialog sized for
@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QProgressBar, QS
 
 from ..data.errors import UserError
 from ..data.wording import plural
-from .fit import DialogFitter, fit_to_screen
+from .fit import DialogFitter, centre_on_screen, fit_to_screen, suited_size
 from .palette import state_colours
 from .shortcuts import show_shortcuts
 from .tasks import Task
@@ -59,13 +59,16 @@ class EditorWindow(QMainWindow):
         self._state_restored = False
 
     # -- where the window sits ------------------------------------------------------------
-    def _restore_geometry(self, config_folder: Path | None, preferred: QSize) -> None:
+    def _restore_geometry(self, config_folder: Path | None, base: QSize) -> None:
         """Open where the window was last closed (any kind of main window: they take
-        each other's place), else at ``preferred``; within the available area either way."""
+        each other's place), else at a size that suits the screen (about 2/3 of it, all
+        of it where that is less than ``base``), centred; within the available area
+        either way."""
         self._layout_file = Path(config_folder) / LAYOUT_FILE if config_folder is not None else None
         saved = self._layout_settings().value("main/geometry") if self._layout_file is not None else None
         if saved is None or not self.restoreGeometry(saved):
-            self.resize(preferred)
+            self.resize(suited_size(self, base))
+            centre_on_screen(self)
         fit_to_screen(self)
 
     def _layout_settings(self) -> QSettings:
