@@ -26,8 +26,10 @@ from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QColor, QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
+    QCheckBox,
     QComboBox,
     QDialogButtonBox,
+    QLabel,
     QLineEdit,
     QPushButton,
     QScrollArea,
@@ -44,6 +46,7 @@ from gui_helpers import (  # noqa: F401 - fixture
     click,
     dialog_status,
     make_editor,
+    type_field,
     wait_attr,
     wait_dialog_idle,
     wait_loaded,
@@ -456,6 +459,34 @@ def test_after_a_failed_test_the_field_to_correct_is_in_view(qtbot, make_editor,
     assert dialog_status(dialog) and "Authentication" not in dialog_status(dialog)
     assert dialog.focusWidget() is child(dialog, QLineEdit, "Host")
     assert_in_view(dialog.focusWidget(), fields, "Host")
+
+
+def test_the_connection_dialog_grows_for_a_failed_tests_message(qtbot, make_editor, screen):
+    """The status line that a failed Test connection fills takes room: the dialog grows
+    for it where the screen has room (1366x768 had ~175 px to spare, yet the fields
+    scrolled and the options were cut off), and scrolls only where it has not (683x384;
+    800x600, where the fields and a three-line message need ~633 px)."""
+    dialog = postgresql_page(qtbot, make_editor)
+    fields = fields_of(dialog)
+    type_field(qtbot, dialog, "Host", "127.0.0.1")
+    child(dialog, QSpinBox, "Port").setValue(_closed_port())  # nothing listens: refused
+    type_field(qtbot, dialog, "Database", "nothing")
+    type_field(qtbot, dialog, "User", "nobody")
+    click(qtbot, child(dialog, QPushButton, "Test connection"))
+    wait_dialog_idle(qtbot, dialog)
+    settle()
+    assert dialog_status(dialog), "no message after the failed test"
+    assert_whole(child(dialog, QLabel, "Connection status"), dialog, "the failed test's message")
+    assert_on_screen(dialog, "the connection dialog after a failed test")
+    for button in (child(dialog, QPushButton, "Test connection"), child(dialog, QPushButton, "Connect")):
+        assert_whole(button, dialog, button.text())
+    if screen[1] < 700:
+        return  # 683x384, and 800x600 (fields and a three-line message need ~633 px): they may scroll
+    assert not fields.verticalScrollBar().isVisible(), "the fields scroll on a screen with room for them"
+    content = fields.widget()
+    for field in content.findChildren(QWidget):
+        if field.isVisible() and field.accessibleName() and isinstance(field, (QLineEdit, QSpinBox, QComboBox, QCheckBox)):
+            assert_in_view(field, fields, field.accessibleName())
 
 
 # -- the plot at this scale -----------------------------------------------------------------------

@@ -603,6 +603,7 @@ class ConnectDialog(QDialog):
             return
         self.status.setText(f"{self._connecting_text}\n{WAKING_UP}")
         self.cancel_connect_button.show()
+        self._grow_for_status()
 
     def _on_cancel_connecting(self) -> None:
         self._abandon()
@@ -657,6 +658,7 @@ class ConnectDialog(QDialog):
     def _show_error(self, error: UserError) -> None:
         self.status.setStyleSheet("color: #c0392b;")
         self.status.setText(f"{error.title}: {error.message}")
+        self._grow_for_status()
         self._failed = True
 
     def _forget_failure(self, *_changed) -> None:
@@ -685,6 +687,17 @@ class ConnectDialog(QDialog):
             # where Enter would close the dialog and lose what was typed
             if self.focusWidget() is None or isinstance(self.focusWidget(), QPushButton) and self.focusWidget() is not self.connect_button:
                 self.connect_button.setFocus()
+        self._grow_for_status()
+
+    def _grow_for_status(self) -> None:
+        """The status line now says more (an error of two lines, "waking up"): the dialog
+        grows for it, as far as the screen allows, instead of taking the room from the
+        fields (they scrolled, the options cut off, on a 1366x768 screen with room to
+        spare).  It never shrinks here: a dialog that jumped with each message would move
+        its buttons under the mouse."""
+        if self.isVisible() and not self.isMaximized():
+            fit_to_screen(self, self._fitted_size().expandedTo(self.size()))
+            fit_to_screen(self, self._fitted_size().expandedTo(self.size()))  # the scroll bar gone: as fit_to_fields
 
     def reject(self) -> None:
         if self._task is not None:
