@@ -19,7 +19,37 @@ if TYPE_CHECKING:
     from .plot import ScatterPlot
 
 
-class PlotDock(QDockWidget):
+class PlacedDock(QDockWidget):
+    """A dock that View → Plot shows beside the rows, or below them where beside would
+    move them (see :meth:`gui.qt.window_base.EditorWindow.place_dock`)."""
+
+    def _make_content(self) -> None:
+        """Make what the dock shows, so that its size hint is its own (the user asked for it)."""
+
+    def setVisible(self, visible: bool) -> None:  # noqa: N802 - Qt's name
+        window = self.parentWidget()
+        if not (visible and self.isHidden()) or not hasattr(window, "place_dock"):
+            super().setVisible(visible)
+            return
+        window.place_dock(self, self._expected_width())
+        super().setVisible(visible)
+        window.dock_shown(self)
+
+    def _expected_width(self) -> int:
+        """The width the dock will take on the right: its last one there, or its size hint."""
+        if getattr(self, "_shown_width", 0):
+            return self._shown_width
+        self._make_content()
+        return max(self.sizeHint().width(), self.minimumSizeHint().width(), self.minimumWidth())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        window = self.parentWidget()
+        if self.isVisible() and hasattr(window, "dockWidgetArea") and window.dockWidgetArea(self) == Qt.DockWidgetArea.RightDockWidgetArea:
+            self._shown_width = self.width()
+
+
+class PlotDock(PlacedDock):
     """The dock shown by View → Plot."""
 
     def __init__(self, window):
@@ -29,6 +59,9 @@ class PlotDock(QDockWidget):
         self._window = window
         self._plot: ScatterPlot | None = None
         self.visibilityChanged.connect(self._on_visibility)
+
+    def _make_content(self) -> None:
+        self.plot  # noqa: B018
 
     @property
     def plot(self) -> ScatterPlot:

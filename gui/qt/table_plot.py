@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
-from PySide6.QtWidgets import QComboBox, QDockWidget, QFormLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ..data.codecs import TimestampTzCodec
 from ..data.planning import sharing_the_gil
@@ -53,6 +53,7 @@ from ..data.plot_points import (  # noqa: F401 - the pieces the plot is made of,
     sample_rows,
     value_float,
 )
+from .plot_dock import PlacedDock
 from .plot_import import PyqtgraphImport
 
 # another screen, scale or theme: markers, lines and axes are drawn again to suit it
@@ -70,7 +71,7 @@ def _named(widget, name: str):
     return widget
 
 
-class TablePlotDock(QDockWidget):
+class TablePlotDock(PlacedDock):
     """The dock shown by View → Plot; ``row_clicked(row)`` when a point is clicked
     (the window's cell of that row in the y column is then selected)."""
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import shiboken6
 from PySide6.QtCore import QEvent, QItemSelectionModel, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QPalette, QUndoGroup, QUndoStack
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QProgressBar, QSizePolicy, QWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QProgressBar, QSizePolicy, QStyle, QWidget
 
 from ..data.errors import UserError
 from ..data.wording import plural
@@ -92,9 +92,80 @@ class EditorWindow(QMainWindow):
             if self._layout_file is not None:
                 state = self._layout_settings().value(f"{self.LAYOUT_KEY}/state")
                 if state is not None:
-                    self.restoreState(state)
+                    self._restoring_layout = True  # the docks go where they were: see place_dock
+                    try:
+                        self.restoreState(state)
+                    finally:
+                        self._restoring_layout = False
         # the window manager's frame is known once the window is on screen
         QTimer.singleShot(0, self, self.keep_on_screen)
+
+    def place_dock(self, dock: QDockWidget, width: int) -> None:
+        """Before ``dock`` (about ``width`` wide) is shown by the user: on the right,
+        unless it would narrow the rows' part of the window so much that a bar above the
+        rows wraps to another line, moving the rows down under the mouse (issue 13: the
+        plot at 720 px moved them 56 px); then below the rows, which takes room from
+        their bottom and leaves the first row where it was.  A dock put below for that
+        goes back to the right when there is room again; one the user moved stays."""
+        if not self.isVisible() or getattr(self, "_restoring_layout", False) or dock.isFloating():
+            return
+        area = self.dockWidgetArea(dock)
+        ours_below = getattr(dock, "_placed_below", False) and area == Qt.DockWidgetArea.BottomDockWidgetArea
+        if area != Qt.DockWidgetArea.RightDockWidgetArea and not ours_below:
+            return
+        below = self._rows_would_move(width + self._separator())
+        dock._room_before = self.centralWidget().height()
+        if below and self._room_below(dock) < max(dock.minimumSizeHint().height(), self.fontMetrics().lineSpacing() * 10):
+            below = False  # no room below either (683x384): beside, as before, the bars wrapping
+        if below and area == Qt.DockWidgetArea.RightDockWidgetArea:
+            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+            dock._placed_below = True
+        elif not below and ours_below:
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+            dock._placed_below = False
+
+    def dock_shown(self, dock: QDockWidget) -> None:
+        """After ``dock`` is shown below the rows: as tall as it likes, but not so tall
+        that the bars above the rows are squeezed (they would move the rows up) or fewer
+        than a few rows are left."""
+        if self.dockWidgetArea(dock) != Qt.DockWidgetArea.BottomDockWidgetArea or dock.isFloating():
+            return
+        height = max(dock.minimumSizeHint().height(), min(dock.sizeHint().height(), self._room_below(dock)))
+        self.resizeDocks([dock], [height], Qt.Orientation.Vertical)
+
+    def _room_below(self, dock: QDockWidget) -> int:
+        """The height a dock below the rows can take leaving the bars above them and a
+        few rows as they are (measured before the dock is shown: laid out later)."""
+        central, view = self.centralWidget(), getattr(self, "view", None)
+        if central is None or view is None:
+            return 0
+        rows_top = view.mapTo(central, view.rect().topLeft()).y()
+        rows = view.horizontalHeader().sizeHint().height() + 4 * view.verticalHeader().defaultSectionSize() + 2 * view.frameWidth()
+        bottom = central.layout().contentsMargins().bottom() if central.layout() is not None else 0
+        return getattr(dock, "_room_before", central.height()) - rows_top - rows - bottom - self._separator()
+
+    def _separator(self) -> int:
+        return self.style().pixelMetric(QStyle.PixelMetric.PM_DockWidgetSeparatorExtent, None, self)
+
+    def _rows_would_move(self, narrower_by: int) -> bool:
+        """Whether the rows' part of the window, ``narrower_by`` px narrower, would put
+        the rows lower (a bar above them wrapped) or be narrower than its minimum."""
+        central = self.centralWidget()
+        layout = central.layout() if central is not None else None
+        if layout is None:
+            return False
+        margins = layout.contentsMargins()
+        width = central.width() - margins.left() - margins.right()
+        narrower = width - narrower_by
+        if central.width() - narrower_by < central.minimumSizeHint().width():
+            return True
+        for index in range(layout.count()):
+            item = layout.itemAt(index)
+            if item.widget() is getattr(self, "view", None):
+                break
+            if item.hasHeightForWidth() and item.heightForWidth(narrower) != item.heightForWidth(width):
+                return True
+        return False
 
     def keep_on_screen(self) -> None:
         """Shrink the window to the available area if it grew past it (a dock shown
