@@ -130,7 +130,9 @@ class EditorWindow(QMainWindow):
         than a few rows are left."""
         if self.dockWidgetArea(dock) != Qt.DockWidgetArea.BottomDockWidgetArea or dock.isFloating():
             return
-        height = max(dock.minimumSizeHint().height(), min(dock.sizeHint().height(), self._room_below(dock)))
+        room = self._room_below(dock)
+        half = (room + self._rows_least_height()) // 2  # the rows keep at least half of what is below the bars
+        height = max(dock.minimumSizeHint().height(), min(dock.sizeHint().height(), room, half))
         self.resizeDocks([dock], [height], Qt.Orientation.Vertical)
 
     def _room_below(self, dock: QDockWidget) -> int:
@@ -140,9 +142,13 @@ class EditorWindow(QMainWindow):
         if central is None or view is None:
             return 0
         rows_top = view.mapTo(central, view.rect().topLeft()).y()
-        rows = view.horizontalHeader().sizeHint().height() + 4 * view.verticalHeader().defaultSectionSize() + 2 * view.frameWidth()
         bottom = central.layout().contentsMargins().bottom() if central.layout() is not None else 0
-        return getattr(dock, "_room_before", central.height()) - rows_top - rows - bottom - self._separator()
+        return getattr(dock, "_room_before", central.height()) - rows_top - self._rows_least_height() - bottom - self._separator()
+
+    def _rows_least_height(self) -> int:
+        """The header and four rows."""
+        view = self.view
+        return view.horizontalHeader().sizeHint().height() + 4 * view.verticalHeader().defaultSectionSize() + 2 * view.frameWidth()
 
     def _separator(self) -> int:
         return self.style().pixelMetric(QStyle.PixelMetric.PM_DockWidgetSeparatorExtent, None, self)
