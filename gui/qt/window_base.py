@@ -128,8 +128,8 @@ class EditorWindow(QMainWindow):
         """After ``dock`` is shown below the rows: as tall as it likes, but not so tall
         that the bars above the rows are squeezed (they would move the rows up) or fewer
         than a few rows are left."""
-        if self.dockWidgetArea(dock) != Qt.DockWidgetArea.BottomDockWidgetArea or dock.isFloating():
-            return
+        if not getattr(dock, "_placed_below", False) or self.dockWidgetArea(dock) != Qt.DockWidgetArea.BottomDockWidgetArea:
+            return  # beside the rows, or put below by the user (who sizes it)
         room = self._room_below(dock)
         half = (room + self._rows_least_height()) // 2  # the rows keep at least half of what is below the bars
         height = max(dock.minimumSizeHint().height(), min(dock.sizeHint().height(), room, half))
