@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialogButtonBox,
+    QDockWidget,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -152,7 +153,7 @@ def test_the_tutorials_window_with_the_plot_fits(qtbot, make_editor, screen):
     dock = editor.tools.plot_dock
     qtbot.waitUntil(lambda: dock.isVisible() and dock.plot.base_item.count() > 0, timeout=WAIT_MS)
     assert_on_screen(window, "the tutorial's window with the plot open")
-    assert_whole(dock.plot.widget, window, "the plot")
+    assert_whole(dock.plot.widget, dock if dock.isFloating() else window, "the plot")
     assert_whole(window.view, window, "the rows")
     for edit in (window.threshold_edit, window.goto_edit, window.commit_button):
         assert_whole(edit, window, edit.accessibleName())
@@ -169,7 +170,7 @@ def test_the_window_for_any_table_with_a_filter_and_the_plot_fits(qtbot, make_ed
     dock = editor.table_plot
     qtbot.waitUntil(lambda: dock.isVisible() and dock.base_item is not None and dock.base_item.count() > 0, timeout=WAIT_MS)
     assert_on_screen(window, "the window for any table with the plot open")
-    assert_whole(dock.plot_widget, window, "the plot")
+    assert_whole(dock.plot_widget, dock if dock.isFloating() else window, "the plot")
     assert_whole(window.view, window, "the rows")
     bar = window.filter_bar
     for widget in (bar.add_button, bar.apply_button, window.goto_edit, window.commit_button, window.table_chooser):
@@ -229,6 +230,11 @@ def assert_the_plot_leaves_the_rows_in_place(qtbot, window, action, plot_shown, 
     after = first_row_at(window)
     assert after == before, f"{what} ({size.width()}x{size.height()}): View → Plot moved the first row from {before.toTuple()} to {after.toTuple()}"
     assert_on_screen(window, f"{what} with the plot")
+    docks = [d for d in window.findChildren(QDockWidget) if d.isVisible()]
+    for dock in docks:
+        assert_on_screen(dock, f"{what}: its plot")
+    # beside or below the rows where there is room; floating over them only where there is none
+    assert any(d.isFloating() for d in docks) == (room().height() < 500), [d.isFloating() for d in docks]
     action.trigger()  # closed again: the rows stay too
     qtbot.waitUntil(lambda: not plot_shown(), timeout=WAIT_MS)
     assert first_row_at(window) == before, f"{what}: closing the plot moved the first row"
@@ -237,12 +243,9 @@ def assert_the_plot_leaves_the_rows_in_place(qtbot, window, action, plot_shown, 
 def test_showing_the_plot_does_not_move_the_rows(qtbot, make_editor, screen):
     """Issue 13: nothing moves the rows while the user works.  View → Plot at the
     window's first size, and at the 720 px it used to open at, leaves the first row
-    where it was (the bar above the rows wrapped to a second row, 56 px lower)."""
-    if screen[1] < 500:
-        # 683x384 (a known limit): a window 348 px high has no room for a plot below its
-        # rows (the plot would be ~70 px high, or the window taller than the screen), so
-        # the plot goes beside them and the bars above them wrap, as before
-        return  # not a skip: test_gui_fit.py counts one as a screen the platform ignored
+    where it was (the bar above the rows wrapped to a second row, 56 px lower).  At
+    683x384 (2x on 1366x768) a window 348 px high has room for the plot neither
+    beside the rows nor below them: it floats over the window instead."""
     editor = connect_demo(qtbot, make_editor)
     window = editor.window
     wait_loaded(qtbot, window)

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QPr
 
 from ..data.errors import UserError
 from ..data.wording import plural
-from .fit import DialogFitter, centre_on_screen, fit_to_screen, suited_size
+from .fit import DialogFitter, available_geometry, centre_on_screen, fit_to_screen, frame_margins, suited_size
 from .palette import state_colours
 from .shortcuts import show_shortcuts
 from .tasks import Task
@@ -106,9 +106,17 @@ class EditorWindow(QMainWindow):
         rows wraps to another line, moving the rows down under the mouse (issue 13: the
         plot at 720 px moved them 56 px); then below the rows, which takes room from
         their bottom and leaves the first row where it was.  A dock put below for that
-        goes back to the right when there is room again; one the user moved stays."""
-        if not self.isVisible() or getattr(self, "_restoring_layout", False) or dock.isFloating():
+        goes back to the right when there is room again; one the user moved stays.
+        Where there is room for it neither beside nor below (683x384: 2x on a 1366x768
+        screen), it floats over the window at the screen's right edge: it covers
+        some columns but moves no row; docked again when there is room."""
+        if not self.isVisible() or getattr(self, "_restoring_layout", False):
             return
+        if dock.isFloating():
+            if not getattr(dock, "_placed_floating", False):
+                return  # floated by the user
+            dock.setFloating(False)  # floated by us: judged again from where it was docked
+            dock._placed_floating = False
         area = self.dockWidgetArea(dock)
         ours_below = getattr(dock, "_placed_below", False) and area == Qt.DockWidgetArea.BottomDockWidgetArea
         if area != Qt.DockWidgetArea.RightDockWidgetArea and not ours_below:
@@ -116,13 +124,24 @@ class EditorWindow(QMainWindow):
         below = self._rows_would_move(width + self._separator())
         dock._room_before = self.centralWidget().height()
         if below and self._room_below(dock) < max(dock.minimumSizeHint().height(), self.fontMetrics().lineSpacing() * 10):
-            below = False  # no room below either (683x384): beside, as before, the bars wrapping
+            self._float_over(dock, width)  # no room below either (683x384)
+            return
         if below and area == Qt.DockWidgetArea.RightDockWidgetArea:
             self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
             dock._placed_below = True
         elif not below and ours_below:
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
             dock._placed_below = False
+
+    def _float_over(self, dock: QDockWidget, width: int) -> None:
+        """``dock`` floating at the right of the screen's available area, its frame
+        within it, at most half its width."""
+        room, margins = available_geometry(self), frame_margins(self)
+        wide = min(max(width, dock.minimumSizeHint().width()), room.width() // 2)
+        high = room.height() - margins.top() - margins.bottom()
+        dock.setFloating(True)
+        dock._placed_floating = True
+        dock.setGeometry(room.right() - margins.right() - wide + 1, room.top() + margins.top(), wide, high)
 
     def dock_shown(self, dock: QDockWidget) -> None:
         """After ``dock`` is shown below the rows: as tall as it likes, but not so tall
