@@ -98,6 +98,12 @@ def main() -> int:
 
     window = editor.window
     model = window.model
+
+    def back_in_the_rows(table) -> None:
+        """What a click in the rows does after a cancelled review: the focus back on
+        them, the passing status ("Commit cancelled: ...") gone."""
+        table.view.setFocus()
+        table.statusBar().clearMessage()
     step(lambda: grab(dialog, "connect-dialog"), 500)
 
     def fill_postgresql():
@@ -131,6 +137,8 @@ def main() -> int:
     step(lambda: window.review_dialog.show_sql.setChecked(True))
     step(lambda: grab(window.review_dialog, "review"))
     step(lambda: window.review_dialog.reject())
+    # a click back in the rows: the passing "Commit cancelled" goes, as it does for a user
+    step(lambda: back_in_the_rows(window))
     # the plot beside the table, the pending values in their own colour
     step(lambda: size(window, 1180, 640))
     step(lambda: editor.tools.plot_action.trigger(), 1000)
@@ -169,6 +177,7 @@ def main() -> int:
     step(lambda: editor.window.commit_button.click(), 1500)
     step(lambda: grab(editor.window.review_dialog, "any-table-review"))
     step(lambda: editor.window.review_dialog.reject())
+    step(lambda: back_in_the_rows(editor.window))
     if not readme:
         # a condition in the filter and the plot open: the narrowest the window gets
         step(lambda: editor.window.filter_bar.add_button.click())
