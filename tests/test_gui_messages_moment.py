@@ -87,6 +87,7 @@ def test_commit_cancelled_goes_at_the_next_edit(qtbot, make_editor):
     click(qtbot, wait_attr(qtbot, window, "review_dialog").cancel_button)
     qtbot.waitUntil(lambda: window.review_dialog is None and not window.committing, timeout=WAIT_MS)
     assert window.statusBar().currentMessage().startswith("Commit cancelled")
+    qtbot.waitUntil(lambda: window.focusWidget() is window.view, timeout=WAIT_MS)  # back on the rows
     edit_cell(qtbot, window, 20, "21")
     qtbot.waitUntil(lambda: window.pending.get(20) is not None, timeout=WAIT_MS)
     assert "Commit cancelled" not in window.statusBar().currentMessage()
@@ -106,6 +107,7 @@ def test_any_table_commit_cancelled_goes_and_a_refused_value_names_its_cell(qtbo
     click(qtbot, review.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Cancel))
     qtbot.waitUntil(lambda: window.review_dialog is None and not window.committing, timeout=WAIT_MS)
     assert window.statusBar().currentMessage().startswith("Commit cancelled")
+    qtbot.waitUntil(lambda: window.focusWidget() is window.view, timeout=WAIT_MS)  # back on the rows
 
     # a number refused in credit, left by a click elsewhere
     model, view = window.model, window.view

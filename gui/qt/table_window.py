@@ -755,6 +755,7 @@ class TableWindow(EditorWindow):
             else:
                 session.review_declined()
                 self.show_passing_status("Commit cancelled: every change is still pending.")
+                self.view.setFocus()  # back to the rows, not where the focus went while the controls were off
 
         dialog.finished.connect(finished)
         dialog.open()
