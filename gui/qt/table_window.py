@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from PySide6.QtCore import QItemSelectionModel, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QSize, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -48,6 +48,7 @@ from ..data.prepared import Changed
 from ..data.config import DEFAULT_SPEC
 from ..data.opening import OpenedTable, tutorial_key_noted
 from ..data.planning import sharing_the_gil
+from ..data.threads import gui_thread_first
 from ..data.paging import Condition, SortKey
 from ..data.result import TableResult
 from ..data.schema import list_relations
@@ -138,6 +139,14 @@ class TableWindow(EditorWindow):
         self._wire()
         self._update_state()
         self.setWindowTitle("Table Editor")
+
+    def event(self, event) -> bool:
+        # Qt paints the window's dirty widgets in the window's UpdateRequest: the cells,
+        # the headers, a thousand calls into Python; workers wait meanwhile (gui_thread_first)
+        if event.type() == QEvent.Type.UpdateRequest:
+            with gui_thread_first():
+                return super().event(event)
+        return super().event(event)
         self._restore_geometry(getattr(paths, "config", None), QSize(900, 600))
 
     # -- construction ---------------------------------------------------------------
