@@ -14,6 +14,7 @@ import datetime as dt
 import gc
 import subprocess
 import sys
+import threading
 from decimal import Decimal
 
 import numpy as np
@@ -37,6 +38,8 @@ from gui.data.planning import (
     block_rows,
     fill_blocks,
     long_lived,
+    pace,
+    paced,
     paste_blocks,
     plan_cells,
     plan_key_paste,
@@ -443,3 +446,36 @@ def test_the_planning_module_imports_no_qt() -> None:
         "del sys.modules['PySide6']; assert not any(m.startswith('PySide6') for m in sys.modules)"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_paced_worker_waits_while_the_gui_thread_goes_first(monkeypatch) -> None:
+    from gui.data import threads
+
+    started, passed = threading.Event(), threading.Event()
+
+    def worker() -> None:
+        with paced():
+            started.set()
+            pace()
+            passed.set()
+
+    with threads.gui_thread_first():
+        with threads.gui_thread_first():  # re-entrant: the inner end lets no worker on
+            thread = threading.Thread(target=worker)
+            thread.start()
+            assert started.wait(5)
+        assert not passed.wait(0.05)
+    assert passed.wait(5)  # on as soon as the GUI thread is done
+    thread.join(5)
+
+    with pytest.raises(RuntimeError), threads.gui_thread_first():
+        raise RuntimeError
+    assert threads._gui_free.is_set()  # noqa: SLF001 - however it ends
+
+    monkeypatch.setattr(threads, "GUI_WAIT_LONGEST", 0.01)
+    started.clear(), passed.clear()
+    with threads.gui_thread_first():  # a GUI thread that takes long never stops a worker for good
+        thread = threading.Thread(target=worker)
+        thread.start()
+        assert passed.wait(5)
+    thread.join(5)
