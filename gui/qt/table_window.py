@@ -139,6 +139,7 @@ class TableWindow(EditorWindow):
         self._wire()
         self._update_state()
         self.setWindowTitle("Table Editor")
+        self._restore_geometry(getattr(paths, "config", None), QSize(900, 600))
 
     def event(self, event) -> bool:
         # Qt paints the window's dirty widgets in the window's UpdateRequest: the cells,
@@ -147,7 +148,6 @@ class TableWindow(EditorWindow):
             with gui_thread_first():
                 return super().event(event)
         return super().event(event)
-        self._restore_geometry(getattr(paths, "config", None), QSize(900, 600))
 
     # -- construction ---------------------------------------------------------------
     def _build_widgets(self) -> None:
