@@ -77,7 +77,7 @@ from .catalog import ColumnStats, column_stats, has_key_index, max_rows
 from .config import INT32_MAX, INT32_MIN, TableSpec
 from .connection import CancelToken, attached, needs_transaction
 from .errors import QueryFailed, StorageFailed, retry_once_if_disconnected, user_errors
-from .transport import return_freed_memory, sql_and_parameters
+from .transport import sql_and_parameters
 
 EMPTY = np.empty(0, dtype=np.int64)
 
@@ -267,10 +267,7 @@ def copy_packed(conn: Connection, spec: TableSpec, stmt) -> tuple[np.ndarray, np
         cursor.copy_expert(b"COPY (" + query + b") TO STDOUT (FORMAT binary)", chunks)
     finally:
         cursor.close()
-    columns = _unpack(b"".join(chunks), column_dtype(spec))
-    del chunks
-    return_freed_memory()
-    return columns
+    return _unpack(b"".join(chunks), column_dtype(spec))
 
 
 def _unpack(buf: bytes, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
