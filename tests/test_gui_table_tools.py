@@ -573,7 +573,8 @@ def test_a_failed_export_says_why_and_the_tools_are_idle_again(customers, qtbot,
     window, tools = customers
     tools.export_to(str(tmp_path / "missing" / "out.csv"))
     qtbot.waitUntil(lambda: tools._export_task is None, timeout=WAIT_MS)
-    assert window.message.text().startswith("Export CSV: Cannot write the file: Cannot write out.csv")
+    assert window.message.text().startswith("Export CSV: Cannot write the file: Cannot write out.csv in ")
+    assert str(tmp_path / "missing") in window.message.text() and "Choose another folder" in window.message.text()
     assert tools.progress_dialog is None
     with qtbot.waitSignal(tools.exported, timeout=WAIT_MS):
         tools.export_to(str(tmp_path / "out.csv"))  # and the next one runs

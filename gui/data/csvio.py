@@ -292,7 +292,7 @@ def export_rows(
     try:
         return _export(engine, spec, threshold, path, progress, cancel, page, pending)
     except OSError as error:
-        raise ExportFailed(f"Cannot write {path.name}: {error.strerror or error}.") from None
+        raise ExportFailed(f"Cannot write {path.name} in {path.parent}: {error.strerror or error}. Choose another folder.") from None
 
 
 def _with_pending(xs: np.ndarray, ys: np.ndarray, keys: np.ndarray, values: np.ndarray) -> np.ndarray:
