@@ -482,3 +482,17 @@ def test_the_editors_own_clipboard_cells_read_back_with_null_apart() -> None:
     # another program's text replaced ours: the text wins, an empty field is ""
     assert clipboard_grid("x\t\n", cells_to_bytes(grid)) == ([["x", ""]], False)
     assert clipboard_grid("x\n", b"not json") == ([["x"]], False)
+
+
+@pytest.mark.parametrize("lines", [0, 1, 999, 1_000, 1_001, 2_500])
+def test_read_clipboard_paces_a_worker_between_chunks(monkeypatch, lines):
+    """Long clipboard text is read in chunks with the GIL let go between them (a
+    repaint during a paste's first read took 30-50 ms instead of 10), rows unchanged."""
+    import gui.data.table_csv as table_csv
+
+    calls = []
+    monkeypatch.setattr(table_csv, "pace", lambda: calls.append(1))
+    text = "".join(f"{i}\t'x\"{i}\n" for i in range(lines))
+    expected = [row for row in csv.reader(io.StringIO(text, newline=""), "excel-tab")] or ([[""]] if text else [])
+    assert table_csv.read_clipboard(text) == expected
+    assert len(calls) == lines // table_csv.PACE_STEP

@@ -337,11 +337,15 @@ def paste_blocks(table: CellTable, grid: Sequence[Sequence[str | None]], row: in
     blocks = []
     for j in range(width):
         codec = table.codecs[table.names[column + j]]
-        at = [i for i, fields in enumerate(grid) if j < len(fields)]
-        if nulls_marked:
-            raws = [grid[i][j] for i in at]
-        else:
-            raws = [pasted_raw(grid[i][j] or "", codec) for i in at]
+        at, raws = [], []
+        for start in range(0, len(grid), PACE_STEP):  # paced: a worker's paste lets a repaint take the GIL
+            part = [i for i in range(start, min(start + PACE_STEP, len(grid))) if j < len(grid[i])]
+            at += part
+            if nulls_marked:
+                raws += [grid[i][j] for i in part]
+            else:
+                raws += [pasted_raw(grid[i][j] or "", codec) for i in part]
+            pace()
         offsets = np.array(at, dtype=np.int64)
         blocks.append(Block(column + j, row + offsets, raws, offsets * width + j))
     return blocks

@@ -59,6 +59,7 @@ import json
 import os
 import re
 import tempfile
+from itertools import islice
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,7 +84,7 @@ from .csvio import (  # its sniffing, reused: a file of changes is found the sam
 from .edits import CellChange, CellEdits, CellId, Key, loaded_value, value_text
 from .errors import Cancelled, InvalidValue
 from .paging import Condition, SortKey
-from .planning import LONG_LIVED, LoadedRows, long_lived
+from .planning import LONG_LIVED, PACE_STEP, LoadedRows, long_lived, pace
 from .result import TableResult
 from .schema import TableSchema
 from .wording import plural
@@ -254,8 +255,19 @@ def read_clipboard(text: str) -> list[list[str]]:
     text of line ends only is one empty cell (as a spreadsheet copies one).
 
     Read row by row in Python, not by ``list()`` in one C call: a worker reading
-    100,000 lines that way held the GIL, and with it the GUI thread, for 100 ms."""
-    rows = [row for row in csv.reader(io.StringIO(text, newline=""), "excel-tab")]
+    100,000 lines that way held the GIL, and with it the GUI thread, for 100 ms.
+    On a worker it pauses (:func:`gui.data.threads.pace`) every :data:`PACE_STEP`
+    rows: a paste's first repaint (the whole window, once after a load) ran
+    while these 100,000 lines were read and took 30-50 ms instead of 10, its
+    thousand callbacks into Python each waiting for the GIL."""
+    reader = csv.reader(io.StringIO(text, newline=""), "excel-tab")
+    rows: list[list[str]] = []
+    while True:
+        chunk = [row for row in islice(reader, PACE_STEP)]
+        rows += chunk
+        if len(chunk) < PACE_STEP:
+            break
+        pace()
     while rows and not rows[-1]:
         rows.pop()
     if not rows and text:
