@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterator
 
 from PySide6.QtCore import QObject, QTimer
 
-from ..data.planning import sharing_the_gil
+from ..data.threads import sharing_the_gil
 
 TOUCH_STEP = 150  # PySide6 names read an event-loop turn (1-3 ms)
 PACKAGE = "pyqtgraph"

@@ -34,7 +34,7 @@ from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ..data.codecs import TimestampTzCodec
-from ..data.planning import sharing_the_gil
+from ..data.threads import sharing_the_gil
 from ..data.plot_points import (  # noqa: F401 - the pieces the plot is made of, for their tests
     FLOAT_NOTE,
     MAX_POINTS,

@@ -47,8 +47,7 @@ from ..data.journal import JournalWriter, TableJournal
 from ..data.prepared import Changed
 from ..data.config import DEFAULT_SPEC
 from ..data.opening import OpenedTable, tutorial_key_noted
-from ..data.planning import sharing_the_gil
-from ..data.threads import gui_thread_first
+from ..data.threads import gui_thread_first, sharing_the_gil
 from ..data.paging import Condition, SortKey
 from ..data.result import TableResult
 from ..data.schema import list_relations
