@@ -21,7 +21,7 @@ Values are compared through their text form (:func:`value_text`), not with
 ``==``: a ``time`` column gives ``'13:45:00'`` when loaded and
 ``datetime.time(13, 45)`` when parsed, and both are the same value.
 
-Every mutation goes through :meth:`CellEdits.apply`, which returns what it
+Every mutation goes through :meth:`CellEdits.apply` (:class:`~gui.data.prepared.ChangeSet`), which returns what it
 replaced: that is all an undo stack or a journal needs.
 """
 
@@ -34,7 +34,7 @@ from typing import Any
 
 from .codecs import Codec, DateCodec, TimeCodec, TimestampCodec, codec_for
 from .errors import InvalidValue
-from .prepared import Changed, Prepared, apply_prepared, split_updates
+from .prepared import Changed, ChangeSet, Prepared  # noqa: F401 - Prepared: the planners import it from here
 from .schema import Column, TableSchema
 from .transport import column_kind
 
@@ -189,17 +189,20 @@ def changes_to_json(schema: TableSchema, codecs: Mapping[str, Codec], changes: I
     return entries
 
 
-class CellEdits:
+class CellEdits(ChangeSet):
     """The pending changes of one table, keyed by ``(key, column)``; listeners hear
     which cells changed."""
 
     def __init__(self, schema: TableSchema, codecs: Mapping[str, Codec]) -> None:
+        super().__init__()
         self.schema = schema
         self.codecs = dict(codecs)
-        self._changes: dict[CellId, CellChange] = {}
-        self._state = object()
-        self._listeners: list[Listener] = []
+        self._changes: dict[CellId, CellChange]
         self._position = {c.name: i for i, c in enumerate(schema.columns)}
+
+    @staticmethod
+    def _check(cell: CellId, change: CellChange) -> None:
+        _check_filed(cell, change)
 
     # -- reading -------------------------------------------------------------
     def __len__(self) -> int:
@@ -325,66 +328,6 @@ class CellEdits:
             reason = codec.read_only_reason[:1].upper() + codec.read_only_reason[1:] + "."
         if reason is not None:
             raise InvalidValue(reason)
-
-    # -- mutation ------------------------------------------------------------
-    @property
-    def state(self) -> object:
-        """What identifies the set's content now: a new object after every change,
-        the one from before when an undo puts the content back (see :class:`Prepared`)."""
-        return self._state
-
-    def prepare(
-        self, updates: Updates, pending: Mapping[CellId, CellChange] | None = None, state: object = None
-    ) -> Prepared:
-        """``updates`` made ready to :meth:`apply` in one go: what they replace and
-        what they change, worked out here rather than on the GUI thread.
-
-        ``pending`` and ``state`` are the set the updates were planned against and
-        its :attr:`state` when it was taken (a :meth:`snapshot` for a worker
-        thread); this set and its state by default.  Pure: safe on any thread for
-        a snapshot the caller no longer changes."""
-        if pending is None:
-            pending, state = self._changes, self._state
-        return Prepared(updates, pending, state, _check_filed)
-
-    def apply(self, updates: Updates) -> dict[CellId, CellChange | None] | Prepared:
-        """Apply ``updates`` (``None`` removes a cell's change); returns what they
-        replaced, for undo (applying it restores the state before).
-
-        :class:`Prepared` updates whose state is this set's now are applied by
-        the dict in C (what they replace was worked out when they were prepared)
-        and return their prepared inverse, so an undo and a redo are as quick: 100,000
-        changes of a paste took 300 ms here when each went through Python, and
-        the GUI thread is not to stop for more than 50 ms.  Any other updates, or
-        prepared ones whose set has changed since, are applied one by one."""
-        changes = self._changes
-        if isinstance(updates, Prepared) and updates.before is self._state:
-            apply_prepared(changes, updates)
-            self._state = updates.after
-            if updates.changed:
-                self._notify(updates.changed)
-            return updates.inverse
-        previous, to_set, removed = split_updates(updates, changes, _check_filed)
-        for cell in removed:
-            del changes[cell]
-        changes.update(to_set)
-        if removed or to_set:
-            self._state = object()
-            self._notify(Changed(to_set, frozenset(removed)))
-        return previous
-
-    def clear(self) -> dict[CellId, CellChange | None]:
-        return self.apply({cell: None for cell in self._changes})
-
-    def subscribe(self, listener: Listener) -> None:
-        self._listeners.append(listener)
-
-    def unsubscribe(self, listener: Listener) -> None:
-        self._listeners.remove(listener)
-
-    def _notify(self, cells: Changed) -> None:
-        for listener in list(self._listeners):
-            listener(cells)
 
     # -- journal -------------------------------------------------------------
     def to_json(self) -> list[dict[str, Any]]:

@@ -5,7 +5,7 @@ applies to every row with that ``x``.  Each change remembers the ``y`` values th
 user saw for that ``x`` when it was loaded, so the commit can tell whether someone
 else changed those rows in the meantime.
 
-Every mutation goes through :meth:`PendingChanges.apply`, which returns the state it
+Every mutation goes through :meth:`PendingChanges.apply` (:class:`~gui.data.prepared.ChangeSet`), which returns the state it
 replaced: that is all an undo stack or a journal needs.
 """
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 from .config import TableSpec
 from .errors import InvalidValue
-from .prepared import Changed, Prepared, apply_prepared, split_updates
+from .prepared import Changed, ChangeSet
 from .threads import pace
 
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
@@ -111,14 +111,13 @@ Updates = Mapping[int, PendingChange | None]
 Listener = Callable[[Changed], None]
 
 
-class PendingChanges:
+class PendingChanges(ChangeSet):
     """The set of pending changes, keyed by ``x``; listeners hear which keys changed."""
 
     def __init__(self, spec: TableSpec) -> None:
+        super().__init__()
         self.spec = spec
-        self._changes: dict[int, PendingChange] = {}
-        self._state = object()
-        self._listeners: list[Listener] = []
+        self._changes: dict[int, PendingChange]
 
     # -- reading -------------------------------------------------------------
     def __len__(self) -> int:
@@ -179,52 +178,3 @@ class PendingChanges:
             except InvalidValue as error:
                 raise InvalidValue(f"Item {position} ({self.spec.key} = {key}): {error.message}") from None
         return updates
-
-    # -- mutation ------------------------------------------------------------
-    @property
-    def state(self) -> object:
-        """What identifies the set's content now: a new object after every change,
-        the one from before when an undo puts the content back (see
-        :class:`~gui.data.prepared.Prepared`)."""
-        return self._state
-
-    def prepare(self, updates: Updates, pending: Mapping[int, PendingChange] | None = None, state: object = None) -> Prepared:
-        """``updates`` made ready to :meth:`apply` in one go (see :mod:`gui.data.prepared`);
-        ``pending`` and ``state``: the copy of the set they were planned against
-        (:meth:`snapshot`) and its :attr:`state` then.  Pure: safe on a worker."""
-        if pending is None:
-            pending, state = self._changes, self._state
-        return Prepared(updates, pending, state)
-
-    def apply(self, updates: Updates) -> dict[int, PendingChange | None] | Prepared:
-        """Apply ``updates`` (``None`` removes a key); returns what they replaced, for
-        undo.  :class:`~gui.data.prepared.Prepared` updates whose state is this
-        set's now are applied by the dict in C and return their prepared inverse."""
-        changes = self._changes
-        if isinstance(updates, Prepared) and updates.before is self._state:
-            apply_prepared(changes, updates)
-            self._state = updates.after
-            if updates.changed:
-                self._notify(updates.changed)
-            return updates.inverse
-        previous, to_set, removed = split_updates(updates, changes)
-        for key in removed:
-            del changes[key]
-        changes.update(to_set)
-        if removed or to_set:
-            self._state = object()
-            self._notify(Changed(to_set, frozenset(removed)))
-        return previous
-
-    def clear(self) -> dict[int, PendingChange | None]:
-        return self.apply({key: None for key in self._changes})
-
-    def subscribe(self, listener: Listener) -> None:
-        self._listeners.append(listener)
-
-    def unsubscribe(self, listener: Listener) -> None:
-        self._listeners.remove(listener)
-
-    def _notify(self, keys: Changed) -> None:
-        for listener in list(self._listeners):
-            listener(keys)

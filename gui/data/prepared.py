@@ -108,3 +108,74 @@ def apply_prepared(changes: dict, updates: Prepared) -> None:
     else:
         deque(map(changes.__delitem__, removed), maxlen=0)
     changes.update(updates.to_set)
+
+
+class ChangeSet:
+    """A set of pending changes keyed by an id (the tutorial's ``x``, or a cell),
+    the state that :class:`Prepared` updates are checked against, and listeners that
+    hear what changed (a :class:`Changed`).  A subclass may give ``_check(id,
+    change)``, raising for a change filed under the wrong id."""
+
+    _check: Callable[[Any, Any], None] | None = None
+
+    def __init__(self) -> None:
+        self._changes: dict = {}
+        self._state = object()
+        self._listeners: list[Callable[[Changed], None]] = []
+
+    @property
+    def state(self) -> object:
+        """What identifies the set's content now: a new object after every change,
+        the one from before when an undo puts the content back (see :class:`Prepared`)."""
+        return self._state
+
+    def prepare(self, updates: Mapping[Any, Any], pending: Mapping[Any, Any] | None = None, state: object = None) -> Prepared:
+        """``updates`` made ready to :meth:`apply` in one go: what they replace and
+        what they change, worked out here rather than on the GUI thread.
+
+        ``pending`` and ``state`` are the set the updates were planned against and
+        its :attr:`state` when it was taken (a snapshot for a worker thread); this
+        set and its state by default.  Pure: safe on any thread for a snapshot the
+        caller no longer changes."""
+        if pending is None:
+            pending, state = self._changes, self._state
+        return Prepared(updates, pending, state, self._check)
+
+    def apply(self, updates: Mapping[Any, Any]) -> dict | Prepared:
+        """Apply ``updates`` (``None`` removes an id's change); returns what they
+        replaced, for undo (applying it restores the state before).
+
+        :class:`Prepared` updates whose state is this set's now are applied by
+        the dict in C (what they replace was worked out when they were prepared)
+        and return their prepared inverse, so an undo and a redo are as quick: 100,000
+        changes of a paste took 300 ms here when each went through Python, and
+        the GUI thread is not to stop for more than 50 ms.  Any other updates, or
+        prepared ones whose set has changed since, are applied one by one."""
+        changes = self._changes
+        if isinstance(updates, Prepared) and updates.before is self._state:
+            apply_prepared(changes, updates)
+            self._state = updates.after
+            if updates.changed:
+                self._notify(updates.changed)
+            return updates.inverse
+        previous, to_set, removed = split_updates(updates, changes, self._check)
+        for id_ in removed:
+            del changes[id_]
+        changes.update(to_set)
+        if removed or to_set:
+            self._state = object()
+            self._notify(Changed(to_set, frozenset(removed)))
+        return previous
+
+    def clear(self) -> dict:
+        return self.apply({id_: None for id_ in self._changes})
+
+    def subscribe(self, listener: Callable[[Changed], None]) -> None:
+        self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Callable[[Changed], None]) -> None:
+        self._listeners.remove(listener)
+
+    def _notify(self, changed: Changed) -> None:
+        for listener in list(self._listeners):
+            listener(changed)
