@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QDialog, QLineEdit, QPushButton
 from sqlalchemy import create_engine, text
 
 from gui_helpers import WAIT_MS, _open_editor, make_editor, seed_table  # noqa: F401 - fixtures
+from test_data_pooler import busy_pool  # noqa: F401 - a fixture
 from gui.qt.main_window import MainWindow
 from gui.qt.table_window import TableWindow
 
@@ -486,3 +487,40 @@ def test_the_columns_chosen_to_identify_rows_are_remembered_with_the_changes_kep
     editor.window.table_chooser.table_chosen.emit("public.nokey")
     qtbot.waitUntil(lambda: editor.window.schema is not None and editor.window.schema.name == "nokey", timeout=WAIT_MS)
     assert editor.window.schema.key == ("a",)
+
+
+def test_any_table_through_a_transaction_pooler_loads_edits_and_commits(qtbot, make_editor, pg_db, pg_engine, pgbouncer, busy_pool):  # noqa: F811
+    """Neon's pooled host, other clients on the pool: the window for any table
+    loads every row (Load everything), and an edit is reviewed and committed."""
+    with pg_engine.begin() as conn:
+        conn.execute(text(
+            "CREATE TABLE readings (id bigint PRIMARY KEY, value numeric(12,3), note text);"
+            " INSERT INTO readings SELECT g, g / 8.0, CASE WHEN g % 3 = 0 THEN NULL ELSE 'n' || g END"
+            " FROM generate_series(1, 5000) g"
+        ))  # fmt: skip
+    pooled = pgbouncer.url(pg_db.name, pg_db.user, pg_db.password).render_as_string(hide_password=False)
+    editor = make_editor("--url", pooled, "--table", "readings")
+    editor.connect_url(pooled)
+    qtbot.waitUntil(lambda: isinstance(editor.window, TableWindow), timeout=WAIT_MS)
+    window = editor.window
+    model = window.model
+    qtbot.waitUntil(lambda: model.rowCount() > 0 and window.writability is not None and window.writability.writable, timeout=WAIT_MS)
+    window.load_all_action.trigger()
+    qtbot.waitUntil(lambda: not model.loading and not model.canFetchMore(), timeout=WAIT_MS)
+    assert model.rowCount() == 5000
+    assert [model.index(r, 0).data() for r in (0, 4999)] == ["1", "5000"]
+    assert model.index(2, _column(window, "note")).data() == "NULL"
+
+    _type_into(qtbot, window, 2, "note", "mine")
+    _type_into(qtbot, window, 4999, "value", "0.125")
+    assert len(window.pending) == 2
+    review = _commit_through_review(qtbot, window)
+    assert "2 changes" in review.summary.text()
+    with pg_engine.connect() as conn:
+        assert conn.execute(text("SELECT id, value, note FROM readings WHERE id IN (3, 5000) ORDER BY id")).all() == [
+            (3, Decimal("0.375"), "mine"), (5000, Decimal("0.125"), "n5000"),
+        ]  # fmt: skip
+        open_transactions = conn.execute(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'"
+        )).scalar_one()  # fmt: skip
+    assert open_transactions == 0
