@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import time
 from decimal import Decimal
 from pathlib import Path
 
+import psycopg2.sql
 import pytest
 from sqlalchemy import Engine, text
 
@@ -258,3 +260,43 @@ def test_read_only_and_a_statement_timeout_hold_on_every_page_of_any_table_throu
     rows = read_all(TableResult(plain, probe, sort=[SortKey("id")]), 150)
     assert {(ro, timeout) for _id, ro, timeout in rows} == {("off", "0")}
     _nothing_left_open(sleepy)
+
+
+@pytest.mark.parametrize("path", ["copy-pages", "two-ranges-at-once", "sorted-by-a-column-with-nulls", "no-key"])
+def test_idle_session_timeout_between_pages_of_any_table_costs_nothing(
+    request, pg_cluster, pg_db, tables, monkeypatch, path: str
+) -> None:
+    """The server (like Neon suspending an idle compute) closes the app's idle
+    connections between two pages, on every way of reading any table, and between
+    pages read backwards from a go-to: the load goes on, and the count is right."""
+    name, sort, _condition, page, split_from = PATHS[path]
+    if split_from is not None:
+        monkeypatch.setattr(result_module, "PARALLEL_MIN_ROWS", split_from)
+    pg_cluster.execute(
+        psycopg2.sql.SQL("ALTER ROLE {} SET idle_session_timeout = '300ms'").format(psycopg2.sql.Identifier(pg_db.user))
+    )
+    engine = create_engine_for(settings_from_url(pg_db.url.render_as_string(hide_password=False)))
+    request.addfinalizer(engine.dispose)
+    schema = schema_of(engine, name)
+    expected = _expected(tables, name, sort)
+    page = max(page, len(expected) // 4)  # a few pages, each followed by a pause
+    result = TableResult(engine, schema, (), sort)
+    loaded: list[tuple] = []
+    while not result.exhausted:
+        loaded += result.fetch(page).rows()
+        time.sleep(0.5)  # every pooled connection is closed by the server meanwhile
+    assert normal(loaded) == expected
+    assert result.count() == len(expected)
+
+    names = list(result.names)
+    middle = expected[len(expected) // 2]
+    start = [middle[names.index(column)] for column in result.plan.order_columns]
+    from_middle = TableResult(engine, schema, (), sort, start_at=start)
+    after = list(from_middle.fetch(page).rows())
+    time.sleep(0.5)
+    assert from_middle.count_before() == expected.index(middle)
+    before: list[list[tuple]] = []
+    while not from_middle.at_start:
+        time.sleep(0.5)
+        before.append([row for piece in from_middle.fetch_before(page) for row in piece.rows()])
+    assert normal([row for rows in reversed(before) for row in rows] + after) == expected[: expected.index(middle) + len(after)]
