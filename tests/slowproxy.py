@@ -11,7 +11,7 @@ is awake after that); :meth:`SlowProxy.sleep` puts it back to sleep::
     with SlowProxy("127.0.0.1", cluster.port, delay=1.5) as proxy:
         psycopg2.connect(host="127.0.0.1", port=proxy.port, ...)   # takes >= 1.5 s
 
-It listens on 127.0.0.1 only, runs an asyncio loop in a daemon thread, and
+It listens on 127.0.0.1 (or on ``listen_host``, such as ``::1``), runs an asyncio loop in a daemon thread, and
 stops by itself after ``lifetime`` seconds even if nobody calls
 :meth:`SlowProxy.stop`.  ``delay`` may be changed while it runs.
 
@@ -40,12 +40,13 @@ class SlowProxy:
         delay: float = 3.0,
         first_only: bool = False,
         lifetime: float = 300.0,
+        listen_host: str = HOST,
     ) -> None:
         self.target = (target_host, target_port)
         self.delay = delay
         self.first_only = first_only
         self.lifetime = lifetime
-        self.host = HOST
+        self.host = listen_host
         self.port: int | None = None
         self.connections = 0  # accepted so far
         self.delayed = 0  # of which waited for ``delay``
@@ -130,7 +131,7 @@ class SlowProxy:
                 tasks.discard(task)
                 writer.close()
 
-        server = await asyncio.start_server(on_client, HOST, 0)
+        server = await asyncio.start_server(on_client, self.host, 0)
         self.port = server.sockets[0].getsockname()[1]
         self._ready.set()
         try:

@@ -19,6 +19,7 @@ from gui.data.connection import (
 )
 from gui.data.errors import AuthenticationFailed, ConnectionFailed, UserError, user_errors
 from pgcluster import PgDatabase
+from slowproxy import SlowProxy
 
 SECRET = "p@ss:w/rd#?&% x"
 
@@ -381,3 +382,42 @@ def test_a_libpq_host_list_tries_each_host(pg_db: PgDatabase) -> None:
         engine.dispose()
     assert port == pg_db.port
     assert name == ""  # the URL's empty application_name, not the app's default
+
+
+def test_a_host_list_with_ipv6_addresses_and_socket_folders_reaches_libpq_as_lists() -> None:
+    """Each host of a URL's list as libpq takes it: an IPv6 address without its
+    brackets, a percent-encoded socket folder decoded, a port where one is given."""
+    pasted = "postgresql://alice:pw@[::1]:5433,db.example.com,%2Frun%2Fpostgresql:5434/neondb?sslmode=disable"
+    settings = settings_from_url(pasted)
+    used = parameters_passed(settings)
+    assert (used["host"], used["port"]) == ("::1,db.example.com,/run/postgresql", "5433,,5434")
+    assert settings.display_name() == "alice on [::1]:5433, db.example.com, /run/postgresql:5434/neondb"
+    single = settings_from_url("postgresql://alice@%2Frun%2Fpostgresql:5434/neondb")
+    assert (parameters_passed(single)["host"], parameters_passed(single)["port"]) == ("/run/postgresql", "5434")
+    assert single.display_name() == "alice on neondb through the socket in /run/postgresql (port 5434)"
+    by_parameters = settings_from_url("postgresql://alice@/neondb?host=/run/postgresql&port=5434")
+    assert by_parameters.display_name() == "alice on neondb through the socket in /run/postgresql (port 5434)"
+
+
+@pg
+def test_an_ipv6_address_in_a_host_list_connects(pg_db: PgDatabase) -> None:
+    """``postgresql://u@127.0.0.1:<refused>,[::1]:<port>/db`` as psql takes it: the
+    first host refuses, the second (the server, reached over IPv6) answers."""
+    try:
+        proxy = SlowProxy(pg_db.host, pg_db.port, delay=0, listen_host="::1").__enter__()
+    except OSError as error:
+        pytest.skip(f"this machine has no IPv6 loopback: {error}")
+    try:
+        refused = closed_port()
+        pasted = URL.create("postgresql", pg_db.user, pg_db.password, "HOSTS", None, pg_db.name).render_as_string(
+            hide_password=False
+        ).replace("HOSTS", f"127.0.0.1:{refused},[::1]:{proxy.port}")
+        engine = create_engine_for(settings_from_url(pasted))
+        try:
+            with engine.connect() as conn:
+                assert conn.execute(text("SELECT current_database()")).scalar_one() == pg_db.name
+                assert conn.connection.dbapi_connection.info.host == "::1"
+        finally:
+            engine.dispose()
+    finally:
+        proxy.__exit__(None, None, None)

@@ -529,3 +529,28 @@ def test_a_server_turned_read_only_after_connect_refuses_the_commit(qtbot, make_
     qtbot.waitUntil(lambda: not window.writable, timeout=WAIT_MS)
     assert window.mode_label.text() == READ_ONLY_ROLE_REASON
     assert not window.commit_button.isEnabled()
+
+
+def test_a_select_only_role_on_any_table_is_told_it_may_read_but_not_change_it(qtbot, make_editor, pg_cluster, pg_db, pg_engine, make_reader):
+    """A table of the user's own (the window for any table): the reason is said in
+    words before any edit, and a double-click on a cell says it again."""
+    from gui.qt.table_window import TableWindow
+
+    seed_table(pg_engine)  # the reader is granted SELECT on it
+    with pg_engine.begin() as conn:
+        conn.execute(text("CREATE TABLE items (id integer PRIMARY KEY, name text); INSERT INTO items VALUES (1, 'one'), (2, 'two')"))
+    url = make_reader()
+    pg_cluster.execute(sql.SQL("GRANT SELECT ON items TO {}").format(sql.Identifier(url.username)), database=pg_db.name)
+    editor = connect_pg(qtbot, make_editor, url, "--table", "items")
+    qtbot.waitUntil(lambda: isinstance(editor.window, TableWindow) and editor.window.writability is not None, timeout=WAIT_MS)
+    window = editor.window
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2 and not window.model.loading, timeout=WAIT_MS)
+    reason = "Your role may read this table but not change it (it has no UPDATE privilege on it)."
+    assert window.mode_label.text() == reason
+    assert window.windowTitle().count("[read-only]") == 1
+    index = window.model.index(0, 1)
+    center = window.view.visualRect(index).center()
+    qtbot.mouseClick(window.view.viewport(), Qt.MouseButton.LeftButton, pos=center)
+    qtbot.mouseDClick(window.view.viewport(), Qt.MouseButton.LeftButton, pos=center)
+    qtbot.waitUntil(lambda: reason in window.message.text(), timeout=WAIT_MS)
+    assert not window.pending and not window.commit_button.isEnabled()

@@ -144,7 +144,7 @@ class ConnectionSettings:
         identity: dict[str, object] = {
             "backend": "postgresql",
             "host": url.host or str(url.query.get("host") or ""),
-            "port": url.port or DEFAULT_PORT,
+            "port": url.port or _query_port(url) or DEFAULT_PORT,
             "database": url.database or "",
             "user": url.username or "",
         }
@@ -204,24 +204,56 @@ _AUTHORITY = re.compile(r"^(?P<scheme>[^:/?#]+://)(?P<userinfo>[^@/?#]*@)?(?P<ho
 
 
 def _one_host(text_url: str) -> str:
-    """The URL with a libpq host list (``h1:5432,h2:5433``) taken out of its
-    authority, which SQLAlchemy cannot read; :func:`_with_all_hosts_and_parameters`
-    puts the hosts back as ``host`` parameters, a form SQLAlchemy passes to libpq."""
+    """The URL with a libpq host list (``h1:5432,[::1]:5433``) or a percent-encoded
+    socket folder (``%2Frun%2Fpostgresql``) taken out of its authority, which
+    SQLAlchemy cannot read; :func:`_with_all_hosts_and_parameters` puts the hosts
+    back as ``host`` and ``port`` parameters, a form SQLAlchemy passes to libpq."""
     match = _AUTHORITY.match(text_url)
-    if match is None or "," not in match["hosts"]:
+    if match is None or not _hosts_for_libpq(match["hosts"]):
         return text_url
     return match["scheme"] + (match["userinfo"] or "") + match["rest"]
+
+
+def _hosts_for_libpq(authority_hosts: str) -> bool:
+    """The URL's hosts must reach libpq as parameters: a host list, or a host
+    written percent-encoded (a socket folder)."""
+    return "," in authority_hosts or "%" in authority_hosts
+
+
+def host_list(authority_hosts: str) -> tuple[list[str], list[str]]:
+    """The hosts and ports of a URL's authority as libpq reads it
+    (``h1:5432,[::1]:5433,%2Frun%2Fpostgresql``): hosts percent-decoded and an IPv6
+    address without its brackets, ports as written ('' where none is given).
+    Raises ``ValueError`` for a port that is not a number."""
+    hosts: list[str] = []
+    ports: list[str] = []
+    for entry in authority_hosts.split(","):
+        if entry.startswith("["):
+            address, _bracket, after = entry[1:].partition("]")
+            host, port = address, after.removeprefix(":")
+        else:
+            host, _colon, port = entry.partition(":")
+        if port and not port.isdigit():
+            raise ValueError(f"port {port!r}")
+        hosts.append(urllib.parse.unquote(host))
+        ports.append(port)
+    return hosts, ports
 
 
 def _with_all_hosts_and_parameters(url: URL, text_url: str) -> URL:
     """``url`` with every query parameter as pasted, empty ones too (SQLAlchemy drops
     ``?application_name=``, which libpq takes as an empty name), and the hosts of a
-    libpq host list."""
+    libpq host list or a percent-encoded socket folder as libpq's ``host`` and
+    ``port`` lists (``host=h1,::1&port=5432,5433``: SQLAlchemy would split
+    ``host=[::1]:5433`` at every colon)."""
     match = _AUTHORITY.match(text_url)
     query = urllib.parse.urlsplit(text_url).query if match is not None else ""
     pairs = urllib.parse.parse_qsl(query, keep_blank_values=True)
-    if match is not None and "," in match["hosts"]:
-        pairs += [("host", urllib.parse.unquote(h)) for h in match["hosts"].split(",")]
+    if match is not None and _hosts_for_libpq(match["hosts"]):
+        hosts, ports = host_list(match["hosts"])
+        pairs += [("host", ",".join(hosts))]
+        if any(ports):
+            pairs += [("port", ",".join(ports))]
     if not pairs:
         return url
     values: dict[str, list[str]] = {}
@@ -251,13 +283,33 @@ def server_name(url: URL) -> str:
     messages; never the password, the driver or the options.  A socket folder is
     named as such; parts libpq fills from its defaults are left out."""
     hosts = url.query.get("host")
-    if isinstance(hosts, tuple):  # a libpq host list: libpq tries them in order
+    ports = url.query.get("port")
+    if isinstance(hosts, tuple):  # host=h1:p1&host=h2:p2, SQLAlchemy's form of a host list
         return _described(url.username, ", ".join(hosts), None, url.database)
+    if isinstance(hosts, str) and "," in hosts:  # libpq's: host=h1,h2&port=p1,p2, tried in order
+        names = hosts.split(",")
+        numbers = str(ports).split(",") if isinstance(ports, str) else [""] * len(names)
+        if len(numbers) == 1:
+            numbers *= len(names)  # one port for every host
+        shown = ", ".join(_host_and_port(h, p) for h, p in zip(names, numbers))
+        return _described(url.username, shown, None, url.database)
     host = url.host or str(hosts or "")
     service = url.query.get("service")
     if service and not host:
         return _described(url.username, f"service {service}", None, url.database)
-    return _described(url.username, host, url.port, url.database)
+    return _described(url.username, host, url.port or _query_port(url), url.database)
+
+
+def _query_port(url: URL) -> int | None:
+    """The port given as a parameter (``?port=5434``), when there is one."""
+    port = url.query.get("port")
+    return int(port) if isinstance(port, str) and port.isdigit() else None
+
+
+def _host_and_port(host: str, port: str) -> str:
+    """One host of a list as a URL writes it: ``[::1]:5433``, ``db:5432``, ``db``."""
+    shown = f"[{host}]" if ":" in host else host
+    return f"{shown}:{port}" if port else shown
 
 
 def _described(user, host: str, port, database) -> str:

@@ -109,6 +109,8 @@ class TableSchema:
                 f"No columns identify a row of this {self.kind}: it has no primary key and no unique index "
                 "on NOT NULL columns. Choose the columns that identify a row (--key) to edit it."
             )
+        if not any(c.may_update for c in self.columns):
+            return f"Your role may read this {self.kind} but not change it (it has no UPDATE privilege on it)."
         if not any(self.why_column_read_only(c.name) is None for c in self.columns):
             return "Your role may not change any column of this table that could be edited here."
         return None
