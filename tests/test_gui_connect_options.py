@@ -215,9 +215,10 @@ def test_a_service_from_pg_service_conf_connects(qtbot, make_editor, pg_db, pg_e
     assert dialog.port.value() == 5432 and dialog.sslmode.currentText() == "prefer"
 
     type_field(qtbot, dialog, "Service", "editor_svc")
-    # the service names its own port and SSL mode: the plain defaults step aside, visibly
+    # the service names its own port, SSL mode and connect timeout: the plain defaults step aside, visibly
     assert dialog.port.value() == 0 and dialog.port.text() == ""
     assert dialog.sslmode.currentText() == "default"
+    assert dialog.connect_timeout.value() == 0 and dialog.connect_timeout.text() == ""
     type_field(qtbot, dialog, "Password", pg_db.password)
     assert_fields(dialog, service="editor_svc", host="", port=0, database="", user="", sslmode="")
     connect_and_wait(qtbot, editor, dialog)
@@ -225,6 +226,48 @@ def test_a_service_from_pg_service_conf_connects(qtbot, make_editor, pg_db, pg_e
     assert len(shown_rows(editor.window)) == 8
     # the title names where the service led, as the live connection resolved it
     assert f"{pg_db.user} on {pg_db.host}:{pg_db.port}/{pg_db.name}" in editor.window.windowTitle()
+
+
+def test_a_services_own_connect_timeout_is_what_libpq_uses(qtbot, make_editor, pg_db, pg_engine, tmp_path, monkeypatch):
+    """The Connect timeout field steps aside for the service's own connect_timeout;
+    a value typed into it still wins; cleared without a service, the app's 10 s."""
+    seed_table(pg_engine)
+    services = write_service_file(tmp_path / "pg_service.conf", "editor_svc", pg_db)
+    services.write_text(services.read_text() + "connect_timeout=45\n")
+    monkeypatch.setenv("PGSERVICEFILE", str(services))
+    editor, dialog = open_connect_dialog(qtbot, make_editor)
+    choose_kind(qtbot, dialog, POSTGRESQL)
+    type_field(qtbot, dialog, "Service", "editor_svc")
+    type_field(qtbot, dialog, "Password", pg_db.password)
+    assert dialog.settings().connect_timeout_s == 0
+    connect_and_wait(qtbot, editor, dialog)
+    raw = editor.window.engine.raw_connection()
+    try:
+        assert raw.dbapi_connection.info.dsn_parameters["connect_timeout"] == "45"  # the service's
+    finally:
+        raw.close()
+
+    # typed into the field, the user's value wins over the service's
+    _editor, dialog = open_connect_dialog(qtbot, make_editor)
+    choose_kind(qtbot, dialog, POSTGRESQL)
+    type_field(qtbot, dialog, "Service", "editor_svc")
+    type_spin(qtbot, dialog, "Connect timeout", "7")
+    assert parameters_of(dialog.settings())["connect_timeout"] == "7"
+    # no service and the field cleared: the app's default
+    type_field(qtbot, dialog, "Service", "")
+    type_spin(qtbot, dialog, "Connect timeout", "")
+    assert dialog.settings().connect_timeout_s == 0
+    assert parameters_of(dialog.settings())["connect_timeout"] == 10
+    # up from empty is the usual 10 s, not 1 s
+    dialog.connect_timeout.stepBy(1)
+    assert dialog.connect_timeout.value() == 10
+
+
+def parameters_of(settings) -> dict:
+    """What the engine would hand libpq for ``settings`` (nothing is connected)."""
+    from test_data_connection import parameters_passed
+
+    return parameters_passed(settings)
 
 
 def test_an_unknown_service_is_libpqs_message_in_the_dialog(qtbot, make_editor, tmp_path, monkeypatch):

@@ -83,32 +83,39 @@ def _named(widget: QWidget, name: str) -> QWidget:
     return widget
 
 
-class PortBox(QSpinBox):
-    """A port number, or nothing: an empty field is 0, libpq's default (PGPORT, else 5432).
+class DefaultableBox(QSpinBox):
+    """A number, or nothing: an empty field is 0, which leaves the value to libpq's
+    defaults (``placeholder`` says which); stepping up from empty gives ``usual``.
 
     A plain QSpinBox puts the old number back when the text is cleared; here
     clearing is how a user asks for the default.
     """
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, maximum: int, usual: int, placeholder: str, unit: str = "", parent: QWidget | None = None):
         super().__init__(parent)
-        self.setRange(0, 65535)
-        self.lineEdit().setPlaceholderText(f"default (PGPORT, else {DEFAULT_PORT})")
+        self.usual = usual
+        self.unit = unit  # shown after a number only: an empty field shows its placeholder
+        self.setRange(0, maximum)
+        self.lineEdit().setPlaceholderText(placeholder)
+        self.valueChanged.connect(self._show_unit)
+
+    def _show_unit(self, value: int) -> None:
+        self.setSuffix(self.unit if value else "")
 
     def validate(self, text: str, pos: int):
-        if not text.strip():
+        if not text.removesuffix(self.suffix()).strip():  # cleared, the unit left behind
             return QValidator.State.Acceptable, text, pos
         return super().validate(text, pos)
 
     def valueFromText(self, text: str) -> int:
-        return 0 if not text.strip() else super().valueFromText(text)
+        return 0 if not text.removesuffix(self.suffix()).strip() else super().valueFromText(text)
 
     def textFromValue(self, value: int) -> str:
         return "" if value == 0 else super().textFromValue(value)
 
     def stepBy(self, steps: int) -> None:
         if self.value() == 0 and steps > 0:
-            self.setValue(DEFAULT_PORT)  # up from "default" is the usual port, not port 1
+            self.setValue(self.usual)  # up from "default" is the usual value (port 5432, not port 1)
         else:
             super().stepBy(steps)
 
@@ -165,7 +172,7 @@ class ConnectDialog(QDialog):
             "Empty: libpq's default, PGHOST, else the local server's socket."
         )
         # a PG* variable the user set is theirs: a field that starts at a fixed value would override it
-        self.port = _named(PortBox(), "Port")
+        self.port = _named(DefaultableBox(65535, DEFAULT_PORT, f"default (PGPORT, else {DEFAULT_PORT})"), "Port")
         self.port.setValue(0 if os.environ.get("PGPORT") else DEFAULT_PORT)
         self.port.setToolTip(f"Empty: libpq's default, PGPORT, else {DEFAULT_PORT}.")
         self.database = _named(QLineEdit(), "Database")
@@ -204,11 +211,17 @@ class ConnectDialog(QDialog):
             "service's own apply."
         )
         self.service.textEdited.connect(self._on_service_edited)
-        self.connect_timeout = _named(QSpinBox(), "Connect timeout")
-        self.connect_timeout.setRange(1, 3600)
-        self.connect_timeout.setSuffix(" s")
+        self.connect_timeout = _named(
+            DefaultableBox(
+                3600, CONNECT_TIMEOUT_S, f"default (the service's, else PGCONNECT_TIMEOUT, else {CONNECT_TIMEOUT_S} s)", " s"
+            ),
+            "Connect timeout",
+        )
         self.connect_timeout.setValue(_env_connect_timeout() or CONNECT_TIMEOUT_S)
-        self.connect_timeout.setToolTip("How long to wait for the server to answer (it also overrides a service's connect_timeout).")
+        self.connect_timeout.setToolTip(
+            "How long to wait for the server to answer, in seconds (it overrides a service's connect_timeout).\n"
+            f"Empty: the service's connect_timeout, else PGCONNECT_TIMEOUT, else {CONNECT_TIMEOUT_S} s."
+        )
         self.url = _named(QLineEdit(), "URL")
         self.url.setPlaceholderText("postgresql://user:password@host/dbname?sslmode=require")
         # masked, since a URL may hold a password; Password rather than
@@ -414,7 +427,9 @@ class ConnectDialog(QDialog):
         self.sslkey.setText(settings.sslkey)
         self.service.setText(settings.service)
         self._had_service = bool(settings.service)
-        self.connect_timeout.setValue(settings.connect_timeout_s or _env_connect_timeout() or CONNECT_TIMEOUT_S)
+        self.connect_timeout.setValue(
+            settings.connect_timeout_s or (0 if settings.service else _env_connect_timeout() or CONNECT_TIMEOUT_S)
+        )
         self.url.setText(settings.url)
         self.read_only.setChecked(settings.read_only or self._forced_read_only)
         self.statement_timeout.setValue(settings.statement_timeout_ms // 1000)
@@ -521,6 +536,8 @@ class ConnectDialog(QDialog):
                 self.port.setValue(0)
             if self.sslmode.currentData() == "prefer":
                 self._select_sslmode("")
+            if self.connect_timeout.value() == (_env_connect_timeout() or CONNECT_TIMEOUT_S):
+                self.connect_timeout.setValue(0)
         self._had_service = has_service
 
     # -- actions -------------------------------------------------------------
