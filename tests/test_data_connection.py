@@ -421,3 +421,17 @@ def test_an_ipv6_address_in_a_host_list_connects(pg_db: PgDatabase) -> None:
             engine.dispose()
     finally:
         proxy.__exit__(None, None, None)
+
+
+@pg
+def test_a_socket_folder_written_percent_encoded_in_a_url_connects(pg_cluster, pg_db: PgDatabase) -> None:
+    """``postgresql://u@%2Fsocket%2Ffolder:port/db``, libpq's way to name a socket folder in a URL."""
+    folder = urllib.parse.quote(str(pg_cluster.base_dir), safe="")
+    settings = settings_from_url(f"postgresql://{pg_db.user}@{folder}:{pg_db.port}/{pg_db.name}")
+    assert settings.display_name() == f"{pg_db.user} on {pg_db.name} through the socket in {pg_cluster.base_dir} (port {pg_db.port})"
+    engine = create_engine_for(settings)
+    try:
+        with engine.connect() as conn:  # the local socket trusts: no password
+            assert conn.execute(text("SELECT inet_client_addr() IS NULL, current_database()")).one() == (True, pg_db.name)
+    finally:
+        engine.dispose()
