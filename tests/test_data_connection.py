@@ -223,6 +223,8 @@ def test_connection_refused_is_quick() -> None:
     assert time.monotonic() - started < 10
     assert not isinstance(excinfo.value, AuthenticationFailed)
     assert_no_secret(str(excinfo.value))
+    # libpq's own words, each line without the tab libpq puts before its hint
+    assert "Connection refused" in excinfo.value.message and "\t" not in excinfo.value.message
 
 
 def test_unknown_host() -> None:

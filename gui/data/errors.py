@@ -133,8 +133,11 @@ SERVER_CLOSED_MESSAGE = (
 
 
 def _db_message(orig: BaseException) -> str:
-    """The server's own words, without SQLAlchemy's statement/parameter dump."""
-    text = str(orig).strip()
+    """The server's own words, without SQLAlchemy's statement/parameter dump, and
+    without the tab libpq puts before a line of its own (``...refused\n\tIs the
+    server running...``), which a label shows as a wide gap; a caret line under a
+    statement is indented with spaces and kept."""
+    text = str(orig).strip().replace("\n\t", "\n")
     diag = getattr(orig, "diag", None)
     detail = getattr(diag, "message_detail", None) if diag is not None else None
     if detail and detail not in text:
