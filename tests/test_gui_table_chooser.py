@@ -264,3 +264,26 @@ def test_a_new_list_keeps_what_the_user_is_typing(qtbot, chooser) -> None:
 )
 def test_estimated_rows_in_words(rows, text) -> None:
     assert estimated_rows_text(rows) == text
+
+
+def test_sqlite_tables_are_named_as_the_window_names_them(qtbot, chooser, tmp_path) -> None:
+    """SQLite has one database: its tables are listed by name alone (the window's
+    title says "customers", not "main.customers"); a name remembered as
+    main.customers still finds its table."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'demo.sqlite3'}")
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE customers (id integer PRIMARY KEY, email text)"))
+            conn.execute(text("CREATE TABLE some_table (x integer, y integer)"))
+        with engine.connect() as conn:
+            entries = list_relations(conn)
+    finally:
+        engine.dispose()
+    assert [e.qualified_name for e in entries] == ["customers", "some_table"]
+    with qtbot.assertNotEmitted(chooser.table_chosen):
+        chooser.set_relations(entries)
+        assert set(_shown(chooser)) == {"customers", "some_table"}
+        chooser.set_current("main.customers")
+        assert chooser.current_name() == chooser.lineEdit().text() == "customers"

@@ -266,7 +266,7 @@ def read_schema(conn: Connection, name: str | tuple[str | None, str]) -> TableSc
 class RelationEntry:
     """One line of the table chooser."""
 
-    schema: str
+    schema: str  # "" for SQLite's one database, as the window names its tables
     name: str
     kind: str
     estimated_rows: float | None
@@ -274,7 +274,10 @@ class RelationEntry:
 
     @property
     def qualified_name(self) -> str:
-        return f"{quote_ident(self.schema)}.{quote_ident(self.name)}"
+        """Quoted as SQL would need; the name alone when there is no schema (as
+        :attr:`TableSchema.qualified_name` says it)."""
+        name = quote_ident(self.name)
+        return f"{quote_ident(self.schema)}.{name}" if self.schema else name
 
 
 _LIST_SQL = """
@@ -310,7 +313,7 @@ def list_relations(conn: Connection) -> list[RelationEntry]:
         entries = []
         for name, kind in names:
             schema = _read_sqlite(conn, name)
-            entries.append(RelationEntry("main", name, schema.kind, None, schema.why_not_editable()))
+            entries.append(RelationEntry("", name, schema.kind, None, schema.why_not_editable()))
         return entries
     entries = []
     for nspname, relname, relkind, reltuples, updatable, may_update, has_key in conn.execute(

@@ -294,8 +294,8 @@ class TableChooser(QComboBox):
             return -1
         rows = [
             r for r, e in enumerate(self._model.entries)
-            if e.name == table and (schema is None or e.schema == schema)
-        ]  # fmt: skip
+            if e.name == table and (schema is None or e.schema == schema or (not e.schema and schema == "main"))
+        ]  # fmt: skip  (SQLite's one database is "main": a name remembered as main.customers)
         return rows[0] if len(rows) == 1 else -1
 
     def _resolve(self, text: str) -> tuple[RelationEntry | None, str]:
