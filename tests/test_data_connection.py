@@ -437,3 +437,30 @@ def test_a_socket_folder_written_percent_encoded_in_a_url_connects(pg_cluster, p
             assert conn.execute(text("SELECT inet_client_addr() IS NULL, current_database()")).one() == (True, pg_db.name)
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("pasted", "host", "port", "shown"),
+    [
+        # one port among the parameters serves every host, as libpq has it
+        ("postgresql://alice@127.0.0.1,[::1]/shop?port=5433", "127.0.0.1,::1", "5433,5433", "alice on 127.0.0.1:5433, [::1]:5433/shop"),
+        ("postgresql:///shop?host=127.0.0.1,::1&port=5433&user=alice", "127.0.0.1,::1", "5433,5433", "alice on 127.0.0.1:5433, [::1]:5433/shop"),
+        # a port list among the parameters wins over the authority's ports
+        ("postgresql://alice@127.0.0.1:1,[::1]/shop?port=5433,5434", "127.0.0.1,::1", "5433,5434", "alice on 127.0.0.1:5433, [::1]:5434/shop"),
+        # a host among the parameters wins over the authority's hosts
+        ("postgresql://alice@localhost,[::1]/shop?host=127.0.0.1", "127.0.0.1", None, "alice on 127.0.0.1/shop"),
+        # a socket folder in a list is one host of it
+        ("postgresql://alice@%2Ftmp%2Fx:5433,127.0.0.1:1/shop", "/tmp/x,127.0.0.1", "5433,1", "alice on /tmp/x:5433, 127.0.0.1:1/shop"),
+    ],
+)
+def test_hosts_and_ports_among_the_parameters_are_read_as_libpq_reads_them(pasted, host, port, shown) -> None:
+    settings = settings_from_url(pasted)
+    used = parameters_passed(settings)
+    assert (used.get("host"), used.get("port")) == (host, port)
+    assert settings.display_name() == shown
+
+
+def test_a_host_list_typed_into_host_is_named_host_by_host() -> None:
+    settings = ConnectionSettings(kind="postgresql", host="127.0.0.1,::1", port=5433, database="shop", user="alice")
+    assert settings.display_name() == "alice on 127.0.0.1:5433, [::1]:5433/shop"
+    assert (parameters_passed(settings)["host"], str(parameters_passed(settings)["port"])) == ("127.0.0.1,::1", "5433")

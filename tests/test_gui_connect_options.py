@@ -194,14 +194,32 @@ def test_empty_host_and_port_take_pghost_pgport_and_the_password_file(
     # the user's PG* variables are not overridden by fields that start at fixed values
     assert dialog.port.value() == 0 and dialog.port.text() == "" and dialog.host.text() == ""
     assert dialog.sslmode.currentText() == "default"
-    assert dialog.connect_timeout.value() == 9
+    assert dialog.connect_timeout.value() == 0 and dialog.connect_timeout.text() == ""
+    assert "PGCONNECT_TIMEOUT=9" in dialog.connect_timeout.lineEdit().placeholderText()
     type_field(qtbot, dialog, "Database", pg_db.name)
     type_field(qtbot, dialog, "User", pg_db.user)
-    assert_fields(dialog, host="", port=0, password="", sslmode="", connect_timeout_s=9)
+    assert_fields(dialog, host="", port=0, password="", sslmode="", connect_timeout_s=0)
     connect_and_wait(qtbot, editor, dialog)
 
     assert len(shown_rows(editor.window)) == 8
     assert (editor.window.settings.host, editor.window.settings.port) == ("", 0)
+    raw = editor.window.engine.raw_connection()
+    try:
+        assert raw.dbapi_connection.info.dsn_parameters["connect_timeout"] == "9"  # the user's variable, as libpq read it
+    finally:
+        raw.close()
+
+
+@pytest.mark.parametrize("variable", ["0", "7200"])
+def test_any_pgconnect_timeout_is_left_to_libpq(qtbot, make_editor, monkeypatch, variable):
+    """libpq takes 0 as "wait for ever" and any number of seconds: the field starts
+    empty, and the app's 10 s default does not replace the user's variable."""
+    monkeypatch.setenv("PGCONNECT_TIMEOUT", variable)
+    _editor, dialog = open_connect_dialog(qtbot, make_editor)
+    choose_kind(qtbot, dialog, POSTGRESQL)
+    type_field(qtbot, dialog, "Host", "db.example.com")
+    assert dialog.connect_timeout.value() == 0
+    assert "connect_timeout" not in parameters_of(dialog.settings())
 
 
 # -- a service --------------------------------------------------------------------

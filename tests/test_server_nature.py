@@ -554,3 +554,30 @@ def test_a_select_only_role_on_any_table_is_told_it_may_read_but_not_change_it(q
     qtbot.mouseDClick(window.view.viewport(), Qt.MouseButton.LeftButton, pos=center)
     qtbot.waitUntil(lambda: reason in window.message.text(), timeout=WAIT_MS)
     assert not window.pending and not window.commit_button.isEnabled()
+
+
+def test_a_long_read_only_reason_and_the_row_count_never_overlap(qtbot, make_editor, pg_db, pg_engine, make_reader):
+    """The reason is cut to the room the status bar has (whole in its tooltip); the
+    row count beside it stays readable at a laptop's window width."""
+    from gui.qt.table_window import TableWindow
+
+    seed_table(pg_engine)
+    with pg_engine.begin() as conn:
+        conn.execute(text("CREATE TABLE items (id integer PRIMARY KEY, name text); INSERT INTO items SELECT g, 'n' || g FROM generate_series(1, 50) g"))
+    url = make_reader()
+    pg_cluster_grant = sql.SQL("GRANT SELECT ON items TO {}").format(sql.Identifier(url.username))
+    with pg_engine.begin() as conn:
+        conn.exec_driver_sql(pg_cluster_grant.as_string(conn.connection.dbapi_connection))
+    editor = connect_pg(qtbot, make_editor, url, "--table", "items")
+    qtbot.waitUntil(lambda: isinstance(editor.window, TableWindow) and editor.window.writability is not None, timeout=WAIT_MS)
+    window = editor.window
+    window.show()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 50 and not window.model.loading, timeout=WAIT_MS)
+    for width in (902, 700, 1366):
+        window.resize(width, 500)
+        qtbot.wait(50)
+        mode, rows = window.mode_label, window.rows_label
+        assert mode.toolTip().startswith("Your role may read this table")
+        assert mode.isVisible() and rows.isVisible()
+        assert mode.geometry().right() < rows.geometry().left(), (width, mode.geometry(), rows.geometry())
+        assert rows.width() >= rows.fontMetrics().horizontalAdvance(rows.text()), (width, rows.geometry(), rows.text())

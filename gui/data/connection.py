@@ -249,17 +249,25 @@ def _with_all_hosts_and_parameters(url: URL, text_url: str) -> URL:
     match = _AUTHORITY.match(text_url)
     query = urllib.parse.urlsplit(text_url).query if match is not None else ""
     pairs = urllib.parse.parse_qsl(query, keep_blank_values=True)
+    given = {name for name, _value in pairs}
     if match is not None and _hosts_for_libpq(match["hosts"]):
+        # as in libpq, a host or port among the parameters wins over the authority's
         hosts, ports = host_list(match["hosts"])
-        pairs += [("host", ",".join(hosts))]
-        if any(ports):
-            pairs += [("port", ",".join(ports))]
+        if "host" not in given:
+            pairs.append(("host", ",".join(hosts)))
+        if "port" not in given and any(ports):
+            pairs.append(("port", ",".join(ports)))
     if not pairs:
         return url
     values: dict[str, list[str]] = {}
     for name, value in pairs:
         values.setdefault(name, []).append(value)
-    return url.set(query={name: v[0] if len(v) == 1 else tuple(v) for name, v in values.items()})
+    query_values = {name: v[0] if len(v) == 1 else tuple(v) for name, v in values.items()}
+    host, port = query_values.get("host"), query_values.get("port")
+    if isinstance(host, str) and isinstance(port, str) and "," in host and "," not in port:
+        # libpq uses one port for every host; SQLAlchemy wants it once a host
+        query_values["port"] = ",".join([port] * len(host.split(",")))
+    return url.set(query=query_values)
 
 
 def live_identity(conn, settings: ConnectionSettings) -> dict[str, object]:
@@ -284,20 +292,21 @@ def server_name(url: URL) -> str:
     named as such; parts libpq fills from its defaults are left out."""
     hosts = url.query.get("host")
     ports = url.query.get("port")
+    user = url.username or url.query.get("user")
     if isinstance(hosts, tuple):  # host=h1:p1&host=h2:p2, SQLAlchemy's form of a host list
-        return _described(url.username, ", ".join(hosts), None, url.database)
+        return _described(user, ", ".join(hosts), None, url.database)
     if isinstance(hosts, str) and "," in hosts:  # libpq's: host=h1,h2&port=p1,p2, tried in order
         names = hosts.split(",")
         numbers = str(ports).split(",") if isinstance(ports, str) else [""] * len(names)
         if len(numbers) == 1:
             numbers *= len(names)  # one port for every host
         shown = ", ".join(_host_and_port(h, p) for h, p in zip(names, numbers))
-        return _described(url.username, shown, None, url.database)
+        return _described(user, shown, None, url.database)
     host = url.host or str(hosts or "")
     service = url.query.get("service")
     if service and not host:
-        return _described(url.username, f"service {service}", None, url.database)
-    return _described(url.username, host, url.port or _query_port(url), url.database)
+        return _described(user, f"service {service}", None, url.database)
+    return _described(user, host, url.port or _query_port(url), url.database)
 
 
 def _query_port(url: URL) -> int | None:
@@ -317,7 +326,9 @@ def _described(user, host: str, port, database) -> str:
     /dir (port N)``; an IPv6 address in brackets, the default port of a socket left
     out, parts nobody gave left out."""
     who = f"{user} on " if user else ""
-    if host.startswith(("/", "@")):
+    if "," in host and ", " not in host:  # a host list typed into Host: one port for all
+        host, port = ", ".join(_host_and_port(h, str(port or "")) for h in host.split(",")), None
+    if host.startswith(("/", "@")) and "," not in host:
         shown_port = f" (port {port})" if port and port != DEFAULT_PORT else ""
         return f"{who}{database or 'the default database'} through the socket in {host}{shown_port}"
     where = (f"[{host}]" if ":" in host and "," not in host else host or "the local server") + (f":{port}" if port else "")

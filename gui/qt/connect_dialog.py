@@ -120,13 +120,19 @@ class DefaultableBox(QSpinBox):
             super().stepBy(steps)
 
 
-def _env_connect_timeout() -> int:
-    """PGCONNECT_TIMEOUT as the field's starting value, if it is a usable number."""
-    try:
-        seconds = int(os.environ.get("PGCONNECT_TIMEOUT", ""))
-    except ValueError:
-        return 0
-    return seconds if 1 <= seconds <= 3600 else 0
+def _connect_timeout_default() -> int:
+    """The Connect timeout field's starting value: empty (0) when PGCONNECT_TIMEOUT
+    is set, so that libpq reads the user's variable (as Port starts empty for
+    PGPORT), else the app's 10 s."""
+    return 0 if os.environ.get("PGCONNECT_TIMEOUT") else CONNECT_TIMEOUT_S
+
+
+def _connect_timeout_placeholder() -> str:
+    """What an empty Connect timeout stands for."""
+    variable = os.environ.get("PGCONNECT_TIMEOUT")
+    if variable:
+        return f"default (PGCONNECT_TIMEOUT={variable})"
+    return f"default (the service's, else {CONNECT_TIMEOUT_S} s)"
 
 
 class ConnectDialog(QDialog):
@@ -212,12 +218,9 @@ class ConnectDialog(QDialog):
         )
         self.service.textEdited.connect(self._on_service_edited)
         self.connect_timeout = _named(
-            DefaultableBox(
-                3600, CONNECT_TIMEOUT_S, f"default (the service's, else PGCONNECT_TIMEOUT, else {CONNECT_TIMEOUT_S} s)", " s"
-            ),
-            "Connect timeout",
+            DefaultableBox(3600, CONNECT_TIMEOUT_S, _connect_timeout_placeholder(), " s"), "Connect timeout"
         )
-        self.connect_timeout.setValue(_env_connect_timeout() or CONNECT_TIMEOUT_S)
+        self.connect_timeout.setValue(_connect_timeout_default())
         self.connect_timeout.setToolTip(
             "How long to wait for the server to answer, in seconds (it overrides a service's connect_timeout).\n"
             f"Empty: the service's connect_timeout, else PGCONNECT_TIMEOUT, else {CONNECT_TIMEOUT_S} s."
@@ -427,8 +430,9 @@ class ConnectDialog(QDialog):
         self.sslkey.setText(settings.sslkey)
         self.service.setText(settings.service)
         self._had_service = bool(settings.service)
+        # a connection made with the fields brings back its timeout, empty too
         self.connect_timeout.setValue(
-            settings.connect_timeout_s or (0 if settings.service else _env_connect_timeout() or CONNECT_TIMEOUT_S)
+            settings.connect_timeout_s if settings.kind == POSTGRESQL else _connect_timeout_default()
         )
         self.url.setText(settings.url)
         self.read_only.setChecked(settings.read_only or self._forced_read_only)
@@ -536,7 +540,7 @@ class ConnectDialog(QDialog):
                 self.port.setValue(0)
             if self.sslmode.currentData() == "prefer":
                 self._select_sslmode("")
-            if self.connect_timeout.value() == (_env_connect_timeout() or CONNECT_TIMEOUT_S):
+            if self.connect_timeout.value() == CONNECT_TIMEOUT_S:
                 self.connect_timeout.setValue(0)
         self._had_service = has_service
 

@@ -15,6 +15,8 @@ So:
   next row when the window is too narrow for one, so that a bar's minimum width is
   that of its widest group, not of all of them together;
 * :func:`usable_width` is the width a field keeps however narrow its window is;
+* :class:`ElidedLabel` shows one line cut with "…" to the room it is given, whole
+  in its tooltip, so a long text never widens a bar nor lies over its neighbours;
 * :class:`FitScrollArea` holds a dialog's fields: as tall as they are where there is
   room (no scroll bar, nothing wasted), scrolling where the screen holds the dialog
   shorter, while what is outside it (a dialog's buttons) stays in view.
@@ -23,11 +25,12 @@ So:
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QMargins, QObject, QPoint, QRect, QSize, Qt, QTimer
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QPainter
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
     QHBoxLayout,
+    QLabel,
     QLabel,
     QLayout,
     QLayoutItem,
@@ -363,3 +366,41 @@ class FitScrollArea(QScrollArea):
     def _on_focus_changed(self, _old, new) -> None:
         if new is not None:
             self.show_widget(new)
+
+
+class ElidedLabel(QLabel):
+    """One line of text, cut with "…" at the width its layout gives it (at least
+    ``least`` characters, at most ``most``), the whole text in its tooltip.
+
+    A plain QLabel asks for its whole text's width; given less (an ``Ignored``
+    size policy) a status bar's layout gives it none and the label, drawn at its
+    minimum width anyway, lay over the row count beside it.  This one asks for
+    what it can use and shrinks down to ``least`` characters, so its neighbours
+    keep their room."""
+
+    def __init__(self, least: int = 12, most: int = 60, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.least, self.most = least, most
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        super().setText(text)
+        self.setToolTip(text)
+        self.updateGeometry()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        metrics = self.fontMetrics()
+        most = metrics.averageCharWidth() * self.most
+        text = min(metrics.horizontalAdvance(self.text()), most) if self.text() else 0
+        return QSize(text + 2 * self.margin() + 2, super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        least = self.fontMetrics().averageCharWidth() * self.least if self.text() else 0
+        return QSize(min(least, self.sizeHint().width()), super().minimumSizeHint().height())
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt's name
+        painter = QPainter(self)
+        rect = self.contentsRect().adjusted(self.margin(), 0, -self.margin(), 0)
+        shown = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        painter.drawText(rect, int(self.alignment() | Qt.AlignmentFlag.AlignVCenter), shown)

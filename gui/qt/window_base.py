@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QPr
 
 from ..data.errors import UserError
 from ..data.wording import plural
-from .fit import DialogFitter, available_geometry, centre_on_screen, fit_to_screen, frame_margins, suited_size
+from .fit import DialogFitter, ElidedLabel, available_geometry, centre_on_screen, fit_to_screen, frame_margins, suited_size
 from .palette import state_colours
 from .shortcuts import show_shortcuts
 from .tasks import Task
@@ -287,10 +287,9 @@ class EditorWindow(QMainWindow):
         self.busy.setRange(0, 0)
         self.busy.setMaximumWidth(120)
         self.busy.hide()
-        self.mode_label = named(QLabel(), "Mode")
-        # a long reason is whole in the tooltip: the label never widens the window
-        self.mode_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.mode_label.setMinimumWidth(self.mode_label.fontMetrics().averageCharWidth() * 12)
+        # a long reason is cut to the room there is, whole in the tooltip: the label
+        # never widens the window nor covers the row count
+        self.mode_label = named(ElidedLabel(), "Mode")
         self.statusBar().addPermanentWidget(self.mode_label)
         self.statusBar().addPermanentWidget(self.rows_label)
         self.statusBar().addPermanentWidget(self.busy)
