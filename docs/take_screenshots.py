@@ -155,7 +155,7 @@ def main() -> int:
     step(lambda: editor.tools.audit.audit_dialog.reject())
     # any table: the chooser, then the demo's mixed-type table with NULLs and pending edits
     step(lambda: size(window, 980, 600))
-    step(lambda: window.table_chooser.table_chosen.emit("main.customers"), 1500)
+    step(lambda: window.table_chooser.table_chosen.emit("customers"), 1500)
 
     def edit_customers():
         table = editor.window
