@@ -9,7 +9,9 @@ Each start is ``bench/start_driver.py``, which runs ``main.main(args)`` as ``pyt
 main.py args`` does, watches Paint events and prints the moment it sees the thing
 painted (then ends at once).  The baselines run the same way in the same loop, one
 start of each after the other: the interpreter alone (``python -c pass``, the venv's
-``site`` included), and a bare PySide6 program showing the same thing: a main window
+``site`` included), the libraries the first rows need imported alone in the app's
+order (:data:`LIBRARIES`: the floor under the ``--url`` figure, whatever the app's own
+code does), and a bare PySide6 program showing the same thing: a main window
 and a dialog of five fields, or a ``QTableView`` over a ``QSqlQueryModel`` (QPSQL) of
 the first 1,000 rows of the same query.
 
@@ -134,10 +136,18 @@ def start_once(what: str, args: list[str], env: dict[str, str]) -> dict[str, flo
     }
 
 
-def interpreter_once(env: dict[str, str]) -> dict[str, float]:
+def interpreter_once(env: dict[str, str], code: str = "pass") -> dict[str, float]:
+    """Seconds for ``python -c code`` in a fresh process, spawn to exit."""
     begun = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "pass"], cwd=ROOT, env=env, check=True)
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True)
     return {"total": time.perf_counter() - begun}
+
+
+# What showing the first rows cannot do without, imported in the app's order (the data
+# layer before PySide6, see gui/data/connecting.py) and nothing else: the floor under
+# the --url figure, whatever the app itself does.
+# os._exit, as the driver ends its starts: the interpreter's shutdown is not timed
+LIBRARIES = "import sqlalchemy, sqlalchemy.dialects.postgresql.psycopg2, psycopg2, numpy, PySide6.QtWidgets, os; os._exit(0)"
 
 
 class StartupBench:
@@ -177,6 +187,7 @@ class StartupBench:
     def _rounds(self, env: dict[str, str]) -> None:
         kinds: dict[str, Callable[[], dict[str, float]]] = {
             "python -c pass": lambda: interpreter_once(env),
+            "libraries": lambda: interpreter_once(env, LIBRARIES),
             "main.py": lambda: start_once("dialog", [], env),
             "bare dialog": lambda: start_once("bare-dialog", [], env),
         }
@@ -234,6 +245,15 @@ class StartupBench:
                 )
             )
         out.append(Figure(section, "  for scale: `python -c pass` (the venv's interpreter alone)", ms(python), note=r["python -c pass"].spread()))
+        out.append(
+            Figure(
+                section,
+                "  for scale: the libraries alone, imported as the app imports them (SQLAlchemy and its psycopg2 dialect,"
+                " psycopg2, NumPy, then PySide6's QtWidgets), nothing else",
+                ms(median(r["libraries"].total)),
+                note=r["libraries"].spread(),
+            )
+        )
         return out
 
 
