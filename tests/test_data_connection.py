@@ -451,6 +451,14 @@ def test_a_socket_folder_written_percent_encoded_in_a_url_connects(pg_cluster, p
         ("postgresql://alice@localhost,[::1]/shop?host=127.0.0.1", "127.0.0.1", None, "alice on 127.0.0.1/shop"),
         # a socket folder in a list is one host of it
         ("postgresql://alice@%2Ftmp%2Fx:5433,127.0.0.1:1/shop", "/tmp/x,127.0.0.1", "5433,1", "alice on /tmp/x:5433, 127.0.0.1:1/shop"),
+        # the authority's one port serves a host list among the parameters
+        ("postgresql://alice@localhost:5433/shop?host=::1,127.0.0.1", "::1,127.0.0.1", "5433,5433", "alice on [::1]:5433, 127.0.0.1:5433/shop"),
+        ("postgresql://alice@:5433/shop?host=/tmp/a,/tmp/b", "/tmp/a,/tmp/b", "5433,5433", "alice on /tmp/a:5433, /tmp/b:5433/shop"),
+        # a host or port among the parameters wins over a single host's authority, in the name too
+        ("postgresql://alice@[::1]:5433/shop?host=127.0.0.1", "127.0.0.1", 5433, "alice on 127.0.0.1:5433/shop"),
+        ("postgresql://alice@127.0.0.1:5433/shop?port=5434", "127.0.0.1", "5434", "alice on 127.0.0.1:5434/shop"),
+        # an empty host of a list is libpq's default host
+        ("postgresql://alice@127.0.0.1,/shop?port=5433", "127.0.0.1,", "5433,5433", "alice on 127.0.0.1:5433, the default host:5433/shop"),
     ],
 )
 def test_hosts_and_ports_among_the_parameters_are_read_as_libpq_reads_them(pasted, host, port, shown) -> None:
@@ -460,7 +468,35 @@ def test_hosts_and_ports_among_the_parameters_are_read_as_libpq_reads_them(paste
     assert settings.display_name() == shown
 
 
-def test_a_host_list_typed_into_host_is_named_host_by_host() -> None:
-    settings = ConnectionSettings(kind="postgresql", host="127.0.0.1,::1", port=5433, database="shop", user="alice")
-    assert settings.display_name() == "alice on 127.0.0.1:5433, [::1]:5433/shop"
-    assert (parameters_passed(settings)["host"], str(parameters_passed(settings)["port"])) == ("127.0.0.1,::1", "5433")
+@pytest.mark.parametrize(
+    ("typed", "host", "shown"),
+    [
+        ("127.0.0.1,::1", "127.0.0.1,::1", "alice on 127.0.0.1:5433, [::1]:5433/shop"),
+        ("[::1],127.0.0.1", "::1,127.0.0.1", "alice on [::1]:5433, 127.0.0.1:5433/shop"),
+        ("127.0.0.1, ::1", "127.0.0.1,::1", "alice on 127.0.0.1:5433, [::1]:5433/shop"),
+        ("/tmp/a,/tmp/b", "/tmp/a,/tmp/b", "alice on /tmp/a:5433, /tmp/b:5433/shop"),
+    ],
+)
+def test_a_host_list_typed_into_host_reaches_libpq_host_by_host(typed, host, shown) -> None:
+    """Brackets and spaces as a person types them; the one Port serves every host."""
+    settings = ConnectionSettings(kind="postgresql", host=typed, port=5433, database="shop", user="alice")
+    assert (parameters_passed(settings)["host"], parameters_passed(settings)["port"]) == (host, "5433,5433")
+    assert settings.display_name() == shown
+
+
+def test_a_port_that_is_not_a_number_is_said_in_words() -> None:
+    with pytest.raises(ConnectionFailed, match='Invalid port "abc"'):
+        settings_from_url("postgresql://alice@h1,h2/shop?port=abc").to_url()
+
+
+@pg
+def test_a_list_of_socket_folders_with_the_authoritys_port_connects(pg_cluster, pg_db: PgDatabase, tmp_path) -> None:
+    """``postgresql://u@:PORT/db?host=/no/server/here,/the/socket/folder`` as psql
+    takes it: the first folder has no server, the second (at PORT) answers."""
+    pasted = f"postgresql://{pg_db.user}@:{pg_db.port}/{pg_db.name}?host={tmp_path},{pg_cluster.base_dir}"
+    engine = create_engine_for(settings_from_url(pasted))
+    try:
+        with engine.connect() as conn:  # the local socket trusts: no password
+            assert conn.execute(text("SELECT inet_client_addr() IS NULL, current_database()")).one() == (True, pg_db.name)
+    finally:
+        engine.dispose()

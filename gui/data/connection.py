@@ -100,21 +100,22 @@ class ConnectionSettings:
             )
             if value
         }
-        if host.startswith("[") and host.endswith("]"):
-            host = host[1:-1]  # an IPv6 address as written in a URL: libpq takes it bare
-        if host.startswith("/") or host.startswith("@"):
-            # a Unix-socket folder (or Linux abstract socket) has no place in a URL's
-            # authority: libpq takes it as the host parameter
-            query["host"] = host
-            host = ""
-        return URL.create(
-            PG_DRIVER,
-            username=self.user or None,
-            password=self.password or None,
-            host=host or None,
-            port=self.port or None,
-            database=self.database or None,
-            query=query,
+        hosts = [_unbracketed(h.strip()) for h in host.split(",")] if host else []
+        if len(hosts) > 1 or (hosts and hosts[0].startswith(("/", "@"))):
+            # a host list, or a Unix-socket folder (or Linux abstract socket), has no
+            # place in a URL's authority: libpq takes it as the host parameter
+            query["host"] = ",".join(hosts)
+            hosts = []
+        return _as_libpq_lists(
+            URL.create(
+                PG_DRIVER,
+                username=self.user or None,
+                password=self.password or None,
+                host=hosts[0] if hosts else None,
+                port=self.port or None,
+                database=self.database or None,
+                query=query,
+            )
         )
 
     @property
@@ -143,8 +144,8 @@ class ConnectionSettings:
             return {"backend": "sqlite", "database": str(Path(url.database or "").resolve())}
         identity: dict[str, object] = {
             "backend": "postgresql",
-            "host": url.host or str(url.query.get("host") or ""),
-            "port": url.port or _query_port(url) or DEFAULT_PORT,
+            "host": str(url.query.get("host") or "") or url.host or "",
+            "port": _query_port(url) or url.port or DEFAULT_PORT,
             "database": url.database or "",
             "user": url.username or "",
         }
@@ -263,11 +264,37 @@ def _with_all_hosts_and_parameters(url: URL, text_url: str) -> URL:
     for name, value in pairs:
         values.setdefault(name, []).append(value)
     query_values = {name: v[0] if len(v) == 1 else tuple(v) for name, v in values.items()}
-    host, port = query_values.get("host"), query_values.get("port")
-    if isinstance(host, str) and isinstance(port, str) and "," in host and "," not in port:
-        # libpq uses one port for every host; SQLAlchemy wants it once a host
-        query_values["port"] = ",".join([port] * len(host.split(",")))
-    return url.set(query=query_values)
+    return _as_libpq_lists(url.set(query=query_values))
+
+
+def _unbracketed(host: str) -> str:
+    """An IPv6 address as a URL writes it (``[::1]``) as libpq takes it (``::1``)."""
+    return host[1:-1] if host.startswith("[") and host.endswith("]") else host
+
+
+def _as_libpq_lists(url: URL) -> URL:
+    """``url`` with a host list among its parameters given one port a host, as
+    SQLAlchemy hands a list to libpq: libpq uses a single port (among the
+    parameters, else the authority's) for every host of the list, and SQLAlchemy
+    would otherwise send an empty port list over the authority's port.  Raises
+    :class:`ConnectionFailed` for a port that is not a number."""
+    host = url.query.get("host")
+    if not isinstance(host, str) or "," not in host:
+        return url
+    port = url.query.get("port")
+    if port is None and url.port:
+        port = str(url.port)
+    if not isinstance(port, str):
+        return url
+    for part in port.split(","):
+        if part and not part.isdigit():
+            raise ConnectionFailed(f'Invalid port "{part}": a port is a number.')
+    query = dict(url.query)
+    if "," not in port:
+        port = ",".join([port] * len(host.split(",")))
+    query["port"] = port
+    # the port now travels with the hosts (URL.set takes None as "unchanged")
+    return URL.create(url.drivername, url.username, url.password, None, None, url.database, query)
 
 
 def live_identity(conn, settings: ConnectionSettings) -> dict[str, object]:
@@ -294,19 +321,20 @@ def server_name(url: URL) -> str:
     ports = url.query.get("port")
     user = url.username or url.query.get("user")
     if isinstance(hosts, tuple):  # host=h1:p1&host=h2:p2, SQLAlchemy's form of a host list
-        return _described(user, ", ".join(hosts), None, url.database)
+        return _described(user, ", ".join(hosts), None, url.database, listed=True)
     if isinstance(hosts, str) and "," in hosts:  # libpq's: host=h1,h2&port=p1,p2, tried in order
         names = hosts.split(",")
         numbers = str(ports).split(",") if isinstance(ports, str) else [""] * len(names)
         if len(numbers) == 1:
             numbers *= len(names)  # one port for every host
         shown = ", ".join(_host_and_port(h, p) for h, p in zip(names, numbers))
-        return _described(user, shown, None, url.database)
-    host = url.host or str(hosts or "")
+        return _described(user, shown, None, url.database, listed=True)
+    # as libpq reads a URL: a host or port among the parameters wins over the authority's
+    host = str(hosts) if isinstance(hosts, str) and hosts else url.host or ""
     service = url.query.get("service")
     if service and not host:
         return _described(user, f"service {service}", None, url.database)
-    return _described(user, host, url.port or _query_port(url), url.database)
+    return _described(user, host, _query_port(url) or url.port, url.database)
 
 
 def _query_port(url: URL) -> int | None:
@@ -316,19 +344,23 @@ def _query_port(url: URL) -> int | None:
 
 
 def _host_and_port(host: str, port: str) -> str:
-    """One host of a list as a URL writes it: ``[::1]:5433``, ``db:5432``, ``db``."""
-    shown = f"[{host}]" if ":" in host else host
+    """One host of a list as a URL writes it: ``[::1]:5433``, ``db:5432``, ``db``;
+    an empty one is libpq's default host."""
+    shown = f"[{host}]" if ":" in host else host or "the default host"
     return f"{shown}:{port}" if port else shown
 
 
-def _described(user, host: str, port, database) -> str:
+def _described(user, host: str, port, database, listed: bool = False) -> str:
     """``user on host:port/database``, ``user on database through the socket in
-    /dir (port N)``; an IPv6 address in brackets, the default port of a socket left
-    out, parts nobody gave left out."""
+    /dir (port N)``, ``user on h1:5432, [::1]:5432/database``; an IPv6 address in
+    brackets, the default port of a socket left out, parts nobody gave left out.
+    ``listed``: ``host`` is a host list written already, each host with its port."""
     who = f"{user} on " if user else ""
-    if "," in host and ", " not in host:  # a host list typed into Host: one port for all
-        host, port = ", ".join(_host_and_port(h, str(port or "")) for h in host.split(",")), None
-    if host.startswith(("/", "@")) and "," not in host:
+    if listed or "," in host:
+        if not listed:  # a list of hosts (as typed into Host) with one port for all
+            host = ", ".join(_host_and_port(_unbracketed(h.strip()), str(port or "")) for h in host.split(","))
+        return f"{who}{host}/{database}" if database else f"{who}{host}"
+    if host.startswith(("/", "@")):
         shown_port = f" (port {port})" if port and port != DEFAULT_PORT else ""
         return f"{who}{database or 'the default database'} through the socket in {host}{shown_port}"
     where = (f"[{host}]" if ":" in host and "," not in host else host or "the local server") + (f":{port}" if port else "")

@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QLabel,
     QLayout,
     QLayoutItem,
     QScrollArea,
@@ -378,7 +377,7 @@ class ElidedLabel(QLabel):
     what it can use and shrinks down to ``least`` characters, so its neighbours
     keep their room."""
 
-    def __init__(self, least: int = 12, most: int = 60, parent: QWidget | None = None):
+    def __init__(self, least: int = 12, most: int = 110, parent: QWidget | None = None):
         super().__init__(parent)
         self.least, self.most = least, most
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
