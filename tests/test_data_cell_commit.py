@@ -662,3 +662,43 @@ def test_the_preview_of_many_changes_writes_out_the_first_rows_and_says_the_rest
     sql = preview_cells_sql(db.engine.dialect, table.schema, edits.changes())
     assert sql.startswith("-- the values of the first 1 of 2 rows are written out here")
     assert "first@example.org" in sql and "second@example.org" not in sql
+
+
+# -- infinite dates and timestamps ---------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_an_infinite_date_is_reviewed_as_infinity_and_changed_like_any_value(pg: Db) -> None:
+    """psycopg2 alone reads infinity as 9999-12-31: the review would name a date the
+    database does not hold, and a change from a loaded infinity was a conflict at
+    every commit."""
+    pg.run(
+        "CREATE TABLE events (id int PRIMARY KEY, d date, at timestamptz)",
+        "INSERT INTO events VALUES (1, 'infinity', '-infinity'), (2, '9999-12-31', '2024-01-01 00:00+00')",
+    )
+    table = pg.open("events")
+    edits = table.edits()
+    # seen as the window shows them (and an import reads them from its loaded rows): the words
+    edits.apply(edits.plan_edit((1,), "d", "2024-02-29", ("infinity",)))
+    edits.apply(edits.plan_edit((1,), "at", "2024-03-01 12:00:00+00", ("-infinity",)))
+    items = table.review(edits.changes())
+    assert sorted(item.current for item in items) == [("-infinity",), ("infinity",)]
+    result = table.commit(confirm_cells(items))
+    assert (result.changes, result.rows) == (2, 1)  # two cells of one row
+    assert pg.rows("SELECT CAST(d AS text), CAST(at AS text) FROM events WHERE id = 1") == [("2024-02-29", "2024-03-01 12:00:00+00")]
+
+
+@pytest.mark.postgres
+def test_another_clients_infinity_over_a_last_day_is_a_conflict_that_says_infinity(pg: Db) -> None:
+    pg.run("CREATE TABLE events (id int PRIMARY KEY, d date)", "INSERT INTO events VALUES (2, '9999-12-31')")
+    table = pg.open("events")
+    rows = table.load()
+    edits = table.edits()
+    table.edit(edits, rows, (2,), "d", "2024-01-01")
+    pg.run("UPDATE events SET d = 'infinity' WHERE id = 2")  # after the load, before the review
+    (item,) = table.review(edits.changes())
+    assert item.current == ("infinity",)  # not 9999-12-31, which is what was loaded
+    with pytest.raises(CellConflictError) as caught:
+        table.commit(edits.changes())
+    assert caught.value.conflicts[0][1] == ("infinity",)
+    assert pg.rows("SELECT CAST(d AS text) FROM events") == [("infinity",)]

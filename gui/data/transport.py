@@ -123,11 +123,13 @@ import re
 import sys
 import threading
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 import psycopg2.extensions
-from sqlalchemy import Connection, Text, cast, select
+from sqlalchemy import Connection, Text, cast, event, select
 
 from .columns import NEG_INFINITY, POS_INFINITY, ColumnData, LoadedColumns
 
@@ -290,13 +292,41 @@ _INFINITY_CASTERS = [
 ]
 
 
+def _keep_infinity(cursor) -> None:
+    """Make ``cursor`` (psycopg2's) read infinite dates and timestamps as words."""
+    for caster in _INFINITY_CASTERS:  # on this cursor only
+        psycopg2.extensions.register_type(caster, cursor)
+
+
+@contextmanager
+def infinity_as_words(conn: Connection) -> Iterator[None]:
+    """Inside the block, the statements run on ``conn`` (a SQLAlchemy
+    ``Connection``) read ``infinity`` and ``-infinity`` of a date or timestamp as
+    those words, as the loaded columns hold them: psycopg2 alone reads them as
+    ``date.max``/``date.min``, the same as a real 9999-12-31 or 0001-01-01, so
+    another client's change between the two would go unseen and a stored infinity
+    would be reported as a date.  Each statement's cursor gets the casters (see
+    :func:`_keeping_infinity`); nothing changes for the connection's later users."""
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+
+    def on_cursor(_conn, cursor, *_args) -> None:
+        _keep_infinity(cursor)
+
+    event.listen(conn, "before_cursor_execute", on_cursor)
+    try:
+        yield
+    finally:
+        event.remove(conn, "before_cursor_execute", on_cursor)
+
+
 def _fetch(conn: Connection, stmt) -> list[tuple]:
     sql, params = sql_and_parameters(conn.dialect, stmt)
     cursor = conn.connection.dbapi_connection.cursor()
     try:
         if conn.dialect.name == "postgresql":
-            for caster in _INFINITY_CASTERS:  # on this cursor only
-                psycopg2.extensions.register_type(caster, cursor)
+            _keep_infinity(cursor)
         cursor.execute(sql, params)
         return cursor.fetchall()
     finally:
