@@ -443,8 +443,8 @@ def test_a_socket_folder_written_percent_encoded_in_a_url_connects(pg_cluster, p
     ("pasted", "host", "port", "shown"),
     [
         # one port among the parameters serves every host, as libpq has it
-        ("postgresql://alice@127.0.0.1,[::1]/shop?port=5433", "127.0.0.1,::1", "5433,5433", "alice on 127.0.0.1:5433, [::1]:5433/shop"),
-        ("postgresql:///shop?host=127.0.0.1,::1&port=5433&user=alice", "127.0.0.1,::1", "5433,5433", "alice on 127.0.0.1:5433, [::1]:5433/shop"),
+        ("postgresql://alice@127.0.0.1,[::1]/shop?port=5433", "127.0.0.1,::1", "5433", "alice on 127.0.0.1:5433, [::1]:5433/shop"),
+        ("postgresql:///shop?host=127.0.0.1,::1&port=5433&user=alice", "127.0.0.1,::1", "5433", "alice on 127.0.0.1:5433, [::1]:5433/shop"),
         # a port list among the parameters wins over the authority's ports
         ("postgresql://alice@127.0.0.1:1,[::1]/shop?port=5433,5434", "127.0.0.1,::1", "5433,5434", "alice on 127.0.0.1:5433, [::1]:5434/shop"),
         # a host among the parameters wins over the authority's hosts
@@ -452,13 +452,13 @@ def test_a_socket_folder_written_percent_encoded_in_a_url_connects(pg_cluster, p
         # a socket folder in a list is one host of it
         ("postgresql://alice@%2Ftmp%2Fx:5433,127.0.0.1:1/shop", "/tmp/x,127.0.0.1", "5433,1", "alice on /tmp/x:5433, 127.0.0.1:1/shop"),
         # the authority's one port serves a host list among the parameters
-        ("postgresql://alice@localhost:5433/shop?host=::1,127.0.0.1", "::1,127.0.0.1", "5433,5433", "alice on [::1]:5433, 127.0.0.1:5433/shop"),
-        ("postgresql://alice@:5433/shop?host=/tmp/a,/tmp/b", "/tmp/a,/tmp/b", "5433,5433", "alice on /tmp/a:5433, /tmp/b:5433/shop"),
+        ("postgresql://alice@localhost:5433/shop?host=::1,127.0.0.1", "::1,127.0.0.1", 5433, "alice on [::1]:5433, 127.0.0.1:5433/shop"),
+        ("postgresql://alice@:5433/shop?host=/tmp/a,/tmp/b", "/tmp/a,/tmp/b", 5433, "alice on /tmp/a:5433, /tmp/b:5433/shop"),
         # a host or port among the parameters wins over a single host's authority, in the name too
         ("postgresql://alice@[::1]:5433/shop?host=127.0.0.1", "127.0.0.1", 5433, "alice on 127.0.0.1:5433/shop"),
         ("postgresql://alice@127.0.0.1:5433/shop?port=5434", "127.0.0.1", "5434", "alice on 127.0.0.1:5434/shop"),
         # an empty host of a list is libpq's default host
-        ("postgresql://alice@127.0.0.1,/shop?port=5433", "127.0.0.1,", "5433,5433", "alice on 127.0.0.1:5433, the default host:5433/shop"),
+        ("postgresql://alice@127.0.0.1,/shop?port=5433", "127.0.0.1,", "5433", "alice on 127.0.0.1:5433, the default host:5433/shop"),
     ],
 )
 def test_hosts_and_ports_among_the_parameters_are_read_as_libpq_reads_them(pasted, host, port, shown) -> None:
@@ -480,13 +480,29 @@ def test_hosts_and_ports_among_the_parameters_are_read_as_libpq_reads_them(paste
 def test_a_host_list_typed_into_host_reaches_libpq_host_by_host(typed, host, shown) -> None:
     """Brackets and spaces as a person types them; the one Port serves every host."""
     settings = ConnectionSettings(kind="postgresql", host=typed, port=5433, database="shop", user="alice")
-    assert (parameters_passed(settings)["host"], parameters_passed(settings)["port"]) == (host, "5433,5433")
+    assert (parameters_passed(settings)["host"], parameters_passed(settings)["port"]) == (host, 5433)
     assert settings.display_name() == shown
 
 
-def test_a_port_that_is_not_a_number_is_said_in_words() -> None:
-    with pytest.raises(ConnectionFailed, match='Invalid port "abc"'):
-        settings_from_url("postgresql://alice@h1,h2/shop?port=abc").to_url()
+@pytest.mark.parametrize(
+    "settings",
+    [
+        settings_from_url("postgresql://alice@/shop?host=127.0.0.1,::1"),
+        ConnectionSettings(kind="postgresql", host="127.0.0.1,[::1]", port=0, database="shop", user="alice"),
+    ],
+    ids=["url", "fields"],
+)
+def test_a_host_list_without_a_port_leaves_the_port_to_libpq(settings, monkeypatch) -> None:
+    """No port sent at all: libpq then takes PGPORT (or the service's port), as psql
+    does; an empty port list would make it 5432."""
+    monkeypatch.setenv("PGPORT", "55431")
+    used = parameters_passed(settings)
+    assert used["host"] == "127.0.0.1,::1" and "port" not in used
+
+
+def test_a_parameter_given_twice_takes_its_last_value_as_in_libpq() -> None:
+    used = parameters_passed(settings_from_url("postgresql://alice@/shop?host=127.0.0.1&host=::1&port=55431"))
+    assert (used["host"], str(used["port"])) == ("::1", "55431")
 
 
 @pg
@@ -498,5 +514,18 @@ def test_a_list_of_socket_folders_with_the_authoritys_port_connects(pg_cluster, 
     try:
         with engine.connect() as conn:  # the local socket trusts: no password
             assert conn.execute(text("SELECT inet_client_addr() IS NULL, current_database()")).one() == (True, pg_db.name)
+    finally:
+        engine.dispose()
+
+
+@pg
+def test_a_host_list_without_a_port_connects_on_pgport(pg_db: PgDatabase, monkeypatch) -> None:
+    """``postgresql://u@/db?host=127.0.0.1,127.0.0.1`` with PGPORT set: psql connects on PGPORT, and so does the app."""
+    monkeypatch.setenv("PGPORT", str(pg_db.port))
+    pasted = URL.create("postgresql", pg_db.user, pg_db.password, None, None, pg_db.name).render_as_string(hide_password=False)
+    engine = create_engine_for(settings_from_url(pasted + f"?host={pg_db.host},{pg_db.host}"))
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT inet_server_port()")).scalar_one() == pg_db.port
     finally:
         engine.dispose()

@@ -106,16 +106,14 @@ class ConnectionSettings:
             # place in a URL's authority: libpq takes it as the host parameter
             query["host"] = ",".join(hosts)
             hosts = []
-        return _as_libpq_lists(
-            URL.create(
-                PG_DRIVER,
-                username=self.user or None,
-                password=self.password or None,
-                host=hosts[0] if hosts else None,
-                port=self.port or None,
-                database=self.database or None,
-                query=query,
-            )
+        return URL.create(
+            PG_DRIVER,
+            username=self.user or None,
+            password=self.password or None,
+            host=hosts[0] if hosts else None,
+            port=self.port or None,
+            database=self.database or None,
+            query=query,
         )
 
     @property
@@ -243,10 +241,10 @@ def host_list(authority_hosts: str) -> tuple[list[str], list[str]]:
 
 def _with_all_hosts_and_parameters(url: URL, text_url: str) -> URL:
     """``url`` with every query parameter as pasted, empty ones too (SQLAlchemy drops
-    ``?application_name=``, which libpq takes as an empty name), and the hosts of a
-    libpq host list or a percent-encoded socket folder as libpq's ``host`` and
-    ``port`` lists (``host=h1,::1&port=5432,5433``: SQLAlchemy would split
-    ``host=[::1]:5433`` at every colon)."""
+    ``?application_name=``, which libpq takes as an empty name; a parameter given
+    twice takes its last value, as in libpq), and the hosts of a libpq host list or
+    a percent-encoded socket folder as libpq's ``host`` and ``port`` lists
+    (``host=h1,::1&port=5432,5433``; see :func:`libpq_host_arguments`)."""
     match = _AUTHORITY.match(text_url)
     query = urllib.parse.urlsplit(text_url).query if match is not None else ""
     pairs = urllib.parse.parse_qsl(query, keep_blank_values=True)
@@ -260,11 +258,7 @@ def _with_all_hosts_and_parameters(url: URL, text_url: str) -> URL:
             pairs.append(("port", ",".join(ports)))
     if not pairs:
         return url
-    values: dict[str, list[str]] = {}
-    for name, value in pairs:
-        values.setdefault(name, []).append(value)
-    query_values = {name: v[0] if len(v) == 1 else tuple(v) for name, v in values.items()}
-    return _as_libpq_lists(url.set(query=query_values))
+    return url.set(query=dict(pairs))
 
 
 def _unbracketed(host: str) -> str:
@@ -272,29 +266,24 @@ def _unbracketed(host: str) -> str:
     return host[1:-1] if host.startswith("[") and host.endswith("]") else host
 
 
-def _as_libpq_lists(url: URL) -> URL:
-    """``url`` with a host list among its parameters given one port a host, as
-    SQLAlchemy hands a list to libpq: libpq uses a single port (among the
-    parameters, else the authority's) for every host of the list, and SQLAlchemy
-    would otherwise send an empty port list over the authority's port.  Raises
-    :class:`ConnectionFailed` for a port that is not a number."""
-    host = url.query.get("host")
-    if not isinstance(host, str) or "," not in host:
-        return url
+def libpq_host_arguments(url: URL) -> tuple[URL, dict[str, str]]:
+    """``url`` without a host list among its parameters, and that list (with the
+    parameters' port or port list) as psycopg2 connect arguments, unchanged.
+
+    SQLAlchemy reads a list itself and cannot pass every one libpq takes: it
+    splits ``[::1]:5433`` at every colon, refuses a single port for several hosts,
+    and sends an empty port list (``port=,``) when none is given, which libpq reads
+    as 5432 where it would otherwise use ``PGPORT`` or the service's port.  libpq
+    reads the lists as the user gave them: one port for every host or one a host,
+    the authority's port when the parameters have none."""
+    hosts = url.query.get("host")
+    if not isinstance(hosts, str) or "," not in hosts:
+        return url, {}
+    arguments = {"host": hosts}
     port = url.query.get("port")
-    if port is None and url.port:
-        port = str(url.port)
-    if not isinstance(port, str):
-        return url
-    for part in port.split(","):
-        if part and not part.isdigit():
-            raise ConnectionFailed(f'Invalid port "{part}": a port is a number.')
-    query = dict(url.query)
-    if "," not in port:
-        port = ",".join([port] * len(host.split(",")))
-    query["port"] = port
-    # the port now travels with the hosts (URL.set takes None as "unchanged")
-    return URL.create(url.drivername, url.username, url.password, None, None, url.database, query)
+    if isinstance(port, str):
+        arguments["port"] = port
+    return url.difference_update_query(["host", "port"]), arguments
 
 
 def live_identity(conn, settings: ConnectionSettings) -> dict[str, object]:
@@ -320,14 +309,14 @@ def server_name(url: URL) -> str:
     hosts = url.query.get("host")
     ports = url.query.get("port")
     user = url.username or url.query.get("user")
-    if isinstance(hosts, tuple):  # host=h1:p1&host=h2:p2, SQLAlchemy's form of a host list
-        return _described(user, ", ".join(hosts), None, url.database, listed=True)
-    if isinstance(hosts, str) and "," in hosts:  # libpq's: host=h1,h2&port=p1,p2, tried in order
+    if isinstance(hosts, str) and "," in hosts:  # libpq's host=h1,h2&port=p1,p2, tried in order
         names = hosts.split(",")
-        numbers = str(ports).split(",") if isinstance(ports, str) else [""] * len(names)
+        if not isinstance(ports, str):
+            ports = str(url.port) if url.port else ""
+        numbers = ports.split(",")
         if len(numbers) == 1:
             numbers *= len(names)  # one port for every host
-        shown = ", ".join(_host_and_port(h, p) for h, p in zip(names, numbers))
+        shown = ", ".join(_host_and_port(_unbracketed(h.strip()), p.strip()) for h, p in zip(names, numbers))
         return _described(user, shown, None, url.database, listed=True)
     # as libpq reads a URL: a host or port among the parameters wins over the authority's
     host = str(hosts) if isinstance(hosts, str) and hosts else url.host or ""
@@ -399,7 +388,9 @@ def create_engine_for(settings: ConnectionSettings) -> Engine:
                 dbapi_connection.execute("PRAGMA query_only = ON")
 
         return engine
-    connect_args = {name: value for name, value in _app_defaults().items() if not _user_sets(url, name)}
+    connect_args: dict[str, object] = {name: value for name, value in _app_defaults().items() if not _user_sets(url, name)}
+    url, host_arguments = libpq_host_arguments(url)
+    connect_args.update(host_arguments)
     setup = transaction_setup_sql(settings)
     with user_errors():  # the dialect reads the URL's options here (e.g. ?port=abc)
         engine = create_engine(
