@@ -496,3 +496,44 @@ def test_read_clipboard_paces_a_worker_between_chunks(monkeypatch, lines):
     expected = [row for row in csv.reader(io.StringIO(text, newline=""), "excel-tab")] or ([[""]] if text else [])
     assert table_csv.read_clipboard(text) == expected
     assert len(calls) == lines // table_csv.PACE_STEP
+
+
+@pytest.mark.postgres
+def test_an_exported_file_with_infinite_dates_imports_back_changing_only_what_was_edited(pg_engine: Engine, tmp_path) -> None:
+    """The app's own export writes ``infinity``: imported back, an infinite cell given
+    its own value again is no change, an edited date is a change, and a cell given
+    ``infinity`` where it holds a date is refused (no cell is set to infinity)."""
+    from gui.data.errors import InvalidValue
+
+    with pg_engine.begin() as conn:
+        conn.execute(text("CREATE TABLE events (id int PRIMARY KEY, d date, at timestamptz)"))
+        conn.execute(text("INSERT INTO events VALUES (1, 'infinity', '-infinity'), (2, '2024-01-01', '2024-01-01 00:00+00')"))
+    with pg_engine.connect() as conn:
+        schema = read_schema(conn, "events")
+    codecs = column_codecs(schema)
+    exported = tmp_path / "events.csv"
+    assert export_result(pg_engine, schema, codecs, exported, sort=[SortKey("id")]) == 2
+    lines = exported.read_text(encoding="utf-8").splitlines()
+    assert lines[1] == "1,infinity,-infinity"
+    edited = tmp_path / "edited.csv"
+    edited.write_text("\n".join([lines[0], lines[1], lines[2].replace("2024-01-01,", "2024-02-29,", 1)]) + "\n", encoding="utf-8")
+
+    imported = read_cell_changes(edited, schema, codecs)
+    assert imported.ok, imported.refused
+    current = {  # the database's values now, as the review reads them
+        ((1,), "d"): ("infinity",),
+        ((1,), "at"): ("-infinity",),
+        ((2,), "d"): (dt.date(2024, 1, 1),),
+        ((2,), "at"): (dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc),),
+    }
+    plan = plan_import(CellEdits(schema, codecs), imported, seen_values(imported.cells, schema, None, current))
+    assert {(e.cell.key[0], e.cell.column): e.status for e in plan.entries} == {
+        (1, "d"): UNCHANGED, (1, "at"): UNCHANGED, (2, "d"): NEW, (2, "at"): UNCHANGED,
+    }  # fmt: skip
+    assert set(plan.updates.keys()) == {((2,), "d")}
+
+    to_infinity = tmp_path / "to-infinity.csv"
+    to_infinity.write_text("id,d\n2,infinity\n", encoding="utf-8")
+    imported = read_cell_changes(to_infinity, schema, codecs)
+    with pytest.raises(InvalidValue, match="cannot set a cell to infinity"):
+        plan_import(CellEdits(schema, codecs), imported, seen_values(imported.cells, schema, None, {((2,), "d"): (dt.date(2024, 1, 1),)}))

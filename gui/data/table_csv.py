@@ -87,6 +87,7 @@ from .paging import Condition, SortKey
 from .planning import LONG_LIVED, PACE_STEP, LoadedRows, long_lived, pace
 from .result import TableResult
 from .schema import TableSchema
+from .transport import column_kind
 from .wording import plural
 
 QUOTE = '"'
@@ -328,6 +329,8 @@ def pasted_raw(text: str, codec: Codec) -> str | None:
 _FIRST_DAY, _LAST_DAY = np.datetime64("0001-01-01", "D"), np.datetime64("9999-12-31", "D")
 _FIRST_US, _LAST_US = np.datetime64("0001-01-01T00:00:00", "us"), np.datetime64("9999-12-31T23:59:59.999999", "us")
 _DATETIME_KINDS = ("date", "timestamp", "timestamptz")
+# how an export writes an infinite date or timestamp (and the loaded columns show it)
+INFINITE_WORDS = ("infinity", "-infinity")
 
 
 def _datetime_texts(column: ColumnData) -> list[str | None] | None:
@@ -679,8 +682,11 @@ def _read_line(
             try:
                 new = codec.parse(raw)
             except InvalidValue as error:
-                result.refused.append(RefusedLine(line, raw, f"{name}: {error.message}"))
-                return
+                if raw in INFINITE_WORDS and column_kind(schema.column(name).base_type).kind in _DATETIME_KINDS:
+                    new = raw  # as the export writes an infinite date: plan_import takes it where the cell holds it
+                else:
+                    result.refused.append(RefusedLine(line, raw, f"{name}: {error.message}"))
+                    return
         cells.append(ImportedCell(line, key, name, raw, new))
     texts = [value_text(codecs[cell.column], cell.new) for cell in cells]
     for cell, text in zip(cells, texts):
@@ -790,6 +796,16 @@ def plan_import(
         values = tuple(seen.get(cell.cell, ()))
         if not values:
             plan.entries.append(ImportEntry(cell, values, NO_ROW, pending.get(cell.cell)))
+            continue
+        if isinstance(cell.new, str) and column_kind(edits.schema.column(cell.column).base_type).kind in _DATETIME_KINDS:
+            # an infinite date as an export wrote it: the cell's own value again is no
+            # change; the editor sets no cell to infinity (typing it is refused too)
+            if values != (cell.new,):
+                raise InvalidValue(
+                    f"Line {cell.line}: {cell.column} = {cell.new}: the editor cannot set a cell to {cell.new}; "
+                    "a file may give it only where the cell holds it already."
+                )
+            plan.entries.append(ImportEntry(cell, values, UNCHANGED, pending.get(cell.cell)))
             continue
         items.append((cell.key, cell.column, cell.raw, values))
         planned.append((cell, values))
