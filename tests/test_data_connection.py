@@ -447,8 +447,8 @@ def test_a_socket_folder_written_percent_encoded_in_a_url_connects(pg_cluster, p
         ("postgresql:///shop?host=127.0.0.1,::1&port=5433&user=alice", "127.0.0.1,::1", "5433", "alice on 127.0.0.1:5433, [::1]:5433/shop"),
         # a port list among the parameters wins over the authority's ports
         ("postgresql://alice@127.0.0.1:1,[::1]/shop?port=5433,5434", "127.0.0.1,::1", "5433,5434", "alice on 127.0.0.1:5433, [::1]:5434/shop"),
-        # a host among the parameters wins over the authority's hosts
-        ("postgresql://alice@localhost,[::1]/shop?host=127.0.0.1", "127.0.0.1", None, "alice on 127.0.0.1/shop"),
+        # a list in the authority without ports: as many empty ports (libpq's 5432 for each, as psql has it)
+        ("postgresql://alice@127.0.0.1,[::1]/shop", "127.0.0.1,::1", ",", "alice on 127.0.0.1, [::1]/shop"),
         # a socket folder in a list is one host of it
         ("postgresql://alice@%2Ftmp%2Fx:5433,127.0.0.1:1/shop", "/tmp/x,127.0.0.1", "5433,1", "alice on /tmp/x:5433, 127.0.0.1:1/shop"),
         # the authority's one port serves a host list among the parameters
@@ -498,6 +498,14 @@ def test_a_host_list_without_a_port_leaves_the_port_to_libpq(settings, monkeypat
     monkeypatch.setenv("PGPORT", "55431")
     used = parameters_passed(settings)
     assert used["host"] == "127.0.0.1,::1" and "port" not in used
+
+
+def test_a_host_among_the_parameters_over_an_authoritys_list_keeps_its_ports_as_libpq_does() -> None:
+    """libpq reads the authority's list as that many (empty) ports, and refuses them
+    for the one host among the parameters; psql says "could not match 2 port numbers
+    to 1 hosts"."""
+    with pytest.raises(ConnectionFailed, match="ports"):
+        parameters_passed(settings_from_url("postgresql://alice@localhost,[::1]/shop?host=127.0.0.1"))
 
 
 def test_a_parameter_given_twice_takes_its_last_value_as_in_libpq() -> None:

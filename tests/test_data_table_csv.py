@@ -532,8 +532,24 @@ def test_an_exported_file_with_infinite_dates_imports_back_changing_only_what_wa
     }  # fmt: skip
     assert set(plan.updates.keys()) == {((2,), "d")}
 
+    # over a pending change of the infinite cell, the file's word (the database's value) drops it
+    edits = CellEdits(schema, codecs)
+    edits.apply(edits.plan_edit((1,), "d", "2024-05-05", ("infinity",)))
+    plan = plan_import(edits, imported, seen_values(imported.cells, schema, None, current))
+    assert {(e.cell.key[0], e.cell.column): e.status for e in plan.entries}[(1, "d")] == REVERTS
+    edits.apply(plan.updates)
+    assert {c.cell: c.new for c in edits} == {((2,), "d"): dt.date(2024, 2, 29)}
+
+    # PostgreSQL's spelling, any case: still the cell's own value
+    capitals = tmp_path / "capitals.csv"
+    capitals.write_text("id,d\n1, Infinity\n", encoding="utf-8")
+    imported = read_cell_changes(capitals, schema, codecs)
+    assert imported.ok, imported.refused
+    plan = plan_import(CellEdits(schema, codecs), imported, seen_values(imported.cells, schema, None, current))
+    assert [e.status for e in plan.entries] == [UNCHANGED]
+
     to_infinity = tmp_path / "to-infinity.csv"
     to_infinity.write_text("id,d\n2,infinity\n", encoding="utf-8")
     imported = read_cell_changes(to_infinity, schema, codecs)
-    with pytest.raises(InvalidValue, match="cannot set a cell to infinity"):
+    with pytest.raises(InvalidValue, match="sets no cell to infinity"):
         plan_import(CellEdits(schema, codecs), imported, seen_values(imported.cells, schema, None, {((2,), "d"): (dt.date(2024, 1, 1),)}))

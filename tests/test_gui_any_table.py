@@ -524,3 +524,43 @@ def test_any_table_through_a_transaction_pooler_loads_edits_and_commits(qtbot, m
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'"
         )).scalar_one()  # fmt: skip
     assert open_transactions == 0
+
+
+def test_an_exported_table_with_infinite_dates_imports_back_and_infinity_over_a_date_is_refused(qtbot, make_editor, pg_db, pg_engine, tmp_path):
+    """File → export, one date edited in the file, File → import: only that date
+    changes; a file giving infinity where a cell holds a date imports nothing and says why."""
+    import datetime as dt
+
+    from gui.data.paging import SortKey
+    from gui.data.table_csv import export_result
+
+    with pg_engine.begin() as conn:
+        conn.execute(text("CREATE TABLE events (id int PRIMARY KEY, d date, note text)"))
+        conn.execute(text("INSERT INTO events VALUES (1, 'infinity', 'a'), (2, '2024-01-01', 'b')"))
+    editor = make_editor("--url", _url(pg_db), "--table", "events")
+    editor.connect_url(_url(pg_db))
+    window = _wait_table(qtbot, editor)
+    tools = editor.table_tools
+    exported = tmp_path / "events.csv"
+    export_result(window.engine, window.schema, tools._codecs, exported, sort=[SortKey("id")])  # noqa: SLF001 - the window's codecs
+    assert exported.read_text(encoding="utf-8").splitlines()[1] == "1,infinity,a"
+    exported.write_text(exported.read_text(encoding="utf-8").replace("2024-01-01", "2024-02-29"), encoding="utf-8")
+
+    tools.import_file(str(exported))
+    qtbot.waitUntil(lambda: tools.import_preview is not None and tools.import_preview.isVisible(), timeout=WAIT_MS)
+    preview = tools.import_preview
+    assert "1 change to make pending" in preview.summary.text(), preview.summary.text()
+    qtbot.mouseClick(preview.apply_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tools.import_preview is None, timeout=WAIT_MS)
+    assert [(c.key, c.column, c.new) for c in window.edits] == [((2,), "d", dt.date(2024, 2, 29))]
+    window.edits.clear()
+
+    to_infinity = tmp_path / "to-infinity.csv"
+    to_infinity.write_text("id,d\n2,infinity\n", encoding="utf-8")
+    tools.import_file(str(to_infinity))
+    qtbot.waitUntil(lambda: window.message.text().startswith("Import refused"), timeout=WAIT_MS)
+    assert window.message.text() == (
+        "Import refused, nothing was imported: to-infinity.csv: line 2: d: the editor sets no cell to infinity "
+        "(a file may give it only where the cell holds it already)."
+    )
+    assert not window.edits and tools.import_preview is None

@@ -254,7 +254,9 @@ def _with_all_hosts_and_parameters(url: URL, text_url: str) -> URL:
         hosts, ports = host_list(match["hosts"])
         if "host" not in given:
             pairs.append(("host", ",".join(hosts)))
-        if "port" not in given and any(ports):
+        if "port" not in given and (any(ports) or len(ports) > 1):
+            # a list's ports as written, empty ones too: libpq reads a list with no
+            # port as that many empty ports (its default, 5432, for each; not PGPORT)
             pairs.append(("port", ",".join(ports)))
     if not pairs:
         return url

@@ -682,8 +682,9 @@ def _read_line(
             try:
                 new = codec.parse(raw)
             except InvalidValue as error:
-                if raw in INFINITE_WORDS and column_kind(schema.column(name).base_type).kind in _DATETIME_KINDS:
-                    new = raw  # as the export writes an infinite date: plan_import takes it where the cell holds it
+                word = raw.strip().lower()  # as PostgreSQL reads it
+                if word in INFINITE_WORDS and column_kind(schema.column(name).base_type).kind in _DATETIME_KINDS:
+                    new = word  # as the export writes an infinite date: plan_import takes it where the cell holds it
                 else:
                     result.refused.append(RefusedLine(line, raw, f"{name}: {error.message}"))
                     return
@@ -792,26 +793,32 @@ def plan_import(
         pending, state = edits.view(), edits.state
     plan = ImportPlan()
     items, planned = [], []
+    reverted: list[CellId] = []  # infinite cells given their own value over a pending change
     for cell in imported.cells:
         values = tuple(seen.get(cell.cell, ()))
         if not values:
             plan.entries.append(ImportEntry(cell, values, NO_ROW, pending.get(cell.cell)))
             continue
         if isinstance(cell.new, str) and column_kind(edits.schema.column(cell.column).base_type).kind in _DATETIME_KINDS:
-            # an infinite date as an export wrote it: the cell's own value again is no
-            # change; the editor sets no cell to infinity (typing it is refused too)
+            # an infinite date as an export wrote it: the cell's own value (the
+            # database's), so a pending change of the cell is dropped, as for any
+            # value; the editor sets no cell to infinity (typing it is refused too)
             if values != (cell.new,):
                 raise InvalidValue(
-                    f"Line {cell.line}: {cell.column} = {cell.new}: the editor cannot set a cell to {cell.new}; "
-                    "a file may give it only where the cell holds it already."
+                    f"line {cell.line}: {cell.column}: the editor sets no cell to {cell.new} "
+                    "(a file may give it only where the cell holds it already)."
                 )
-            plan.entries.append(ImportEntry(cell, values, UNCHANGED, pending.get(cell.cell)))
+            existing = pending.get(cell.cell)
+            plan.entries.append(ImportEntry(cell, values, UNCHANGED if existing is None else REVERTS, existing))
+            if existing is not None:
+                reverted.append(cell.cell)
             continue
         items.append((cell.key, cell.column, cell.raw, values))
         planned.append((cell, values))
     with long_lived(len(items) >= LONG_LIVED):
         updates = edits.plan_many(items, pending)
         effective = {c: change for c, change in updates.items() if pending.get(c) != change}
+        effective.update(dict.fromkeys(reverted))
         for cell, values in planned:
             existing, new = pending.get(cell.cell), updates.get(cell.cell)
             if new == existing:

@@ -711,6 +711,8 @@ class TableTools(QObject):
             finish()
             if isinstance(error, Cancelled):
                 window.show_status("Import cancelled: nothing was imported.")
+            elif isinstance(error, InvalidValue):  # the plan refused a value of the file
+                window.show_message(f"Import refused, nothing was imported: {Path(path).name}: {error.message}")
             else:
                 window.show_message(f"Import changes from CSV: {error.title}: {error.message}")
 
