@@ -52,6 +52,18 @@ def _wait_table(qtbot, editor) -> TableWindow:
     return window
 
 
+def _open_with(qtbot, make_editor, pg_db, pg_engine, table: str, *statements: str):
+    """Run ``statements`` on the test database, then start on it with ``--table
+    table``; the editor, once its window has loaded the table."""
+    with pg_engine.begin() as conn:
+        for statement in statements:
+            conn.execute(text(statement))
+    editor = make_editor("--url", _url(pg_db), "--table", table)
+    editor.connect_url(_url(pg_db))
+    _wait_table(qtbot, editor)
+    return editor
+
+
 def _column(window, name: str) -> int:
     return window.model.names.index(name)
 
@@ -443,12 +455,11 @@ def test_a_bug_while_loading_or_counting_leaves_a_usable_window(qtbot, make_edit
 
 
 def test_a_row_whose_key_is_infinity_is_read_only_and_never_taken_for_another(qtbot, make_editor, pg_db, pg_engine):
-    with pg_engine.begin() as conn:
-        conn.execute(text("CREATE TABLE kd (d date PRIMARY KEY, v int)"))
-        conn.execute(text("INSERT INTO kd VALUES ('infinity', 1), ('2024-01-01', 2), ('9999-12-31', 3), ('-infinity', 4)"))
-    editor = make_editor("--url", _url(pg_db), "--table", "kd")
-    editor.connect_url(_url(pg_db))
-    window = _wait_table(qtbot, editor)
+    window = _open_with(
+        qtbot, make_editor, pg_db, pg_engine, "kd",
+        "CREATE TABLE kd (d date PRIMARY KEY, v int)",
+        "INSERT INTO kd VALUES ('infinity', 1), ('2024-01-01', 2), ('9999-12-31', 3), ('-infinity', 4)",
+    ).window  # fmt: skip
     model = window.model
     inf, last = _row_with(window, "d", "infinity"), _row_with(window, "d", "9999-12-31")
     v = _column(window, "v")
@@ -534,13 +545,12 @@ def test_an_exported_table_with_infinite_dates_imports_back_and_infinity_over_a_
     from gui.data.paging import SortKey
     from gui.data.table_csv import export_result
 
-    with pg_engine.begin() as conn:
-        conn.execute(text("CREATE TABLE events (id int PRIMARY KEY, d date, note text)"))
-        conn.execute(text("INSERT INTO events VALUES (1, 'infinity', 'a'), (2, '2024-01-01', 'b')"))
-    editor = make_editor("--url", _url(pg_db), "--table", "events")
-    editor.connect_url(_url(pg_db))
-    window = _wait_table(qtbot, editor)
-    tools = editor.table_tools
+    editor = _open_with(
+        qtbot, make_editor, pg_db, pg_engine, "events",
+        "CREATE TABLE events (id int PRIMARY KEY, d date, note text)",
+        "INSERT INTO events VALUES (1, 'infinity', 'a'), (2, '2024-01-01', 'b')",
+    )  # fmt: skip
+    window, tools = editor.window, editor.table_tools
     exported = tmp_path / "events.csv"
     export_result(window.engine, window.schema, tools._codecs, exported, sort=[SortKey("id")])  # noqa: SLF001 - the window's codecs
     assert exported.read_text(encoding="utf-8").splitlines()[1] == "1,infinity,a"
