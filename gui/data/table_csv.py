@@ -803,7 +803,7 @@ def plan_import(
             # an infinite date as an export wrote it: the cell's own value (the
             # database's), so a pending change of the cell is dropped, as for any
             # value; the editor sets no cell to infinity (typing it is refused too)
-            if values != (cell.new,):
+            if any(value != cell.new for value in values):  # every row with the key holds it
                 raise InvalidValue(
                     f"line {cell.line}: {cell.column}: the editor sets no cell to {cell.new} "
                     "(a file may give it only where the cell holds it already)."
