@@ -95,6 +95,18 @@ def connect_pg(qtbot, make_editor, url, *argv: str) -> Editor:
     return editor
 
 
+def open_table(qtbot, make_editor, url, table: str, *argv: str) -> Editor:
+    """Start as ``main.py --url URL --table TABLE argv`` does; the editor once the
+    window for any table has replaced the first one (its rows may still be loading)."""
+    from gui.qt.table_window import TableWindow
+
+    text_url = url if isinstance(url, str) else url.render_as_string(hide_password=False)
+    editor = make_editor("--url", text_url, "--table", table, *argv)
+    editor.connect_url(text_url)
+    qtbot.waitUntil(lambda: isinstance(editor.window, TableWindow), timeout=WAIT_MS)
+    return editor
+
+
 def activate(qtbot, window) -> None:
     """Make ``window`` the active window, as the window manager does when a dialog closes
     (the offscreen platform does not), so its keyboard shortcuts work."""

@@ -72,6 +72,20 @@ def _direct(engine, threshold: int, start_key: int | None = None) -> list[tuple[
         return [tuple(r) for r in conn.execute(text(sql), {"t": threshold, "k": -(2**31) if start_key is None else start_key})]
 
 
+def assert_nothing_left_in_a_transaction(pg_engine) -> None:
+    """No other session of the test database sits in a transaction: a held cursor
+    or a page left unfinished would, and through a transaction-mode pooler the
+    next client of that server connection would meet it."""
+    with pg_engine.connect() as conn:
+        left_open = conn.execute(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'"
+            )
+        ).scalar_one()
+    assert left_open == 0
+
+
 @pytest.fixture
 def busy_pool(pgbouncer: PgBouncer, pg_db: PgDatabase) -> Iterator[None]:
     """Two other clients of the same pool (same database and role) running short
@@ -160,16 +174,7 @@ def test_every_paging_path_reads_every_row_once_through_the_pooler(
     assert source.exhausted and not source.spilled  # spill files go with the result
     if start_key is None:
         assert count_rows(engine, SPEC, 100) == len(_direct(pg_engine, 100))
-    # nothing was left open on the server: no session of the app sits in a
-    # transaction (a held cursor or an unfinished page would)
-    with pg_engine.connect() as conn:
-        left_open = conn.execute(
-            text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                " AND state LIKE 'idle in transaction%'"
-            )
-        ).scalar_one()
-    assert left_open == 0
+    assert_nothing_left_in_a_transaction(pg_engine)
 
 
 def test_a_bloated_table_is_paged_from_a_spill_file_in_the_cache_folder(request, pooled, pg_engine, monkeypatch, tmp_path):

@@ -13,8 +13,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QLineEdit, QPushButton
 from sqlalchemy import create_engine, text
 
-from gui_helpers import WAIT_MS, _open_editor, make_editor, seed_table  # noqa: F401 - fixtures
-from test_data_pooler import busy_pool  # noqa: F401 - a fixture
+from gui_helpers import WAIT_MS, _open_editor, make_editor, open_table, seed_table  # noqa: F401 - fixtures
+from test_data_pooler import assert_nothing_left_in_a_transaction, busy_pool  # noqa: F401 - busy_pool is a fixture
 from gui.qt.main_window import MainWindow
 from gui.qt.table_window import TableWindow
 
@@ -58,8 +58,7 @@ def _open_with(qtbot, make_editor, pg_db, pg_engine, table: str, *statements: st
     with pg_engine.begin() as conn:
         for statement in statements:
             conn.execute(text(statement))
-    editor = make_editor("--url", _url(pg_db), "--table", table)
-    editor.connect_url(_url(pg_db))
+    editor = open_table(qtbot, make_editor, pg_db.url, table)
     _wait_table(qtbot, editor)
     return editor
 
@@ -531,10 +530,7 @@ def test_any_table_through_a_transaction_pooler_loads_edits_and_commits(qtbot, m
         assert conn.execute(text("SELECT id, value, note FROM readings WHERE id IN (3, 5000) ORDER BY id")).all() == [
             (3, Decimal("0.375"), "mine"), (5000, Decimal("0.125"), "n5000"),
         ]  # fmt: skip
-        open_transactions = conn.execute(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'"
-        )).scalar_one()  # fmt: skip
-    assert open_transactions == 0
+    assert_nothing_left_in_a_transaction(pg_engine)
 
 
 def test_an_exported_table_with_infinite_dates_imports_back_and_infinity_over_a_date_is_refused(qtbot, make_editor, pg_db, pg_engine, tmp_path):

@@ -13,7 +13,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QPushButton
 from sqlalchemy import text
 
-from gui_helpers import WAIT_MS, activate, make_editor  # noqa: F401 - fixture
+from gui_helpers import WAIT_MS, activate, make_editor, open_table  # noqa: F401 - fixture
 from gui.data.paging import Condition
 from gui.qt.table_tools import CELLS_MIME, TableTools
 from gui.qt.table_window import TableWindow
@@ -51,10 +51,7 @@ def wait_loaded(qtbot, window: TableWindow) -> None:
 def customers(qtbot, make_editor, pg_db, pg_engine) -> tuple[TableWindow, TableTools]:
     with pg_engine.begin() as conn:
         conn.execute(text(CUSTOMERS))
-    url = pg_db.url.render_as_string(hide_password=False)
-    editor = make_editor("--url", url, "--table", "customers")
-    editor.connect_url(url)
-    qtbot.waitUntil(lambda: isinstance(editor.window, TableWindow), timeout=WAIT_MS)
+    editor = open_table(qtbot, make_editor, pg_db.url, "customers")
     window = editor.window
     wait_loaded(qtbot, window)
     assert window.model.names == NAMES

@@ -20,7 +20,7 @@ import gui.qt.table_tools as table_tools_module
 from gui.qt.app import Editor
 from gui.qt.main_window import MainWindow
 from gui.qt.table_window import TableWindow
-from gui_helpers import WAIT_MS, child, click, dialog_status, make_editor, open_connect_dialog, seed_table  # noqa: F401
+from gui_helpers import WAIT_MS, child, click, dialog_status, make_editor, open_connect_dialog, open_table, seed_table  # noqa: F401
 from test_day_editing import edit
 from test_day_files import choose_file, menu_action
 from test_day_support import close_window, day_window, open_window  # noqa: F401  (fixture)
@@ -131,10 +131,7 @@ INSERT INTO customers VALUES (1, 'ada@example.org'), (2, NULL);
 def test_a_bug_while_importing_or_exporting_leaves_the_window_for_any_table_usable(qtbot, make_editor, pg_db, pg_engine, monkeypatch, tmp_path):
     with pg_engine.begin() as conn:
         conn.execute(text(CUSTOMERS))
-    url = pg_db.url.render_as_string(hide_password=False)
-    editor = make_editor("--url", url, "--table", "customers")
-    editor.connect_url(url)
-    qtbot.waitUntil(lambda: isinstance(editor.window, TableWindow), timeout=WAIT_MS)
+    editor = open_table(qtbot, make_editor, pg_db.url, "customers")
     window, tools = editor.window, editor.table_tools
     qtbot.waitUntil(lambda: window.writability is not None and window.model.rowCount() == 2, timeout=WAIT_MS)
     window.model.set_cell(0, 1, "new@example.org")

@@ -32,7 +32,7 @@ from gui.data.table_csv import export_result
 from pgbouncer import PgBouncer
 from test_data_cell_commit import Db
 from test_data_pages_before import window_of
-from test_data_pooler import busy_pool  # noqa: F401 - a fixture
+from test_data_pooler import assert_nothing_left_in_a_transaction, busy_pool  # noqa: F401 - busy_pool is a fixture
 from test_data_result import normal, oracle, read_all, schema_of
 
 pytestmark = pytest.mark.postgres
@@ -83,19 +83,6 @@ def _engine(settings: ConnectionSettings, request, **changes) -> Engine:
     engine = create_engine_for(dataclasses.replace(settings, **changes))
     request.addfinalizer(engine.dispose)
     return engine
-
-
-def _nothing_left_open(pg_engine: Engine) -> None:
-    """No session of the database sits in a transaction, holds a cursor or a
-    prepared statement that a later client of its server connection would meet."""
-    with pg_engine.connect() as conn:
-        states = conn.execute(
-            text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                " AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'"
-            )
-        ).scalar_one()
-    assert states == 0
 
 
 def _read_to_end(result: TableResult, page: int) -> list[tuple]:
@@ -154,7 +141,7 @@ def test_every_page_of_any_table_comes_once_through_the_pooler(
     assert normal(_read_to_end(result, page)) == expected
     assert result.count() == len(expected)
     assert bool(splits) == (split_from is not None)  # the page was read as two ranges at once
-    _nothing_left_open(tables)
+    assert_nothing_left_in_a_transaction(tables)
 
 
 @pytest.mark.parametrize("path", ["copy-pages", "sorted-by-a-column-with-nulls", "no-key"])
@@ -178,7 +165,7 @@ def test_go_to_reads_both_ends_of_the_window_through_the_pooler(
     assert normal(first)[0] == middle
     assert result.count_before() == expected.index(middle)
     assert normal(window_of(result, [("before", page), ("after", page)], after=first)) == expected
-    _nothing_left_open(tables)
+    assert_nothing_left_in_a_transaction(tables)
 
 
 def test_export_of_any_table_through_the_pooler(request, tables, pooled, busy_pool, tmp_path: Path) -> None:  # noqa: F811
@@ -196,7 +183,7 @@ def test_export_of_any_table_through_the_pooler(request, tables, pooled, busy_po
     by_id = {int(line[0]): line for line in lines[1:]}
     assert by_id[7][3] == str(Decimal((7 * 7919) % 100000) / 1000)  # numeric, exactly as stored
     assert by_id[7][5] == "note 7" and by_id[1][5] == ""  # NULL apart from any text
-    _nothing_left_open(tables)
+    assert_nothing_left_in_a_transaction(tables)
 
 
 def test_review_commit_and_conflict_of_any_table_through_the_pooler(
@@ -229,7 +216,7 @@ def test_review_commit_and_conflict_of_any_table_through_the_pooler(
     assert [change.key for change, _current in caught.value.conflicts] == [(8,)]
     assert caught.value.conflicts[0][1] == ("theirs",)
     assert db.rows("SELECT id, sensor FROM readings WHERE id IN (8, 9) ORDER BY id") == [(8, "theirs"), (9, "sensor-9")]
-    _nothing_left_open(tables)
+    assert_nothing_left_in_a_transaction(tables)
 
 
 @pytest.fixture
@@ -259,7 +246,7 @@ def test_read_only_and_a_statement_timeout_hold_on_every_page_of_any_table_throu
     plain = _engine(pooled, request)
     rows = read_all(TableResult(plain, probe, sort=[SortKey("id")]), 150)
     assert {(ro, timeout) for _id, ro, timeout in rows} == {("off", "0")}
-    _nothing_left_open(sleepy)
+    assert_nothing_left_in_a_transaction(sleepy)
 
 
 @pytest.mark.parametrize("path", ["copy-pages", "two-ranges-at-once", "sorted-by-a-column-with-nulls", "no-key"])
