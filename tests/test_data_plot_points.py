@@ -118,3 +118,21 @@ def test_numbers_over_several_chunks_are_all_cast():
     column = ColumnData.from_values("numeric", [Decimal(i) / 4 for i in range(n)])
     values, drawable = module.column_floats(column, CODECS["x"])
     assert drawable.all() and np.array_equal(values, np.arange(n) / 4)
+
+
+def test_a_page_made_where_a_freed_one_was_is_never_taken_for_it():
+    """A new page may get a freed page's ``id()``: the plot shows its own values."""
+    codec = CODECS["x"]
+    cache = PointsCache()
+    old = _page([1, 2], [Decimal("1"), Decimal("2")], [1.0, 2.0])
+    old_id = id(old)
+    assert cache.floats([old], "x", codec, lambda: None)[0].tolist() == [1.0, 2.0]
+    cache.keep_only([], ["x"])  # a reload: the old pages go
+    del old
+    made = []
+    for _ in range(1000):  # CPython soon hands the freed address to an object of the same size
+        page = _page([7, 8], [Decimal("7"), Decimal("8")], [7.0, 8.0])
+        if id(page) == old_id:
+            break
+        made.append(page)
+    assert cache.floats([page], "x", codec, lambda: None)[0].tolist() == [7.0, 8.0]

@@ -408,18 +408,19 @@ def drawing_caption(rows: int) -> str:
 class PointsCache:
     """The conversions of earlier plots, per loaded page and column, and the key
     index of the last set of pages.  Used by one computation at a time (the plot's
-    lane); a page is held while its conversions are, so its identity stays unique."""
+    lane).  Every entry holds the pages it was made from and is found by them (by
+    identity), never by their ``id()`` alone, which a page freed meanwhile could
+    hand on to a new one."""
 
     def __init__(self) -> None:
         self._floats: dict[tuple[int, str], tuple[LoadedColumns, np.ndarray, np.ndarray]] = {}
-        self._joined: dict[str, tuple[tuple[int, ...], np.ndarray, np.ndarray]] = {}
-        self._index: tuple[tuple[int, ...], tuple[str, ...], KeyIndex] | None = None
+        self._joined: dict[str, tuple[tuple[LoadedColumns, ...], np.ndarray, np.ndarray]] = {}
+        self._index: tuple[tuple[LoadedColumns, ...], tuple[str, ...], KeyIndex] | None = None
 
     def floats(self, pages: Sequence[LoadedColumns], name: str, codec: Codec, check: Callable[[], None]) -> tuple[np.ndarray, np.ndarray]:
         """Column ``name`` of every page as floats, converting only pages not seen before."""
-        ids = tuple(id(page) for page in pages)
         joined = self._joined.get(name)
-        if joined is not None and joined[0] == ids:
+        if joined is not None and _same_pages(joined[0], pages):
             return joined[1], joined[2]
         parts = []
         for page in pages:
@@ -436,23 +437,27 @@ class PointsCache:
             drawable = np.concatenate([p[2] for p in parts])
         else:
             values, drawable = np.empty(0), np.empty(0, dtype=bool)
-        self._joined[name] = (ids, values, drawable)
+        self._joined[name] = (tuple(pages), values, drawable)
         return values, drawable
 
     def keep_only(self, pages: Sequence[LoadedColumns], names: Sequence[str]) -> None:
         """Forget the conversions of other pages and columns (their memory, and the pages)."""
         ids = {id(page) for page in pages}
         self._floats = {k: v for k, v in self._floats.items() if k[0] in ids and k[1] in names}
-        self._joined = {k: v for k, v in self._joined.items() if k in names}
-        if self._index is not None and set(self._index[0]) != ids:
+        self._joined = {k: v for k, v in self._joined.items() if k in names and _same_pages(v[0], pages)}
+        if self._index is not None and not _same_pages(self._index[0], pages):
             self._index = None
 
     def key_index(self, pages: Sequence[LoadedColumns], key: tuple[str, ...]) -> KeyIndex:
-        ids = tuple(id(page) for page in pages)
-        if self._index is None or self._index[:2] != (ids, key):
+        if self._index is None or self._index[1] != key or not _same_pages(self._index[0], pages):
             columns = [ColumnData.joined([page[name] for page in pages]) for name in key]
-            self._index = (ids, key, KeyIndex(columns))
+            self._index = (tuple(pages), key, KeyIndex(columns))
         return self._index[2]
+
+
+def _same_pages(held: Sequence[LoadedColumns], pages: Sequence[LoadedColumns]) -> bool:
+    """The same page objects, in the same order."""
+    return len(held) == len(pages) and all(a is b for a, b in zip(held, pages))
 
 
 def plot_points(request: PointsRequest, cache: PointsCache | None = None, check: Callable[[], None] = lambda: None) -> PlotPoints:
