@@ -43,3 +43,26 @@ def test_the_prepared_code_is_used_only_when_it_matches_its_source(tmp_path, mon
         for name in [n for n in sys.modules if n == "prepared_pkg" or n.startswith("prepared_pkg.")]:
             del sys.modules[name]
         importlib.invalidate_caches()
+
+
+def test_a_bug_in_the_workers_part_is_reported_and_the_import_still_ends(qtbot, monkeypatch):
+    """The plot must not say "drawing" for ever: a bug while the code is prepared on
+    the worker goes to the excepthook, and the import goes on as a plain one."""
+    from gui.qt import plot_import
+    from gui.qt.tasks import TaskRunner
+
+    def broken(*_args):
+        raise TypeError("an injected bug")
+
+    monkeypatch.setattr(plot_import, "imported", lambda: False)  # as at a fresh start
+    monkeypatch.setattr(plot_import, "prepare", broken)
+    runner = TaskRunner()
+    ended = []
+    try:
+        with qtbot.capture_exceptions() as bugs:
+            plot_import.PyqtgraphImport(runner, "plot", lambda: ended.append("done"), lambda: ended.append("failed"))
+            qtbot.waitUntil(lambda: bool(ended), timeout=10_000)
+        assert ended == ["done"]
+        assert [type(bug[1]) for bug in bugs] == [TypeError]  # reported, not swallowed
+    finally:
+        runner.shutdown()

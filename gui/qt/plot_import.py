@@ -158,13 +158,19 @@ class PyqtgraphImport(QObject):
         else:
             # the worker's part first: beside it, each step of the GUI thread waited for the GIL
             self._waiting = True
-            runner.submit(lambda _token: prepare(), lane=lane, on_done=self._on_prepared, on_error=self._on_unprepared)
+            runner.submit(
+                lambda _token: prepare(),
+                lane=lane,
+                on_done=self._on_prepared,
+                on_error=self._on_unprepared,
+                on_bug=self._on_unprepared,  # the excepthook shows it; the import goes on as usual
+            )
 
     def _on_prepared(self, codes: dict[str, object]) -> None:
         self._codes = codes
         self._on_unprepared(None)
 
-    def _on_unprepared(self, _error) -> None:  # cancelled: imported as usual
+    def _on_unprepared(self, _error) -> None:  # cancelled, or a bug in preparing: imported as usual
         self._prepared = True
         if self._waiting:
             self._waiting = False
@@ -207,10 +213,12 @@ class PyqtgraphImport(QObject):
         except StopIteration:
             self._timer.stop()
             self._clear_cache()
+            self.deleteLater()
             self._done()
         except BaseException:
             self._timer.stop()
             self._clear_cache()
+            self.deleteLater()
             self._failed()
             raise  # a bug: the excepthook shows it
 
