@@ -537,3 +537,12 @@ def test_a_host_list_without_a_port_connects_on_pgport(pg_db: PgDatabase, monkey
             assert conn.execute(text("SELECT inet_server_port()")).scalar_one() == pg_db.port
     finally:
         engine.dispose()
+
+
+def test_the_identity_of_a_host_list_keeps_its_ports() -> None:
+    """The keyring and the journals are keyed by it until the live connection says
+    where it is: two port lists are two identities, and neither is port 5432."""
+    first = settings_from_url("postgresql://alice@h1:5433,h2:5434/shop").identity()
+    second = settings_from_url("postgresql://alice@h1:5435,h2:5436/shop").identity()
+    assert (first["host"], first["port"]) == ("h1,h2", "5433,5434") and first != second
+    assert settings_from_url("postgresql://alice@h1/shop?port=5434").identity()["port"] == 5434

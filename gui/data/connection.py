@@ -143,7 +143,8 @@ class ConnectionSettings:
         identity: dict[str, object] = {
             "backend": "postgresql",
             "host": str(url.query.get("host") or "") or url.host or "",
-            "port": _query_port(url) or url.port or DEFAULT_PORT,
+            # a port list as given (one number stays a number, as before port lists were read)
+            "port": _number_or_text(_query_ports(url)) or url.port or DEFAULT_PORT,
             "database": url.database or "",
             "user": url.username or "",
         }
@@ -301,37 +302,32 @@ def live_identity(conn, settings: ConnectionSettings) -> dict[str, object]:
 
 def identity_name(identity: dict[str, object]) -> str:
     """``alice on db.example.com/neondb`` for a :func:`live_identity`."""
-    return _described(identity.get("user"), str(identity.get("host") or ""), identity.get("port"), identity.get("database"))
+    return _described(identity.get("user"), str(identity.get("host") or ""), str(identity.get("port") or ""), identity.get("database"))
 
 
 def server_name(url: URL) -> str:
     """``alice on db.example.com/neondb``: who is connected where, for titles and
     messages; never the password, the driver or the options.  A socket folder is
     named as such; parts libpq fills from its defaults are left out."""
-    hosts = url.query.get("host")
-    ports = url.query.get("port")
     user = url.username or url.query.get("user")
-    if isinstance(hosts, str) and "," in hosts:  # libpq's host=h1,h2&port=p1,p2, tried in order
-        names = hosts.split(",")
-        if not isinstance(ports, str):
-            ports = str(url.port) if url.port else ""
-        numbers = ports.split(",")
-        if len(numbers) == 1:
-            numbers *= len(names)  # one port for every host
-        shown = ", ".join(_host_and_port(_unbracketed(h.strip()), p.strip()) for h, p in zip(names, numbers))
-        return _described(user, shown, None, url.database, listed=True)
     # as libpq reads a URL: a host or port among the parameters wins over the authority's
+    hosts = url.query.get("host")
     host = str(hosts) if isinstance(hosts, str) and hosts else url.host or ""
+    port = _query_ports(url) or (str(url.port) if url.port else "")
     service = url.query.get("service")
     if service and not host:
-        return _described(user, f"service {service}", None, url.database)
-    return _described(user, host, _query_port(url) or url.port, url.database)
+        return _described(user, f"service {service}", "", url.database)
+    return _described(user, host, port, url.database)
 
 
-def _query_port(url: URL) -> int | None:
-    """The port given as a parameter (``?port=5434``), when there is one."""
+def _query_ports(url: URL) -> str:
+    """The port or port list given as a parameter (``?port=5434``, ``?port=1,2``), else ''."""
     port = url.query.get("port")
-    return int(port) if isinstance(port, str) and port.isdigit() else None
+    return port if isinstance(port, str) else ""
+
+
+def _number_or_text(port: str) -> int | str:
+    return int(port) if port.isdigit() else port
 
 
 def _host_and_port(host: str, port: str) -> str:
@@ -341,20 +337,22 @@ def _host_and_port(host: str, port: str) -> str:
     return f"{shown}:{port}" if port else shown
 
 
-def _described(user, host: str, port, database, listed: bool = False) -> str:
+def _described(user, host: str, port: str, database) -> str:
     """``user on host:port/database``, ``user on database through the socket in
-    /dir (port N)``, ``user on h1:5432, [::1]:5432/database``; an IPv6 address in
-    brackets, the default port of a socket left out, parts nobody gave left out.
-    ``listed``: ``host`` is a host list written already, each host with its port."""
+    /dir (port N)``, ``user on h1:5432, [::1]:5433/database`` for a host list (one
+    port, or one a host); an IPv6 address in brackets, the default port of a
+    socket left out, parts nobody gave left out."""
     who = f"{user} on " if user else ""
-    if listed or "," in host:
-        if not listed:  # a list of hosts (as typed into Host) with one port for all
-            host = ", ".join(_host_and_port(_unbracketed(h.strip()), str(port or "")) for h in host.split(","))
-        return f"{who}{host}/{database}" if database else f"{who}{host}"
-    if host.startswith(("/", "@")):
-        shown_port = f" (port {port})" if port and port != DEFAULT_PORT else ""
+    hosts = [_unbracketed(h.strip()) for h in host.split(",")]
+    if len(hosts) == 1 and host.startswith(("/", "@")):
+        shown_port = f" (port {port})" if port and port != str(DEFAULT_PORT) else ""
         return f"{who}{database or 'the default database'} through the socket in {host}{shown_port}"
-    where = (f"[{host}]" if ":" in host and "," not in host else host or "the local server") + (f":{port}" if port else "")
+    ports = [p.strip() for p in port.split(",")]
+    if len(ports) == 1:
+        ports *= len(hosts)  # one port for every host
+    where = ", ".join(_host_and_port(h, p) for h, p in zip(hosts, ports))
+    if where == "the default host":
+        where = "the local server"
     return f"{who}{where}/{database}" if database else f"{who}{where}"
 
 
