@@ -73,6 +73,14 @@ KINDS = FIXED_KINDS + VAR_KINDS
 # infinity / -infinity of date and timestamp columns (NaT is int64's smallest)
 POS_INFINITY = np.iinfo(np.int64).max
 NEG_INFINITY = np.iinfo(np.int64).min + 1
+# how PostgreSQL writes them, and how the window, an export and the review show them
+INFINITY_WORD, NEG_INFINITY_WORD = "infinity", "-infinity"
+INFINITE_WORDS = (INFINITY_WORD, NEG_INFINITY_WORD)
+
+
+def infinity_word(raw: int) -> str:
+    """``"infinity"`` or ``"-infinity"`` for :data:`POS_INFINITY` / :data:`NEG_INFINITY`."""
+    return INFINITY_WORD if raw == POS_INFINITY else NEG_INFINITY_WORD
 
 _DEFAULT_DTYPES = {
     "int": np.dtype(np.int64),
@@ -462,9 +470,9 @@ def _micros_of(value: object, aware: bool) -> int:
 
 def _with_infinity(to_raw):
     def raw_of(value: object) -> int:
-        if value == "infinity":
+        if value == INFINITY_WORD:
             return POS_INFINITY
-        if value == "-infinity":
+        if value == NEG_INFINITY_WORD:
             return NEG_INFINITY
         return to_raw(value)
 

@@ -45,7 +45,7 @@ from decimal import Decimal
 import numpy as np
 
 from .codecs import Codec
-from .columns import NEG_INFINITY, POS_INFINITY, ColumnData, LoadedColumns, PagedColumns
+from .columns import NEG_INFINITY, POS_INFINITY, ColumnData, LoadedColumns, PagedColumns, infinity_word
 from .config import TableSpec
 from .connection import CancelToken
 from .edits import CellChange, CellEdits, CellId, Key, Prepared, planned_change, value_text
@@ -170,7 +170,7 @@ def _cell_values(data: ColumnData, idx: np.ndarray, words: bool) -> list[object]
     if words and kind in _DATETIME_KINDS:
         for i in np.flatnonzero(infinite).tolist():
             raw = int(data.values[int(idx[i])].view(np.int64))
-            out[i] = "infinity" if raw == POS_INFINITY else "-infinity"
+            out[i] = infinity_word(raw)
     return out
 
 

@@ -39,7 +39,7 @@ from decimal import Decimal
 import numpy as np
 from sqlalchemy import Connection, Engine, text
 
-from .columns import POS_INFINITY, ColumnData, LoadedColumns
+from .columns import ColumnData, LoadedColumns, infinity_word
 from .connection import CancelToken, attached
 from .errors import PermissionDenied, retry_once_if_disconnected, user_errors
 from .paging import Condition, PagePlan, Position, SortKey, _same
@@ -463,7 +463,7 @@ def _bound_value(column: ColumnData, i: int) -> object:
         return None
     if column.kind in ("date", "timestamp", "timestamptz") and column.is_infinite(i):
         # value() gives date.max / datetime.max, which the server takes for a real date
-        return "infinity" if int(column.values[i].view(np.int64)) == POS_INFINITY else "-infinity"
+        return infinity_word(int(column.values[i].view(np.int64)))
     if column.kind == "float" and column.dtype == np.float32:
         # exact: the server compares a real with a bound float8 as float8
         return float(column.values[i])

@@ -68,7 +68,7 @@ import numpy as np
 from sqlalchemy import Engine
 
 from .codecs import Codec, TextCodec
-from .columns import POS_INFINITY, ColumnData, LoadedColumns, PagedColumns
+from .columns import INFINITE_WORDS, ColumnData, LoadedColumns, PagedColumns, infinity_word
 from .connection import CancelToken
 from .csvio import (  # its sniffing, reused: a file of changes is found the same way
     EXPORT_PAGE,
@@ -329,8 +329,6 @@ def pasted_raw(text: str, codec: Codec) -> str | None:
 _FIRST_DAY, _LAST_DAY = np.datetime64("0001-01-01", "D"), np.datetime64("9999-12-31", "D")
 _FIRST_US, _LAST_US = np.datetime64("0001-01-01T00:00:00", "us"), np.datetime64("9999-12-31T23:59:59.999999", "us")
 _DATETIME_KINDS = ("date", "timestamp", "timestamptz")
-# how an export writes an infinite date or timestamp (and the loaded columns show it)
-INFINITE_WORDS = ("infinity", "-infinity")
 
 
 def _datetime_texts(column: ColumnData) -> list[str | None] | None:
@@ -377,7 +375,7 @@ def _texts(column: ColumnData, codec: Codec, sqlite: bool) -> list[str | None]:
             elif column.kind in _DATETIME_KINDS and column.is_infinite(i):
                 # value() gives date.max for it, which is a real date
                 raw = int(column.values[i].view(np.int64))
-                texts.append("infinity" if raw == POS_INFINITY else "-infinity")
+                texts.append(infinity_word(raw))
             else:
                 try:
                     texts.append(value_text(codec, column.value(i)))
@@ -520,6 +518,9 @@ class ImportedCell:
     column: str
     raw: str | None  # the field as written; None: NULL
     new: object  # what the column's codec parsed; None: NULL
+    # an infinite date or timestamp's word (new is it), which no codec parses: a
+    # cell's own value again, never a change to it (see plan_import)
+    infinite: bool = False
 
     @property
     def cell(self) -> CellId:
@@ -683,11 +684,11 @@ def _read_line(
                 new = codec.parse(raw)
             except InvalidValue as error:
                 word = raw.strip().lower()  # as PostgreSQL reads it
-                if word in INFINITE_WORDS and column_kind(schema.column(name).base_type).kind in _DATETIME_KINDS:
-                    new = word  # as the export writes an infinite date: plan_import takes it where the cell holds it
-                else:
+                if word not in INFINITE_WORDS or column_kind(schema.column(name).base_type).kind not in _DATETIME_KINDS:
                     result.refused.append(RefusedLine(line, raw, f"{name}: {error.message}"))
                     return
+                cells.append(ImportedCell(line, key, name, raw, word, infinite=True))  # as an export writes it
+                continue
         cells.append(ImportedCell(line, key, name, raw, new))
     texts = [value_text(codecs[cell.column], cell.new) for cell in cells]
     for cell, text in zip(cells, texts):
@@ -799,7 +800,7 @@ def plan_import(
         if not values:
             plan.entries.append(ImportEntry(cell, values, NO_ROW, pending.get(cell.cell)))
             continue
-        if isinstance(cell.new, str) and column_kind(edits.schema.column(cell.column).base_type).kind in _DATETIME_KINDS:
+        if cell.infinite:
             # an infinite date as an export wrote it: the cell's own value (the
             # database's), so a pending change of the cell is dropped, as for any
             # value; the editor sets no cell to infinity (typing it is refused too)

@@ -131,7 +131,7 @@ import numpy as np
 import psycopg2.extensions
 from sqlalchemy import Connection, Text, cast, event, select
 
-from .columns import NEG_INFINITY, POS_INFINITY, ColumnData, LoadedColumns
+from .columns import INFINITE_WORDS, NEG_INFINITY, POS_INFINITY, ColumnData, LoadedColumns
 
 # Reads of at least this many rows (or of an unknown count) go through binary COPY
 # (measured: even at 50 rows, twice as fast from 1,000 on).
@@ -280,7 +280,7 @@ def _keeping_infinity(caster):
     words (psycopg2 makes them ``date.max``/``date.min``, like real dates)."""
 
     def cast_value(value, cursor):
-        if value in ("infinity", "-infinity"):
+        if value in INFINITE_WORDS:
             return value
         return caster(value, cursor)
 
