@@ -68,6 +68,8 @@ def test_typed_fields_test_wrong_password_then_connect(qtbot, make_editor, pg_db
     # wrong password: shown in the dialog, which stays open with every field as typed
     wrong = pg_db.password + "nope"
     type_field(qtbot, dialog, "Password", wrong)
+    assert dialog_status(dialog) == ""  # "Connection works" was said of the password before
+
     click(qtbot, dialog.connect_button)
     wait_dialog_idle(qtbot, dialog)
     assert dialog.isVisible()

@@ -276,14 +276,14 @@ class ConnectDialog(QDialog):
         self.pages = QStackedWidget()
         self._page_for = {DEMO: self.pages.addWidget(demo_page), POSTGRESQL: self.pages.addWidget(pg_page), URL_KIND: self.pages.addWidget(url_page)}
         self.kind.currentIndexChanged.connect(self._on_kind_changed)
-        # a failure's message stays only until the user changes what failed
-        self._failed = False
-        self.kind.currentIndexChanged.connect(self._forget_failure)
+        # a test's or a connect's outcome stays only until the user changes what it was said of
+        self._outcome_shown = False
+        self.kind.currentIndexChanged.connect(self._forget_outcome)
         for edit in (self.host, self.database, self.user, self.password, self.service, self.url, self.sslrootcert, self.sslcert, self.sslkey):
-            edit.textChanged.connect(self._forget_failure)
+            edit.textChanged.connect(self._forget_outcome)
         for box in (self.port, self.connect_timeout):
-            box.valueChanged.connect(self._forget_failure)
-        self.sslmode.currentIndexChanged.connect(self._forget_failure)
+            box.valueChanged.connect(self._forget_outcome)
+        self.sslmode.currentIndexChanged.connect(self._forget_outcome)
 
         self.read_only = _named(QCheckBox("&Read-only: browse only, no edits"), "Read-only")
         self.remember_password = _named(QCheckBox("Remember password in the system keyring"), "Remember password")
@@ -636,6 +636,7 @@ class ConnectDialog(QDialog):
         self.prepared = ready
         self._set_busy(False, f"Connection works: {version.splitlines()[0]}")
         self.status.setStyleSheet("color: palette(text);")
+        self._outcome_shown = True
         if not accept:
             return
         self._recent.remember(settings)
@@ -680,13 +681,14 @@ class ConnectDialog(QDialog):
         self.status.setStyleSheet("color: #c0392b;")
         self.status.setText(f"{error.title}: {error.message}")
         self._grow_for_status()
-        self._failed = True
+        self._outcome_shown = True
 
-    def _forget_failure(self, *_changed) -> None:
-        """A field edited or another database type chosen after a failure: its message
-        (said of what was there before) has had its moment."""
-        if self._failed:
-            self._failed = False
+    def _forget_outcome(self, *_changed) -> None:
+        """A field edited or another database type chosen after a test or a connect:
+        its outcome ("Connection works", or why it failed), said of what was there
+        before, has had its moment."""
+        if self._outcome_shown:
+            self._outcome_shown = False
             self.status.setStyleSheet("")
             self.status.setText("")
 
