@@ -26,7 +26,8 @@ from gui.data.columns import ColumnData, LoadedColumns, PagedColumns
 from gui.data.config import DEFAULT_SPEC
 from gui.data.connection import CancelToken
 from gui.data.csvio import NEW, NO_ROW, REPLACES, REVERTS, UNCHANGED, ImportedChanges, plan_key_import
-from gui.data.edits import CellChange, CellEdits, Prepared, column_codecs
+from gui.data.edits import CellChange, CellEdits, column_codecs
+from gui.data.prepared import Prepared
 from gui.data.errors import Cancelled, InvalidValue
 from gui.data.pending import PendingChange, PendingChanges
 from gui.data.planning import (

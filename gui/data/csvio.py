@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import errno
 import os
 import tempfile
 from collections.abc import Callable, Mapping
@@ -53,6 +54,12 @@ class CsvError(UserError):
 
 class ExportFailed(UserError):
     title = "Cannot write the file"
+
+    @classmethod
+    def writing(cls, path: Path, error: OSError) -> ExportFailed:
+        """``path`` could not be written: the system's reason, and what to do about it."""
+        hint = "Choose a shorter name." if error.errno == errno.ENAMETOOLONG else "Choose another folder."
+        return cls(f"Cannot write {path.name} in {path.parent}: {error.strerror or error}. {hint}")
 
 
 @dataclass(frozen=True)
@@ -292,7 +299,7 @@ def export_rows(
     try:
         return _export(engine, spec, threshold, path, progress, cancel, page, pending)
     except OSError as error:
-        raise ExportFailed(f"Cannot write {path.name} in {path.parent}: {error.strerror or error}. Choose another folder.") from None
+        raise ExportFailed.writing(path, error) from None
 
 
 def _with_pending(xs: np.ndarray, ys: np.ndarray, keys: np.ndarray, values: np.ndarray) -> np.ndarray:

@@ -27,14 +27,14 @@ replaced: that is all an undo stack or a journal needs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
 from .codecs import Codec, DateCodec, TimeCodec, TimestampCodec, codec_for
 from .errors import InvalidValue
-from .prepared import Changed, ChangeSet, Prepared  # noqa: F401 - Prepared: the planners import it from here
+from .prepared import ChangeSet
 from .schema import Column, TableSchema
 from .transport import column_kind
 
@@ -63,12 +63,6 @@ class CellChange:
         """What the rows must hold for the commit to write: the reviewed values, else
         the ones seen."""
         return self.seen if self.confirmed is None else self.confirmed
-
-
-Updates = Mapping[CellId, CellChange | None]
-
-
-Listener = Callable[[Changed], None]
 
 
 # -- values ------------------------------------------------------------------------
@@ -202,7 +196,7 @@ class CellEdits(ChangeSet):
 
     @staticmethod
     def _check(cell: CellId, change: CellChange) -> None:
-        _check_filed(cell, change)
+        _check_filed(cell, change)  # defined below the class
 
     # -- reading -------------------------------------------------------------
     def __len__(self) -> int:

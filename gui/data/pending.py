@@ -12,12 +12,12 @@ replaced: that is all an undo stack or a journal needs.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 
 from .config import TableSpec
 from .errors import InvalidValue
-from .prepared import Changed, ChangeSet
+from .prepared import ChangeSet
 from .threads import pace
 
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
@@ -107,8 +107,7 @@ class PendingChange:
         )
 
 
-Updates = Mapping[int, PendingChange | None]
-Listener = Callable[[Changed], None]
+Updates = Mapping[int, PendingChange | None]  # an undo step's changes (gui.qt.undo)
 
 
 class PendingChanges(ChangeSet):

@@ -48,7 +48,8 @@ from .codecs import Codec
 from .columns import NEG_INFINITY, POS_INFINITY, ColumnData, LoadedColumns, PagedColumns, infinity_word
 from .config import TableSpec
 from .connection import CancelToken
-from .edits import CellChange, CellEdits, CellId, Key, Prepared, planned_change, value_text
+from .edits import CellChange, CellEdits, CellId, Key, planned_change, value_text
+from .prepared import Prepared
 from .errors import InvalidValue, UserError
 from .pending import PendingChange, PendingChanges, parse_value
 from .schema import TableSchema

@@ -46,7 +46,8 @@ from .wording import plural
 MAX_POINTS = 200_000
 TEXT_WIDTH = 48  # characters of a numeric (or SQLite) text cast in bulk
 CHUNK = 65_536  # rows a chunk when cells are made fixed-width or cast from text
-FEW_POINTS, FEW_POINT_SIZE, POINT_SIZE = 2_000, 8, 4  # as gui.qt.plot
+# in logical pixels; a handful of rows is drawn bigger, to be seen (gui.qt.plot draws them)
+FEW_POINTS, FEW_POINT_SIZE, POINT_SIZE = 2_000, 8, 4
 FLOAT_NOTE = (
     "The plot draws every value as floating point (about 15 significant digits): a numeric "
     "or a bigint beyond 2^53 is drawn rounded; the table shows it exactly."

@@ -445,7 +445,7 @@ def export_result(
     try:
         fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".part", dir=path.parent)
     except OSError as error:
-        raise ExportFailed(f"Cannot write {path.name} in {path.parent}: {error.strerror or error}. Choose another folder.") from None
+        raise ExportFailed.writing(path, error) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             if total is None:
@@ -467,7 +467,7 @@ def export_result(
         os.replace(tmp, path)
     except OSError as error:
         Path(tmp).unlink(missing_ok=True)
-        raise ExportFailed(f"Cannot write {path.name} in {path.parent}: {error.strerror or error}. Choose another folder.") from None
+        raise ExportFailed.writing(path, error) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

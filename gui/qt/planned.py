@@ -29,7 +29,8 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QUndoCommand
 
-from ..data.edits import CellEdits, Prepared
+from ..data.edits import CellEdits
+from ..data.prepared import Prepared
 from ..data.errors import Cancelled, UserError
 from ..data.planning import PlanRefused, off_the_gui_thread
 

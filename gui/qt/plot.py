@@ -45,13 +45,12 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from ..data.plot_points import FEW_POINT_SIZE, FEW_POINTS, POINT_SIZE
 from .palette import AMBER
 
 BASE_COLOR = QColor("#2f7fc1")  # blue: database values
 PENDING_COLOR = QColor(AMBER)  # amber, as the pending cells in the table
 THRESHOLD_COLOR = QColor("#d0563b")
-POINT_SIZE = 4  # logical pixels
-FEW_POINTS, FEW_POINT_SIZE = 2_000, 8  # a handful of rows is drawn bigger, to be seen
 CLICK_TOLERANCE = 8  # pixels
 DENSITY_POINTS = 50_000  # more points than this are drawn as their density
 DENSITY_CELL = 2  # logical pixels a side of a density cell
