@@ -99,8 +99,10 @@ def collect_or_freeze(threshold: tuple[int, int, int], limit: int = WALK_LIMIT) 
     walked them again (110-180 ms).  So many new objects are a build's result, held
     (a pending set, a review, modules), or freed by reference counting when dropped:
     ``gc.freeze()`` (constant time) moves them out of every later walk instead.  What
-    it costs: cyclic garbage made in the same second is frozen with them and never
-    freed (a few dozen objects a time here: the collections above found 8 to 96)."""
+    it costs: cyclic garbage made in the same second is frozen with them and is
+    never freed for the rest of the process.  Nothing bounds it: each freeze keeps
+    what it finds (the collections above found 8 to 96 objects of it each time, but
+    a cycle holding a big page would be kept whole)."""
     counts = gc.get_count()
     if counts[0] <= threshold[0]:
         return "none", -1, counts[0]
@@ -142,7 +144,6 @@ class GuiThreadCollector(QObject):
     def __init__(self, interval_ms: int = 1000, parent: QObject | None = None):
         super().__init__(parent)
         self.threshold = gc.get_threshold()
-        self.frozen = 0  # objects frozen instead of walked, for a diagnosis
         gc.disable()
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.check)
@@ -151,9 +152,7 @@ class GuiThreadCollector(QObject):
     def check(self) -> None:
         if building_long_lived():
             return
-        done, _generation, objects = collect_or_freeze(self.threshold)
-        if done == "freeze":
-            self.frozen += objects
+        collect_or_freeze(self.threshold)
 
 
 def collect_on_the_gui_thread() -> None:
@@ -415,7 +414,7 @@ class Editor:
         self.window.show_status(f"Opening {name} …")
 
         def failed(error: UserError) -> None:
-            self.window.clear_status()
+            self.window.clear_status(f"Opening {name}")
             self.window.table_chooser.set_current(self.window.current_table_name())
             self.window.show_message(f"{error.title}: {' '.join(error.message.split())}")
 

@@ -80,8 +80,7 @@ class CheckedLineDelegate(QStyledItemDelegate):
             self.__dict__.setdefault("_drafts", {})[(index.row(), index.column())] = editor.text()
             # the instruction first (a long reason is cut at the window's edge; it is whole
             # in the tooltip), and the cell named: by now the selection is elsewhere
-            model = index.model()
-            cell = model.cell_name(index.row(), index.column()) if hasattr(model, "cell_name") else "that cell"
+            cell = model.cell_name(index.row(), index.column())  # both models name their cells
             self.refused.emit(f"Open {cell} again (F2) to correct what you typed: {reason}")
             return
         model.setData(index, editor.text(), Qt.ItemDataRole.EditRole)

@@ -373,14 +373,13 @@ class ElidedLabel(QLabel):
 
     A plain QLabel asks for its whole text's width; given less (an ``Ignored``
     size policy) a status bar's layout gives it none and the label, drawn at its
-    minimum width anyway, lay over the row count beside it.  This one asks for
-    what it can use and shrinks down to ``least`` characters, so its neighbours
-    keep their room."""
+    minimum width anyway, lay over the row count beside it.  This one (QLabel's
+    own Preferred policy) asks for what it can use and shrinks down to ``least``
+    characters, so its neighbours keep their room."""
 
     def __init__(self, least: int = 12, most: int = 110, parent: QWidget | None = None):
         super().__init__(parent)
         self.least, self.most = least, most
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
 
     def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
         super().setText(text)

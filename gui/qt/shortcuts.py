@@ -109,11 +109,11 @@ class ShortcutsDialog(QDialog):
         height = table.horizontalHeader().sizeHint().height() + row_height * len(rows) + 2 * table.frameWidth()
         width = table.columnWidth(0) + table.columnWidth(1) + 2 * table.frameWidth() + table.verticalScrollBar().sizeHint().width()
         table.setMinimumSize(min(width, table.columnWidth(0) + 120), table.horizontalHeader().sizeHint().height() + row_height * 3)
-        self._preferred = QSize(min(width, 640), min(height, 560))
+        preferred = QSize(min(width, 640), min(height, 560))
         margins = layout.contentsMargins()
         self.resize(
-            self._preferred.width() + margins.left() + margins.right(),
-            self._preferred.height() + margins.top() + margins.bottom() + layout.spacing() + buttons.sizeHint().height(),
+            preferred.width() + margins.left() + margins.right(),
+            preferred.height() + margins.top() + margins.bottom() + layout.spacing() + buttons.sizeHint().height(),
         )
 
     def texts(self) -> list[tuple[str, str]]:

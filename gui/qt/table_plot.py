@@ -17,7 +17,7 @@ counted when painted: 5-15 ms for 300,000).  One computation runs at a time: wha
 changes meanwhile (an edit, a page, another column) starts the next one when it
 ends, so the plot catches up without a queue.  The GUI thread's part: a copy of the
 pending set (a dict, a few ms for 100,000) and handing over the arrays.  The
-lane shares the GIL every 1 ms (:func:`~gui.data.planning.sharing_the_gil`): the
+lane shares the GIL every 1 ms (:func:`~gui.data.threads.sharing_the_gil`): the
 GUI thread waits for it at every call into Python, so a repaint during a worker's
 Python loop took up to 125 ms at the default 5 ms.
 

@@ -712,7 +712,7 @@ class TableTools(QObject):
             if isinstance(error, Cancelled):
                 window.show_status("Import cancelled: nothing was imported.")
             elif isinstance(error, InvalidValue):  # the plan refused a value of the file
-                window.show_message(f"Import refused, nothing was imported: {Path(path).name}: {error.message}")
+                window.show_message(_import_refused(Path(path).name, error))
             else:
                 window.show_message(f"Import changes from CSV: {error.title}: {error.message}")
 
@@ -728,7 +728,7 @@ class TableTools(QObject):
             try:
                 return plan_import(edits, imported, seen, pending, state)
             except InvalidValue as error:
-                raise PlanRefused(f"Import refused, nothing was imported: {name}: {error.message}", complete=True) from None
+                raise PlanRefused(_import_refused(name, error), complete=True) from None
 
         self.planner.run(
             "Import changes from CSV",
@@ -792,6 +792,11 @@ class TableTools(QObject):
             window.show_status(f"{name}: nothing to change, every value already matches.")
         self.imported.emit(count)
         return count
+
+
+def _import_refused(name: str, error: InvalidValue) -> str:
+    """What the window says when planning an import refused one of its values."""
+    return f"Import refused, nothing was imported: {name}: {error.message}"
 
 
 def install_table_tools(window, runner) -> TableTools:

@@ -332,8 +332,7 @@ class TableWindow(EditorWindow):
         self.model.read_only_reason = writability.reason or ""
         title = f"{self.schema.qualified_name} — {self.display_name}"
         self.setWindowTitle(title + (" [read-only]" if reason else "") + " — Table Editor")
-        self.mode_label.setText(reason or "")
-        self.mode_label.setToolTip(reason or "")
+        self.mode_label.setText(reason or "")  # its tooltip too (ElidedLabel)
         self._update_state()
 
     @property
