@@ -17,7 +17,7 @@ from gui.data.connection import (
     parse_url,
     settings_from_url,
 )
-from gui.data.errors import AuthenticationFailed, ConnectionFailed, UserError, user_errors
+from gui.data.errors import AuthenticationFailed, ConnectionFailed, DatabaseMissing, UserError, user_errors
 from pgcluster import PgDatabase
 from slowproxy import SlowProxy
 
@@ -209,7 +209,7 @@ def test_unknown_user(pg_db: PgDatabase) -> None:
 
 @pg
 def test_unknown_database(pg_db: PgDatabase) -> None:
-    with pytest.raises(UserError) as excinfo:
+    with pytest.raises(DatabaseMissing) as excinfo:  # the dialog then puts the focus on Database
         connect(pg_settings(pg_db, database="no_such_db"))
     assert "no_such_db" in str(excinfo.value)
 

@@ -7,6 +7,7 @@ Anything else is a bug and propagates unchanged to the excepthook.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -44,6 +45,10 @@ class ConnectionFailed(UserError):
 
 class AuthenticationFailed(ConnectionFailed):
     title = "Authentication failed"
+
+
+class DatabaseMissing(ConnectionFailed):
+    """The server answered: it has no database of that name (the name is what to correct)."""
 
 
 class ConstraintViolated(UserError):
@@ -112,6 +117,8 @@ class ConflictError(UserError):
 
 # SQLSTATE classes: https://www.postgresql.org/docs/current/errcodes-appendix.html
 _AUTH_CODES = {"28000", "28P01"}
+_MISSING_DATABASE_CODE = "3D000"  # invalid_catalog_name; psycopg2 gives no code for a refused connection, so its words too
+_MISSING_DATABASE = re.compile(r'database ".*" does not exist')
 _READ_ONLY_CODES = {"25006"}
 _PERMISSION_CODES = {"42501"}
 _CANCEL_CODES = {"57014"}
@@ -164,6 +171,8 @@ def translate(error: BaseException) -> UserError | None:
         return QueryFailed(f"{_CONCURRENT_MESSAGE}\n{message}")
     if code in _AUTH_CODES or "password authentication failed" in message:
         return AuthenticationFailed(message)
+    if isinstance(orig, psycopg2.OperationalError) and (code == _MISSING_DATABASE_CODE or _MISSING_DATABASE.search(message)):
+        return DatabaseMissing(message)
     if code in _READ_ONLY_CODES:
         # PostgreSQL names the statement's kind, and a commit's statement is a
         # SELECT around an UPDATE ("cannot execute SELECT in a read-only transaction"):

@@ -15,7 +15,6 @@ result is dropped.
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
@@ -54,7 +53,7 @@ from ..data.connection import (
     create_engine_for,
 )
 from ..data.demo import ensure_demo
-from ..data.errors import AuthenticationFailed, UserError
+from ..data.errors import AuthenticationFailed, DatabaseMissing, UserError
 from ..data.storage import RecentConnections
 from .fit import FitScrollArea, fit_to_screen, largest_size
 from .tasks import TaskRunner
@@ -666,7 +665,7 @@ class ConnectDialog(QDialog):
         elif kind == POSTGRESQL:
             if isinstance(error, AuthenticationFailed):
                 field = self.password
-            elif re.search(r'database ".*" does not exist', error.message):
+            elif isinstance(error, DatabaseMissing):
                 field = self.database  # the server answered: the name is what to correct
             else:
                 field = self.host
