@@ -18,13 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelectionModel, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QUndoStack
+from PySide6.QtGui import QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QSizePolicy,
     QSpacerItem,
@@ -35,7 +34,7 @@ from PySide6.QtWidgets import (
 from ..data.config import TableSpec
 from ..data.connection import DEMO, ConnectionSettings, identity_name
 from ..data.demo import reset_demo
-from ..data.errors import ConflictError, InvalidValue, ReadOnly, StorageFailed, UserError
+from ..data.errors import ConflictError, InvalidValue, ReadOnly, UserError
 from ..data.pending import PendingChanges, parse_value
 from ..data.schema import list_relations
 from ..data.journal import JournalWriter
@@ -475,7 +474,7 @@ class MainWindow(EditorWindow):
         journal = self.journal
         if journal is None:
             return
-        writer = getattr(self, "_journal_writer", None)
+        writer = self._journal_writer
         if writer is None or writer.journal is not journal:
             writer = self._journal_writer = JournalWriter(journal, lambda changes: [c.to_json() for c in changes])
             queued = writer.offer(self.pending.snapshot())  # a new journal starts with all of them (a dict copied in C)
@@ -485,35 +484,7 @@ class MainWindow(EditorWindow):
             queued = writer.offer({key: self.pending.get(key) for key in keys})
         if not queued:
             return  # the write queued already takes this one
-        self.runner.submit(
-            lambda _token: writer.write_latest(),
-            lane="journal",
-            on_done=partial(self._on_journal_saved, journal),
-            on_error=partial(self._on_journal_failed, journal),
-        )
-
-    def _on_journal_saved(self, journal: Journal, recovered) -> None:
-        if recovered is None or journal is not self.journal:
-            return
-        if self.message.toolTip() == recovered.message:
-            self.clear_message()
-        self.show_status("The pending changes are saved in the journal again.")
-
-    def _on_journal_failed(self, journal: Journal, error: StorageFailed) -> None:
-        if journal is self.journal and journal.failing is error:  # not caught up since
-            self.show_message(error.message)
-
-    def _release_journal(self) -> None:
-        """This window leaves its journal (closed, or another connection or table):
-        what it holds is offered the next time the table is opened."""
-        if self.journal is not None:
-            writer = getattr(self, "_journal_writer", None)
-            if writer is not None and writer.journal is self.journal:
-                writer.flush()  # the last edits reach it before another window may take it
-            self.journal.release()
-        box = getattr(self, "restore_box", None)
-        if box is not None and box.isVisible():
-            box.reject()  # its journals were let go with the window's
+        self._queue_journal_write(journal, writer)
 
     # -- loading -------------------------------------------------------------
     def threshold(self) -> int | None:
@@ -812,45 +783,3 @@ class MainWindow(EditorWindow):
     # -- closing -------------------------------------------------------------
     def commit_running(self) -> bool:
         return self.committing
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self.committing and not self._close_confirmed:
-            # its outcome decides what is still pending: neither discard nor commit can be offered now
-            event.ignore()
-            self._ask_cancel_commit_and_quit()
-            return
-        if self.pending and not self._close_confirmed:
-            event.ignore()
-            self._ask_before_close()
-            return
-        self.model.clear()
-        self._release_journal()
-        self.remember_layout()
-        event.accept()
-
-    def _ask_before_close(self) -> None:
-        count = len(self.pending)
-        box = self.pending_choices_box(
-            "Pending changes",
-            f"{plural(count, 'pending change')} not committed. Commit {verb(count, 'it', 'them')} before closing, keep "
-            f"{verb(count, 'it', 'them')} for the next time you open this table, or discard?",
-            "Keep for later and close",
-            "Discard and close",
-            "Close with pending changes",
-        )
-
-        def answered(button):
-            choice = box.standardButton(button)
-            if choice == QMessageBox.StandardButton.Save:
-                self.commit_then(self.close)  # nothing pending then: it closes without asking
-            elif choice == QMessageBox.StandardButton.Discard:
-                self.pending.clear()
-                self._close_confirmed = True
-                self.close()
-            elif choice == QMessageBox.StandardButton.Close:
-                self._close_confirmed = True  # what is pending stays in the journal
-                self.close()
-
-        box.buttonClicked.connect(answered)
-        box.open()
-        self.close_box = box

@@ -20,7 +20,7 @@ from __future__ import annotations
 from functools import partial
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QSize, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QUndoStack
+from PySide6.QtGui import QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -132,7 +131,6 @@ class TableWindow(EditorWindow):
         self.model = TableModel(runner, self.undo_stack, self)
         self._size_columns = False
         self.null_key_rows = 0  # rows of the result whose key has a NULL (shown, read-only)
-        self._journal_writer: JournalWriter | None = None  # writes the journal on its lane
         self._build_widgets()
         self._build_actions()
         self._wire()
@@ -569,34 +567,7 @@ class TableWindow(EditorWindow):
             queued = writer.offer(self.edits.changes_of(cells))
         if not queued:
             return  # the write queued already takes this one
-        self.runner.submit(
-            lambda _token: writer.write_latest(),
-            lane="journal",
-            on_done=partial(self._on_journal_saved, journal),
-            on_error=partial(self._on_journal_failed, journal),
-        )
-
-    def _on_journal_saved(self, journal: TableJournal, recovered) -> None:
-        if recovered is None or journal is not self.journal:
-            return
-        if self.message.toolTip() == recovered.message:
-            self.clear_message()
-        self.show_status("The pending changes are saved in the journal again.")
-
-    def _on_journal_failed(self, journal: TableJournal, error: UserError) -> None:
-        if journal is self.journal:
-            self.show_message(error.message)
-
-    def _release_journal(self) -> None:
-        """This window leaves its journal (closed, or another table): what it holds is
-        offered the next time the table is opened."""
-        if self.journal is not None:
-            if self._journal_writer is not None and self._journal_writer.journal is self.journal:
-                self._journal_writer.flush()  # the last edits reach it before another window may take it
-            self.journal.release()
-        box = getattr(self, "restore_box", None)
-        if box is not None and box.isVisible():
-            box.reject()  # its journals were let go with the window's
+        self._queue_journal_write(journal, writer)
 
     def _offer_restore(self) -> None:
         """Offer what windows that no longer run left in their journals for this table
@@ -902,47 +873,6 @@ class TableWindow(EditorWindow):
 
     def commit_running(self) -> bool:
         return self.session is not None and self.session.state is FlowState.COMMITTING
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self.commit_running() and not self._close_confirmed:
-            event.ignore()
-            self._ask_cancel_commit_and_quit()
-            return
-        if self.edits and not self._close_confirmed:
-            event.ignore()
-            self._ask_before_close()
-            return
-        self.model.clear()
-        self._release_journal()
-        self.remember_layout()
-        event.accept()
-
-    def _ask_before_close(self) -> None:
-        count = len(self.edits)
-        box = self.pending_choices_box(
-            "Pending changes",
-            f"{plural(count, 'pending change')} not committed. Commit {verb(count, 'it', 'them')} before closing, keep "
-            f"{verb(count, 'it', 'them')} (offered again the next time you open this table), or discard?",
-            "Keep for later and close",
-            "Discard and close",
-            "Close with pending changes",
-        )
-
-        def answered(button):
-            choice = box.standardButton(button)
-            if choice == QMessageBox.StandardButton.Save:
-                self.commit_then(self.close)  # nothing pending then: it closes without asking
-                return
-            if choice == QMessageBox.StandardButton.Discard:
-                self.edits.clear()
-                self.journal.clear()
-            if choice in (QMessageBox.StandardButton.Discard, QMessageBox.StandardButton.Close):
-                self._close_confirmed = True
-                self.close()
-
-        box.buttonClicked.connect(answered)
-        box.open()
-        self.close_box = box
 
 
 class KeyColumnsDialog(QDialog):

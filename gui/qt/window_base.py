@@ -16,11 +16,13 @@ from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import QEvent, QItemSelectionModel, QSettings, QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence, QPalette, QUndoGroup, QUndoStack
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPalette, QUndoGroup, QUndoStack
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QProgressBar, QSizePolicy, QStyle, QWidget
 
-from ..data.errors import UserError
-from ..data.wording import plural
+from ..data.errors import StorageFailed, UserError
+from ..data.journal import JournalWriter
+from ..data.storage import WindowJournal
+from ..data.wording import plural, verb
 from .fit import DialogFitter, ElidedLabel, available_geometry, centre_on_screen, fit_to_screen, frame_margins, suited_size
 from .palette import state_colours
 from .shortcuts import show_shortcuts
@@ -50,6 +52,7 @@ class EditorWindow(QMainWindow):
         self.undo_stack = undo_stack
         self._cancellable: set[Task] = set()
         self._close_confirmed = False
+        self._journal_writer: JournalWriter | None = None  # writes the journal on its lane
         # Commit… chosen on the way out: (the session, what to do once committed, its last state)
         self._leave_after_commit: tuple | None = None
         # said until the next action (a key, a click, an edit): the message line's, the status bar's
@@ -486,6 +489,87 @@ class EditorWindow(QMainWindow):
             return
         self._close_confirmed = True  # what is pending now is in the journal
         self.close()
+
+    # -- the journal ---------------------------------------------------------------------------
+    def _queue_journal_write(self, journal: WindowJournal, writer: JournalWriter) -> None:
+        """Write what ``writer`` was offered last into ``journal`` on the journal's
+        lane; a failure is said in the message line, a recovery in the status bar."""
+        self.runner.submit(
+            lambda _token: writer.write_latest(),
+            lane="journal",
+            on_done=lambda recovered: self._on_journal_saved(journal, recovered),
+            on_error=lambda error: self._on_journal_failed(journal, error),
+        )
+
+    def _on_journal_saved(self, journal: WindowJournal, recovered) -> None:
+        if recovered is None or journal is not self.journal:
+            return
+        if self.message.toolTip() == recovered.message:
+            self.clear_message()
+        self.show_status("The pending changes are saved in the journal again.")
+
+    def _on_journal_failed(self, journal: WindowJournal, error: UserError) -> None:
+        if journal is not self.journal:
+            return
+        if isinstance(error, StorageFailed) and journal.failing is not error:
+            return  # a later write has caught up since (or failed anew, and says so itself)
+        self.show_message(error.message)
+
+    def _release_journal(self) -> None:
+        """This window leaves its journal (closed, or another connection or table):
+        what it holds is offered the next time the table is opened."""
+        if self.journal is not None:
+            writer = self._journal_writer
+            if writer is not None and writer.journal is self.journal:
+                writer.flush()  # the last edits reach it before another window may take it
+            self.journal.release()
+        box = getattr(self, "restore_box", None)
+        if box is not None and box.isVisible():
+            box.reject()  # its journals were let go with the window's
+
+    # -- closing ---------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        if self.commit_running() and not self._close_confirmed:
+            # its outcome decides what is still pending: neither discard nor commit can be offered now
+            event.ignore()
+            self._ask_cancel_commit_and_quit()
+            return
+        if self.pending and not self._close_confirmed:
+            event.ignore()
+            self._ask_before_close()
+            return
+        self.model.clear()
+        self._release_journal()
+        self.remember_layout()
+        event.accept()
+
+    def _ask_before_close(self) -> None:
+        count = len(self.pending)
+        box = self.pending_choices_box(
+            "Pending changes",
+            f"{plural(count, 'pending change')} not committed. Commit {verb(count, 'it', 'them')} before closing, keep "
+            f"{verb(count, 'it', 'them')} (offered again the next time you open this table), or discard?",
+            "Keep for later and close",
+            "Discard and close",
+            "Close with pending changes",
+        )
+
+        def answered(button):
+            choice = box.standardButton(button)
+            if choice == QMessageBox.StandardButton.Save:
+                self.commit_then(self.close)  # nothing pending then: it closes without asking
+                return
+            if choice == QMessageBox.StandardButton.Discard:
+                self.pending.clear()
+                if self.journal is not None:
+                    self.journal.clear()
+            if choice in (QMessageBox.StandardButton.Discard, QMessageBox.StandardButton.Close):
+                self._close_confirmed = True  # kept: what is pending stays in the journal
+                self.close()
+
+        box.buttonClicked.connect(answered)
+        box.open()
+        self.close_box = box
 
     # -- leaving with pending changes ------------------------------------------------------
     def pending_choices_box(self, title: str, text: str, keep: str, discard: str, name: str) -> QMessageBox:
