@@ -14,12 +14,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
 
 from ..data.connection import attached
 from ..data.errors import Cancelled, InvalidValue, UserError, user_errors
 from ..data.wording import plural, verb
+from .export_run import ExportProgress
 from .icons import named_action
 from .undo import PendingEdit
 
@@ -29,13 +30,7 @@ if TYPE_CHECKING:  # imported when first used (CSV, the commit's reads, the plan
     from .planned import Planner
 
 
-class _Progress(QObject):
-    """Carries progress from the export's worker thread to the GUI thread (queued)."""
-
-    changed = Signal(int, object)  # rows written, rows in all (or None)
-
-
-class ImportExport(QObject):
+class ImportExport(QObject, ExportProgress):
     exported = Signal(int)  # rows written by a finished export
 
     def __init__(self, window, runner, parent=None):
@@ -284,52 +279,10 @@ class ImportExport(QObject):
         # a copy (key → value) the worker reads while edits go on
         pending = {change.key: change.new for change in self.window.pending.snapshot().values()} if with_pending else None
         note = self._pending_note(with_pending)
-        suffix = f"\n{note}" if note else ""
-        dialog = QProgressDialog(f"Exporting the rows with {spec.value} > {threshold} to {name} …{suffix}", "Cancel", 0, 0, self.window)
-        dialog.setWindowTitle("Export rows")
-        dialog.setObjectName("Export progress")
-        dialog.setAccessibleName("Export progress")
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.setMinimumDuration(0)
-        dialog.setAutoClose(False)
-        dialog.setAutoReset(False)
-        self.progress_dialog = dialog
-        relay = _Progress(self)
-
-        def on_progress(done: int, total) -> None:
-            if total:
-                dialog.setMaximum(total)
-                dialog.setValue(min(done, total))
-                dialog.setLabelText(f"Exported {done:,} of {total:,} rows to {name} …{suffix}")
-
-        relay.changed.connect(on_progress)
-
-        def finish() -> None:
-            self._export_task = None
-            self.progress_dialog = None
-            relay.deleteLater()
-            dialog.hide()
-            dialog.deleteLater()
-
-        def done(rows: int) -> None:
-            finish()
-            self.window.show_status(f"Exported {plural(rows, 'row')} to {path}." + (f" {note}" if note else ""))
-            self.exported.emit(rows)
-
-        def failed(error: UserError) -> None:
-            finish()
-            if isinstance(error, Cancelled):
-                self.window.show_status("Export cancelled; no file was written.")
-            else:
-                self.window.show_message(f"Export rows: {error.title}: {error.message}")
-
-        task = self.runner.submit(
-            lambda token: export_rows(engine, spec, threshold, path, relay.changed.emit, token, pending=pending),
-            lane="export",
-            on_done=done,
-            on_error=failed,
-            on_bug=lambda _bug: finish(),
+        self.start_export(
+            "Export rows",
+            f"Exporting the rows with {spec.value} > {threshold} to {name} …",
+            note,
+            path,
+            lambda progress, token: export_rows(engine, spec, threshold, path, progress, token, pending=pending),
         )
-        self._export_task = task
-        dialog.canceled.connect(task.cancel)
-        dialog.show()

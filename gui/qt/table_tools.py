@@ -48,7 +48,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QItemSelection, QItemSelectionModel, QMimeData, QObject, Qt, Signal, Slot
+from PySide6.QtCore import QByteArray, QItemSelection, QItemSelectionModel, QMimeData, QObject, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFileDialog, QLabel, QMessageBox, QProgressDialog, QVBoxLayout
 
@@ -90,6 +90,7 @@ from ..data.table_csv import (
 )
 from ..data.wording import plural, verb
 from .cell_review import _list_view, _ListModel, key_text, values_text
+from .export_run import ExportProgress
 from .icons import named_action
 from .planned import Planner, PlannedEdit
 from .table_model import described, shown
@@ -98,22 +99,6 @@ CELLS_MIME = "application/x-table-editor-cells+json"
 COPY_LIMIT = 200_000  # cells copied at once
 # what an export writes when changes are pending
 DATABASE_VALUES, SHOWN_VALUES = "database", "shown"
-
-
-class _Progress(QObject):
-    """Carries an export's progress from its worker thread to the GUI thread: the
-    signal is emitted there, the slot (this object's, so queued) runs here."""
-
-    changed = Signal(int, object)  # rows written, rows in all (or None)
-
-    def __init__(self, callback, parent=None):
-        super().__init__(parent)
-        self._callback = callback
-        self.changed.connect(self._deliver)
-
-    @Slot(int, object)
-    def _deliver(self, done: int, total) -> None:
-        self._callback(done, total)
 
 
 class ImportPreview(QDialog):
@@ -221,7 +206,7 @@ class ImportPreview(QDialog):
         self.resize(760, 460)
 
 
-class TableTools(QObject):
+class TableTools(QObject, ExportProgress):
     """The actions; see the module docstring.  Paste and fill down return why they
     changed nothing (also shown in the window), or ``None``."""
 
@@ -587,56 +572,15 @@ class TableTools(QObject):
         name = Path(path).name
         what = "the filtered rows" if conditions else "every row"
         note = self._pending_note(values)
-        label = f"Exporting {what} of {schema.qualified_name} to {name} …"
-        dialog = QProgressDialog(label + (f"\n{note}" if note else ""), "Cancel", 0, 0, window)
-        dialog.setWindowTitle("Export CSV")
-        dialog.setObjectName("Export progress")
-        dialog.setAccessibleName("Export progress")
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.setMinimumDuration(0)
-        dialog.setAutoClose(False)
-        dialog.setAutoReset(False)
-        self.progress_dialog = dialog
-
-        def on_progress(done: int, all_rows) -> None:
-            if self.progress_dialog is dialog and all_rows:
-                dialog.setMaximum(all_rows)
-                dialog.setValue(min(done, all_rows))
-                dialog.setLabelText(f"Exported {done:,} of {all_rows:,} rows to {name} …" + (f"\n{note}" if note else ""))
-
-        relay = _Progress(on_progress, self)
-
-        def finish() -> None:
-            self._export_task = None
-            self.progress_dialog = None
-            relay.deleteLater()
-            dialog.hide()
-            dialog.deleteLater()
-
-        def done(rows: int) -> None:
-            finish()
-            self.window.show_status(f"Exported {plural(rows, 'row')} to {path}." + (f" {note}" if note else ""))
-            self.exported.emit(rows)
-
-        def failed(error: UserError) -> None:
-            finish()
-            if isinstance(error, Cancelled):
-                self.window.show_status("Export cancelled; no file was written.")
-            else:
-                self.window.show_message(f"Export CSV: {error.title}: {error.message}")
-
-        task = self.runner.submit(
-            lambda token: export_result(
-                engine, schema, codecs, path, conditions, sort, relay.changed.emit, token, total=total, pending=pending
+        self.start_export(
+            "Export CSV",
+            f"Exporting {what} of {schema.qualified_name} to {name} …",
+            note,
+            path,
+            lambda progress, token: export_result(
+                engine, schema, codecs, path, conditions, sort, progress, token, total=total, pending=pending
             ),
-            lane="export",
-            on_done=done,
-            on_error=failed,
-            on_bug=lambda _bug: finish(),
         )
-        self._export_task = task
-        dialog.canceled.connect(task.cancel)
-        dialog.show()
 
     # -- import -----------------------------------------------------------------------
     def choose_import_file(self) -> None:
