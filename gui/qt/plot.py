@@ -47,11 +47,11 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ..data.plot_points import FEW_POINT_SIZE, FEW_POINTS, POINT_SIZE
 from .palette import AMBER
+from .plot_dock import point_position, row_at
 
 BASE_COLOR = QColor("#2f7fc1")  # blue: database values
 PENDING_COLOR = QColor(AMBER)  # amber, as the pending cells in the table
 THRESHOLD_COLOR = QColor("#d0563b")
-CLICK_TOLERANCE = 8  # pixels
 DENSITY_POINTS = 50_000  # more points than this are drawn as their density
 DENSITY_CELL = 2  # logical pixels a side of a density cell
 DENSITY_FLOOR = 0.3  # the opacity of a cell with one point (full: the densest cell)
@@ -360,30 +360,16 @@ class ScatterPlot(QWidget):
         self.caption.setText(caption)
 
     # -- clicks ----------------------------------------------------------------
+    def _layers(self) -> tuple:
+        return ((self.pending_item, self._pending_rows), (self.base_item, self._base_rows))  # pending points first
+
     def point_position(self, row: int) -> QPointF:
         """Where the point of loaded ``row`` is, in the plot widget's coordinates."""
-        for item, rows in ((self.pending_item, self._pending_rows), (self.base_item, self._base_rows)):
-            found = np.flatnonzero(rows == row)
-            if len(found):
-                i = int(found[0])
-                scene = self.widget.getViewBox().mapViewToScene(QPointF(item.xs[i], item.ys[i]))
-                return self.widget.mapFromScene(scene).toPointF()
-        raise KeyError(row)
+        return point_position(self.widget, self._layers(), row)
 
     def row_at(self, scene_pos: QPointF) -> int | None:
         """The row of the point nearest ``scene_pos`` within a few pixels, pending points first."""
-        box = self.widget.getViewBox()
-        where = box.mapSceneToView(scene_pos)
-        px, py = box.viewPixelSize()
-        best: tuple[float, int] | None = None
-        for item, rows in ((self.pending_item, self._pending_rows), (self.base_item, self._base_rows)):
-            if not item.count() or not px or not py:
-                continue
-            distance = np.hypot((item.xs - where.x()) / px, (item.ys - where.y()) / py)
-            i = int(np.argmin(distance))
-            if distance[i] <= CLICK_TOLERANCE and (best is None or distance[i] < best[0]):
-                best = (float(distance[i]), int(rows[i]))
-        return None if best is None else best[1]
+        return row_at(self.widget, self._layers(), scene_pos)
 
     def _on_clicked(self, event) -> None:
         if event.button() != Qt.MouseButton.LeftButton:

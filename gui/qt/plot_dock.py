@@ -10,13 +10,69 @@ plot is wanted (View → Plot, the window reopened with the plot left open, or
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QPointF, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget
 
 if TYPE_CHECKING:
     from .plot import ScatterPlot
+
+CLICK_TOLERANCE = 8  # pixels: a click this near a point picks its row
+
+
+def point_position(widget, layers: Sequence[tuple], row: int) -> QPointF:
+    """Where the point of loaded ``row`` is, in plot ``widget``'s coordinates (a
+    pyqtgraph ``PlotWidget``); ``layers``: ``(item, rows)`` pairs, topmost first, an
+    item's ``xs``/``ys`` beside the loaded row of each point.  Raises ``KeyError``
+    when no layer draws the row."""
+    import numpy as np  # not at start (this module is imported with the window): the plot has it loaded
+
+    for item, rows in layers:
+        found = np.flatnonzero(rows == row)
+        if len(found):
+            i = int(found[0])
+            scene = widget.getViewBox().mapViewToScene(QPointF(item.xs[i], item.ys[i]))
+            return widget.mapFromScene(scene).toPointF()
+    raise KeyError(row)
+
+
+def row_at(widget, layers: Sequence[tuple], scene_pos: QPointF) -> int | None:
+    """The loaded row of the point nearest ``scene_pos`` (scene coordinates) within
+    :data:`CLICK_TOLERANCE` pixels, the first layer's on a tie; ``None`` if none is."""
+    import numpy as np
+
+    box = widget.getViewBox()
+    where = box.mapSceneToView(scene_pos)
+    px, py = box.viewPixelSize()
+    best: tuple[float, int] | None = None
+    for item, rows in layers:
+        if not item.count() or not px or not py:
+            continue
+        distance = np.hypot((item.xs - where.x()) / px, (item.ys - where.y()) / py)
+        i = int(np.argmin(distance))
+        if distance[i] <= CLICK_TOLERANCE and (best is None or distance[i] < best[0]):
+            best = (float(distance[i]), int(rows[i]))
+    return None if best is None else best[1]
+
+
+def add_plot_dock(window, dock: QDockWidget, tooltip: str | None = None) -> None:
+    """Put ``dock`` on ``window``'s right, hidden until View → Plot (added to the
+    window's View menu, as ``dock.view_action``) shows it."""
+    from .icons import icon
+
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    dock.hide()  # drawn only when asked for: View → Plot
+    action = dock.toggleViewAction()
+    action.setText("&Plot")
+    action.setObjectName("Plot")
+    if tooltip:
+        action.setToolTip(tooltip)
+    action.setIcon(icon("plot"))
+    window.view_menu.addSeparator()
+    window.view_menu.addAction(action)
+    dock.view_action = action
 
 
 class PlacedDock(QDockWidget):
@@ -89,16 +145,6 @@ class PlotDock(PlacedDock):
 
 def install_plot(window) -> PlotDock:
     """The plot dock on ``window``'s right, hidden until View → Plot shows it."""
-    from .icons import icon
-
     dock = PlotDock(window)
-    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-    dock.hide()  # drawn only when asked for: View → Plot
-    action = dock.toggleViewAction()
-    action.setText("&Plot")
-    action.setObjectName("Plot")
-    action.setIcon(icon("plot"))
-    window.view_menu.addSeparator()
-    window.view_menu.addAction(action)
-    dock.view_action = action
+    add_plot_dock(window, dock)
     return dock

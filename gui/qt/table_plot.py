@@ -53,12 +53,11 @@ from ..data.plot_points import (  # noqa: F401 - the pieces the plot is made of,
     sample_rows,
     value_float,
 )
-from .plot_dock import PlacedDock
+from .plot_dock import PlacedDock, add_plot_dock, point_position, row_at
 from .plot_import import PyqtgraphImport
 
 # another screen, scale or theme: markers, lines and axes are drawn again to suit it
 _RESTYLE_EVENTS = (QEvent.Type.DevicePixelRatioChange, QEvent.Type.PaletteChange, QEvent.Type.ScreenChangeInternal)
-CLICK_TOLERANCE = 8  # pixels
 LANE = "plot"  # the worker the points are made on
 
 
@@ -350,30 +349,16 @@ class TablePlotDock(PlacedDock):
         self.drawn = points
 
     # -- clicks ---------------------------------------------------------------------------
+    def _layers(self) -> tuple:
+        return ((self.pending_item, self._pending_rows), (self.base_item, self._base_rows))  # pending points first
+
     def point_position(self, row: int) -> QPointF:
         """Where the point of loaded ``row`` is, in the plot widget's coordinates."""
-        for item, rows in ((self.pending_item, self._pending_rows), (self.base_item, self._base_rows)):
-            found = np.flatnonzero(rows == row)
-            if len(found):
-                i = int(found[0])
-                scene = self.plot_widget.getViewBox().mapViewToScene(QPointF(item.xs[i], item.ys[i]))
-                return self.plot_widget.mapFromScene(scene).toPointF()
-        raise KeyError(row)
+        return point_position(self.plot_widget, self._layers(), row)
 
     def row_at(self, scene_pos: QPointF) -> int | None:
-        """The row of the point nearest ``scene_pos`` within a few pixels, pending first."""
-        box = self.plot_widget.getViewBox()
-        where = box.mapSceneToView(scene_pos)
-        px, py = box.viewPixelSize()
-        best: tuple[float, int] | None = None
-        for item, rows in ((self.pending_item, self._pending_rows), (self.base_item, self._base_rows)):
-            if not item.count() or not px or not py:
-                continue
-            distance = np.hypot((item.xs - where.x()) / px, (item.ys - where.y()) / py)
-            i = int(np.argmin(distance))
-            if distance[i] <= CLICK_TOLERANCE and (best is None or distance[i] < best[0]):
-                best = (float(distance[i]), int(rows[i]))
-        return None if best is None else best[1]
+        """The row of the point nearest ``scene_pos`` within a few pixels, pending points first."""
+        return row_at(self.plot_widget, self._layers(), scene_pos)
 
     def _on_clicked(self, event) -> None:
         if event.button() != Qt.MouseButton.LeftButton:
@@ -394,18 +379,7 @@ def install_table_plot(window) -> TablePlotDock:
     dock = getattr(window, "table_plot_dock", None)
     if dock is not None:
         return dock
-    from .icons import icon
-
     dock = TablePlotDock(window)
-    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-    dock.hide()  # drawn only when asked for
-    action = dock.toggleViewAction()
-    action.setText("&Plot")
-    action.setObjectName("Plot")
-    action.setToolTip("Plot one column against another (numbers, dates, timestamps)")
-    action.setIcon(icon("plot"))
-    window.view_menu.addSeparator()
-    window.view_menu.addAction(action)
-    dock.view_action = action
+    add_plot_dock(window, dock, "Plot one column against another (numbers, dates, timestamps)")
     window.table_plot_dock = dock
     return dock
