@@ -36,9 +36,8 @@ from .cell_commit import (
 from .connection import CancelToken
 from .edits import CellChange, CellEdits, CellId, Key, sorted_keys, value_text
 from .opening import OpenedTable
-from .session import FlowError, FlowState
+from .session import CommitFlow, FlowError, FlowState
 
-Listener = Callable[[FlowState], None]
 
 
 def ordered_changes(schema, changes) -> list[CellChange]:
@@ -102,39 +101,17 @@ def plan_resolution(
     return PlannedResolution(updates, CellResolution(kept, taken, later))
 
 
-class CellSession:
+class CellSession(CommitFlow):
     """The editing state of one relation on one connection (see the module docstring)."""
 
+    conflict_error = CellConflictError
+
     def __init__(self, engine: Engine, opened: OpenedTable, edits: CellEdits) -> None:
+        super().__init__()
         self.engine = engine
         self.opened = opened
         self.edits = edits
-        self._state = FlowState.IDLE
-        self._listeners: list[Listener] = []
         self.conflicts: list[tuple[CellChange, tuple[object, ...]]] = []  # while resolving
-
-    @property
-    def state(self) -> FlowState:
-        return self._state
-
-    @property
-    def idle(self) -> bool:
-        return self._state is FlowState.IDLE
-
-    def subscribe(self, listener: Listener) -> None:
-        """``listener(state)`` after every change of state."""
-        self._listeners.append(listener)
-
-    def _enter(self, state: FlowState) -> None:
-        self._state = state
-        if state is not FlowState.RESOLVING:
-            self.conflicts = []
-        for listener in list(self._listeners):
-            listener(state)
-
-    def _expect(self, *states: FlowState) -> None:
-        if self._state not in states:
-            raise FlowError(f"the commit flow is {self._state.value}, not {' or '.join(s.value for s in states)}")
 
     # -- review ------------------------------------------------------------------
     def start_review(self) -> Callable[[CancelToken], CellReview]:
@@ -175,14 +152,6 @@ class CellSession:
         for listener in list(self._listeners):
             listener(FlowState.RESOLVING)
 
-    def review_failed(self, _error: BaseException | None = None) -> None:
-        self._expect(FlowState.REVIEWING)
-        self._enter(FlowState.IDLE)
-
-    def review_declined(self) -> None:
-        self._expect(FlowState.REVIEWING)
-        self._enter(FlowState.IDLE)
-
     # -- commit ------------------------------------------------------------------
     def start_commit(self, items: Sequence[CellReviewItem]) -> tuple[list[CellChange], Callable[[CancelToken], CellCommitResult]]:
         """reviewing → committing: what the review showed becomes what each change
@@ -200,15 +169,6 @@ class CellSession:
         self._expect(FlowState.COMMITTING)
         self.edits.apply({c.cell: None for c in changes})
         self._enter(FlowState.IDLE)
-
-    def commit_failed(self, error: BaseException) -> None:
-        """committing → resolving for conflicts (nothing was written), else → idle."""
-        self._expect(FlowState.COMMITTING)
-        if isinstance(error, CellConflictError):
-            self.conflicts = list(error.conflicts)
-            self._enter(FlowState.RESOLVING)
-        else:
-            self._enter(FlowState.IDLE)
 
     # -- conflicts ---------------------------------------------------------------
     def resolve(self, keep_mine: bool | None) -> CellResolution:
@@ -253,9 +213,3 @@ class CellSession:
         self.edits.apply(planned.updates)
         self._enter(FlowState.IDLE)
         return planned.outcome
-
-    def abort(self) -> None:
-        """Back to idle from wherever the flow is (a bug in the work, a window letting
-        go), the pending edits as they are."""
-        if not self.idle:
-            self._enter(FlowState.IDLE)

@@ -65,30 +65,19 @@ class Resolution:
 Listener = Callable[[FlowState], None]
 
 
-class EditingSession:
-    """The editing state of one connection and table (see the module docstring)."""
+class CommitFlow:
+    """The state machine both editing sessions run (see the module docstring): the
+    state, its listeners, and the steps any flow has.  A subclass holds the pending
+    set and says what review, commit and resolving do; ``conflicts`` is what a
+    commit found, kept while resolving."""
 
-    def __init__(
-        self,
-        settings: ConnectionSettings,
-        engine: Engine,
-        spec: TableSpec,
-        pending: PendingChanges,
-        journal: Journal,
-    ) -> None:
-        self.settings = settings
-        self.engine = engine
-        self.spec = spec
-        self.pending = pending
-        self.journal = journal
-        # what the server says this connection may do (None: not asked yet)
-        self.writability: Writability | None = None
-        # who is connected where, for titles: from the settings until the live
-        # connection says (user on host:port/database)
-        self.display_name = settings.display_name()
+    #: the conflict error whose ``conflicts`` a failed commit resolves
+    conflict_error: type[BaseException] = ConflictError
+
+    def __init__(self) -> None:
         self._state = FlowState.IDLE
         self._listeners: list[Listener] = []
-        self.conflicts: list[Conflict] = []  # while resolving
+        self.conflicts: list = []  # while resolving
 
     # -- observing ---------------------------------------------------------------
     @property
@@ -98,11 +87,6 @@ class EditingSession:
     @property
     def idle(self) -> bool:
         return self._state is FlowState.IDLE
-
-    @property
-    def writable(self) -> bool:
-        """The server said edits on this connection can be committed."""
-        return self.writability is not None and self.writability.writable
 
     def subscribe(self, listener: Listener) -> None:
         """``listener(state)`` after every change of state."""
@@ -118,6 +102,63 @@ class EditingSession:
     def _expect(self, *states: FlowState) -> None:
         if self._state not in states:
             raise FlowError(f"the commit flow is {self._state.value}, not {' or '.join(s.value for s in states)}")
+
+    # -- the steps every flow has ------------------------------------------------
+    def review_failed(self, _error: BaseException | None = None) -> None:
+        """The review's work failed or was cancelled: reviewing → idle."""
+        self._expect(FlowState.REVIEWING)
+        self._enter(FlowState.IDLE)
+
+    def review_declined(self) -> None:
+        """The user closed the review without committing: reviewing → idle."""
+        self._expect(FlowState.REVIEWING)
+        self._enter(FlowState.IDLE)
+
+    def commit_failed(self, error: BaseException) -> None:
+        """committing → resolving for conflicts (nothing was written), else → idle;
+        nothing leaves the pending set."""
+        self._expect(FlowState.COMMITTING)
+        if isinstance(error, self.conflict_error):
+            self.conflicts = list(error.conflicts)
+            self._enter(FlowState.RESOLVING)
+        else:
+            self._enter(FlowState.IDLE)
+
+    def abort(self) -> None:
+        """Back to idle from wherever the flow is, the pending set as it is: for a bug
+        in the work, or a window that must let go."""
+        if not self.idle:
+            self._enter(FlowState.IDLE)
+
+
+class EditingSession(CommitFlow):
+    """The editing state of one connection and table (see the module docstring)."""
+
+    def __init__(
+        self,
+        settings: ConnectionSettings,
+        engine: Engine,
+        spec: TableSpec,
+        pending: PendingChanges,
+        journal: Journal,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.engine = engine
+        self.spec = spec
+        self.pending = pending
+        self.journal = journal
+        # what the server says this connection may do (None: not asked yet)
+        self.writability: Writability | None = None
+        # who is connected where, for titles: from the settings until the live
+        # connection says (user on host:port/database)
+        self.display_name = settings.display_name()
+        self.conflicts: list[Conflict] = []  # while resolving
+
+    @property
+    def writable(self) -> bool:
+        """The server said edits on this connection can be committed."""
+        return self.writability is not None and self.writability.writable
 
     # -- review ------------------------------------------------------------------
     def can_commit(self) -> bool:
@@ -135,16 +176,6 @@ class EditingSession:
         engine, spec = self.engine, self.spec
         self._enter(FlowState.REVIEWING)
         return lambda token: review(engine, spec, changes, threshold, token)
-
-    def review_failed(self, _error: UserError | BaseException | None = None) -> None:
-        """The count failed or was cancelled: reviewing → idle."""
-        self._expect(FlowState.REVIEWING)
-        self._enter(FlowState.IDLE)
-
-    def review_declined(self) -> None:
-        """The user closed the review without committing: reviewing → idle."""
-        self._expect(FlowState.REVIEWING)
-        self._enter(FlowState.IDLE)
 
     # -- commit ------------------------------------------------------------------
     def start_commit(self, items: Sequence[ReviewItem]) -> Callable[[CancelToken], CommitResult]:
@@ -164,16 +195,6 @@ class EditingSession:
         self._expect(FlowState.COMMITTING)
         self.pending.apply({c.key: None for c in result.committed})
         self._enter(FlowState.IDLE)
-
-    def commit_failed(self, error: UserError) -> None:
-        """committing → resolving for conflicts, else → idle; nothing leaves the
-        pending set."""
-        self._expect(FlowState.COMMITTING)
-        if isinstance(error, ConflictError):
-            self.conflicts = list(error.conflicts)
-            self._enter(FlowState.RESOLVING)
-        else:
-            self._enter(FlowState.IDLE)
 
     # -- conflicts ---------------------------------------------------------------
     def resolve(self, choices: Mapping[int, bool | None]) -> Resolution:
@@ -202,10 +223,3 @@ class EditingSession:
         """The user closed the conflicts without choosing: every change stays as it is."""
         self._expect(FlowState.RESOLVING)
         self._enter(FlowState.IDLE)
-
-    # -- any state -----------------------------------------------------------------
-    def abort(self) -> None:
-        """Back to idle from wherever the flow is, the pending set as it is: for a bug
-        in the work, or a window that must let go."""
-        if not self.idle:
-            self._enter(FlowState.IDLE)
