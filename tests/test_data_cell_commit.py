@@ -702,3 +702,20 @@ def test_another_clients_infinity_over_a_last_day_is_a_conflict_that_says_infini
         table.commit(edits.changes())
     assert caught.value.conflicts[0][1] == ("infinity",)
     assert pg.rows("SELECT CAST(d AS text) FROM events") == [("infinity",)]
+
+
+def test_another_clients_date_before_year_1_is_a_conflict_that_says_it(pg: Db) -> None:
+    """psycopg2 cannot read 44 BC (it raises for the whole result): the review and
+    the commit read it as the server's text, and say it."""
+    pg.run("CREATE TABLE events (id int PRIMARY KEY, d date)", "INSERT INTO events VALUES (2, '2000-01-01')")
+    table = pg.open("events")
+    rows = table.load()
+    edits = table.edits()
+    table.edit(edits, rows, (2,), "d", "2024-01-01")
+    pg.run("UPDATE events SET d = '0044-03-15 BC' WHERE id = 2")  # after the load, before the review
+    (item,) = table.review(edits.changes())
+    assert item.current == ("0044-03-15 BC",)
+    with pytest.raises(CellConflictError) as caught:
+        table.commit(edits.changes())
+    assert caught.value.conflicts[0][1] == ("0044-03-15 BC",)
+    assert pg.rows("SELECT CAST(d AS text) FROM events") == [("0044-03-15 BC",)]

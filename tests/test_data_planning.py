@@ -98,16 +98,43 @@ def loaded_rows(draw, unique: bool):
 # -- the model's rules, a cell at a time (the reference) -----------------------------------------
 
 
+# dates and timestamps no datetime holds, beside PostgreSQL's text of them (psql, DateStyle ISO, UTC)
+BEYOND = {
+    "date": [(np.datetime64("-0044-03-15", "D"), "0045-03-15 BC"), (np.datetime64("0000-12-31", "D"), "0001-12-31 BC"),
+             (np.datetime64("10000-01-01", "D"), "10000-01-01")],
+    "timestamp": [(np.datetime64("-4712-01-01T00:00:00.5", "us"), "4713-01-01 00:00:00.5 BC"),
+                  (np.datetime64("10000-01-01T23:59:59.000001", "us"), "10000-01-01 23:59:59.000001")],
+    "timestamptz": [(np.datetime64("0000-06-30T12:30:00", "us"), "0001-06-30 12:30:00+00 BC"),
+                    (np.datetime64("12345-01-01T00:00:00", "us"), "12345-01-01 00:00:00+00")],
+}  # fmt: skip
+BEYOND_TEXT = {(kind, int(raw.view(np.int64))): text for kind, pairs in BEYOND.items() for raw, text in pairs}
+
+
 def value_at(paged: PagedColumns, row: int, col: int) -> object:
     data, i = paged.locate(row, col)
     if data.is_infinite(i):
         return INF if int(data.values[i].view(np.int64)) > 0 else NEG_INF
+    if data.kind in BEYOND and not data.is_null(i) and (data.kind, int(data.values[i].view(np.int64))) in BEYOND_TEXT:
+        return BEYOND_TEXT[data.kind, int(data.values[i].view(np.int64))]
     return data.value(i)
 
 
 def key_at(paged: PagedColumns, row: int) -> tuple | None:
     data, i = paged.locate(row, 0)
-    return None if data.is_null(i) or data.is_infinite(i) else (data.value(i),)
+    return None if data.is_null(i) or isinstance(value_at(paged, row, 0), str) and data.kind in BEYOND else (data.value(i),)
+
+
+def column_of(kind: str, values: list, dtype=None) -> ColumnData:
+    """A column of ``values``, where a ``datetime64`` is a date or timestamp no datetime holds."""
+    column = ColumnData.from_values(kind, [None if isinstance(v, np.datetime64) else v for v in values], dtype)
+    beyond = [(i, v) for i, v in enumerate(values) if isinstance(v, np.datetime64)]
+    if not beyond:
+        return column
+    raw = column.values.copy()
+    mask = np.zeros(len(values), dtype=bool) if column.null_mask is None else column.null_mask.copy()
+    for i, v in beyond:
+        raw[i], mask[i] = v.astype(raw.dtype), False
+    return ColumnData.from_arrays(kind, raw, mask)
 
 
 def why_cell_read_only(table: CellTable, paged: PagedColumns, row: int, col: int) -> str | None:
@@ -241,9 +268,11 @@ VALUES = {
     "bool": st.one_of(st.none(), st.booleans()),
     "text": st.one_of(st.none(), st.text(max_size=4)),
     "numeric": st.one_of(st.none(), st.sampled_from([Decimal("1.50"), Decimal("-0.001"), Decimal("NaN"), Decimal("12")])),
-    "date": st.one_of(st.none(), st.dates(), st.sampled_from([INF, NEG_INF])),
-    "timestamp": st.one_of(st.none(), st.datetimes(), st.sampled_from([INF, NEG_INF])),
-    "timestamptz": st.one_of(st.none(), st.datetimes(timezones=st.just(UTC)), st.sampled_from([INF])),
+    "date": st.one_of(st.none(), st.dates(), st.sampled_from([INF, NEG_INF]), st.sampled_from([v for v, _ in BEYOND["date"]])),
+    "timestamp": st.one_of(st.none(), st.datetimes(), st.sampled_from([INF, NEG_INF]), st.sampled_from([v for v, _ in BEYOND["timestamp"]])),
+    "timestamptz": st.one_of(
+        st.none(), st.datetimes(timezones=st.just(UTC)), st.sampled_from([INF]), st.sampled_from([v for v, _ in BEYOND["timestamptz"]])
+    ),
 }
 
 
@@ -256,13 +285,15 @@ def test_values_and_keys_read_in_bulk_are_the_cells_read_one_by_one(data, kind) 
     paged = PagedColumns(("c",))
     bounds = sorted({0, len(values), *cuts})
     for a, b in zip(bounds, bounds[1:]):
-        paged.append(LoadedColumns(("c",), [ColumnData.from_values(kind, values[a:b], dtype)]))
+        paged.append(LoadedColumns(("c",), [column_of(kind, values[a:b], dtype)]))
     loaded = LoadedRows.of(paged)
     rows = np.array(data.draw(st.lists(st.integers(0, len(values) - 1), max_size=25)), dtype=np.int64)
     # compared as repr: NaN is not equal to itself, and 1 == True
     assert list(map(repr, loaded.values(0, rows))) == [repr(value_at(paged, r, 0)) for r in rows.tolist()]
     assert list(map(repr, loaded.keys((0,), rows))) == [repr(key_at(paged, r)) for r in rows.tolist()]
-    assert loaded.infinite(0, rows).tolist() == [paged.locate(r, 0)[0].is_infinite(paged.locate(r, 0)[1]) for r in rows.tolist()]
+    # the cells no datetime holds: the infinite ones and those outside years 1 to 9999
+    expected = [kind in BEYOND and isinstance(value_at(paged, r, 0), str) for r in rows.tolist()]
+    assert loaded.beyond(0, rows).tolist() == expected
 
 
 def test_rows_by_key_finds_every_loaded_row_of_a_key_across_pages() -> None:

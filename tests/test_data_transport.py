@@ -33,7 +33,7 @@ from sqlalchemy import Engine, Integer, case, column, create_engine, func, liter
 
 from gui.data import rows as rows_module
 from gui.data import transport
-from gui.data.columns import NEG_INFINITY, POS_INFINITY, ColumnData, LoadedColumns
+from gui.data.columns import NEG_INFINITY, POS_INFINITY, ColumnData, LoadedColumns, datetime_text
 from gui.data.config import TableSpec
 from gui.data.connection import CancelToken, attached
 from gui.data.transport import CopyFormatError, WireType, column_kind, parse_binary_copy, read_columns
@@ -527,6 +527,34 @@ def test_dates_outside_years_1_to_9999_load_and_say_so(pg_engine: Engine) -> Non
                     loaded["d"].value(i)
                 with pytest.raises(ValueError, match="outside years 1 to 9999"):
                     loaded["t"].value(i)
+                assert loaded["d"].is_beyond(i) and loaded["t"].is_beyond(i)
+            assert not loaded["d"].is_beyond(2) and not loaded["t"].is_beyond(2)  # NULL
+            # said as PostgreSQL prints them (DateStyle ISO, in UTC), but for the timestamp
+            # datetime64 cannot hold, which says what is known of it
+            assert [loaded["d"].text(i) for i in (0, 1)] == ["0044-03-15 BC", "10000-01-01"]
+            assert loaded["t"].text(0) == "4713-01-01 00:00:00+00 BC"
+            assert loaded["t"].text(1) == "later than 294247-01-10 04:00:54.775805+00"
+
+
+@pg
+def test_dates_beyond_datetime_are_printed_as_the_server_prints_them(pg_engine: Engine) -> None:
+    """datetime_text against the server's own output, for dates and timestamps no
+    datetime holds (and a few it does), both ways round the year 1 and year 10000."""
+    dates = ["4713-01-01 BC", "0044-03-15 BC", "0001-12-31 BC", "0001-01-01", "9999-12-31", "10000-01-01", "5874897-12-31"]
+    stamps = [
+        "4713-01-01 00:00:00 BC", "0001-12-31 23:59:59.999999 BC", "0001-06-30 12:30:00.5 BC",
+        "0001-01-01 00:00:00", "2024-02-29 13:45:07.25", "10000-01-01 00:00:00.000001", "292276-12-31 23:59:59",
+    ]  # fmt: skip
+    with pg_engine.connect() as conn:
+        conn.execute(text("SET TIME ZONE 'UTC'"))
+        for kind, cast, values in (("date", "date", dates), ("timestamp", "timestamp", stamps), ("timestamptz", "timestamptz", stamps)):
+            literal = ", ".join(f"('{v}'::{cast})" for v in values)
+            stmt = select(column("v")).select_from(text(f"(VALUES {literal}) AS far (v)"))
+            server = [row[0] for row in conn.execute(text(f"SELECT v::text FROM (VALUES {literal}) AS far (v)"))]
+            for rows in PATHS.values():
+                loaded = read_columns(conn, stmt, [cast if cast != "timestamptz" else "timestamp with time zone"], expected_rows=rows)
+                printed = [datetime_text(kind, int(v)) for v in loaded["v"].values.view(np.int64)]
+                assert printed == server, kind
 
 
 @pg

@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, text
 from gui_helpers import WAIT_MS, _open_editor, make_editor, open_table, seed_table  # noqa: F401 - fixtures
 from test_data_pooler import assert_nothing_left_in_a_transaction, busy_pool  # noqa: F401 - busy_pool is a fixture
 from gui.qt.main_window import MainWindow
+from gui.qt.table_model import PENDING_ROLE
 from gui.qt.table_window import TableWindow
 
 pytestmark = pytest.mark.postgres
@@ -471,6 +472,47 @@ def test_a_row_whose_key_is_infinity_is_read_only_and_never_taken_for_another(qt
         assert dict(conn.execute(text("SELECT d::text, v FROM kd")).all()) == {
             "infinity": 1, "2024-01-01": 2, "9999-12-31": 55, "-infinity": 4
         }
+
+
+def test_dates_no_datetime_holds_are_shown_as_the_server_prints_them_and_the_window_goes_on(qtbot, make_editor, pg_db, pg_engine):
+    """A date before year 1 or after 9999 (PostgreSQL holds them; Python's date does
+    not): shown as psql shows it, read-only with the reason, and a row holding one
+    can be current through F5, a sort and a commit of its other cells."""
+    window = _open_with(
+        qtbot, make_editor, pg_db, pg_engine, "far",
+        "CREATE TABLE far (id int PRIMARY KEY, d date, t timestamptz, v int)",
+        "INSERT INTO far VALUES (1, '0044-03-15 BC', '0001-06-30 12:30:00+00 BC', 10), (2, '10000-01-01', NULL, 20),"
+        " (3, '2024-01-01', '2024-01-01 00:00:00+00', 30)",
+        "CREATE TABLE far_key (d date PRIMARY KEY, v int)",
+        "INSERT INTO far_key VALUES ('0044-03-15 BC', 1), ('2024-01-01', 2)",
+    ).window  # fmt: skip
+    model = window.model
+    d, t, v = _column(window, "d"), _column(window, "t"), _column(window, "v")
+    bc, far = _row_with(window, "id", "1"), _row_with(window, "id", "2")
+    assert [model.index(r, d).data() for r in (bc, far)] == ["0044-03-15 BC", "10000-01-01"]
+    assert model.index(bc, t).data() == "0001-06-30 12:30:00+00 BC"
+    assert not (model.flags(model.index(bc, d)) & Qt.ItemFlag.ItemIsEditable)
+    assert "0044-03-15 BC" in model.index(bc, d).data(Qt.ItemDataRole.ToolTipRole)
+    with qtbot.capture_exceptions() as bugs:
+        _type_into(qtbot, window, bc, "v", "11")
+        window.select_cell(bc, v)
+        window.reload_action.trigger()  # the current row's place is its values, the dates among them
+        qtbot.waitUntil(lambda: not model.loading and model.rowCount() == 3, timeout=WAIT_MS)
+        window.select_cell(_row_with(window, "id", "1"), v)
+        window.view.horizontalHeader().sectionClicked.emit(d)  # sort by d: 44 BC, 2024, 10000
+        qtbot.waitUntil(lambda: not model.loading and [model.index(r, 0).data() for r in range(3)] == ["1", "3", "2"], timeout=WAIT_MS)
+        assert model.index(0, v).data() == "11"  # still pending
+        _commit_through_review(qtbot, window)
+        qtbot.waitUntil(lambda: not model.loading and model.index(0, v).data() == "11" and not model.index(0, v).data(PENDING_ROLE), timeout=WAIT_MS)
+    assert not bugs, bugs
+    assert "unexpected" not in window.message.text()
+    with pg_engine.connect() as conn:
+        assert conn.execute(text("SELECT d::text, v FROM far ORDER BY id")).all() == [("0044-03-15 BC", 11), ("10000-01-01", 20), ("2024-01-01", 30)]
+    # a key holding such a date cannot single its row out: shown, not editable, said why
+    window.table_chooser.table_chosen.emit("public.far_key")
+    qtbot.waitUntil(lambda: window.schema is not None and window.schema.name == "far_key" and not model.loading and model.rowCount() == 2, timeout=WAIT_MS)
+    row = _row_with(window, "d", "0044-03-15 BC")
+    assert model.key_at(row) is None and "0044-03-15 BC" in model.why_cell_read_only(row, _column(window, "v"))
 
 
 def test_the_columns_chosen_to_identify_rows_are_remembered_with_the_changes_kept_for_them(qtbot, make_editor, pg_db, pg_engine):

@@ -84,7 +84,7 @@ from .connection import CancelToken, attached
 from .edits import CellChange, CellId, Key, column_codecs, sorted_keys, sorted_values, value_text
 from .errors import InvalidValue, UserError, translate, user_errors
 from .schema import Column, TableSchema
-from .transport import column_kind, infinity_as_words
+from .transport import column_kind, unrepresentable_datetimes_as_text
 from .wording import plural
 
 # -- results -----------------------------------------------------------------------
@@ -476,7 +476,7 @@ def _current_postgresql(
     for chunk in _chunks(groups, CHUNK):
         stmt, columns = current_statement(conn.dialect, schema, codecs, chunk)
         rows_by_ord: dict[int, list[tuple]] = {}
-        with infinity_as_words(conn):
+        with unrepresentable_datetimes_as_text(conn):
             rows = conn.execute(stmt).all()
         for row in rows:
             rows_by_ord.setdefault(row[0], []).append(row[1:])
@@ -602,7 +602,7 @@ def _commit_postgresql(engine: Engine, schema: TableSchema, codecs: Mapping[str,
                 written: dict[int, list[Sequence]] = {}
                 now: dict[int, list[Sequence]] = {}
                 differing: set[tuple[int, int]] = set()
-                with infinity_as_words(conn):
+                with unrepresentable_datetimes_as_text(conn):
                     result = conn.execute(stmt).all()
                 for part, ord_, col, *rest in result:
                     if part == 3:

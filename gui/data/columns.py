@@ -45,8 +45,9 @@ and smallest int64 (one above NaT); :meth:`ColumnData.value` gives ``date.max`` 
 ``datetime.max`` and ``date.min`` / ``datetime.min`` for them, as psycopg2 does.  A
 date the server holds beyond ``datetime``'s years 1 to 9999 (BC, or year 10000 and
 on) is stored exactly, but its ``value`` raises :class:`ValueError`, as psycopg2 does
-for the whole result.  (A timestamp past year 292,277, which PostgreSQL allows up to
-294,276 but datetime64[us] cannot hold, is stored as ``POS_INFINITY - 1``.)  A
+for the whole result; :meth:`ColumnData.is_beyond` finds these cells and the
+infinite ones, and :meth:`ColumnData.text` gives PostgreSQL's text of them.  (A timestamp past year 292,277, which PostgreSQL allows up to
+294,276 but datetime64[us] cannot hold, is stored as :data:`PAST_DATETIME64`.)  A
 ``real``'s value is the float of its shortest decimal, as the server prints it and
 psycopg2 reads it (``0.1``, not ``0.10000000149011612``).
 
@@ -73,6 +74,8 @@ KINDS = FIXED_KINDS + VAR_KINDS
 # infinity / -infinity of date and timestamp columns (NaT is int64's smallest)
 POS_INFINITY = np.iinfo(np.int64).max
 NEG_INFINITY = np.iinfo(np.int64).min + 1
+# a timestamp past what datetime64[us] holds (years 292,277 to 294,276, which PostgreSQL allows)
+PAST_DATETIME64 = POS_INFINITY - 1
 # how PostgreSQL writes them, and how the window, an export and the review show them
 INFINITY_WORD, NEG_INFINITY_WORD = "infinity", "-infinity"
 INFINITE_WORDS = (INFINITY_WORD, NEG_INFINITY_WORD)
@@ -81,6 +84,47 @@ INFINITE_WORDS = (INFINITY_WORD, NEG_INFINITY_WORD)
 def infinity_word(raw: int) -> str:
     """``"infinity"`` or ``"-infinity"`` for :data:`POS_INFINITY` / :data:`NEG_INFINITY`."""
     return INFINITY_WORD if raw == POS_INFINITY else NEG_INFINITY_WORD
+
+
+DATETIME_KINDS = ("date", "timestamp", "timestamptz")
+# the datetime64 values of years 1 to 9999: the ones Python's date and datetime hold
+FIRST_DAY, LAST_DAY = np.datetime64("0001-01-01", "D"), np.datetime64("9999-12-31", "D")
+FIRST_US, LAST_US = np.datetime64("0001-01-01T00:00:00", "us"), np.datetime64("9999-12-31T23:59:59.999999", "us")
+
+
+def beyond_mask(kind: str, values: np.ndarray) -> np.ndarray:
+    """True where a date or timestamp (``values``: datetime64 of ``kind``'s unit) is
+    no ``date`` or ``datetime``: ``infinity``, ``-infinity``, or outside years 1 to
+    9999 (BC, or year 10000 and on, which PostgreSQL holds).  NULL cells are not
+    told apart here: mask them out."""
+    first, last = (FIRST_DAY, LAST_DAY) if kind == "date" else (FIRST_US, LAST_US)
+    return (values < first) | (values > last)  # NaT (NULL) compares False
+
+
+def datetime_text(kind: str, raw: int) -> str:
+    """A date or timestamp (``raw``: days or microseconds since 1970) as PostgreSQL
+    prints it with ``DateStyle`` ISO: ``infinity``, ``0045-03-15 BC``, ``10000-01-01``,
+    ``0045-03-15 12:00:00.5+00 BC`` (a ``timestamptz`` in UTC, its offset said).
+    For the cells :func:`beyond_mask` finds, which no ``date`` or ``datetime``
+    holds; any other is printed the same way."""
+    if raw in (POS_INFINITY, NEG_INFINITY):
+        return infinity_word(raw)
+    unit = "D" if kind == "date" else "us"
+    if raw == PAST_DATETIME64 and unit == "us":  # not the value itself: said as what is known of it
+        return f"later than {datetime_text(kind, raw - 1)}"
+    iso = str(np.datetime_as_string(np.datetime64(raw, unit), unit=unit))  # [-]YYYY[Y…]-MM-DD[THH:MM:SS.ffffff]
+    sign = -1 if iso.startswith("-") else 1
+    year_text, rest = iso.lstrip("-+").split("-", 1)
+    year = sign * int(year_text)
+    era = ""
+    if year < 1:  # astronomical year 0 is 1 BC
+        year, era = 1 - year, " BC"
+    date_part = f"{year:04d}-{rest[:5]}"
+    if kind == "date":
+        return date_part + era
+    clock, fraction = rest[6:14], rest[14:].rstrip("0")
+    offset = "+00" if kind == "timestamptz" else ""
+    return f"{date_part} {clock}{fraction if len(fraction) > 1 else ''}{offset}{era}"
 
 _DEFAULT_DTYPES = {
     "int": np.dtype(np.int64),
@@ -358,6 +402,20 @@ class ColumnData:
             return False
         raw = int(self._values[i].view(np.int64))  # type: ignore[index]
         return raw in (POS_INFINITY, NEG_INFINITY)
+
+    def is_beyond(self, i: int) -> bool:
+        """A date or timestamp cell that no ``date`` or ``datetime`` holds, so that
+        :meth:`value` cannot give it as it is: ``infinity``, ``-infinity``, or
+        outside years 1 to 9999 (see :func:`beyond_mask`)."""
+        i = self._index(i)
+        if self.kind not in DATETIME_KINDS or self.is_null(i):
+            return False
+        return bool(beyond_mask(self.kind, self._values[i : i + 1])[0])  # type: ignore[index]
+
+    def text(self, i: int) -> str:
+        """A date or timestamp cell as PostgreSQL prints it (:func:`datetime_text`)."""
+        i = self._index(i)
+        return datetime_text(self.kind, int(self._values[i].view(np.int64)))  # type: ignore[index]
 
     def value(self, i: int) -> object:
         """The cell as a Python value (``None`` for NULL), the type psycopg2 gives:

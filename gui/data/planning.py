@@ -45,7 +45,7 @@ from decimal import Decimal
 import numpy as np
 
 from .codecs import Codec
-from .columns import NEG_INFINITY, POS_INFINITY, ColumnData, LoadedColumns, PagedColumns, infinity_word
+from .columns import DATETIME_KINDS, ColumnData, LoadedColumns, PagedColumns, beyond_mask
 from .config import TableSpec
 from .connection import CancelToken
 from .edits import CellChange, CellEdits, CellId, Key, planned_change, value_text
@@ -114,17 +114,13 @@ def _check(token: CancelToken | None) -> None:
 
 # -- the loaded rows, as a worker reads them ------------------------------------------
 
-_DATETIME_KINDS = ("date", "timestamp", "timestamptz")
-_FIRST_DAY, _LAST_DAY = np.datetime64("0001-01-01", "D"), np.datetime64("9999-12-31", "D")
-_FIRST_US, _LAST_US = np.datetime64("0001-01-01T00:00:00", "us"), np.datetime64("9999-12-31T23:59:59.999999", "us")
 
-
-def _infinite(data: ColumnData, idx: np.ndarray) -> np.ndarray:
-    """True where a date or timestamp cell holds ``infinity`` or ``-infinity``."""
-    if data.kind not in _DATETIME_KINDS:
+def _beyond(data: ColumnData, idx: np.ndarray) -> np.ndarray:
+    """True where a date or timestamp cell is no ``date`` or ``datetime``:
+    ``infinity``, ``-infinity``, or outside years 1 to 9999 (:func:`beyond_mask`)."""
+    if data.kind not in DATETIME_KINDS:
         return np.zeros(len(idx), dtype=bool)
-    raw = data.values[idx].view(np.int64)
-    found = (raw == POS_INFINITY) | (raw == NEG_INFINITY)
+    found = beyond_mask(data.kind, data.values[idx])
     mask = data.null_mask
     return found if mask is None else found & ~mask[idx]
 
@@ -132,12 +128,15 @@ def _infinite(data: ColumnData, idx: np.ndarray) -> np.ndarray:
 def _cell_values(data: ColumnData, idx: np.ndarray, words: bool) -> list[object]:
     """The cells ``idx`` of one page's column as :meth:`ColumnData.value` gives them
     (``None`` for NULL), made from the arrays a column at a time where the kind
-    allows; with ``words`` an infinite date or timestamp is ``"infinity"`` or
-    ``"-infinity"``, as the table model's ``value_at`` gives it."""
+    allows.  A date or timestamp that no ``date`` or ``datetime`` holds is
+    PostgreSQL's text of it (``"0045-03-15 BC"``), as the table model's ``value_at``
+    gives it; an infinite one is ``"infinity"`` or ``"-infinity"`` with ``words``,
+    else ``date.max`` / ``date.min`` (or ``datetime``'s) as :meth:`ColumnData.value`
+    gives it."""
     kind = data.kind
     mask = data.null_mask
     nulls = np.zeros(len(idx), dtype=bool) if mask is None else mask[idx]
-    infinite = _infinite(data, idx)
+    beyond = _beyond(data, idx)
     out: list[object]
     if kind in ("int", "bool") or (kind == "float" and data.dtype == np.float64):
         out = data.values[idx].tolist()
@@ -149,29 +148,21 @@ def _cell_values(data: ColumnData, idx: np.ndarray, words: bool) -> list[object]
             out = [str(buffer[a:b], "utf-8") for a, b in zip(starts, ends)]
         else:
             out = [None if n else Decimal(str(buffer[a:b], "ascii")) for a, b, n in zip(starts, ends, nulls.tolist())]
-    elif kind in _DATETIME_KINDS:
+    elif kind in DATETIME_KINDS:
         values = data.values[idx]
-        live = ~(nulls | infinite)
-        first, last = (_FIRST_DAY, _LAST_DAY) if kind == "date" else (_FIRST_US, _LAST_US)
-        if bool(((values < first) | (values > last))[live].any()):
-            # beyond datetime's years: value() says so (raises) as it would for the one cell
-            out = [data.value(i) for i in idx.tolist()]
-        else:
-            safe = np.where(live, values, np.zeros(1, dtype=values.dtype))
-            out = safe.astype(object).tolist()
-            if kind == "timestamptz":
-                utc = dt.timezone.utc
-                out = [v.replace(tzinfo=utc) for v in out]
-            for i in np.flatnonzero(infinite).tolist():
-                out[i] = data.value(int(idx[i]))
+        live = ~(nulls | beyond)
+        safe = np.where(live, values, np.zeros(1, dtype=values.dtype))
+        out = safe.astype(object).tolist()
+        if kind == "timestamptz":
+            utc = dt.timezone.utc
+            out = [v.replace(tzinfo=utc) for v in out]
+        for i in np.flatnonzero(beyond).tolist():
+            j = int(idx[i])
+            out[i] = data.value(j) if data.is_infinite(j) and not words else data.text(j)
     else:  # a real, whose value is its shortest decimal: cell by cell
         out = [data.value(i) for i in idx.tolist()]
     for i in np.flatnonzero(nulls).tolist():
         out[i] = None
-    if words and kind in _DATETIME_KINDS:
-        for i in np.flatnonzero(infinite).tolist():
-            raw = int(data.values[int(idx[i])].view(np.int64))
-            out[i] = infinity_word(raw)
     return out
 
 
@@ -220,16 +211,17 @@ class LoadedRows:
                 out[position] = value
         return out
 
-    def infinite(self, column: int, rows: np.ndarray) -> np.ndarray:
-        """True where the cell holds ``infinity`` or ``-infinity``."""
+    def beyond(self, column: int, rows: np.ndarray) -> np.ndarray:
+        """True where the cell is a date or timestamp that no ``date`` or
+        ``datetime`` holds (infinite, or outside years 1 to 9999)."""
         out = np.zeros(len(rows), dtype=bool)
         for page, idx, at in self._pieces(rows):
-            out[at] = _infinite(page.columns[column], idx)
+            out[at] = _beyond(page.columns[column], idx)
         return out
 
     def keys(self, key_index: Sequence[int], rows: np.ndarray) -> list[Key | None]:
         """The key of each of ``rows`` as the table model's ``key_at`` gives it:
-        ``None`` where a key column is NULL or infinite."""
+        ``None`` where a key column is NULL, infinite or outside years 1 to 9999."""
         if not key_index:
             return [None] * len(rows)
         out: list[Key | None] = [None] * len(rows)
@@ -241,7 +233,7 @@ class LoadedRows:
                 parts.append(_cell_values(data, idx, words=False))
                 if data.null_mask is not None:
                     bad |= data.null_mask[idx]
-                bad |= _infinite(data, idx)
+                bad |= _beyond(data, idx)
             for position, key, invalid in zip(at.tolist(), zip(*parts), bad.tolist()):
                 if not invalid:
                     out[position] = key
@@ -370,11 +362,15 @@ def fill_blocks(table: CellTable, ranges: Sequence[tuple[int, int, int, int]], f
     return blocks
 
 
-def _describe_infinity(table: CellTable, loaded: LoadedRows, row: int) -> str:
+def _describe_unusable_key(table: CellTable, loaded: LoadedRows, row: int) -> str:
+    """Why ``row`` cannot be edited: a NULL in its key, or a key value no ``date``
+    or ``datetime`` holds (said as the table model's ``why_cell_read_only`` says it)."""
     key = ", ".join(table.schema.key)
     rows = np.array([row], dtype=np.int64)
-    if any(loaded.infinite(i, rows)[0] for i in table.key_index):
-        return f"This row's {key} holds infinity, which the editor cannot use to single the row out: it is shown, but cannot be edited here."
+    for i in table.key_index:
+        if loaded.beyond(i, rows)[0]:
+            value = loaded.values(i, rows)[0]
+            return f"This row's {key} holds {value}, which the editor cannot use to single the row out: it is shown, but cannot be edited here."
     return f"This row's {key} is NULL, so no UPDATE can single it out: it is shown, but cannot be edited here."
 
 
@@ -427,12 +423,12 @@ def plan_cells(
         _check(token)
         rows = block.rows
         keys = loaded.keys(table.key_index, rows)
-        blocked = loaded.infinite(block.column, rows)
+        blocked = loaded.beyond(block.column, rows)
         stop = len(rows)
         stop_reason: PlanRefused | None = None
         invalid = next((i for i, key in enumerate(keys) if key is None), None)
         if invalid is not None:
-            stop, stop_reason = invalid, PlanRefused(_describe_infinity(table, loaded, int(rows[invalid])), int(rows[invalid]), block.column)
+            stop, stop_reason = invalid, PlanRefused(_describe_unusable_key(table, loaded, int(rows[invalid])), int(rows[invalid]), block.column)
         held = np.flatnonzero(blocked[:stop])
         if len(held):
             i = int(held[0])

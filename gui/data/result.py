@@ -25,8 +25,9 @@ The position after a page is taken from its last rows only: its last row and, wi
 no unique key, the rows before it equal to it.  Those values go back to the server
 as bound parameters, so each is the value the server compares equal to what it
 stored: a ``real`` as its exact float (the float of its shortest decimal, ``0.1``,
-is not equal to ``0.1::real``), ``infinity``, numeric ``NaN`` and booleans as the
-words (SQLAlchemy refuses ``column > True``).
+is not equal to ``0.1::real``), a date or timestamp no ``datetime`` holds
+(``infinity``, ``0045-03-15 BC``) as the server's text of it, numeric ``NaN`` and
+booleans as the words (SQLAlchemy refuses ``column > True``).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from decimal import Decimal
 import numpy as np
 from sqlalchemy import Connection, Engine, text
 
-from .columns import ColumnData, LoadedColumns, infinity_word
+from .columns import ColumnData, LoadedColumns
 from .connection import CancelToken, attached
 from .errors import PermissionDenied, retry_once_if_disconnected, user_errors
 from .paging import Condition, PagePlan, Position, SortKey, _same
@@ -461,9 +462,10 @@ def _bound_value(column: ColumnData, i: int) -> object:
     to it on the server, and equal in Python to the same cell of another row."""
     if column.is_null(i):
         return None
-    if column.kind in ("date", "timestamp", "timestamptz") and column.is_infinite(i):
-        # value() gives date.max / datetime.max, which the server takes for a real date
-        return infinity_word(int(column.values[i].view(np.int64)))
+    if column.is_beyond(i):
+        # infinity (value() gives date.max, which the server takes for a real date) or
+        # outside years 1 to 9999 (value() cannot give it): the server reads the text
+        return column.text(i)
     if column.kind == "float" and column.dtype == np.float32:
         # exact: the server compares a real with a bound float8 as float8
         return float(column.values[i])

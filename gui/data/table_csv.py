@@ -68,7 +68,7 @@ import numpy as np
 from sqlalchemy import Engine
 
 from .codecs import Codec, TextCodec
-from .columns import INFINITE_WORDS, ColumnData, LoadedColumns, PagedColumns, infinity_word
+from .columns import DATETIME_KINDS, FIRST_DAY, FIRST_US, INFINITE_WORDS, LAST_DAY, LAST_US, ColumnData, LoadedColumns, PagedColumns, infinity_word
 from .connection import CancelToken
 from .csvio import (  # its sniffing, reused: a file of changes is found the same way
     EXPORT_PAGE,
@@ -325,10 +325,6 @@ def pasted_raw(text: str, codec: Codec) -> str | None:
 # -- export ----------------------------------------------------------------------------
 
 
-# datetime64 values of years 1 to 9999, the ones datetime (and the codecs) take
-_FIRST_DAY, _LAST_DAY = np.datetime64("0001-01-01", "D"), np.datetime64("9999-12-31", "D")
-_FIRST_US, _LAST_US = np.datetime64("0001-01-01T00:00:00", "us"), np.datetime64("9999-12-31T23:59:59.999999", "us")
-_DATETIME_KINDS = ("date", "timestamp", "timestamptz")
 
 
 def _datetime_texts(column: ColumnData) -> list[str | None] | None:
@@ -338,10 +334,10 @@ def _datetime_texts(column: ColumnData) -> list[str | None] | None:
     values, mask = column.values, column.null_mask
     live = values if mask is None else values[~mask]
     if column.kind == "date":
-        if len(live) and (live.min() < _FIRST_DAY or live.max() > _LAST_DAY):
+        if len(live) and (live.min() < FIRST_DAY or live.max() > LAST_DAY):
             return None
         return np.datetime_as_string(values, unit="D").tolist()
-    if len(live) and (live.min() < _FIRST_US or live.max() > _LAST_US):
+    if len(live) and (live.min() < FIRST_US or live.max() > LAST_US):
         return None
     suffix = "+00" if column.kind == "timestamptz" else ""
     texts: list[str | None] = []
@@ -365,14 +361,14 @@ def _texts(column: ColumnData, codec: Codec, sqlite: bool) -> list[str | None]:
         texts = [str(v) for v in column.values.tolist()]
     elif column.kind == "bool" and not sqlite:
         texts = ["true" if v else "false" for v in column.values.tolist()]
-    elif column.kind in _DATETIME_KINDS and not sqlite:
+    elif column.kind in DATETIME_KINDS and not sqlite:
         texts = _datetime_texts(column)
     if texts is None:
         texts = []
         for i in range(n):
             if column.is_null(i):
                 texts.append(None)
-            elif column.kind in _DATETIME_KINDS and column.is_infinite(i):
+            elif column.kind in DATETIME_KINDS and column.is_infinite(i):
                 # value() gives date.max for it, which is a real date
                 raw = int(column.values[i].view(np.int64))
                 texts.append(infinity_word(raw))
@@ -684,7 +680,7 @@ def _read_line(
                 new = codec.parse(raw)
             except InvalidValue as error:
                 word = raw.strip().lower()  # as PostgreSQL reads it
-                if word not in INFINITE_WORDS or column_kind(schema.column(name).base_type).kind not in _DATETIME_KINDS:
+                if word not in INFINITE_WORDS or column_kind(schema.column(name).base_type).kind not in DATETIME_KINDS:
                     result.refused.append(RefusedLine(line, raw, f"{name}: {error.message}"))
                     return
                 cells.append(ImportedCell(line, key, name, raw, word, infinite=True))  # as an export writes it

@@ -131,7 +131,7 @@ import numpy as np
 import psycopg2.extensions
 from sqlalchemy import Connection, Text, cast, event, select
 
-from .columns import INFINITE_WORDS, NEG_INFINITY, POS_INFINITY, ColumnData, LoadedColumns
+from .columns import INFINITE_WORDS, NEG_INFINITY, PAST_DATETIME64, POS_INFINITY, ColumnData, LoadedColumns
 
 # Reads of at least this many rows (or of an unknown count) go through binary COPY
 # (measured: even at 50 rows, twice as fast from 1,000 on).
@@ -275,44 +275,57 @@ def sql_and_parameters(dialect, stmt) -> tuple[str, object]:
     return str(compiled), params
 
 
-def _keeping_infinity(caster):
-    """psycopg2's own typecaster, except that ``infinity`` and ``-infinity`` stay
-    words (psycopg2 makes them ``date.max``/``date.min``, like real dates)."""
+def _keeping_text(caster, beyond_years: bool):
+    """psycopg2's own typecaster, except for the dates and timestamps no ``date`` or
+    ``datetime`` holds, which stay PostgreSQL's text: ``infinity`` and ``-infinity``
+    (psycopg2 makes them ``date.max``/``date.min``, like real dates) and, with
+    ``beyond_years``, years outside 1 to 9999 (``0045-03-15 BC``, ``10000-01-01``:
+    psycopg2 raises ``ValueError`` for the whole result, which the loads want, to
+    read the rows through ``COPY`` instead)."""
 
     def cast_value(value, cursor):
         if value in INFINITE_WORDS:
             return value
-        return caster(value, cursor)
+        try:
+            return caster(value, cursor)
+        except ValueError:  # "year -45 is out of range"
+            if not beyond_years or value is None:
+                raise
+            return value
 
-    return psycopg2.extensions.new_type(caster.values, f"{caster.name}_INFINITY", cast_value)
+    suffix = "AS_TEXT" if beyond_years else "INFINITY"
+    return psycopg2.extensions.new_type(caster.values, f"{caster.name}_{suffix}", cast_value)
 
 
-_INFINITY_CASTERS = [
-    _keeping_infinity(c) for c in (psycopg2.extensions.PYDATE, psycopg2.extensions.PYDATETIME, psycopg2.extensions.PYDATETIMETZ)
-]
+_DATETIME_CASTERS = (psycopg2.extensions.PYDATE, psycopg2.extensions.PYDATETIME, psycopg2.extensions.PYDATETIMETZ)
+# infinity as words (a load: other years outside 1 to 9999 raise)
+_INFINITY_CASTERS = [_keeping_text(c, beyond_years=False) for c in _DATETIME_CASTERS]
+# every date or timestamp no datetime holds as text (the review's and the commit's reads)
+_TEXT_KEEPING_CASTERS = [_keeping_text(c, beyond_years=True) for c in _DATETIME_CASTERS]
 
 
-def _keep_infinity(cursor) -> None:
-    """Make ``cursor`` (psycopg2's) read infinite dates and timestamps as words."""
-    for caster in _INFINITY_CASTERS:  # on this cursor only
+def _register(cursor, casters) -> None:
+    for caster in casters:  # on this cursor only
         psycopg2.extensions.register_type(caster, cursor)
 
 
 @contextmanager
-def infinity_as_words(conn: Connection) -> Iterator[None]:
+def unrepresentable_datetimes_as_text(conn: Connection) -> Iterator[None]:
     """Inside the block, the statements run on ``conn`` (a SQLAlchemy
-    ``Connection``) read ``infinity`` and ``-infinity`` of a date or timestamp as
-    those words, as the loaded columns hold them: psycopg2 alone reads them as
-    ``date.max``/``date.min``, the same as a real 9999-12-31 or 0001-01-01, so
-    another client's change between the two would go unseen and a stored infinity
-    would be reported as a date.  Each statement's cursor gets the casters (see
-    :func:`_keeping_infinity`); nothing changes for the connection's later users."""
+    ``Connection``) read a date or timestamp that no ``date`` or ``datetime``
+    holds as PostgreSQL's text, as the loaded columns give them: ``infinity`` and
+    ``-infinity`` (psycopg2 alone reads them as ``date.max``/``date.min``, the same
+    as a real 9999-12-31 or 0001-01-01, so another client's change between the two
+    would go unseen and a stored infinity would be reported as a date), and years
+    outside 1 to 9999 (psycopg2 alone raises for the whole result).  Each
+    statement's cursor gets the casters (see :func:`_keeping_text`); nothing
+    changes for the connection's later users."""
     if conn.dialect.name != "postgresql":
         yield
         return
 
     def on_cursor(_conn, cursor, *_args) -> None:
-        _keep_infinity(cursor)
+        _register(cursor, _TEXT_KEEPING_CASTERS)
 
     event.listen(conn, "before_cursor_execute", on_cursor)
     try:
@@ -326,7 +339,7 @@ def _fetch(conn: Connection, stmt) -> list[tuple]:
     cursor = conn.connection.dbapi_connection.cursor()
     try:
         if conn.dialect.name == "postgresql":
-            _keep_infinity(cursor)
+            _register(cursor, _INFINITY_CASTERS)
         cursor.execute(sql, params)
         return cursor.fetchall()
     finally:
@@ -792,7 +805,7 @@ def _fixed_column(w: WireType, raw: np.ndarray, nulls: np.ndarray | None) -> Col
         micros = raw.astype(np.int64)
         shifted = micros + np.int64(_PG_EPOCH_MICROS)
         # years past 292,277 (PostgreSQL goes to 294,276) do not fit datetime64[us]
-        shifted[micros > _INT64_MAX - _PG_EPOCH_MICROS] = POS_INFINITY - 1
+        shifted[micros > _INT64_MAX - _PG_EPOCH_MICROS] = PAST_DATETIME64
         shifted[micros == _INT64_MAX] = POS_INFINITY
         shifted[micros == _INT64_MIN] = NEG_INFINITY
         values = shifted.view(w.dtype)

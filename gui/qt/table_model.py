@@ -24,7 +24,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from functools import partial
 
-import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QFont, QUndoStack
 
@@ -488,19 +487,21 @@ class TableModel(QAbstractTableModel):
         key = []
         for i in self._key_index:
             data, j = self._loaded.locate(row, i)
-            if data.is_null(j) or data.is_infinite(j):
-                # NULL, or infinity (which would come back as the largest date, another row's key)
+            if data.is_null(j) or data.is_beyond(j):
+                # NULL, or infinity (which would come back as the largest date, another
+                # row's key), or a date outside years 1 to 9999 (no date holds it)
                 return None
             key.append(data.value(j))
         return tuple(key)
 
     def value_at(self, row: int, column: int) -> object:
         """The value loaded from the database (``None`` for NULL), without pending edits;
-        a date or timestamp holding ``infinity`` or ``-infinity`` is that word (never
-        the largest or smallest date, which a real value could be)."""
+        a date or timestamp that no ``date`` or ``datetime`` holds is PostgreSQL's
+        text of it: ``infinity`` or ``-infinity`` (never the largest or smallest date,
+        which a real value could be), ``0045-03-15 BC``, ``10000-01-01``."""
         data, i = self._loaded.locate(row, column)
-        if data.is_infinite(i):
-            return "infinity" if int(data.values[i].view(np.int64)) > 0 else "-infinity"
+        if data.is_beyond(i):
+            return data.text(i)
         return data.value(i)
 
     def pending_at(self, row: int, column: int):
@@ -605,12 +606,17 @@ class TableModel(QAbstractTableModel):
             return "Your role may not read the columns that identify a row."
         if self.key_at(row) is None:
             key = ", ".join(self.schema.key)
-            if any(self._loaded.locate(row, i)[0].is_infinite(self._loaded.locate(row, i)[1]) for i in self._key_index):
-                return f"This row's {key} holds infinity, which the editor cannot use to single the row out: it is shown, but cannot be edited here."
+            for i in self._key_index:
+                data, j = self._loaded.locate(row, i)
+                if data.is_beyond(j):
+                    return (
+                        f"This row's {key} holds {data.text(j)}, which the editor cannot use to single the row out: "
+                        "it is shown, but cannot be edited here."
+                    )
             return f"This row's {key} is NULL, so no UPDATE can single it out: it is shown, but cannot be edited here."
         data, i = self._loaded.locate(row, col)
-        if data.is_infinite(i):
-            return f"The cell holds {self.value_at(row, col)}, which the editor shows but cannot edit here."
+        if data.is_beyond(i):
+            return f"The cell holds {data.text(i)}, which the editor shows but cannot edit here."
         return None
 
     def flags(self, index):
