@@ -83,6 +83,12 @@ def test_filters_are_read_against_the_columns_and_their_types(pg_engine, pg_db):
     assert parse_filter("CREDIT <> 1", schema, codecs) == Condition("credit", "≠", Decimal("1.00"))
     assert parse_filter('"Note" is not null', schema, codecs) == Condition("Note", "is not NULL")
     assert parse_filter('"Note" contains a b', schema, codecs) == Condition("Note", "contains", "a b")
+    # as in the filter bar: nothing after = in a text column is the empty string ...
+    assert parse_filter('"Note" = ', schema, codecs) == Condition("Note", "=", "")
+    with pytest.raises(InvalidValue, match="contains"):
+        parse_filter('"Note" contains ', schema, codecs)  # ... but there is nothing to look for
+    with pytest.raises(InvalidValue, match="credit"):
+        parse_filter("credit = ", schema, codecs)
     with pytest.raises(InvalidValue, match="credit"):
         parse_filter("credit > 1.234", schema, codecs)  # numeric(12,2) would round it
     with pytest.raises(QueryFailed, match="no column"):

@@ -35,7 +35,8 @@ INSERT INTO customers VALUES
     (1, 'Ada', 10.50, 'ab', true, '2024-05-01 10:00+00', NULL),
     (2, 'Grace', NULL, 'abc', false, NULL, '\\x00'),
     (3, NULL, 250.00, NULL, true, '2024-06-01 10:00+00', NULL),
-    (4, 'adam', 99.99, 'zz', NULL, NULL, NULL);
+    (4, 'adam', 99.99, 'zz', NULL, NULL, NULL),
+    (5, '', NULL, NULL, false, NULL, NULL);
 """
 
 
@@ -129,10 +130,16 @@ def test_a_refused_value_names_its_column(qtbot, bar) -> None:
         bar.conditions()
 
 
-def test_an_empty_value_is_refused_unless_the_test_is_for_null(qtbot, bar) -> None:
+def test_an_empty_value_is_the_empty_string_in_text_and_refused_elsewhere(qtbot, bar, customers, pg_engine) -> None:
+    """As when editing a cell: an empty entry in a text column is the empty string
+    (the placeholder says so); in any other column, or after “contains”, it is refused."""
     bar.set_conditions([Condition("name", "=", "x")])
     column, op, value = _lines(bar)[0]
     value.clear()
+    assert "empty string" in value.placeholderText()
+    assert bar.conditions() == [Condition("name", "=", "")]
+    assert _count(pg_engine, customers, bar.conditions()) == 1  # row 5, not the NULL of row 3
+    op.setCurrentText("contains")
     with pytest.raises(InvalidValue, match="Filter on name: .*is NULL"):
         bar.conditions()
     op.setCurrentText("is NULL")
@@ -140,6 +147,12 @@ def test_an_empty_value_is_refused_unless_the_test_is_for_null(qtbot, bar) -> No
     assert bar.conditions() == [Condition("name", "is NULL")]
     op.setCurrentText("contains")
     assert value.isEnabled()
+    column.setCurrentText("credit")
+    op.setCurrentText("=")
+    value.clear()
+    assert "empty" not in value.placeholderText()
+    with pytest.raises(InvalidValue, match="Filter on credit: .*is NULL"):
+        bar.conditions()
 
 
 def test_contains_only_for_text_and_null_tests_only_for_types_shown_as_text(bar) -> None:

@@ -144,6 +144,8 @@ def parse_filter(written: str, schema: TableSchema, codecs: Mapping[str, Codec])
     op = _OPERATOR_WORDS.get(op, op)
     codec = codecs[name]
     if op == "contains":
+        if not value_text:
+            raise InvalidValue(f"--filter {written!r}: type the part of the text to look for after “contains”.")
         return Condition(name, op, value_text)
     try:
         value = codec.parse(value_text)

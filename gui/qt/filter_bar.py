@@ -132,7 +132,8 @@ class _ConditionLine(QWidget):
         if op in NULL_TESTS:
             return Condition(column, op)
         text = self.value_edit.text()
-        if text == "":
+        if text == "" and (op == "contains" or not codec.text_like):
+            # in a text-like column an empty entry is the empty string, as when editing a cell
             raise InvalidValue(f"Filter on {column}: type a value to compare with, or choose “is NULL”.")
         try:
             value = (_PART_OF_TEXT if op == "contains" else codec).parse(text)
@@ -167,6 +168,8 @@ class _ConditionLine(QWidget):
             self.value_edit.setPlaceholderText("no value")
         elif op == "contains":
             self.value_edit.setPlaceholderText("part of the text")
+        elif codec is not None and codec.text_like:
+            self.value_edit.setPlaceholderText(f"{codec.type_name} (empty: the empty string)")
         else:
             self.value_edit.setPlaceholderText(codec.type_name if codec is not None else "")
 
