@@ -32,7 +32,7 @@ from gui.data.cell_commit import (
 )
 from gui.data.commit import ROW_SECURITY_NOTE, TRIGGER_NOTE
 from gui.data.edits import CellChange, CellEdits, column_codecs
-from gui.data.errors import ConstraintViolated, InvalidValue
+from gui.data.errors import ConstraintViolated, InvalidValue, QueryFailed
 from gui.data.schema import TableSchema, read_schema
 from gui.data.transport import read_columns
 from test_data_support import wait_until
@@ -719,3 +719,25 @@ def test_another_clients_date_before_year_1_is_a_conflict_that_says_it(pg: Db) -
         table.commit(edits.changes())
     assert caught.value.conflicts[0][1] == ("0044-03-15 BC",)
     assert pg.rows("SELECT CAST(d AS text) FROM events") == [("0044-03-15 BC",)]
+
+
+def test_rows_a_row_policy_will_not_update_are_named_and_nothing_is_written(pg: Db) -> None:
+    """The review counts the rows the role may see; the policy lets it update only
+    its own: the commit writes nothing and names the rows left alone."""
+    pg.run(
+        "CREATE TABLE owned (id int PRIMARY KEY, owner text, v int)",
+        "INSERT INTO owned VALUES (1, 'me', 1), (2, 'them', 2), (3, 'them', 3)",
+        "ALTER TABLE owned ENABLE ROW LEVEL SECURITY",
+        "ALTER TABLE owned FORCE ROW LEVEL SECURITY",  # the owner too: the test's role owns it
+        "CREATE POLICY see_all ON owned FOR SELECT USING (true)",
+        "CREATE POLICY change_mine ON owned FOR UPDATE USING (owner = 'me')",
+    )
+    table = pg.open("owned")
+    rows = table.load()
+    edits = table.edits()
+    for key, typed in (((1,), "10"), ((2,), "20"), ((3,), "30")):
+        table.edit(edits, rows, key, "v", typed)
+    assert [item.rows for item in table.review(edits.changes())] == [1, 1, 1]
+    with pytest.raises(QueryFailed, match=r"row-level security.* Not updated: id = 2; id = 3\. Your changes are still pending"):
+        table.commit(edits.changes())
+    assert pg.rows("SELECT id, v FROM owned ORDER BY id") == [(1, 1), (2, 2), (3, 3)]

@@ -565,6 +565,19 @@ def _message(error: BaseException) -> str:
 # -- commit --------------------------------------------------------------------------
 
 
+def _key_words(schema: TableSchema, codecs: Mapping[str, Codec], key: Key) -> str:
+    """A row's key for a sentence: ``id = 2``, ``region = 'eu', id = 7``."""
+    return ", ".join(
+        f"{name} = {_quoted(codecs[name], value_text(codecs[name], value))}" for name, value in zip(schema.key, key)
+    )
+
+
+def _quoted(codec: Codec, text: str | None) -> str:
+    if text is None:
+        return "NULL"
+    return f"'{text}'" if codec.text_like else text
+
+
 def commit_cells(
     engine: Engine,
     schema: TableSchema,
@@ -602,6 +615,7 @@ def _commit_postgresql(engine: Engine, schema: TableSchema, codecs: Mapping[str,
                 written: dict[int, list[Sequence]] = {}
                 now: dict[int, list[Sequence]] = {}
                 differing: set[tuple[int, int]] = set()
+                short = False
                 with unrepresentable_datetimes_as_text(conn):
                     result = conn.execute(stmt).all()
                 for part, ord_, col, *rest in result:
@@ -612,7 +626,12 @@ def _commit_postgresql(engine: Engine, schema: TableSchema, codecs: Mapping[str,
                     elif part == 1:
                         now.setdefault(ord_, []).append(rest[:m])
                     else:
-                        raise Raced()  # leaving the block rolls back what was written so far
+                        short = True
+                if short:
+                    # named: the keys of which no row was written (with a key that is not
+                    # unique, a key of which only some rows were is not told apart here);
+                    # leaving the block rolls back what was written so far
+                    raise Raced([_key_words(schema, codecs, g.key) for o, g in enumerate(chunk, start=1) if o not in written])
                 if differing:
                     found: dict[CellId, tuple[object, ...]] = {}
                     _collect(chunk, columns, now, found)

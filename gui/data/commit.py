@@ -304,14 +304,25 @@ def _literal_sql(stmt, dialect) -> str:
 
 class Raced(Exception):
     """The statement updated fewer rows than it read: another client changed or
-    deleted one of them while it ran (or a trigger or row security policy skipped it)."""
+    deleted one of them while it ran (or a trigger or row security policy skipped it).
+    ``rows``: those rows, as a sentence names them (``"id = 2"``), where known."""
+
+    def __init__(self, rows: Sequence[str] = ()):
+        super().__init__(*rows)
+        self.rows = tuple(rows)
 
 
-ROWS_LEFT_ALONE_MESSAGE = (
-    "Some rows were not updated, so nothing was written: another client kept changing them "
-    "while the commit ran, or a trigger or row-level security policy on the table refused "
-    "the update. Your changes are still pending."
-)
+def rows_left_alone_message(rows: Sequence[str] = ()) -> str:
+    """Why a commit wrote nothing when rows it read were not updated, naming
+    ``rows`` (up to five of them) where they are known."""
+    named = ""
+    if rows:
+        named = " Not updated: " + "; ".join(rows[:5]) + (f"; and {len(rows) - 5:,} more" if len(rows) > 5 else "") + "."
+    return (
+        "Some rows were not updated, so nothing was written: another client kept changing them "
+        "while the commit ran, or a trigger or row-level security policy on the table refused "
+        f"the update.{named} Your changes are still pending."
+    )
 
 
 # SQLSTATEs of a transaction PostgreSQL refused because another one touched the
@@ -329,9 +340,9 @@ def retrying(attempt: Callable[[], _T], cancel: CancelToken | None) -> _T:
     for remaining in range(ATTEMPTS - 1, -1, -1):
         try:
             return attempt()
-        except Raced:
+        except Raced as raced:
             if remaining == 0:
-                raise QueryFailed(ROWS_LEFT_ALONE_MESSAGE) from None
+                raise QueryFailed(rows_left_alone_message(raced.rows)) from None
         except sa_exc.DBAPIError as error:
             if remaining == 0 or getattr(error.orig, "pgcode", None) not in _RETRY_CODES:
                 raise
