@@ -515,6 +515,22 @@ def test_dates_no_datetime_holds_are_shown_as_the_server_prints_them_and_the_win
     assert model.key_at(row) is None and "0044-03-15 BC" in model.why_cell_read_only(row, _column(window, "v"))
 
 
+def test_threshold_is_the_filter_y_above_n_on_any_table_and_said_where_there_is_no_y(qtbot, make_editor, pg_db, pg_engine):
+    with pg_engine.begin() as conn:
+        conn.execute(text("CREATE TABLE scores (id int PRIMARY KEY, y numeric(5,1))"))
+        conn.execute(text("INSERT INTO scores VALUES (1, 5), (2, 10.5), (3, 20), (4, NULL)"))
+        conn.execute(text("CREATE TABLE names (id int PRIMARY KEY, name text)"))
+        conn.execute(text("INSERT INTO names VALUES (1, 'a'), (2, 'b')"))
+    window = _wait_table(qtbot, open_table(qtbot, make_editor, pg_db.url, "scores", "--threshold", "10", "--filter", "id < 3"))
+    qtbot.waitUntil(lambda: not window.model.loading, timeout=WAIT_MS)
+    assert [window.model.index(r, 0).data() for r in range(window.model.rowCount())] == ["2"]  # y > 10 and id < 3
+    assert not window.message.text().strip()
+    # a table without y: the option is not dropped without a word
+    window = _wait_table(qtbot, open_table(qtbot, make_editor, pg_db.url, "names", "--threshold", "10"))
+    qtbot.waitUntil(lambda: not window.model.loading and window.model.rowCount() == 2, timeout=WAIT_MS)
+    assert "--threshold 10 (the filter y > 10): public.names has no column y" in window.message.text()
+
+
 def test_the_columns_chosen_to_identify_rows_are_remembered_with_the_changes_kept_for_them(qtbot, make_editor, pg_db, pg_engine):
     from PySide6.QtWidgets import QDialogButtonBox
 

@@ -19,7 +19,9 @@ from .schema import parse_qualified_name, quote_ident
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="table-editor", description="Browse and edit a PostgreSQL table.")
     parser.add_argument("--url", help="connect straight away, e.g. postgresql://user:pass@host/db?sslmode=require")
-    parser.add_argument("--threshold", type=int, default=6, help="show rows with y greater than this (default 6)")
+    parser.add_argument(
+        "--threshold", type=int, default=None, help="the filter y > N (on some_table, y > 6 unless given)"
+    )
     parser.add_argument("--read-only", action="store_true", help="browse only: no edits, no commit")
     parser.add_argument(
         "--table", help='the table to open, written as in SQL: some_table, sales."Some Table" (default some_table)'
@@ -40,6 +42,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+# the tutorial's browse: SELECT x, y FROM some_table WHERE y > :y, :y = 6 there
+TUTORIAL_THRESHOLD = 6
+
 _FILTER_SHAPE = re.compile(r"\s*\S.*?\s*(>=|<=|<>|!=|=|>|<|≥|≤|≠|\bis\s+(not\s+)?null\b|\bcontains\b).*", re.IGNORECASE)
 
 
@@ -47,12 +52,17 @@ _FILTER_SHAPE = re.compile(r"\s*\S.*?\s*(>=|<=|<>|!=|=|>|<|≥|≤|≠|\bis\s+(n
 class TableRequest:
     """What the command line asks to open: a relation (``None``: the one last opened
     on the connection, else the tutorial's ``some_table``), the columns that identify
-    its rows, the filters as written, and ``--threshold``."""
+    its rows, the filters as written, and ``--threshold`` (``None``: not given)."""
 
     name: str | None = None
     key: tuple[str, ...] | None = None
     filters: tuple[str, ...] = ()
-    threshold: int = 6
+    threshold: int | None = None
+
+    @property
+    def tutorial_threshold(self) -> int:
+        """The tutorial's ``y > N`` on ``some_table``: ``--threshold``, else 6."""
+        return TUTORIAL_THRESHOLD if self.threshold is None else self.threshold
 
 
 def request_from_args(args: argparse.Namespace) -> TableRequest:

@@ -120,37 +120,39 @@ _OPERATOR = re.compile(
 _OPERATOR_WORDS = {">=": "≥", "<=": "≤", "<>": "≠", "!=": "≠"}
 
 
-def parse_filter(written: str, schema: TableSchema, codecs: Mapping[str, Codec]) -> Condition:
+def parse_filter(written: str, schema: TableSchema, codecs: Mapping[str, Codec], option: str | None = None) -> Condition:
     """``'credit >= 10.5'``, ``'note is null'``, ``'email contains @example'`` as a
     :class:`Condition`; the column is named as in SQL (``"Total"`` keeps its case), the
     value is checked by the column's codec.  Raises :class:`QueryFailed` or
-    :class:`InvalidValue` saying why."""
+    :class:`InvalidValue` saying why, starting with ``option`` (how the user gave the
+    filter; default ``--filter 'WRITTEN'``)."""
+    said = option or f"--filter {written!r}"
     match = _OPERATOR.fullmatch(written)
     if match is None:
-        raise QueryFailed(f"--filter {written!r}: write it as COLUMN OP VALUE, e.g. --filter 'y > 6'.")
+        raise QueryFailed(f"{said}: write it as COLUMN OP VALUE, e.g. --filter 'y > 6'.")
     name_text, op_text, value_text = match.groups()
     qualifier, name = parse_qualified_name(name_text)
     if qualifier is not None:
-        raise QueryFailed(f"--filter {written!r}: name a column of the table, not {name_text!r}.")
+        raise QueryFailed(f"{said}: name a column of the table, not {name_text!r}.")
     try:
         schema.column(name)
     except KeyError:
-        raise QueryFailed(f"--filter {written!r}: {schema.qualified_name} has no column {name_text}.") from None
+        raise QueryFailed(f"{said}: {schema.qualified_name} has no column {name_text}.") from None
     op = " ".join(op_text.split()).lower()
     if op in ("is null", "is not null"):
         if value_text:
-            raise QueryFailed(f"--filter {written!r}: nothing may follow {op_text}.")
+            raise QueryFailed(f"{said}: nothing may follow {op_text}.")
         return Condition(name, "is NULL" if op == "is null" else "is not NULL")
     op = _OPERATOR_WORDS.get(op, op)
     codec = codecs[name]
     if op == "contains":
         if not value_text:
-            raise InvalidValue(f"--filter {written!r}: type the part of the text to look for after “contains”.")
+            raise InvalidValue(f"{said}: type the part of the text to look for after “contains”.")
         return Condition(name, op, value_text)
     try:
         value = codec.parse(value_text)
     except InvalidValue as error:
-        raise InvalidValue(f"--filter {written!r}: {error.message}") from None
+        raise InvalidValue(f"{said}: {error.message}") from None
     return Condition(name, op, value)
 
 

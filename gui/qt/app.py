@@ -254,7 +254,7 @@ class Editor:
         self.window: MainWindow | TableWindow = self._tutorial_window(spec)
 
     def _tutorial_window(self, spec: TableSpec) -> MainWindow:
-        window = MainWindow(spec, self.runner, self.paths, threshold=self.request.threshold)
+        window = MainWindow(spec, self.runner, self.paths, threshold=self.request.tutorial_threshold)
         window.connect_requested.connect(self._on_connect_requested)
         window.table_requested.connect(self.open_table)
         self.tools = install_tools(window, self.runner, self.paths)
@@ -385,9 +385,9 @@ class Editor:
             self._show_connection_only(settings, engine)
             return
         named = parse_qualified_name(self.request.name or self.spec.qualified_name)[1]
-        filters = self.request.filters if not chosen and opened.schema.name == named else ()
+        asked = not chosen and opened.schema.name == named
         try:
-            conditions = self._conditions(opened, filters)
+            conditions = self._conditions(opened, self.request.filters if asked else (), threshold=asked)
         except UserError as error:
             self._show(settings, engine, opened, [])
             self.window.show_message(f"{error.title}: {error.message}")
@@ -429,21 +429,26 @@ class Editor:
             on_bug=bug,
         )
 
-    def _conditions(self, opened: OpenedTable, filters: Sequence[str]) -> list:
-        """``filters`` (as written on the command line) read against ``opened``; else,
-        on the tutorial's table, ``y > --threshold``.  Raises :class:`UserError` for
-        one it cannot apply."""
+    def _conditions(self, opened: OpenedTable, filters: Sequence[str], threshold: bool = False) -> list:
+        """``filters`` (as written on the command line) read against ``opened``, and
+        with ``threshold`` a ``--threshold N`` given as the filter ``y > N``; else, on
+        the tutorial's table, ``y > 6``.  Raises :class:`UserError` for one it
+        cannot apply."""
         from ..data.opening import merge_bounds, parse_filter
         from ..data.paging import Condition
+        from ..data.schema import quote_ident
 
         schema, codecs = opened.schema, opened.codecs
+        spec, given = self.spec, self.request.threshold
         written = [parse_filter(text_, schema, codecs) for text_ in filters]
+        if threshold and given is not None:
+            said = f"--threshold {given} (the filter {spec.value} > {given})"
+            written.append(parse_filter(f"{quote_ident(spec.value)} > {given}", schema, codecs, option=said))
         if written:
             return merge_bounds(written)
-        spec = self.spec
         if schema.name == spec.table and spec.value in {c.name for c in schema.columns}:
             try:
-                return [Condition(spec.value, ">", codecs[spec.value].parse(str(self.request.threshold)))]
+                return [Condition(spec.value, ">", codecs[spec.value].parse(str(self.request.tutorial_threshold)))]
             except UserError:
                 return []
         return []
