@@ -92,6 +92,13 @@ FIRST_DAY, LAST_DAY = np.datetime64("0001-01-01", "D"), np.datetime64("9999-12-3
 FIRST_US, LAST_US = np.datetime64("0001-01-01T00:00:00", "us"), np.datetime64("9999-12-31T23:59:59.999999", "us")
 
 
+_RAW_BOUNDS = {
+    "date": (int(FIRST_DAY.view(np.int64)), int(LAST_DAY.view(np.int64))),
+    "timestamp": (int(FIRST_US.view(np.int64)), int(LAST_US.view(np.int64))),
+    "timestamptz": (int(FIRST_US.view(np.int64)), int(LAST_US.view(np.int64))),
+}
+
+
 def beyond_mask(kind: str, values: np.ndarray) -> np.ndarray:
     """True where a date or timestamp (``values``: datetime64 of ``kind``'s unit) is
     no ``date`` or ``datetime``: ``infinity``, ``-infinity``, or outside years 1 to
@@ -410,7 +417,8 @@ class ColumnData:
         i = self._index(i)
         if self.kind not in DATETIME_KINDS or self.is_null(i):
             return False
-        return bool(beyond_mask(self.kind, self._values[i : i + 1])[0])  # type: ignore[index]
+        first, last = _RAW_BOUNDS[self.kind]  # ints: a cell at a time, as data() asks, without NumPy's per-call cost
+        return not first <= int(self._values[i].view(np.int64)) <= last  # type: ignore[index]
 
     def text(self, i: int) -> str:
         """A date or timestamp cell as PostgreSQL prints it (:func:`datetime_text`)."""
