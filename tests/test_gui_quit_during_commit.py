@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from gui_helpers import WAIT_MS, click, connect_pg, db_rows, make_editor, seed_table, wait_attr  # noqa: F401 - fixture
+from gui_helpers import WAIT_MS, click, click_box, connect_pg, db_rows, make_editor, seed_table, wait_attr  # noqa: F401 - fixture
 from test_gui_any_table import CUSTOMERS, _row_with, _type_into, _url, _wait_table
 from test_gui_commit import _app_waiting_on_a_lock, _commit, edit_and_wait
 from gui.qt.main_window import MainWindow
@@ -87,3 +87,43 @@ def test_quitting_the_window_for_any_table_during_a_commit_cancels_it_and_keeps_
     again = _wait_table(qtbot, editor)
     box = wait_attr(qtbot, again, "restore_box")
     assert "13.00" in box.text(), box.text()
+
+
+def test_quitting_the_window_for_any_table_while_its_review_is_counted_or_read_cancels_it(qtbot, make_editor, pg_db, pg_engine, pg_cluster):
+    """A commit under way is also its review being counted (here waiting on a lock) or
+    read: closing asks to cancel it, never offers to discard the changes (a review
+    left behind by a closed window could still commit them), and once cancelled
+    nothing is written and the changes are offered again."""
+    with pg_engine.begin() as conn:
+        conn.execute(text(CUSTOMERS))
+    url = _url(pg_db)
+    editor = make_editor("--url", url, "--table", "customers")
+    editor.connect_url(url)
+    window = _wait_table(qtbot, editor)
+    _type_into(qtbot, window, _row_with(window, "id", "1"), "credit", "13.00")
+    qtbot.waitUntil(lambda: len(window.edits) == 1, timeout=WAIT_MS)
+
+    lock = "LOCK TABLE customers IN ACCESS EXCLUSIVE MODE"  # the review's count waits
+    with _app_waiting_on_a_lock(qtbot, pg_db, pg_cluster, lock, lambda: click(qtbot, window.commit_button)):
+        assert not window.close()
+        assert getattr(window, "close_box", None) is None  # no Discard offered
+        box = wait_attr(qtbot, window, "cancel_quit_box")
+        click(qtbot, _button(box, "Cancel the commit and quit"))
+        qtbot.waitUntil(lambda: not window.isVisible(), timeout=WAIT_MS)
+    assert getattr(window, "review_dialog", None) is None
+
+    editor = make_editor("--url", url, "--table", "customers")
+    editor.connect_url(url)
+    window = _wait_table(qtbot, editor)
+    box = wait_attr(qtbot, window, "restore_box")
+    assert "13.00" in box.text(), box.text()
+    click_box(qtbot, box, QMessageBox.StandardButton.Yes)
+    qtbot.waitUntil(lambda: len(window.edits) == 1, timeout=WAIT_MS)
+    # the review open and waiting for the user: closing closes it, and nothing is written
+    click(qtbot, window.commit_button)
+    review = wait_attr(qtbot, window, "review_dialog")
+    assert not window.close()
+    click(qtbot, _button(wait_attr(qtbot, window, "cancel_quit_box"), "Cancel the commit and quit"))
+    qtbot.waitUntil(lambda: not window.isVisible() and not review.isVisible(), timeout=WAIT_MS)
+    with pg_engine.connect() as conn:
+        assert str(conn.execute(text("SELECT credit FROM customers WHERE id = 1")).scalar()) == "12.50"

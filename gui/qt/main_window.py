@@ -780,6 +780,3 @@ class MainWindow(EditorWindow):
         self.model.fetch_all()
         self._update_state()
 
-    # -- closing -------------------------------------------------------------
-    def commit_running(self) -> bool:
-        return self.committing

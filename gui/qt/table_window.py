@@ -871,8 +871,6 @@ class TableWindow(EditorWindow):
     def pending(self):
         return self.edits if self.edits is not None else ()
 
-    def commit_running(self) -> bool:
-        return self.session is not None and self.session.state is FlowState.COMMITTING
 
 
 class KeyColumnsDialog(QDialog):

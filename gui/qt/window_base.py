@@ -446,14 +446,18 @@ class EditorWindow(QMainWindow):
         raise NotImplementedError
 
     # -- closing while a commit runs ------------------------------------------------------
-    def commit_running(self) -> bool:  # pragma: no cover - each window knows its flow
-        """Whether a commit's transaction is running now."""
-        raise NotImplementedError
+    def commit_running(self) -> bool:
+        """Whether a commit is under way: its review being counted or read, its
+        transaction running, or its conflicts to resolve (the window's
+        ``committing``).  Closing then first asks to cancel it: a review left behind
+        by a closed window could still commit what was discarded."""
+        return self.committing
 
     def _ask_cancel_commit_and_quit(self) -> None:
-        """Closing while a commit runs: its outcome decides what is still pending, so
-        the window cannot just go.  Offer to cancel it (rolled back: the database
-        stays as it was, the pending changes stay in the journal) and close once the
+        """Closing while a commit is under way: its outcome decides what is still
+        pending, so the window cannot just go.  Offer to cancel it (its work
+        cancelled, rolled back: the database stays as it was; its review or
+        conflicts closed; the pending changes stay in the journal) and close once the
         commit has ended, however it ends; or to keep waiting."""
         self.show_message("A commit is running: wait for it to finish, or cancel it and quit.")
         box = getattr(self, "cancel_quit_box", None)
@@ -477,6 +481,10 @@ class EditorWindow(QMainWindow):
             if button is quit_button:
                 self.show_message("Cancelling the commit, then quitting …")
                 self.cancel_running()
+                for name in ("review_dialog", "conflicts_dialog"):  # a step waiting for the user ends too
+                    dialog = getattr(self, name, None)
+                    if dialog is not None and dialog.isVisible():
+                        dialog.reject()  # the review declined, the conflicts left for later
                 self._close_when_commit_ends()
 
         box.buttonClicked.connect(answered)
