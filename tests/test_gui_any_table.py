@@ -529,6 +529,10 @@ def test_threshold_is_the_filter_y_above_n_on_any_table_and_said_where_there_is_
     window = _wait_table(qtbot, open_table(qtbot, make_editor, pg_db.url, "names", "--threshold", "10"))
     qtbot.waitUntil(lambda: not window.model.loading and window.model.rowCount() == 2, timeout=WAIT_MS)
     assert "--threshold 10 (the filter y > 10): public.names has no column y" in window.message.text()
+    # not given, no filter: y > 6 is the tutorial's some_table's, not any table's with a y
+    window = _wait_table(qtbot, open_table(qtbot, make_editor, pg_db.url, "scores"))
+    qtbot.waitUntil(lambda: not window.model.loading and window.model.rowCount() == 4, timeout=WAIT_MS)
+    assert window.filter_bar.conditions() == []
 
 
 def test_the_columns_chosen_to_identify_rows_are_remembered_with_the_changes_kept_for_them(qtbot, make_editor, pg_db, pg_engine):

@@ -432,7 +432,8 @@ class Editor:
     def _conditions(self, opened: OpenedTable, filters: Sequence[str], threshold: bool = False) -> list:
         """``filters`` (as written on the command line) read against ``opened``, and
         with ``threshold`` a ``--threshold N`` given as the filter ``y > N``; else, on
-        the tutorial's table, ``y > 6``.  Raises :class:`UserError` for one it
+        the tutorial's table (``some_table``, or a table of its shape that ``--table``
+        names), ``y > 6``.  Raises :class:`UserError` for one it
         cannot apply."""
         from ..data.opening import merge_bounds, parse_filter
         from ..data.paging import Condition
@@ -446,7 +447,8 @@ class Editor:
             written.append(parse_filter(f"{quote_ident(spec.value)} > {given}", schema, codecs, option=said))
         if written:
             return merge_bounds(written)
-        if schema.name == spec.table and spec.value in {c.name for c in schema.columns}:
+        tutorial = opened.tutorial or schema.name == DEFAULT_SPEC.table  # its shape, or its name
+        if tutorial and schema.name == spec.table and spec.value in {c.name for c in schema.columns}:
             try:
                 return [Condition(spec.value, ">", codecs[spec.value].parse(str(self.request.tutorial_threshold)))]
             except UserError:
