@@ -229,3 +229,21 @@ def test_the_first_value_takes_the_windows_name(qtbot, bar) -> None:
     removes = [b for b in bar.findChildren(QToolButton) if b.accessibleName() == "Remove condition" and b.isVisible()]
     qtbot.mouseClick(removes[0], Qt.MouseButton.LeftButton)
     assert bar.findChild(QLineEdit, "Threshold") is second
+
+
+def test_an_empty_value_is_taken_where_the_type_takes_it_as_filter_reads_it(qtbot) -> None:
+    """An enum with an '' label takes the empty value, as --filter 'm = ' does; one
+    without it refuses it, saying how to test for NULL."""
+    bar = FilterBar()
+    codecs = {"m": codec_for("mood", enum_labels=("", "sad")), "n": codec_for("mood", enum_labels=("sad", "ok"))}
+    bar.set_columns([("m", "mood"), ("n", "mood")], codecs)
+    qtbot.addWidget(bar)
+    bar.set_conditions([Condition("m", "=", "sad")])
+    _column, _op, value = _lines(bar)[0]
+    value.clear()
+    assert bar.conditions() == [Condition("m", "=", "")]
+    bar.set_conditions([Condition("n", "=", "sad")])
+    _column, _op, value = _lines(bar)[0]
+    value.clear()
+    with pytest.raises(InvalidValue, match="Filter on n: .*is NULL"):
+        bar.conditions()

@@ -386,13 +386,11 @@ class Editor:
             return
         named = parse_qualified_name(self.request.name or self.spec.qualified_name)[1]
         asked = not chosen and opened.schema.name == named
-        try:
-            conditions = self._conditions(opened, self.request.filters if asked else (), threshold=asked)
-        except UserError as error:
-            self._show(settings, engine, opened, [])
-            self.window.show_message(f"{error.title}: {error.message}")
-            return
+        conditions, refused = self._conditions(opened, self.request.filters if asked else (), threshold=asked)
         self._show(settings, engine, opened, conditions)
+        if refused:
+            # the table is shown with the conditions that could be read, and says which could not
+            self.window.show_message("Not applied: " + " ".join(error.message for error in refused))
 
     def _spec_for(self, name: str, key: tuple[str, ...] | None | bool = True) -> TableSpec:
         """The tutorial window's spec for ``name`` (with ``--key`` unless ``key`` is given)."""
@@ -429,31 +427,36 @@ class Editor:
             on_bug=bug,
         )
 
-    def _conditions(self, opened: OpenedTable, filters: Sequence[str], threshold: bool = False) -> list:
+    def _conditions(self, opened: OpenedTable, filters: Sequence[str], threshold: bool = False) -> tuple[list, list[UserError]]:
         """``filters`` (as written on the command line) read against ``opened``, and
         with ``threshold`` a ``--threshold N`` given as the filter ``y > N``; else, on
         the tutorial's table (``some_table``, or a table of its shape that ``--table``
-        names), ``y > 6``.  Raises :class:`UserError` for one it
-        cannot apply."""
+        names), ``y > 6``.  Returns the conditions read, and why each of the others
+        could not be (:class:`UserError`, its message naming the option)."""
         from ..data.opening import merge_bounds, parse_filter
         from ..data.paging import Condition
         from ..data.schema import quote_ident
 
         schema, codecs = opened.schema, opened.codecs
         spec, given = self.spec, self.request.threshold
-        written = [parse_filter(text_, schema, codecs) for text_ in filters]
+        asked = [(text_, None) for text_ in filters]
         if threshold and given is not None:
-            said = f"--threshold {given} (the filter {spec.value} > {given})"
-            written.append(parse_filter(f"{quote_ident(spec.value)} > {given}", schema, codecs, option=said))
-        if written:
-            return merge_bounds(written)
+            asked.append((f"{quote_ident(spec.value)} > {given}", f"--threshold {given} (the filter {spec.value} > {given})"))
+        written, refused = [], []
+        for text_, option in asked:
+            try:
+                written.append(parse_filter(text_, schema, codecs, option=option))
+            except UserError as error:
+                refused.append(error)
+        if asked:
+            return merge_bounds(written), refused
         tutorial = opened.tutorial or schema.name == DEFAULT_SPEC.table  # its shape, or its name
         if tutorial and schema.name == spec.table and spec.value in {c.name for c in schema.columns}:
             try:
-                return [Condition(spec.value, ">", codecs[spec.value].parse(str(self.request.tutorial_threshold)))]
+                return [Condition(spec.value, ">", codecs[spec.value].parse(str(self.request.tutorial_threshold)))], []
             except UserError:
-                return []
-        return []
+                return [], []
+        return [], []
 
     def _show(self, settings: ConnectionSettings, engine, opened: OpenedTable, conditions) -> None:
         self.window.clear_status()  # "Opening …" has had its moment

@@ -132,12 +132,15 @@ class _ConditionLine(QWidget):
         if op in NULL_TESTS:
             return Condition(column, op)
         text = self.value_edit.text()
-        if text == "" and (op == "contains" or not codec.text_like):
-            # in a text-like column an empty entry is the empty string, as when editing a cell
-            raise InvalidValue(f"Filter on {column}: type a value to compare with, or choose “is NULL”.")
         try:
+            if text == "" and op == "contains":
+                raise InvalidValue("nothing to look for")
             value = (_PART_OF_TEXT if op == "contains" else codec).parse(text)
         except InvalidValue as error:
+            if text == "":
+                # empty is a value only where the type takes it (the empty string of a text
+                # column, as when editing a cell; an enum's '' label), as --filter reads it
+                raise InvalidValue(f"Filter on {column}: type a value to compare with, or choose “is NULL”.") from error
             raise InvalidValue(f"Filter on {column}: {error.message}") from error
         return Condition(column, op, value)
 
