@@ -315,13 +315,14 @@ def test_dates_and_timestamps_are_written_as_their_codecs_write_them(moments) ->
         assert page_lines(page, {"v": codec}) == "".join(("" if v is None else codec.to_text(v)) + "\n" for v in values)
 
 
-def test_infinite_dates_are_words_and_dates_beyond_the_codecs_refuse_the_export() -> None:
+def test_dates_no_codec_parses_are_written_as_postgresql_prints_them() -> None:
     codec = codec_for("date")
     page = LoadedColumns(["v"], [ColumnData.from_values("date", ["infinity", dt.date(2024, 2, 29), None, "-infinity"])])
     assert page_lines(page, {"v": codec}) == "infinity\n2024-02-29\n\n-infinity\n"
-    bc = ColumnData.from_arrays("date", np.array(["-0043-03-15"], dtype="datetime64[D]"))
-    with pytest.raises(ExportFailed, match="outside the years 1 to 9999"):
-        page_lines(LoadedColumns(["v"], [bc]), {"v": codec})
+    far = ColumnData.from_arrays("date", np.array(["-0043-03-15", "2024-01-01", "10000-01-01"], dtype="datetime64[D]"))
+    assert page_lines(LoadedColumns(["v"], [far]), {"v": codec}) == "0044-03-15 BC\n2024-01-01\n10000-01-01\n"
+    stamps = ColumnData.from_arrays("timestamptz", np.array(["-0043-03-15T12:00:00.5"], dtype="datetime64[us]"))
+    assert page_lines(LoadedColumns(["v"], [stamps]), {"v": codec_for("timestamp with time zone")}) == "0044-03-15 12:00:00.5+00 BC\n"
 
 
 # -- exports on the databases ----------------------------------------------------------------
@@ -553,3 +554,53 @@ def test_an_exported_file_with_infinite_dates_imports_back_changing_only_what_wa
     imported = read_cell_changes(to_infinity, schema, codecs)
     with pytest.raises(InvalidValue, match="sets no cell to infinity"):
         plan_import(CellEdits(schema, codecs), imported, seen_values(imported.cells, schema, None, {((2,), "d"): (dt.date(2024, 1, 1),)}))
+
+
+@pytest.mark.postgres
+def test_an_exported_file_with_dates_beyond_years_1_to_9999_imports_back_and_none_is_changed_by_a_file(pg_engine: Engine, tmp_path) -> None:
+    """A BC date and a year-10000 one are written as PostgreSQL prints them; imported
+    back they are no change (the app's own file, or PostgreSQL's spelling of them), and
+    a file cannot change such a cell, as typing and pasting cannot."""
+    from gui.data.errors import InvalidValue
+
+    with pg_engine.begin() as conn:
+        conn.execute(text("CREATE TABLE far (id int PRIMARY KEY, d date, at timestamptz)"))
+        conn.execute(text(
+            "INSERT INTO far VALUES (1, '0044-03-15 BC', '0001-06-30 12:30:00.5+00 BC'), (2, '10000-01-01', '2024-01-01 00:00+00')"
+        ))  # fmt: skip
+    with pg_engine.connect() as conn:
+        schema = read_schema(conn, "far")
+    codecs = column_codecs(schema)
+    exported = tmp_path / "far.csv"
+    assert export_result(pg_engine, schema, codecs, exported, sort=[SortKey("id")]) == 2
+    lines = exported.read_text(encoding="utf-8").splitlines()
+    assert lines[1:] == ["1,0044-03-15 BC,0001-06-30 12:30:00.5+00 BC", "2,10000-01-01,2024-01-01 00:00:00+00"]
+    current = {  # the database's values now, as the review reads them (the server's text, in UTC)
+        ((1,), "d"): ("0044-03-15 BC",),
+        ((1,), "at"): ("0001-06-30 12:30:00.5+00 BC",),
+        ((2,), "d"): ("10000-01-01",),
+        ((2,), "at"): (dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc),),
+    }
+    imported = read_cell_changes(exported, schema, codecs)
+    assert imported.ok, imported.refused
+    plan = plan_import(CellEdits(schema, codecs), imported, seen_values(imported.cells, schema, None, current))
+    assert [e.status for e in plan.entries] == [UNCHANGED] * 4 and not plan.updates
+
+    spelled = tmp_path / "spelled.csv"
+    spelled.write_text("id,d\n1,  0044-03-15   bc \n", encoding="utf-8")  # as PostgreSQL would read it
+    imported = read_cell_changes(spelled, schema, codecs)
+    assert imported.ok, imported.refused
+    plan = plan_import(CellEdits(schema, codecs), imported, seen_values(imported.cells, schema, None, current))
+    assert [e.status for e in plan.entries] == [UNCHANGED]
+
+    for line, message in (("1,2020-01-01", "holds 0044-03-15 BC, which the editor shows but cannot change"),
+                          ("2,0045-01-01 BC", "sets no cell to 0045-01-01 BC")):  # fmt: skip
+        changing = tmp_path / "changing.csv"
+        changing.write_text(f"id,d\n{line}\n", encoding="utf-8")
+        imported = read_cell_changes(changing, schema, codecs)
+        assert imported.ok, imported.refused
+        with pytest.raises(InvalidValue, match=message):
+            plan_import(CellEdits(schema, codecs), imported, seen_values(imported.cells, schema, None, current))
+    nonsense = tmp_path / "nonsense.csv"
+    nonsense.write_text("id,d\n2,2024-02-30\n", encoding="utf-8")  # not a date at all: said as when typed
+    assert not read_cell_changes(nonsense, schema, codecs).ok

@@ -36,6 +36,7 @@ from gui.data import transport
 from gui.data.columns import NEG_INFINITY, POS_INFINITY, ColumnData, LoadedColumns, datetime_text
 from gui.data.config import TableSpec
 from gui.data.connection import CancelToken, attached
+from gui.data.errors import QueryFailed
 from gui.data.transport import CopyFormatError, WireType, column_kind, parse_binary_copy, read_columns
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -515,7 +516,7 @@ def test_timestamps_are_utc_whatever_the_session_zone(pg_db, zone: str) -> None:
 def test_dates_outside_years_1_to_9999_load_and_say_so(pg_engine: Engine) -> None:
     with pg_engine.begin() as conn:
         conn.execute(text("CREATE TABLE far (id integer, d date, t timestamptz)"))
-        conn.execute(text("INSERT INTO far VALUES (1, '0044-03-15 BC', '4713-01-01 00:00:00+00 BC'), (2, '10000-01-01', '294276-12-31 23:59:59+00'), (3, '2024-01-01', NULL)"))
+        conn.execute(text("INSERT INTO far VALUES (1, '0044-03-15 BC', '4713-01-01 00:00:00+00 BC'), (2, '10000-01-01', '294247-01-01 00:00:00+00'), (3, '2024-01-01', NULL)"))
     t = table("far", column("id"), column("d"), column("t"))
     with pg_engine.connect() as conn:
         for rows in PATHS.values():
@@ -529,11 +530,16 @@ def test_dates_outside_years_1_to_9999_load_and_say_so(pg_engine: Engine) -> Non
                     loaded["t"].value(i)
                 assert loaded["d"].is_beyond(i) and loaded["t"].is_beyond(i)
             assert not loaded["d"].is_beyond(2) and not loaded["t"].is_beyond(2)  # NULL
-            # said as PostgreSQL prints them (DateStyle ISO, in UTC), but for the timestamp
-            # datetime64 cannot hold, which says what is known of it
+            # said as PostgreSQL prints them (DateStyle ISO, in UTC)
             assert [loaded["d"].text(i) for i in (0, 1)] == ["0044-03-15 BC", "10000-01-01"]
-            assert loaded["t"].text(0) == "4713-01-01 00:00:00+00 BC"
-            assert loaded["t"].text(1) == "later than 294247-01-10 04:00:54.775805+00"
+            assert [loaded["t"].text(i) for i in (0, 1)] == ["4713-01-01 00:00:00+00 BC", "294247-01-01 00:00:00+00"]
+    # past what datetime64[us] holds (PostgreSQL goes on to 294,276): refused, never another value
+    with pg_engine.begin() as conn:
+        conn.execute(text("INSERT INTO far VALUES (4, NULL, '294276-12-31 23:59:59+00')"))
+    with pg_engine.connect() as conn:
+        for rows in PATHS.values():
+            with pytest.raises(QueryFailed, match="after the year 294,247"):
+                read_columns(conn, select(t.c.id, t.c.d, t.c.t).order_by(t.c.id), ["integer", "date", "timestamp with time zone"], expected_rows=rows)
 
 
 @pg

@@ -46,8 +46,9 @@ and smallest int64 (one above NaT); :meth:`ColumnData.value` gives ``date.max`` 
 date the server holds beyond ``datetime``'s years 1 to 9999 (BC, or year 10000 and
 on) is stored exactly, but its ``value`` raises :class:`ValueError`, as psycopg2 does
 for the whole result; :meth:`ColumnData.is_beyond` finds these cells and the
-infinite ones, and :meth:`ColumnData.text` gives PostgreSQL's text of them.  (A timestamp past year 292,277, which PostgreSQL allows up to
-294,276 but datetime64[us] cannot hold, is stored as :data:`PAST_DATETIME64`.)  A
+infinite ones, and :meth:`ColumnData.text` gives PostgreSQL's text of them.  (A
+timestamp past year 294,247, which PostgreSQL allows up to 294,276 but
+datetime64[us] cannot hold, is not read at all: see :mod:`gui.data.transport`.)  A
 ``real``'s value is the float of its shortest decimal, as the server prints it and
 psycopg2 reads it (``0.1``, not ``0.10000000149011612``).
 
@@ -74,8 +75,6 @@ KINDS = FIXED_KINDS + VAR_KINDS
 # infinity / -infinity of date and timestamp columns (NaT is int64's smallest)
 POS_INFINITY = np.iinfo(np.int64).max
 NEG_INFINITY = np.iinfo(np.int64).min + 1
-# a timestamp past what datetime64[us] holds (years 292,277 to 294,276, which PostgreSQL allows)
-PAST_DATETIME64 = POS_INFINITY - 1
 # how PostgreSQL writes them, and how the window, an export and the review show them
 INFINITY_WORD, NEG_INFINITY_WORD = "infinity", "-infinity"
 INFINITE_WORDS = (INFINITY_WORD, NEG_INFINITY_WORD)
@@ -117,8 +116,6 @@ def datetime_text(kind: str, raw: int) -> str:
     if raw in (POS_INFINITY, NEG_INFINITY):
         return infinity_word(raw)
     unit = "D" if kind == "date" else "us"
-    if raw == PAST_DATETIME64 and unit == "us":  # not the value itself: said as what is known of it
-        return f"later than {datetime_text(kind, raw - 1)}"
     iso = str(np.datetime_as_string(np.datetime64(raw, unit), unit=unit))  # [-]YYYY[Y…]-MM-DD[THH:MM:SS.ffffff]
     sign = -1 if iso.startswith("-") else 1
     year_text, rest = iso.lstrip("-+").split("-", 1)

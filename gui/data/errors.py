@@ -54,7 +54,7 @@ class DatabaseMissing(ConnectionFailed):
 class ConstraintViolated(UserError):
     """The database refused the data (CHECK, NOT NULL, unique, foreign key, out of range)."""
 
-    title = "Change refused by the database"
+    title = "Refused by the database"
 
 
 class PermissionDenied(UserError):

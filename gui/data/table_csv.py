@@ -6,8 +6,9 @@ NULL and the empty string in a CSV file
     (``""``), as PostgreSQL's ``COPY ... (FORMAT csv)`` writes them: ``1,,""``
     is id 1, a NULL, an empty string.  Every other value is the column codec's
     lossless text (``codec.to_text``: what PostgreSQL prints, timestamptz in UTC
-    so the file does not depend on the session's time zone, ``infinity`` for an
-    infinite date); a value is quoted when it holds a comma, a quote, a line
+    so the file does not depend on the session's time zone; a date or timestamp
+    no codec parses as PostgreSQL prints it too: ``infinity``, ``0044-03-15 BC``,
+    ``10000-01-01``); a value is quoted when it holds a comma, a quote, a line
     break or blanks at either end, and is written as is otherwise.
 
     Python 3.11's ``csv`` module cannot tell the two empty fields apart
@@ -68,7 +69,7 @@ import numpy as np
 from sqlalchemy import Engine
 
 from .codecs import Codec, TextCodec
-from .columns import DATETIME_KINDS, FIRST_DAY, FIRST_US, INFINITE_WORDS, LAST_DAY, LAST_US, ColumnData, LoadedColumns, PagedColumns, infinity_word
+from .columns import DATETIME_KINDS, FIRST_DAY, FIRST_US, INFINITE_WORDS, LAST_DAY, LAST_US, ColumnData, LoadedColumns, PagedColumns
 from .connection import CancelToken
 from .csvio import (  # its sniffing, reused: a file of changes is found the same way
     EXPORT_PAGE,
@@ -368,19 +369,12 @@ def _texts(column: ColumnData, codec: Codec, sqlite: bool) -> list[str | None]:
         for i in range(n):
             if column.is_null(i):
                 texts.append(None)
-            elif column.kind in DATETIME_KINDS and column.is_infinite(i):
-                # value() gives date.max for it, which is a real date
-                raw = int(column.values[i].view(np.int64))
-                texts.append(infinity_word(raw))
+            elif column.kind in DATETIME_KINDS and column.is_beyond(i):
+                # infinity (value() gives date.max, a real date) or a year outside 1 to
+                # 9999 (value() cannot give it): as PostgreSQL prints it
+                texts.append(column.text(i))
             else:
-                try:
-                    texts.append(value_text(codec, column.value(i)))
-                except ValueError:
-                    # psycopg2's limits, which the loaded columns share (a BC date)
-                    raise ExportFailed(
-                        f"A value of {codec.type_name} outside the years 1 to 9999 cannot be written here; "
-                        "filter it out to export the other rows."
-                    ) from None
+                texts.append(value_text(codec, column.value(i)))
         return texts
     if mask is not None:
         for i in mask.nonzero()[0].tolist():
@@ -507,6 +501,25 @@ def _overlay(
 # -- import ----------------------------------------------------------------------------
 
 
+# a date or timestamp as PostgreSQL prints one no datetime holds (BC, or a year of five
+# digits or more): the time and offset after the date as they come
+_BEYOND_YEARS = re.compile(r"(\d{4,}-\d\d-\d\d(?: \S+)?) BC|\d{5,}-\d\d-\d\d(?: \S+)?", re.IGNORECASE)
+
+
+def _datetime_beyond(raw: str) -> str | None:
+    """``raw`` as PostgreSQL prints a date or timestamp that no codec parses
+    (:func:`~gui.data.columns.datetime_text`: ``infinity``, ``0044-03-15 BC``,
+    ``10000-01-01``), blanks and the case of the words as PostgreSQL reads them;
+    ``None`` for anything else."""
+    text = " ".join(raw.split())
+    if text.lower() in INFINITE_WORDS:
+        return text.lower()
+    match = _BEYOND_YEARS.fullmatch(text)
+    if match is None:
+        return None
+    return f"{match.group(1)} BC" if match.group(1) else text
+
+
 @dataclass(frozen=True)
 class ImportedCell:
     line: int
@@ -514,9 +527,10 @@ class ImportedCell:
     column: str
     raw: str | None  # the field as written; None: NULL
     new: object  # what the column's codec parsed; None: NULL
-    # an infinite date or timestamp's word (new is it), which no codec parses: a
-    # cell's own value again, never a change to it (see plan_import)
-    infinite: bool = False
+    # a date or timestamp no codec parses, as PostgreSQL prints it and an export
+    # writes it (new is that text: infinity, 0044-03-15 BC, 10000-01-01): a cell's
+    # own value again, never a change to it (see plan_import)
+    as_text: bool = False
 
     @property
     def cell(self) -> CellId:
@@ -679,11 +693,11 @@ def _read_line(
             try:
                 new = codec.parse(raw)
             except InvalidValue as error:
-                word = raw.strip().lower()  # as PostgreSQL reads it
-                if word not in INFINITE_WORDS or column_kind(schema.column(name).base_type).kind not in DATETIME_KINDS:
+                text = _datetime_beyond(raw) if column_kind(schema.column(name).base_type).kind in DATETIME_KINDS else None
+                if text is None:
                     result.refused.append(RefusedLine(line, raw, f"{name}: {error.message}"))
                     return
-                cells.append(ImportedCell(line, key, name, raw, word, infinite=True))  # as an export writes it
+                cells.append(ImportedCell(line, key, name, raw, text, as_text=True))  # as an export writes it
                 continue
         cells.append(ImportedCell(line, key, name, raw, new))
     texts = [value_text(codecs[cell.column], cell.new) for cell in cells]
@@ -790,16 +804,17 @@ def plan_import(
         pending, state = edits.view(), edits.state
     plan = ImportPlan()
     items, planned = [], []
-    reverted: list[CellId] = []  # infinite cells given their own value over a pending change
+    reverted: list[CellId] = []  # cells given their own value as text over a pending change
+    kinds = {c.name: column_kind(c.base_type).kind for c in edits.schema.columns}
     for cell in imported.cells:
         values = tuple(seen.get(cell.cell, ()))
         if not values:
             plan.entries.append(ImportEntry(cell, values, NO_ROW, pending.get(cell.cell)))
             continue
-        if cell.infinite:
-            # an infinite date as an export wrote it: the cell's own value (the
+        if cell.as_text:
+            # a date no codec parses, as an export wrote it: the cell's own value (the
             # database's), so a pending change of the cell is dropped, as for any
-            # value; the editor sets no cell to infinity (typing it is refused too)
+            # value; the editor sets no cell to such a date (typing it is refused too)
             if any(value != cell.new for value in values):  # every row with the key holds it
                 raise InvalidValue(
                     f"line {cell.line}: {cell.column}: the editor sets no cell to {cell.new} "
@@ -810,6 +825,13 @@ def plan_import(
             if existing is not None:
                 reverted.append(cell.cell)
             continue
+        held = next((v for v in values if isinstance(v, str) and _datetime_beyond(v) is not None), None)
+        if held is not None and kinds.get(cell.column) in DATETIME_KINDS:
+            # the cell holds what no date holds (infinity, a BC date): shown, not changed,
+            # as typing and pasting refuse it
+            raise InvalidValue(
+                f"line {cell.line}: {cell.column}: the cell holds {held}, which the editor shows but cannot change."
+            )
         items.append((cell.key, cell.column, cell.raw, values))
         planned.append((cell, values))
     with long_lived(len(items) >= LONG_LIVED):

@@ -131,7 +131,8 @@ import numpy as np
 import psycopg2.extensions
 from sqlalchemy import Connection, Text, cast, event, select
 
-from .columns import INFINITE_WORDS, NEG_INFINITY, PAST_DATETIME64, POS_INFINITY, ColumnData, LoadedColumns
+from .columns import INFINITE_WORDS, NEG_INFINITY, POS_INFINITY, ColumnData, LoadedColumns
+from .errors import QueryFailed
 
 # Reads of at least this many rows (or of an unknown count) go through binary COPY
 # (measured: even at 50 rows, twice as fast from 1,000 on).
@@ -794,6 +795,13 @@ def _gathered(source: np.ndarray, starts: np.ndarray, sizes: np.ndarray, offsets
     return source[np.cumsum(step, out=step)]
 
 
+TOO_LATE_MESSAGE = (
+    "These rows hold a timestamp after the year 294,247 (PostgreSQL allows them up to 294,276), "
+    "which the editor cannot hold exactly, so they are not shown. Filter those rows out "
+    "(for example: the column < 9999-12-31) to see the others."
+)
+
+
 def _fixed_column(w: WireType, raw: np.ndarray, nulls: np.ndarray | None) -> ColumnData:
     """A column from big-endian binary COPY values (PostgreSQL's epochs for dates
     and timestamps)."""
@@ -804,8 +812,13 @@ def _fixed_column(w: WireType, raw: np.ndarray, nulls: np.ndarray | None) -> Col
     elif w.kind in ("timestamp", "timestamptz"):
         micros = raw.astype(np.int64)
         shifted = micros + np.int64(_PG_EPOCH_MICROS)
-        # years past 292,277 (PostgreSQL goes to 294,276) do not fit datetime64[us]
-        shifted[micros > _INT64_MAX - _PG_EPOCH_MICROS] = PAST_DATETIME64
+        # years past 294,247 (PostgreSQL goes to 294,276) do not fit datetime64[us]:
+        # refused, not shown as another value (nor paged from one the server cannot read)
+        too_late = (micros > _INT64_MAX - _PG_EPOCH_MICROS) & (micros != _INT64_MAX)
+        if nulls is not None:
+            too_late &= ~nulls  # a NULL's value is whatever the buffer held there
+        if bool(too_late.any()):
+            raise QueryFailed(TOO_LATE_MESSAGE)
         shifted[micros == _INT64_MAX] = POS_INFINITY
         shifted[micros == _INT64_MIN] = NEG_INFINITY
         values = shifted.view(w.dtype)
