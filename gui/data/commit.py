@@ -321,8 +321,8 @@ def rows_left_alone_message(rows: Sequence[str] = ()) -> str:
     return (
         "Some rows were not updated, so nothing was written: another client kept changing them "
         "while the commit ran, or a trigger or row-level security policy on the table refused "
-        f"the update.{named} Your changes are still pending."
-    )
+        f"the update.{named}"
+    )  # the window adds that every change is still pending
 
 
 # SQLSTATEs of a transaction PostgreSQL refused because another one touched the
