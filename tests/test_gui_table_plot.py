@@ -186,7 +186,7 @@ def test_pending_values_are_amber_and_a_click_selects_the_row(qtbot, make_editor
     assert _items(dock.x_chooser) == ["id", "x", "y", "taken"]
     assert (dock.x_column, dock.y_column) == ("x", "y")  # the table has both
     model = window.model
-    assert model.rowCount() == 4  # the tutorial's filter y > 6 holds for a table with a y
+    assert model.rowCount() == 5  # no filter: y > 6 is only the tutorial's some_table's
     # row 3 (x NULL) is not drawn
     assert dock.base_item.count() == 3
     assert sorted(zip(dock.base_item.xs.tolist(), dock.base_item.ys.tolist())) == [(1.5, 10.0), (2.5, 20.0), (5.5, 15.0)]
@@ -286,7 +286,7 @@ def test_the_plot_closed_or_changed_while_its_points_are_made(qtbot, make_editor
     dock.y_chooser.setCurrentIndex(dock.y_chooser.findData("taken"))  # another column before any point is drawn
     qtbot.waitUntil(lambda: dock.up_to_date, timeout=WAIT_MS)
     assert dock.drawn is not None and (dock.drawn.x, dock.drawn.y) == ("x", "taken")
-    assert dock.base_item.count() == 2 and dock.pending_item.count() == 0  # 3: x NULL; 2: no date; 4: not loaded
+    assert dock.base_item.count() == 3 and dock.pending_item.count() == 0  # 1, 4 and 5 (3: x NULL; 2: no date)
     dock.y_chooser.setCurrentIndex(dock.y_chooser.findData("y"))
     _type_into(qtbot, window, _row_with(window, "id", "5"), "x", "6.5")  # while y's points are made
     qtbot.waitUntil(lambda: dock.up_to_date and dock.pending_item.count() == 2, timeout=WAIT_MS)
