@@ -741,3 +741,19 @@ def test_rows_a_row_policy_will_not_update_are_named_and_nothing_is_written(pg: 
     with pytest.raises(QueryFailed, match=r"row-level security.* Not updated: id = 2; id = 3\.$"):
         table.commit(edits.changes())
     assert pg.rows("SELECT id, v FROM owned ORDER BY id") == [(1, 1), (2, 2), (3, 3)]
+
+
+def test_text_keys_left_alone_are_named_quoted_as_in_sql(pg: Db) -> None:
+    pg.run(
+        "CREATE TABLE named (k text PRIMARY KEY, v int)",
+        "INSERT INTO named VALUES ('O''Brien', 1), ('a; k = b', 2), ('', 3)",
+        "CREATE FUNCTION keep_all() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$",
+        "CREATE TRIGGER keep_all BEFORE UPDATE ON named FOR EACH ROW EXECUTE FUNCTION keep_all()",
+    )
+    table = pg.open("named")
+    rows = table.load()
+    edits = table.edits()
+    for key in (("O'Brien",), ("a; k = b",), ("",)):
+        table.edit(edits, rows, key, "v", "9")
+    with pytest.raises(QueryFailed, match=r" Not updated: k = ''; k = 'O''Brien'; k = 'a; k = b'\.$"):
+        table.commit(edits.changes())

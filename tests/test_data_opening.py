@@ -89,6 +89,9 @@ def test_filters_are_read_against_the_columns_and_their_types(pg_engine, pg_db):
         parse_filter('"Note" contains ', schema, codecs)  # ... but there is nothing to look for
     with pytest.raises(InvalidValue, match="credit"):
         parse_filter("credit = ", schema, codecs)
+    # only what the filter bar offers: contains on text
+    with pytest.raises(QueryFailed, match="“contains” is for text columns; credit is numeric"):
+        parse_filter("credit contains 1", schema, codecs)
     with pytest.raises(InvalidValue, match="credit"):
         parse_filter("credit > 1.234", schema, codecs)  # numeric(12,2) would round it
     with pytest.raises(QueryFailed, match="no column"):

@@ -534,6 +534,18 @@ def test_threshold_is_the_filter_y_above_n_on_any_table_and_said_where_there_is_
     window = _wait_table(qtbot, open_table(qtbot, make_editor, pg_db.url, "scores"))
     qtbot.waitUntil(lambda: not window.model.loading and window.model.rowCount() == 4, timeout=WAIT_MS)
     assert window.filter_bar.conditions() == []
+    # nor on a some_table whose y is text (y > '6' would compare text)
+    with pg_engine.begin() as conn:
+        conn.execute(text("CREATE SCHEMA t3"))
+        conn.execute(text("CREATE TABLE t3.some_table (x int PRIMARY KEY, y text)"))
+        conn.execute(text("INSERT INTO t3.some_table VALUES (1, '10'), (2, '5'), (3, '7')"))
+    window = _wait_table(qtbot, open_table(qtbot, make_editor, pg_db.url, "t3.some_table"))
+    qtbot.waitUntil(lambda: not window.model.loading and window.model.rowCount() == 3, timeout=WAIT_MS)
+    assert window.filter_bar.conditions() == []
+    # an operator the column does not offer is not applied, and said, never a crash
+    window = _wait_table(qtbot, open_table(qtbot, make_editor, pg_db.url, "scores", "--filter", "id contains 1", "--filter", "id > 2"))
+    qtbot.waitUntil(lambda: not window.model.loading and window.model.rowCount() == 2, timeout=WAIT_MS)
+    assert window.message.text().startswith("Not applied: --filter 'id contains 1': “contains” is for text columns")
 
 
 def test_the_columns_chosen_to_identify_rows_are_remembered_with_the_changes_kept_for_them(qtbot, make_editor, pg_db, pg_engine):
@@ -633,3 +645,17 @@ def test_an_exported_table_with_infinite_dates_imports_back_and_infinity_over_a_
         "(a file may give it only where the cell holds it already)."
     )
     assert not window.edits and tools.import_preview is None
+
+
+def test_threshold_speaks_of_the_tutorials_table_as_filter_does_not_of_the_last_one_opened(qtbot, make_editor, pg_db, pg_engine):
+    """Without --table the last table opened on the connection comes back, unless an
+    option speaks of the tutorial's: --threshold does, as --filter does."""
+    seed_table(pg_engine)
+    with pg_engine.begin() as conn:
+        conn.execute(text("CREATE TABLE names (id int PRIMARY KEY, name text)"))
+    _wait_table(qtbot, open_table(qtbot, make_editor, pg_db.url, "names"))  # remembered as the last
+    editor = make_editor("--url", _url(pg_db), "--threshold", "15")
+    editor.connect_url(_url(pg_db))
+    qtbot.waitUntil(lambda: isinstance(editor.window, MainWindow) and not editor.window.model.loading, timeout=WAIT_MS)
+    assert editor.window.threshold_edit.text() == "15"
+    assert editor.window.model.threshold == 15

@@ -35,6 +35,7 @@ def _quit_and_cancel(qtbot, window) -> None:
     click(qtbot, _button(box, "Keep waiting"))
     qtbot.wait(200)
     assert window.isVisible() and window.commit_running()
+    assert "commit is running" not in window.message.text()  # said once: the status bar goes on saying it
     assert not window.close()
     box = window.cancel_quit_box
     qtbot.waitUntil(box.isVisible, timeout=WAIT_MS)
@@ -111,6 +112,7 @@ def test_quitting_the_window_for_any_table_while_its_review_is_counted_or_read_c
         click(qtbot, _button(box, "Cancel the commit and quit"))
         qtbot.waitUntil(lambda: not window.isVisible(), timeout=WAIT_MS)
     assert getattr(window, "review_dialog", None) is None
+    assert getattr(window, "error_box", None) is None  # the cancelled count opens no box over a closing window
 
     editor = make_editor("--url", url, "--table", "customers")
     editor.connect_url(url)

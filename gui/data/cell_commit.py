@@ -566,8 +566,17 @@ def _message(error: BaseException) -> str:
 
 
 def _key_words(schema: TableSchema, codecs: Mapping[str, Codec], key: Key) -> str:
-    """A row's key for a sentence, as the review names it: ``id = 2``, ``region = eu, id = 7``."""
-    return ", ".join(f"{name} = {value_text(codecs[name], value)}" for name, value in zip(schema.key, key))
+    """A row's key for a list in a sentence: ``id = 2``, ``region = 'eu', id = 7``; a
+    text-like value quoted as in SQL (``'O''Brien'``, ``''``), so that no value can
+    pass for the list's separators."""
+
+    def said(name: str, value: object) -> str:
+        text = value_text(codecs[name], value)
+        if text is None:
+            return "NULL"
+        return "'" + text.replace("'", "''") + "'" if codecs[name].text_like else text
+
+    return ", ".join(f"{name} = {said(name, value)}" for name, value in zip(schema.key, key))
 
 
 def commit_cells(

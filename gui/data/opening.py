@@ -25,7 +25,7 @@ from .config import TableSpec
 from .connection import ConnectionSettings, live_identity
 from .edits import column_codecs
 from .errors import InvalidValue, QueryFailed, user_errors
-from .paging import TEXT_ORDERED, Condition
+from .paging import TEXT_ORDERED, Condition, offered_operators
 from .result import session_time_zone
 from .schema import RELATION_KINDS, RelationEntry, TableSchema, parse_qualified_name, read_schema
 
@@ -145,6 +145,10 @@ def parse_filter(written: str, schema: TableSchema, codecs: Mapping[str, Codec],
         return Condition(name, "is NULL" if op == "is null" else "is not NULL")
     op = _OPERATOR_WORDS.get(op, op)
     codec = codecs[name]
+    if op not in offered_operators(codec):  # as the filter bar offers them
+        if codec.editable:
+            raise QueryFailed(f"{said}: “contains” is for text columns; {name} is {codec.type_name}.")
+        raise QueryFailed(f"{said}: {name} ({codec.type_name}) can only be tested for NULL (is null, is not null).")
     if op == "contains":
         if not value_text:
             raise InvalidValue(f"{said}: type the part of the text to look for after “contains”.")

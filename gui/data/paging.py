@@ -69,8 +69,20 @@ from .errors import QueryFailed
 from .schema import TableSchema
 
 OPERATORS = ("=", "≠", "<", "≤", ">", "≥", "is NULL", "is not NULL", "contains")
+NULL_TESTS = ("is NULL", "is not NULL")
 # format_type() names compared by their text form: they have no b-tree ordering
 TEXT_ORDERED = _TEXT_ORDERED = ("json", "xml", "point", "line", "lseg", "box", "path", "polygon", "circle")
+
+
+def offered_operators(codec) -> tuple[str, ...]:
+    """The operators a column of this codec (:class:`~gui.data.codecs.Codec`) can be
+    filtered by: the NULL tests only where its codec reads no value (a type shown as
+    text, read-only); ``contains`` only for a text-like type."""
+    if not codec.editable:
+        return NULL_TESTS  # its parse refuses every text
+    if codec.text_like:
+        return OPERATORS
+    return tuple(op for op in OPERATORS if op != "contains")
 
 
 @dataclass(frozen=True)

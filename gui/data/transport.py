@@ -132,7 +132,7 @@ import psycopg2.extensions
 from sqlalchemy import Connection, Text, cast, event, select
 
 from .columns import INFINITE_WORDS, NEG_INFINITY, POS_INFINITY, ColumnData, LoadedColumns
-from .errors import QueryFailed
+from .errors import UserError
 
 # Reads of at least this many rows (or of an unknown count) go through binary COPY
 # (measured: even at 50 rows, twice as fast from 1,000 on).
@@ -558,6 +558,8 @@ def copy_pieces(conn: Connection, query, names: list[str], wire: list[WireType])
     walker.join()
     try:
         pieces = reader.finish()
+    except TooLate as error:
+        raise TooLate(error.column, names[error.column] if error.column is not None else "") from None
     finally:
         reader.discard()
     del reader
@@ -643,7 +645,7 @@ def _walk_rows(buffer, row: int, wire: list[WireType], pieces: list[list[ColumnD
         if walked is None:
             break  # not final: the row at ``row`` is not all there yet
         positions, lengths, after = walked
-        pieces.append([_column_of(buffer, w, positions[k], lengths[k]) for k, w in enumerate(wire)])
+        pieces.append(_columns(wire, lambda k, w: _column_of(buffer, w, positions[k], lengths[k])))
         row = after
         if after < window_end:
             break  # not final: the next row is not all there yet
@@ -667,7 +669,7 @@ def _fixed_records(buffer, start: int, end: int, wire: list[WireType]) -> list[C
     for k, w in enumerate(wire):
         if not np.all(rows[f"len{k}"] == w.width):
             return None
-    return [_fixed_column(w, rows[f"v{k}"], None) for k, w in enumerate(wire)]
+    return _columns(wire, lambda k, w: _fixed_column(w, rows[f"v{k}"], None))
 
 
 def _walk_window(u8, i16, i32, row: int, window_end: int, end: int, fields: int, widths: list[int | None], partial: bool = False):
@@ -795,11 +797,32 @@ def _gathered(source: np.ndarray, starts: np.ndarray, sizes: np.ndarray, offsets
     return source[np.cumsum(step, out=step)]
 
 
-TOO_LATE_MESSAGE = (
-    "These rows hold a timestamp after the year 294,247 (PostgreSQL allows them up to 294,276), "
-    "which the editor cannot hold exactly, so they are not shown. Filter those rows out "
-    "(for example: the column < 9999-12-31) to see the others."
-)
+class TooLate(UserError):
+    """A timestamp after the year 294,247 (PostgreSQL allows them up to 294,276):
+    ``datetime64[us]`` cannot hold it, so its rows are refused rather than shown as
+    another value.  ``column``: its position among the query's columns, once known."""
+
+    title = "Rows not shown"
+
+    def __init__(self, column: int | None = None, name: str = ""):
+        super().__init__(
+            f"{name or 'A column'} holds a timestamp after the year 294,247 (PostgreSQL allows them up to "
+            "294,276), which the editor cannot hold exactly, so these rows are not shown. To see the others, "
+            f"filter those out ({name or 'the column'} < 9999-12-31 does, and leaves out every year after 9999 too)."
+        )
+        self.column = column
+
+
+def _columns(wire: list[WireType], make) -> list[ColumnData]:
+    """``make(k, w)`` for each column; a :class:`TooLate` learns which column it is."""
+    out = []
+    for k, w in enumerate(wire):
+        try:
+            out.append(make(k, w))
+        except TooLate as error:
+            error.column = k
+            raise
+    return out
 
 
 def _fixed_column(w: WireType, raw: np.ndarray, nulls: np.ndarray | None) -> ColumnData:
@@ -818,7 +841,7 @@ def _fixed_column(w: WireType, raw: np.ndarray, nulls: np.ndarray | None) -> Col
         if nulls is not None:
             too_late &= ~nulls  # a NULL's value is whatever the buffer held there
         if bool(too_late.any()):
-            raise QueryFailed(TOO_LATE_MESSAGE)
+            raise TooLate()
         shifted[micros == _INT64_MAX] = POS_INFINITY
         shifted[micros == _INT64_MIN] = NEG_INFINITY
         values = shifted.view(w.dtype)

@@ -342,8 +342,8 @@ class Editor:
 
     def prepare(self, settings: ConnectionSettings, engine) -> OpenedTable | None:
         """Open the table for a new connection (on a worker thread): ``--table``; else,
-        unless ``--key`` or ``--filter`` speak of the tutorial's table, the one last
-        opened there; else the tutorial's.  ``None`` when none of those is there (the
+        unless ``--key``, ``--filter`` or ``--threshold`` speak of the tutorial's
+        table, the one last opened there; else the tutorial's.  ``None`` when none of those is there (the
         user then chooses one).  Raises :class:`UserError` when ``--table`` cannot be
         opened."""
         from ..data.opening import open_table
@@ -352,7 +352,7 @@ class Editor:
         if request.name:
             return open_table(engine, settings, request.name, request.key, self._spec_for(request.name))
         last = self.last_tables.get(settings)
-        if last and last != self.spec.qualified_name and not (request.key or request.filters):
+        if last and last != self.spec.qualified_name and not (request.key or request.filters or request.threshold is not None):
             try:
                 return self._open_keyed(engine, settings, last, None)
             except NoSuchRelation:
@@ -430,12 +430,13 @@ class Editor:
     def _conditions(self, opened: OpenedTable, filters: Sequence[str], threshold: bool = False) -> tuple[list, list[UserError]]:
         """``filters`` (as written on the command line) read against ``opened``, and
         with ``threshold`` a ``--threshold N`` given as the filter ``y > N``; else, on
-        the tutorial's table (``some_table``, or a table of its shape that ``--table``
-        names), ``y > 6``.  Returns the conditions read, and why each of the others
+        the tutorial's table (``some_table`` with a ``y`` of numbers, or a table of its
+        shape that ``--table`` names), ``y > 6``.  Returns the conditions read, and why each of the others
         could not be (:class:`UserError`, its message naming the option)."""
         from ..data.opening import merge_bounds, parse_filter
         from ..data.paging import Condition
         from ..data.schema import quote_ident
+        from ..data.transport import column_kind
 
         schema, codecs = opened.schema, opened.codecs
         spec, given = self.spec, self.request.threshold
@@ -450,8 +451,11 @@ class Editor:
                 refused.append(error)
         if asked:
             return merge_bounds(written), refused
-        tutorial = opened.tutorial or schema.name == DEFAULT_SPEC.table  # its shape, or its name
-        if tutorial and schema.name == spec.table and spec.value in {c.name for c in schema.columns}:
+        if spec.value not in {c.name for c in schema.columns} or schema.name != spec.table:
+            return [], []
+        numbers = column_kind(schema.column(spec.value).base_type).kind in ("int", "float", "numeric")
+        # its shape, or its name with a y of numbers (a text y > '6' would compare as text)
+        if opened.tutorial or (schema.name == DEFAULT_SPEC.table and numbers):
             try:
                 return [Condition(spec.value, ">", codecs[spec.value].parse(str(self.request.tutorial_threshold)))], []
             except UserError:

@@ -35,25 +35,15 @@ from PySide6.QtWidgets import (
 
 from ..data.codecs import Codec, codec_for
 from ..data.errors import InvalidValue
-from ..data.paging import OPERATORS, Condition
+from ..data.paging import NULL_TESTS, Condition, offered_operators
 from .fit import FlowLayout, group, usable_width
 
-NULL_TESTS = ("is NULL", "is not NULL")
 VALUE_NAME = "Filter value"
 AND_TOOLTIP = "A row is shown when it meets every condition (the conditions combine with AND)."
 FIRST_JOINER, JOINER = "Rows where", "and"
 EMPTY_TEXT = "No filter: every row is shown."
 # "contains" takes part of a value: checked as text (no NUL), never padded or cut
 _PART_OF_TEXT = codec_for("text")
-
-
-def offered_operators(codec: Codec) -> tuple[str, ...]:
-    """The operators a column of this codec offers."""
-    if not codec.editable:
-        return NULL_TESTS  # its parse refuses every text
-    if codec.text_like:
-        return OPERATORS
-    return tuple(op for op in OPERATORS if op != "contains")
 
 
 class _ConditionLine(QWidget):

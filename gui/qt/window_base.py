@@ -52,6 +52,7 @@ class EditorWindow(QMainWindow):
         self.undo_stack = undo_stack
         self._cancellable: set[Task] = set()
         self._close_confirmed = False
+        self._quitting = False  # "Cancel the commit and quit" chosen: the window closes once the commit ends
         self._journal_writer: JournalWriter | None = None  # writes the journal on its lane
         # Commit… chosen on the way out: (the session, what to do once committed, its last state)
         self._leave_after_commit: tuple | None = None
@@ -414,6 +415,8 @@ class EditorWindow(QMainWindow):
     def _show_error(self, error: UserError, consequence: str = "") -> None:
         text = f"{error.title}: {error.message}" + (f"\n\n{consequence}" if consequence else "")
         self.show_message(text.replace("\n\n", " "))
+        if self._quitting:
+            return  # the window closes: no box to open over it
         box = QMessageBox(QMessageBox.Icon.Warning, error.title, text, QMessageBox.StandardButton.Ok, self)
         box.setObjectName("Error")
         box.open()
@@ -478,14 +481,17 @@ class EditorWindow(QMainWindow):
         box.setObjectName("A commit is running")
 
         def answered(button) -> None:
-            if button is quit_button:
-                self.show_message("Cancelling the commit, then quitting …")
-                self.cancel_running()
-                for name in ("review_dialog", "conflicts_dialog"):  # a step waiting for the user ends too
-                    dialog = getattr(self, name, None)
-                    if dialog is not None and dialog.isVisible():
-                        dialog.reject()  # the review declined, the conflicts left for later
-                self._close_when_commit_ends()
+            if button is not quit_button:
+                self.clear_message()  # waiting: the status bar says the commit runs, and then how it ended
+                return
+            self._quitting = True  # what the cancelled work says goes to the message line, not a box
+            self.show_message("Cancelling the commit, then quitting …")
+            self.cancel_running()
+            for name in ("review_dialog", "conflicts_dialog"):  # a step waiting for the user ends too
+                dialog = getattr(self, name, None)
+                if dialog is not None and dialog.isVisible():
+                    dialog.reject()  # the review declined, the conflicts left for later
+            self._close_when_commit_ends()
 
         box.buttonClicked.connect(answered)
         box.open()
