@@ -362,16 +362,25 @@ def fill_blocks(table: CellTable, ranges: Sequence[tuple[int, int, int, int]], f
     return blocks
 
 
+def unusable_key_reason(key: Sequence[str], held: str | None = None) -> str:
+    """Why a row cannot be edited: a NULL in its ``key`` columns, or (``held``) a
+    key value no ``date`` or ``datetime`` holds, as PostgreSQL prints it.  The
+    window's tooltip and a refused paste say it alike."""
+    names = ", ".join(key)
+    if held is not None:
+        return f"This row's {names} holds {held}, which the editor cannot use to single the row out: it is shown, but cannot be edited here."
+    return f"This row's {names} is NULL, so no UPDATE can single it out: it is shown, but cannot be edited here."
+
+
+def unshown_value_reason(held: str) -> str:
+    """Why a cell holding ``held`` (a date no ``date`` holds, as PostgreSQL prints it) is not edited."""
+    return f"The cell holds {held}, which the editor shows but cannot edit here."
+
+
 def _describe_unusable_key(table: CellTable, loaded: LoadedRows, row: int) -> str:
-    """Why ``row`` cannot be edited: a NULL in its key, or a key value no ``date``
-    or ``datetime`` holds (said as the table model's ``why_cell_read_only`` says it)."""
-    key = ", ".join(table.schema.key)
     rows = np.array([row], dtype=np.int64)
-    for i in table.key_index:
-        if loaded.beyond(i, rows)[0]:
-            value = loaded.values(i, rows)[0]
-            return f"This row's {key} holds {value}, which the editor cannot use to single the row out: it is shown, but cannot be edited here."
-    return f"This row's {key} is NULL, so no UPDATE can single it out: it is shown, but cannot be edited here."
+    held = next((loaded.values(i, rows)[0] for i in table.key_index if loaded.beyond(i, rows)[0]), None)
+    return unusable_key_reason(table.schema.key, held)
 
 
 @dataclass
@@ -433,7 +442,7 @@ def plan_cells(
         if len(held):
             i = int(held[0])
             value = loaded.values(block.column, rows[i : i + 1])[0]
-            why = f"The cell holds {value}, which the editor shows but cannot edit here."
+            why = unshown_value_reason(value)
             stop, stop_reason = i, PlanRefused(why, int(rows[i]), block.column, key=keys[i])
         not_null = not codec.nullable or not schema.column(name).nullable
         parsed: dict[str | None, tuple[object, str | None] | str] = {}

@@ -343,9 +343,9 @@ class Editor:
     def prepare(self, settings: ConnectionSettings, engine) -> OpenedTable | None:
         """Open the table for a new connection (on a worker thread): ``--table``; else,
         unless ``--key``, ``--filter`` or ``--threshold`` speak of the tutorial's
-        table, the one last opened there; else the tutorial's.  ``None`` when none of those is there (the
-        user then chooses one).  Raises :class:`UserError` when ``--table`` cannot be
-        opened."""
+        table, the one last opened there; else the tutorial's.  ``None`` when none
+        of those is there (the user then chooses one).  Raises :class:`UserError`
+        when ``--table`` cannot be opened."""
         from ..data.opening import open_table
 
         request = self.request
@@ -431,8 +431,9 @@ class Editor:
         """``filters`` (as written on the command line) read against ``opened``, and
         with ``threshold`` a ``--threshold N`` given as the filter ``y > N``; else, on
         the tutorial's table (``some_table`` with a ``y`` of numbers, or a table of its
-        shape that ``--table`` names), ``y > 6``.  Returns the conditions read, and why each of the others
-        could not be (:class:`UserError`, its message naming the option)."""
+        shape that ``--table`` names), ``y > 6``.  Returns the conditions read, and
+        why each of the others could not be (:class:`UserError`, its message naming
+        the option)."""
         from ..data.opening import merge_bounds, parse_filter
         from ..data.paging import Condition
         from ..data.schema import quote_ident

@@ -32,6 +32,7 @@ from ..data.columns import LoadedColumns, PagedColumns
 from ..data.edits import CellEdits
 from ..data.errors import InvalidValue, UserError
 from ..data.paging import Condition, SortKey
+from ..data.planning import unshown_value_reason, unusable_key_reason
 from ..data.result import TableResult
 from ..data.schema import TableSchema
 from .column_marks import HEADER_ROLES, column_header_data
@@ -605,18 +606,12 @@ class TableModel(QAbstractTableModel):
         if not self._key_index:
             return "Your role may not read the columns that identify a row."
         if self.key_at(row) is None:
-            key = ", ".join(self.schema.key)
-            for i in self._key_index:
-                data, j = self._loaded.locate(row, i)
-                if data.is_beyond(j):
-                    return (
-                        f"This row's {key} holds {data.text(j)}, which the editor cannot use to single the row out: "
-                        "it is shown, but cannot be edited here."
-                    )
-            return f"This row's {key} is NULL, so no UPDATE can single it out: it is shown, but cannot be edited here."
+            cells = (self._loaded.locate(row, i) for i in self._key_index)
+            held = next((data.text(j) for data, j in cells if data.is_beyond(j)), None)
+            return unusable_key_reason(self.schema.key, held)
         data, i = self._loaded.locate(row, col)
         if data.is_beyond(i):
-            return f"The cell holds {data.text(i)}, which the editor shows but cannot edit here."
+            return unshown_value_reason(data.text(i))
         return None
 
     def flags(self, index):
