@@ -689,36 +689,27 @@ def test_an_infinite_date_is_reviewed_as_infinity_and_changed_like_any_value(pg:
 
 
 @pytest.mark.postgres
-def test_another_clients_infinity_over_a_last_day_is_a_conflict_that_says_infinity(pg: Db) -> None:
-    pg.run("CREATE TABLE events (id int PRIMARY KEY, d date)", "INSERT INTO events VALUES (2, '9999-12-31')")
+@pytest.mark.parametrize(
+    ("loaded", "theirs"),
+    [
+        ("9999-12-31", "infinity"),  # psycopg2 alone reads infinity as 9999-12-31, what was loaded
+        ("2000-01-01", "0044-03-15 BC"),  # psycopg2 alone cannot read 44 BC (it raises for the whole result)
+    ],
+)
+def test_another_clients_date_no_datetime_holds_is_a_conflict_that_says_it(pg: Db, loaded: str, theirs: str) -> None:
+    """The review and the commit read such a date as the server's text, and say it."""
+    pg.run("CREATE TABLE events (id int PRIMARY KEY, d date)", f"INSERT INTO events VALUES (2, '{loaded}')")
     table = pg.open("events")
     rows = table.load()
     edits = table.edits()
     table.edit(edits, rows, (2,), "d", "2024-01-01")
-    pg.run("UPDATE events SET d = 'infinity' WHERE id = 2")  # after the load, before the review
+    pg.run(f"UPDATE events SET d = '{theirs}' WHERE id = 2")  # after the load, before the review
     (item,) = table.review(edits.changes())
-    assert item.current == ("infinity",)  # not 9999-12-31, which is what was loaded
+    assert item.current == (theirs,)
     with pytest.raises(CellConflictError) as caught:
         table.commit(edits.changes())
-    assert caught.value.conflicts[0][1] == ("infinity",)
-    assert pg.rows("SELECT CAST(d AS text) FROM events") == [("infinity",)]
-
-
-def test_another_clients_date_before_year_1_is_a_conflict_that_says_it(pg: Db) -> None:
-    """psycopg2 cannot read 44 BC (it raises for the whole result): the review and
-    the commit read it as the server's text, and say it."""
-    pg.run("CREATE TABLE events (id int PRIMARY KEY, d date)", "INSERT INTO events VALUES (2, '2000-01-01')")
-    table = pg.open("events")
-    rows = table.load()
-    edits = table.edits()
-    table.edit(edits, rows, (2,), "d", "2024-01-01")
-    pg.run("UPDATE events SET d = '0044-03-15 BC' WHERE id = 2")  # after the load, before the review
-    (item,) = table.review(edits.changes())
-    assert item.current == ("0044-03-15 BC",)
-    with pytest.raises(CellConflictError) as caught:
-        table.commit(edits.changes())
-    assert caught.value.conflicts[0][1] == ("0044-03-15 BC",)
-    assert pg.rows("SELECT CAST(d AS text) FROM events") == [("0044-03-15 BC",)]
+    assert caught.value.conflicts[0][1] == (theirs,)
+    assert pg.rows("SELECT CAST(d AS text) FROM events") == [(theirs,)]
 
 
 def test_rows_a_row_policy_will_not_update_are_named_and_nothing_is_written(pg: Db) -> None:
