@@ -129,6 +129,8 @@ CASES = [
          tricky=((" TRUE ", OK), ("of", OK), ("o", NO), ("ye", OK), ("01", NO), ("truee", NO), ("\u00a0t", NO))),
     Case("text", "text", INPUTS["text"], st.text().filter(lambda s: "\x00" not in s),
          tricky=(("", OK), ("  a  ", OK), ("\\x00", OK), ("é\U0001f600", OK))),
+    Case("citext", "citext", INPUTS["text"], st.text().filter(lambda s: "\x00" not in s),
+         tricky=(("", OK), ("AbC", OK), ("  a  ", OK), ("ǅ\u0130ß", OK))),
     Case("varchar(4)", "character varying(4)", INPUTS["text"], st.text(max_size=4).filter(lambda s: "\x00" not in s), base="text",
          tricky=(("abcd", OK), ("abcde", ServerAlters("abcd")), ("abcd ", ServerAlters("abcd")), ("éééé", OK), ("", OK))),
     Case("char(3)", "character(3)", INPUTS["text"],
@@ -204,6 +206,8 @@ class Server:
             self.exact = f"CAST(:s AS {case.base}) = CAST(:s AS {self.type})"
         for name, value in (("TimeZone", case.zone), ("DateStyle", "ISO, MDY"), ("extra_float_digits", "1")):
             conn.execute(text("SELECT set_config(:name, :value, true)"), {"name": name, "value": value})
+        if self.type == "citext":
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS citext"))
         if "enum_labels" in case.options:
             labels = ", ".join(f"'{label}'" for label in MOOD)  # the test's own constants
             conn.execute(text(f"CREATE TYPE {self.type} AS ENUM ({labels})"))

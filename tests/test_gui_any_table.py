@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QLineEdit, QPushButton
+from PySide6.QtWidgets import QComboBox, QDialog, QLineEdit, QPushButton
 from sqlalchemy import create_engine, text
 
 from gui_helpers import WAIT_MS, _open_editor, make_editor, open_table, seed_table  # noqa: F401 - fixtures
@@ -319,6 +319,48 @@ def test_a_change_made_by_another_client_before_the_review_is_a_conflict_not_ove
     _commit_through_review(qtbot, window)  # knowingly over their 50.00
     with pg_engine.connect() as conn:
         assert conn.execute(text("SELECT credit FROM customers WHERE id = 1")).scalar() == Decimal("13.00")
+
+
+def test_a_citext_column_is_filtered_edited_and_committed_as_text_and_a_change_of_case_is_a_conflict(
+    qtbot, make_editor, pg_db, pg_engine
+):
+    editor = _open_with(
+        qtbot, make_editor, pg_db, pg_engine, "members",
+        "CREATE EXTENSION IF NOT EXISTS citext",
+        "CREATE TABLE members (id int PRIMARY KEY, email citext UNIQUE, nick citext)",
+        "INSERT INTO members VALUES (1, 'Ada@Example.org', 'ada'), (2, 'grace@example.org', 'Grace'), (3, 'Bob@example.org', NULL)",
+    )  # fmt: skip
+    window = editor.window
+    model = window.model
+    assert "citext" in model.headerData(_column(window, "email"), Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    # shown as stored, case and all; editable like text
+    ada = _row_with(window, "id", "1")
+    assert model.index(ada, _column(window, "email")).data() == "Ada@Example.org"
+    assert model.flags(model.index(ada, _column(window, "email"))) & Qt.ItemFlag.ItemIsEditable
+    # a change of case only is a change (citext's = would call the two equal)
+    _type_into(qtbot, window, ada, "email", "ada@example.org")
+    grace = _row_with(window, "id", "2")
+    _type_into(qtbot, window, grace, "nick", "grace")
+    assert len(window.pending) == 2
+    with pg_engine.begin() as conn:  # another client changes the case of what the user saw
+        conn.execute(text("UPDATE members SET nick = 'GRACE' WHERE id = 2"))
+    qtbot.mouseClick(window.commit_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: getattr(window, "conflicts_dialog", None) is not None, timeout=WAIT_MS)
+    dialog = window.conflicts_dialog
+    assert dialog.list_model.rowCount() == 1 and dialog.list_model.index(0, 3).data() == "'GRACE'"
+    dialog.reject()
+    qtbot.waitUntil(lambda: not window.committing, timeout=WAIT_MS)
+    with pg_engine.connect() as conn:  # nothing written: the commit stopped at the conflict
+        assert conn.execute(text("SELECT email FROM members WHERE id = 1")).scalar() == "Ada@Example.org"
+
+    # a filter on citext: the server's comparison (case-insensitive), contains offered
+    editor.shutdown()
+    editor = open_table(qtbot, make_editor, pg_db.url, "members", "--filter", "email = BOB@EXAMPLE.ORG")
+    window = _wait_table(qtbot, editor)
+    assert window.model.rowCount() == 1
+    assert window.model.index(0, _column(window, "email")).data() == "Bob@example.org"
+    (operator,) = [box for box in window.filter_bar.findChildren(QComboBox) if box.accessibleName() == "Filter operator"]
+    assert operator.currentText() == "=" and "contains" in [operator.itemText(i) for i in range(operator.count())]
 
 
 def test_infinity_is_shown_as_such_and_not_edited_as_a_date(qtbot, make_editor, pg_db, pg_engine):

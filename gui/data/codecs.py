@@ -730,13 +730,15 @@ class BooleanCodec(Codec):
 
 @dataclass(frozen=True, kw_only=True)
 class TextCodec(Codec):
-    """text, character varying[(n)], character(n) and bpchar (docs 8.3).
+    """text, character varying[(n)], character(n) and bpchar (docs 8.3), and the
+    citext extension's case-insensitive text (F.9: stored as typed, compared
+    without regard to case).
 
     Blanks are kept.  ``length`` counts characters; a longer value is refused
     (an INSERT would fail, an explicit cast would silently cut it).  char(n)
     values are padded with spaces to n, as stored."""
 
-    kind: Literal["text", "varchar", "char"] = "text"
+    kind: Literal["text", "varchar", "char", "citext"] = "text"
     length: int | None = None
 
     @property
@@ -1247,6 +1249,9 @@ _FLOATS: dict[str, Literal[32, 64]] = {"real": 32, "float4": 32, "double precisi
 _NUMERIC_RE = re.compile(r"(?:numeric|decimal)(?:\((\d+)(?:,\s*(-?\d+))?\))?")
 _VARCHAR_RE = re.compile(r"(?:character varying|varchar)(?:\((\d+)\))?")
 _CHAR_RE = re.compile(r"(character|char|bpchar)(?:\((\d+)\))?")
+# citext as format_type() prints it: schema-qualified when the extension's schema is
+# not on the search_path
+_CITEXT_RE = re.compile(r'(?:(?:\w+|"(?:[^"]|"")+")\.)?citext')
 _TIME_TYPE_RE = re.compile(r"time(?:\((\d)\))?(?: without time zone)?")
 _TIMESTAMP_TYPE_RE = re.compile(r"timestamp(?:\((\d)\))?(?: without time zone)?")
 _TIMESTAMPTZ_TYPE_RE = re.compile(r"timestamp(?:\((\d)\))? with time zone|timestamptz(?:\((\d)\))?")
@@ -1307,6 +1312,8 @@ def codec_for(
         return BooleanCodec(**common)
     if name == "text":
         return TextCodec(**common)
+    if _CITEXT_RE.fullmatch(name):
+        return TextCodec(kind="citext", **common)
     if name == "date":
         return DateCodec(**common)
     if name == "uuid":
