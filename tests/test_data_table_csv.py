@@ -594,7 +594,9 @@ def test_an_exported_file_with_dates_beyond_years_1_to_9999_imports_back_and_non
     assert [e.status for e in plan.entries] == [UNCHANGED]
 
     for line, message in (("1,2020-01-01", "holds 0044-03-15 BC, which the editor shows but cannot change"),
-                          ("2,0045-01-01 BC", "sets no cell to 0045-01-01 BC")):  # fmt: skip
+                          ("2,0045-01-01 BC", "sets no cell to 0045-01-01 BC"),
+                          # the same day spelled otherwise: what the cell holds is said, to mend the file by
+                          ("1,0044-03-15 00:00 BC", r"the cell holds 0044-03-15 BC, and the editor sets no cell to 0044-03-15 00:00 BC")):  # fmt: skip
         changing = tmp_path / "changing.csv"
         changing.write_text(f"id,d\n{line}\n", encoding="utf-8")
         imported = read_cell_changes(changing, schema, codecs)

@@ -684,7 +684,7 @@ def test_an_exported_table_with_infinite_dates_imports_back_and_infinity_over_a_
     qtbot.waitUntil(lambda: window.message.text().startswith("Import refused"), timeout=WAIT_MS)
     assert window.message.text() == (
         "Import refused, nothing was imported: to-infinity.csv: line 2: d: the editor sets no cell to infinity "
-        "(a file may give it only where the cell holds it already)."
+        "(a file may give it only where the cell holds it already, written as an export writes it)."
     )
     assert not window.edits and tools.import_preview is None
 

@@ -816,9 +816,13 @@ def plan_import(
             # database's), so a pending change of the cell is dropped, as for any
             # value; the editor sets no cell to such a date (typing it is refused too)
             if any(value != cell.new for value in values):  # every row with the key holds it
+                # what the cell holds, where it is such a date too (the same instant
+                # spelled otherwise reads as a change): said, so the file can be mended
+                holds = next((v for v in values if isinstance(v, str) and v != cell.new), None)
+                holding = f"the cell holds {holds}, and " if holds is not None else ""
                 raise InvalidValue(
-                    f"line {cell.line}: {cell.column}: the editor sets no cell to {cell.new} "
-                    "(a file may give it only where the cell holds it already)."
+                    f"line {cell.line}: {cell.column}: {holding}the editor sets no cell to {cell.new} "
+                    "(a file may give it only where the cell holds it already, written as an export writes it)."
                 )
             existing = pending.get(cell.cell)
             plan.entries.append(ImportEntry(cell, values, UNCHANGED if existing is None else REVERTS, existing))
