@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLineEdit, QPushButton, QSpinBox
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QPushButton, QSpinBox
 from sqlalchemy import create_engine, text
 
 from gui.data.connection import POSTGRESQL, ConnectionSettings
@@ -538,3 +538,29 @@ def test_a_recent_connection_brings_back_service_and_certificates_but_no_passwor
     )  # fmt: skip
     assert again.sslmode.currentText() == "default" and again.port.text() == ""
     again.reject()
+
+
+def test_two_recent_connections_to_one_place_with_other_options_say_what_differs(
+    qtbot, make_editor, pg_db, pg_engine, isolated_user_dirs
+):
+    seed_table(pg_engine)
+    for read_only, timeout in ((False, ""), (True, "5")):
+        editor, dialog = open_connect_dialog(qtbot, make_editor)
+        fill_login(qtbot, dialog, pg_db.host, pg_db.port, pg_db.name, pg_db.user, pg_db.password)
+        read_only_box = child(dialog, QCheckBox, "Read-only")
+        if read_only_box.isChecked() != read_only:
+            click(qtbot, read_only_box)
+        type_spin(qtbot, dialog, "Statement timeout", timeout)
+        connect_and_wait(qtbot, editor, dialog)
+        editor.shutdown()
+
+    editor, dialog = open_connect_dialog(qtbot, make_editor)
+    recent = child(dialog, QComboBox, "Recent connections")
+    labels = [recent.itemText(i) for i in range(recent.count()) if recent.itemData(i) is not None]
+    place = f"{pg_db.user} on {pg_db.host}:{pg_db.port}/{pg_db.name}"
+    assert labels == [f"{place} (read-only, statement timeout 5 s)", f"{place} (read-write, no statement timeout)"]
+    index = next(i for i in range(recent.count()) if recent.itemText(i) == labels[0])
+    recent.setCurrentIndex(index)
+    recent.activated.emit(index)
+    assert child(dialog, QCheckBox, "Read-only").isChecked()
+    dialog.reject()

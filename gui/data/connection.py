@@ -181,6 +181,55 @@ class ConnectionSettings:
         return cls(**{k: v for k, v in data.items() if k in names})  # type: ignore[arg-type]
 
 
+def recent_labels(recent: list[ConnectionSettings]) -> list[str]:
+    """A label for each of ``recent`` (the recent-connections list): its
+    :meth:`~ConnectionSettings.display_name`, and where two or more share one, what
+    tells them apart (read-only, the timeouts, the SSL mode and files, a URL's
+    parameters), so no two entries that connect differently look the same."""
+    names = [settings.display_name() for settings in recent]
+    labels = list(names)
+    for name in set(names):
+        group = [i for i, n in enumerate(names) if n == name]
+        if len(group) < 2:
+            continue
+        stored = [recent[i].remembered() for i in group]
+        keys = dict.fromkeys(key for item in stored for key in item if key not in _NAMED_IN_LABEL)
+        # an option left out and one left empty are the same (a URL entry has no SSL fields)
+        differing = [key for key in keys if len({repr(item.get(key) or None) for item in stored}) > 1]
+        for i, item in zip(group, stored):
+            parts = [_option_said(key, item.get(key)) for key in differing]
+            labels[i] = f"{name} ({', '.join(part for part in parts if part)})"
+    return labels
+
+
+# what display_name says already (two spellings of one place may share a label)
+_NAMED_IN_LABEL = frozenset({"host", "port", "database", "user", "service", "demo_path"})
+
+
+def _option_said(key: str, value: object) -> str:
+    """One option of :meth:`ConnectionSettings.remembered` in words, for a label
+    ('' for one this kind of entry does not have)."""
+    if value is None:
+        return ""
+    if key == "read_only":
+        return "read-only" if value else "read-write"
+    if key == "statement_timeout_ms":
+        return f"statement timeout {int(value) / 1000:g} s" if value else "no statement timeout"
+    if key == "connect_timeout_s":
+        return f"connect timeout {value} s" if value else "default connect timeout"
+    if key == "sslmode":
+        return f"SSL {value or 'default'}"
+    if key in ("sslrootcert", "sslcert", "sslkey"):
+        what = {"sslrootcert": "CA certificate", "sslcert": "client certificate", "sslkey": "client key"}[key]
+        return f"{what} {Path(str(value)).name}" if value else f"no {what}"
+    if key == "url":
+        query = urllib.parse.urlsplit(str(value)).query
+        return urllib.parse.unquote_plus(query) if query else "no parameters"
+    if key == "kind":
+        return "as a URL" if value == URL_KIND else "as fields"
+    return f"{key} {value}" if value else ""
+
+
 def parse_url(text_url: str) -> URL:
     """Parse a pasted URL, mapping ``postgresql://`` / ``postgres://`` to psycopg2."""
     text_url = text_url.strip()

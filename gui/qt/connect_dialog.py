@@ -51,6 +51,7 @@ from ..data.connection import (
     ConnectionSettings,
     check_connection,
     create_engine_for,
+    recent_labels,
 )
 from ..data.demo import ensure_demo
 from ..data.errors import AuthenticationFailed, DatabaseMissing, UserError
@@ -165,8 +166,9 @@ class ConnectDialog(QDialog):
 
         self.recent_box = _named(QComboBox(), "Recent connections")
         self.recent_box.addItem("—", None)
-        for settings in recent.load():
-            self.recent_box.addItem(settings.display_name(), settings)
+        remembered = recent.load()
+        for label, settings in zip(recent_labels(remembered), remembered):
+            self.recent_box.addItem(label, settings)
         self.recent_box.activated.connect(self._on_recent_chosen)
 
         self.host = _named(QLineEdit(), "Host")
