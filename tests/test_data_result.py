@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, create_engine, text
 
+from gui.data.codecs import codec_for
 from gui.data.connection import CancelToken, create_engine_for, settings_from_url
 from gui.data.errors import Cancelled, PermissionDenied, QueryFailed
 from gui.data.paging import Condition, SortKey
@@ -282,6 +283,38 @@ def test_pages_in_the_order_of_any_type(typed: Engine, descending: bool) -> None
             expected = conn.execute(text(f"SELECT id FROM typed WHERE {bound} ORDER BY {expr} {order}, id"), {"s": start}).scalars().all()
         result = TableResult(typed, schema, sort=[SortKey(col.name, descending)], start_at=[start])
         assert [r[0] for r in read_all(result, 1)] == expected, col.name
+
+
+@pytest.mark.postgres
+def test_an_infinite_numeric_is_filtered_gone_to_and_paged_past_as_infinity_not_nan(pg_engine: Engine) -> None:
+    """psycopg2 binds a non-finite Decimal as NaN: a filter ``n = Infinity`` listed the
+    NaN rows, and a page ending on an infinite value went on after NaN."""
+    values = ["1", "'Infinity'", "'Infinity'", "'NaN'", "'-Infinity'", "NULL", "2", "'Infinity'", "'NaN'", "'-Infinity'"]
+    with pg_engine.begin() as conn:
+        conn.execute(text("CREATE TABLE infinite (id integer PRIMARY KEY, n numeric)"))
+        conn.execute(text("INSERT INTO infinite VALUES " + ", ".join(f"({i}, {v})" for i, v in enumerate(values))))
+    schema = schema_of(pg_engine, "infinite")
+    codec = codec_for("numeric")
+
+    def ids(sql: str, **params) -> list[int]:
+        with pg_engine.connect() as conn:
+            return conn.execute(text(f"SELECT id FROM infinite {sql}"), params).scalars().all()
+
+    for word in ("Infinity", "-Infinity"):
+        value = codec.parse(word)
+        for op, sql_op in (("=", "="), ("≥", ">="), ("<", "<")):
+            got = [r[0] for r in read_all(TableResult(pg_engine, schema, [Condition("n", op, value)]), 1000)]
+            assert got == ids(f"WHERE n {sql_op} CAST(:v AS numeric) ORDER BY id", v=word), (op, word)
+    for descending in (False, True):
+        order = "DESC NULLS FIRST" if descending else "ASC NULLS LAST"
+        sort = [SortKey("n", descending)]
+        for page in (1, 2):
+            got = [r[0] for r in read_all(TableResult(pg_engine, schema, sort=sort), page)]
+            assert got == ids(f"ORDER BY n {order}, id"), (descending, page)
+        start = codec.parse("Infinity")
+        bound = "n <= 'Infinity'" if descending else "(n >= 'Infinity' OR n IS NULL)"
+        got = [r[0] for r in read_all(TableResult(pg_engine, schema, sort=sort, start_at=[start]), 1)]
+        assert got == ids(f"WHERE {bound} ORDER BY n {order}, id"), descending
 
 
 @pytest.mark.postgres

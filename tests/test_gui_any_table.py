@@ -701,3 +701,34 @@ def test_threshold_speaks_of_the_tutorials_table_as_filter_does_not_of_the_last_
     qtbot.waitUntil(lambda: isinstance(editor.window, MainWindow) and not editor.window.model.loading, timeout=WAIT_MS)
     assert editor.window.threshold_edit.text() == "15"
     assert editor.window.model.threshold == 15
+
+
+def test_a_numeric_of_negative_scale_is_edited_committed_and_imported_back(qtbot, make_editor, pg_db, pg_engine, tmp_path):
+    """numeric(5,-2) keeps multiples of 100: its type name (a minus in the modifier)
+    goes into the commit's and the import's SQL as format_type() prints it."""
+    from gui.data.paging import SortKey
+    from gui.data.table_csv import export_result
+
+    editor = _open_with(
+        qtbot, make_editor, pg_db, pg_engine, "hundreds",
+        "CREATE TABLE hundreds (id int PRIMARY KEY, n numeric(5,-2))",
+        "INSERT INTO hundreds VALUES (1, 1200), (2, 300)",
+    )  # fmt: skip
+    window, tools = editor.window, editor.table_tools
+    editor_ = _type_into(qtbot, window, _row_with(window, "id", "1"), "n", "9999999")
+    assert "rounded to multiples of 100 it is 10000000" in window.message.text()
+    qtbot.keyClick(editor_, Qt.Key.Key_Escape)
+    _type_into(qtbot, window, _row_with(window, "id", "1"), "n", "-9999900")
+    _commit_through_review(qtbot, window)
+    with pg_engine.connect() as conn:
+        assert conn.execute(text("SELECT n FROM hundreds WHERE id = 1")).scalar() == Decimal("-9999900")
+
+    exported = tmp_path / "hundreds.csv"
+    export_result(window.engine, window.schema, tools._codecs, exported, sort=[SortKey("id")])  # noqa: SLF001 - the window's codecs
+    exported.write_text(exported.read_text(encoding="utf-8").replace("2,300", "2,500"), encoding="utf-8")
+    tools.import_file(str(exported))
+    qtbot.waitUntil(lambda: tools.import_preview is not None and tools.import_preview.isVisible(), timeout=WAIT_MS)
+    assert "1 change to make pending" in tools.import_preview.summary.text(), tools.import_preview.summary.text()
+    qtbot.mouseClick(tools.import_preview.apply_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tools.import_preview is None, timeout=WAIT_MS)
+    assert [(c.key, c.column, c.new) for c in window.edits] == [((2,), "n", Decimal("500"))]

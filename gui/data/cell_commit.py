@@ -209,8 +209,9 @@ def _columns_of(schema: TableSchema, groups: Sequence[_Group]) -> list[Column]:
 
 # -- SQL text (PostgreSQL) ------------------------------------------------------------
 
-# format_type()'s output: words, quoted identifiers, modifiers, array brackets
-_TYPE_SYNTAX = re.compile(r'(?:"(?:[^"]|"")+"|[A-Za-z0-9_$ .,()\[\]])+')
+# format_type()'s output: words, quoted identifiers, modifiers (a negative scale:
+# numeric(5,-2); a minus only before a digit, never the start of a comment), array brackets
+_TYPE_SYNTAX = re.compile(r'(?:"(?:[^"]|"")+"|[A-Za-z0-9_$ .,()\[\]]|-(?=[0-9]))+')
 
 
 class _Names:

@@ -168,6 +168,7 @@ from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np
+import psycopg2.extensions
 
 from .errors import InvalidValue
 
@@ -456,11 +457,15 @@ class NumericCodec(Codec):
             raise too_large
         step = Decimal(1).scaleb(-self.scale, _BIG)
         rounded = exact.quantize(step, rounding=decimal.ROUND_HALF_UP, context=_BIG)
+        shown = _numeric_text(_with_scale(rounded, max(self.scale, 0)))
+        places = f"{self.scale} decimal places" if self.scale >= 0 else f"multiples of 1{'0' * -self.scale}"
         if not rounded.is_zero() and rounded.adjusted() >= digits:
-            raise too_large  # 99.995 in numeric(4,2): the server refuses it too
+            # 99.995 in numeric(4,2): the server refuses it too; the rounding is what overflows
+            raise InvalidValue(
+                f"{_quoted(_trim(raw))} is too large for {self.type_name}: rounded to {places} it is "
+                f"{_shorten(shown)}, and it takes numbers whose absolute value is less than 10^{digits}."
+            )
         if rounded != exact:
-            shown = _numeric_text(_with_scale(rounded, max(self.scale, 0)))
-            places = f"{self.scale} decimal places" if self.scale >= 0 else f"multiples of 1{'0' * -self.scale}"
             raise InvalidValue(
                 f"{_quoted(_trim(raw))} has more digits than {self.type_name} keeps ({places}): "
                 f"it would be stored as {_shorten(shown)}."
@@ -476,11 +481,23 @@ class NumericCodec(Codec):
             value = _with_scale(value, self.scale)  # only pads: the server shows the column's scale
         return _numeric_text(value)
 
-    def to_bind(self, value: Any) -> Decimal | str:
-        # psycopg2 sends every non-finite Decimal as 'NaN'::numeric
-        if isinstance(value, Decimal) and value.is_infinite():
-            return _numeric_text(value)
-        return value
+    def to_bind(self, value: Any) -> Decimal:
+        return value  # ±Infinity too: see _adapt_decimal
+
+
+def _adapt_decimal(value: Decimal) -> Any:
+    """psycopg2's adapter for a ``Decimal``, but ``±Infinity`` sent as itself: psycopg2
+    sends every non-finite ``Decimal`` as ``'NaN'::numeric`` (numeric had no infinity
+    before PostgreSQL 14), so a filter, a go to, a page's position or a commit's value
+    of infinity would compare with or store NaN."""
+    if value.is_infinite():
+        return psycopg2.extensions.AsIs("'-Infinity'::numeric" if value.is_signed() else "'Infinity'::numeric")
+    return _DECIMAL_ADAPTER(value)
+
+
+# process-wide, as psycopg2's adapters are: every Decimal any connection binds
+_DECIMAL_ADAPTER = psycopg2.extensions.adapters[(Decimal, psycopg2.extensions.ISQLQuote)]
+psycopg2.extensions.register_adapter(Decimal, _adapt_decimal)
 
 
 # -- floating point --------------------------------------------------------------
