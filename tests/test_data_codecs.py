@@ -46,7 +46,7 @@ from gui.data.codecs import (
     codec_for,
 )
 from gui.data.config import DEFAULT_SPEC
-from gui.data.errors import InvalidValue
+from gui.data.errors import InvalidValue, UnknownTimeZone
 from gui.data.pending import parse_value
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -374,8 +374,26 @@ def test_malformed_modifiers_are_bugs(type_name: str) -> None:
 
 
 def test_unknown_time_zone_is_refused_when_the_codec_is_made() -> None:
-    with pytest.raises(ValueError, match="unknown time zone"):
-        codec_for("timestamp with time zone", time_zone="Mars/Olympus_Mons")
+    for zone in ("Mars/Olympus_Mons", "CET-1CEST,M3.5.0,M10.5.0/3", "ABC+24"):
+        with pytest.raises(UnknownTimeZone, match="cannot show times in"):
+            codec_for("timestamp with time zone", time_zone=zone)
+
+
+@pytest.mark.parametrize(
+    ("zone", "shown"),
+    [  # as PostgreSQL shows 2024-01-01 12:00+00 with SET TimeZone = zone (POSIX counts west)
+        ("UTC+3", "2024-01-01 09:00:00-03"),
+        ("<+0330>-03:30", "2024-01-01 15:30:00+03:30"),
+        ("XYZ-5:45", "2024-01-01 17:45:00+05:45"),
+        ("<-08:30>+08:30", "2024-01-01 03:30:00-08:30"),
+        ("<+05>-05", "2024-01-01 17:00:00+05"),
+    ],
+)
+def test_a_posix_zone_of_one_fixed_offset_shows_times_as_the_server_does(zone: str, shown: str) -> None:
+    codec = codec_for("timestamp with time zone", time_zone=zone)
+    value = codec.parse("2024-01-01 12:00+00")
+    assert codec.format(value) == shown
+    assert codec.parse(shown) == value and codec.parse(shown[:19]) == value  # the wall time read in the zone
 
 
 @pytest.mark.parametrize(

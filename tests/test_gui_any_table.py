@@ -732,3 +732,19 @@ def test_a_numeric_of_negative_scale_is_edited_committed_and_imported_back(qtbot
     qtbot.mouseClick(tools.import_preview.apply_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: tools.import_preview is None, timeout=WAIT_MS)
     assert [(c.key, c.column, c.new) for c in window.edits] == [((2,), "n", Decimal("500"))]
+
+
+def test_timestamps_in_a_session_on_a_posix_zone_of_one_offset_are_shown_and_typed_in_it(qtbot, make_editor, pg_db, pg_engine):
+    """``TimeZone = 'UTC+3'`` (POSIX: three hours west) from the URL's options: shown as
+    psql shows them (-03), and a time typed without an offset is read in that zone."""
+    with pg_engine.begin() as conn:
+        conn.execute(text("CREATE TABLE stamps (id int PRIMARY KEY, at timestamptz)"))
+        conn.execute(text("INSERT INTO stamps VALUES (1, '2024-01-01 12:00+00')"))
+    url = pg_db.url.update_query_dict({"options": "-c TimeZone=UTC+3"})
+    editor = open_table(qtbot, make_editor, url, "stamps")
+    window = _wait_table(qtbot, editor)
+    assert window.model.index(0, _column(window, "at")).data() == "2024-01-01 09:00:00-03"
+    _type_into(qtbot, window, 0, "at", "2024-01-01 10:00")
+    _commit_through_review(qtbot, window)
+    with pg_engine.connect() as conn:
+        assert conn.execute(text("SELECT at = '2024-01-01 13:00+00' FROM stamps")).scalar() is True

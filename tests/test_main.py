@@ -213,3 +213,15 @@ def test_table_key_and_filter_open_a_table_by_its_sql_name(qapp, pg_db, pg_engin
 def test_options_not_written_as_sql_would_are_one_line_and_nonzero(argv, says):
     line = assert_one_line_error(run_main(*argv))
     assert says in line
+
+
+def test_a_session_time_zone_the_editor_cannot_show_times_in_is_one_line_and_nonzero(pg_db, pg_engine):
+    """A POSIX rule with daylight saving (``TimeZone = 'CET-1CEST,M3.5.0,M10.5.0/3'``):
+    the table does not open, and the start says why in one line (it was a traceback)."""
+    from sqlalchemy import text
+
+    with pg_engine.begin() as conn:
+        conn.execute(text("CREATE TABLE stamps (id int PRIMARY KEY, at timestamptz)"))
+    url = pg_db.url.update_query_dict({"options": "-c TimeZone=CET-1CEST,M3.5.0,M10.5.0/3"})
+    line = assert_one_line_error(run_main("--url", url.render_as_string(hide_password=False), "--table", "stamps"))
+    assert "time zone not supported" in line and "CET-1CEST" in line

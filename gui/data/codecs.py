@@ -170,7 +170,7 @@ from typing import Any, Literal
 import numpy as np
 import psycopg2.extensions
 
-from .errors import InvalidValue
+from .errors import InvalidValue, UnknownTimeZone
 
 Dialect = Literal["postgresql", "sqlite"]
 
@@ -990,12 +990,31 @@ class TimestampCodec(Codec):
         return self.format(value) if self.dialect == "sqlite" else value
 
 
+# a POSIX zone of one fixed offset, as PostgreSQL takes and shows it: UTC+3 (three
+# hours west: POSIX counts the other way), <+0330>-03:30, XYZ-5:45 (SET TIME ZONE 5 and
+# SET TIME ZONE INTERVAL '...' HOUR TO MINUTE show as such too)
+_POSIX_FIXED_ZONE = re.compile(r"(?:<[^<>]+>|[A-Za-z]{3,})([+-]?)([0-9]{1,2})(?::([0-9]{2}))?(?::([0-9]{2}))?")
+
+
 @lru_cache(maxsize=64)
 def _zone(name: str) -> dt.tzinfo:
+    """The zone ``name`` (an IANA name, or a POSIX zone of one fixed offset); raises
+    :class:`UnknownTimeZone` for anything else (a POSIX rule with daylight saving)."""
     try:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {name!r}: give an IANA name such as 'Europe/Paris' or 'UTC'") from None
+        pass
+    match = _POSIX_FIXED_ZONE.fullmatch(name)
+    if match is not None:
+        sign, hours, minutes, seconds = match.groups()
+        west = dt.timedelta(hours=int(hours), minutes=int(minutes or 0), seconds=int(seconds or 0))
+        if west < dt.timedelta(hours=24):
+            return dt.timezone(west if sign == "-" else -west, name)
+    raise UnknownTimeZone(
+        f"The session's time zone is {name!r}, which the editor cannot show times in (only zone names such as "
+        "'Europe/Paris' and POSIX zones of one fixed offset such as 'UTC+3'). Set TimeZone to a zone name, "
+        "for example with ?options=-c%20TimeZone%3DEurope/Paris in the URL."
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

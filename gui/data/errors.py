@@ -86,6 +86,13 @@ class QueryFailed(UserError):
     """Other errors reported by the server (missing table, syntax in a pasted URL's options ...)."""
 
 
+class UnknownTimeZone(UserError, ValueError):
+    """The session's ``TimeZone`` is one the editor cannot show times in (a POSIX
+    rule with daylight saving): said when a table with a timestamptz column opens."""
+
+    title = "Time zone not supported"
+
+
 class NoSuchRelation(QueryFailed):
     """The relation named is not there (or the role cannot see it)."""
 
