@@ -265,21 +265,38 @@ def _from_server(value: object) -> object:
     return value
 
 
-def _key_params(schema: TableSchema, codecs: Mapping[str, Codec], groups: Sequence[_Group]) -> dict[str, str]:
-    return {
-        f"k{i}": _pg_array(value_text(codecs[name], g.key[i]) for g in groups) for i, name in enumerate(schema.key)
-    }
+def _key_params(
+    schema: TableSchema, codecs: Mapping[str, Codec], groups: Sequence[_Group], columns: Sequence[Column] = ()
+) -> dict[str, str]:
+    """The values :func:`_keys_cte` reads: each group's key (``k{i}``) and, for each
+    of ``columns``, whether the group changes it (``s{j}``) and its new value (``n{j}``)."""
+    params = {f"k{i}": _pg_array(value_text(codecs[name], g.key[i]) for g in groups) for i, name in enumerate(schema.key)}
+    for j, col in enumerate(columns):
+        changes = [g.changes.get(col.name) for g in groups]
+        params[f"s{j}"] = _bool_array(ch is not None for ch in changes)
+        params[f"n{j}"] = _pg_array(None if ch is None else value_text(codecs[col.name], ch.new) for ch in changes)
+    return params
 
 
 def _key_join(names: _Names, schema: TableSchema, left: str) -> str:
     return " AND ".join(f"t.{names.ident(name)} = {left}.k{i}" for i, name in enumerate(schema.key))
 
 
-def _keys_cte(names: _Names, schema: TableSchema, extra_args: list[str], extra_names: list[str], extra_select: list[str]) -> str:
+def _keys_cte(names: _Names, schema: TableSchema, columns: Sequence[Column] = ()) -> str:
+    """``input``: one row a group (``ord``, from 1), its key ``k{i}`` and, for each
+    of ``columns``, ``s{j}`` (the group changes it) and ``n{j}`` (its new value, of
+    the column's type); the values are :func:`_key_params`'."""
     keys = [schema.column(name) for name in schema.key]
-    args = [f"CAST(:k{i} AS text[])" for i in range(len(keys))] + extra_args
-    aliases = [f"k{i}" for i in range(len(keys))] + extra_names + ["ord"]
-    selected = ["u.ord"] + [f"CAST(u.k{i} AS {names.type(c.base_type)}) AS k{i}" for i, c in enumerate(keys)] + extra_select
+    m = range(len(columns))
+    args = [f"CAST(:k{i} AS text[])" for i in range(len(keys))]
+    args += [arg for j in m for arg in (f"CAST(:s{j} AS boolean[])", f"CAST(:n{j} AS text[])")]
+    aliases = [f"k{i}" for i in range(len(keys))] + [n for j in m for n in (f"s{j}", f"n{j}")] + ["ord"]
+    selected = ["u.ord"] + [f"CAST(u.k{i} AS {names.type(c.base_type)}) AS k{i}" for i, c in enumerate(keys)]
+    selected += [
+        part
+        for j, col in enumerate(columns)
+        for part in (f"u.s{j}", f"CASE WHEN u.s{j} THEN CAST(u.n{j} AS {names.type(col.type_name)}) END AS n{j}")
+    ]
     return (
         f"input AS MATERIALIZED (\n    SELECT {', '.join(selected)}\n"
         f"    FROM unnest({', '.join(args)}) WITH ORDINALITY AS u({', '.join(aliases)}))"
@@ -304,13 +321,6 @@ def apply_statement(dialect, schema: TableSchema, codecs: Mapping[str, Codec], g
     columns = _columns_of(schema, groups)
     m = range(len(columns))
     key_join = _key_join(names, schema, "i")
-    extra_args = [arg for j in m for arg in (f"CAST(:s{j} AS boolean[])", f"CAST(:n{j} AS text[])")]
-    extra_names = [n for j in m for n in (f"s{j}", f"n{j}")]
-    extra_select = [
-        part
-        for j, c in enumerate(columns)
-        for part in (f"u.s{j}", f"CASE WHEN u.s{j} THEN CAST(u.n{j} AS {names.type(c.type_name)}) END AS n{j}")
-    ]
     key_cols = ", ".join(f"i.k{i}" for i in range(len(schema.key)))
     c = [names.ident(col.name) for col in columns]
     rows_now = (
@@ -370,16 +380,14 @@ def apply_statement(dialect, schema: TableSchema, codecs: Mapping[str, Codec], g
         + " AND (SELECT count(*) FROM updated) <> (SELECT count(*) FROM rows_now)"
     )  # fmt: skip
     sql = "WITH " + ",\n".join(
-        [_keys_cte(names, schema, extra_args, extra_names, extra_select), rows_now, per_key, conflicts, groups_cte, updated]
+        [_keys_cte(names, schema, columns), rows_now, per_key, conflicts, groups_cte, updated]
     ) + "\n" + final
 
-    params = _key_params(schema, codecs, groups)
+    params = _key_params(schema, codecs, groups, columns)
     params["write"] = "true" if write else "false"
     for j, col in enumerate(columns):
         codec = codecs[col.name]
         changes = [g.changes.get(col.name) for g in groups]
-        params[f"s{j}"] = _bool_array(ch is not None for ch in changes)
-        params[f"n{j}"] = _pg_array(None if ch is None else value_text(codec, ch.new) for ch in changes)
         expected = [(ord_, v) for ord_, ch in enumerate(changes, start=1) if ch is not None for v in ch.expected]
         params[f"eo{j}"] = "{" + ",".join(str(ord_) for ord_, _v in expected) + "}"
         params[f"ev{j}"] = _pg_array(value_text(codec, v) for _o, v in expected)
@@ -393,7 +401,7 @@ def current_statement(dialect, schema: TableSchema, codecs: Mapping[str, Codec],
     columns = _columns_of(schema, groups)
     values = "".join(f", {_loaded_sql(names, col, 't.' + names.ident(col.name))}" for col in columns)
     sql = (
-        f"WITH {_keys_cte(names, schema, [], [], [])}\n"
+        f"WITH {_keys_cte(names, schema)}\n"
         f"SELECT i.ord{values}\nFROM input AS i JOIN {names.relation} AS t ON {_key_join(names, schema, 'i')}"
     )
     return text(sql).bindparams(**_key_params(schema, codecs, groups)), columns
@@ -643,6 +651,10 @@ def _commit_postgresql(engine: Engine, schema: TableSchema, codecs: Mapping[str,
                     continue
                 if conflicts:
                     continue
+                if schema.kind == "view" and schema.has_update_triggers:
+                    # an INSTEAD OF trigger's RETURNING is the row it returns (NEW, as
+                    # typed), not what the view shows now: read that back instead
+                    written = _read_back(conn, schema, codecs, chunk, {o: len(rs) for o, rs in written.items()})
                 rows += sum(len(r) for r in written.values())
                 _collect(chunk, columns, {o: [r[:m] for r in rs] for o, rs in written.items()}, stored)
                 position = {c.name: j for j, c in enumerate(columns)}
@@ -657,6 +669,34 @@ def _commit_postgresql(engine: Engine, schema: TableSchema, codecs: Mapping[str,
                 # roll back here rather than commit what the user asked to stop.
                 cancel.check()
     return rows, stored, altered
+
+
+def _read_back(
+    conn: Connection, schema: TableSchema, codecs: Mapping[str, Codec], groups: Sequence[_Group], counts: Mapping[int, int]
+) -> dict[int, list[Sequence]]:
+    """The rows of ``groups``' keys as the relation shows them now (in the commit's
+    transaction, after its UPDATE), shaped as the UPDATE's RETURNING rows: the changed
+    columns' values, then whether each differs from the value the user gave.  Keys
+    the UPDATE wrote no row of (``counts``: rows written by key position) are left out."""
+    names = _Names(conn.dialect, schema)
+    columns = _columns_of(schema, groups)
+    m = range(len(columns))
+    c = [names.ident(col.name) for col in columns]
+    sql = (
+        "WITH "
+        + _keys_cte(names, schema, columns)
+        + "\nSELECT i.ord"
+        + "".join(f", {_loaded_sql(names, col, f't.{c[j]}')}" for j, col in enumerate(columns))
+        + "".join(f", i.s{j} AND CAST(t.{c[j]} AS text) IS DISTINCT FROM CAST(i.n{j} AS text)" for j in m)
+        + f"\nFROM input AS i JOIN {names.relation} AS t ON {_key_join(names, schema, 'i')}"
+    )  # fmt: skip
+    params = _key_params(schema, codecs, groups, columns)
+    read: dict[int, list[Sequence]] = {}
+    with unrepresentable_datetimes_as_text(conn):
+        for ord_, *rest in conn.execute(text(sql).bindparams(**params)):
+            if counts.get(ord_):
+                read.setdefault(ord_, []).append(rest)
+    return read
 
 
 # -- SQLite (the demo) -------------------------------------------------------------------
