@@ -772,3 +772,54 @@ def test_timestamps_in_a_session_on_a_posix_zone_of_one_offset_are_shown_and_typ
     _commit_through_review(qtbot, window)
     with pg_engine.connect() as conn:
         assert conn.execute(text("SELECT at = '2024-01-01 13:00+00' FROM stamps")).scalar() is True
+
+
+def test_a_definition_another_session_changed_is_read_again_on_reload_and_before_a_commit(qtbot, make_editor, pg_db, pg_engine):
+    """Another session retypes, drops or adds columns while the window is open: F5
+    and Commit read the definition again, the table is shown as it is now and says
+    what changed, and the pending changes are offered back (never committed against
+    the old definition, nor looping through conflicts that are none)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from gui_helpers import click_box, wait_attr
+
+    editor = _open_with(
+        qtbot, make_editor, pg_db, pg_engine, "ledger",
+        "CREATE TYPE mood AS ENUM ('happy', 'sad')",
+        "CREATE TABLE ledger (id int PRIMARY KEY, amt numeric(10,2), note text, m mood)",
+        "INSERT INTO ledger VALUES (1, 1.50, 'a', 'happy'), (2, 2.25, 'b', 'sad')",
+    )  # fmt: skip
+    window = editor.window
+    _type_into(qtbot, window, _row_with(window, "id", "1"), "amt", "12.34")
+    with pg_engine.begin() as conn:
+        conn.execute(text("ALTER TABLE ledger ALTER amt TYPE numeric(10,1)"))
+    qtbot.mouseClick(window.commit_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "definition of public.ledger changed" in window.message.text(), timeout=WAIT_MS)
+    assert "amt is now numeric(10,1) (was numeric(10,2))" in window.message.text()
+    assert getattr(window, "review_dialog", None) is None and getattr(window, "conflicts_dialog", None) is None
+    assert "numeric(10,1)" in window.model.headerData(_column(window, "amt"), Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    qtbot.waitUntil(lambda: not window.model.loading and window.model.rowCount() == 2, timeout=WAIT_MS)
+    assert window.model.index(_row_with(window, "id", "2"), _column(window, "amt")).data() == "2.3"
+    # the change typed against numeric(10,2) is offered back, read with the new type: refused, said
+    qtbot.waitUntil(lambda: "could not be read back" in window.message.text(), timeout=WAIT_MS)
+    assert "definition of public.ledger changed" in window.message.text() and "would be stored as 12.3" in window.message.text()
+    with pg_engine.connect() as conn:
+        assert conn.execute(text("SELECT amt FROM ledger WHERE id = 1")).scalar() == Decimal("1.5")
+
+    # a change that still fits is offered back and commits
+    _type_into(qtbot, window, _row_with(window, "id", "2"), "note", "kept")
+    with pg_engine.begin() as conn:
+        conn.execute(text("ALTER TABLE ledger DROP COLUMN m, ADD COLUMN added int"))
+        conn.execute(text("ALTER TYPE mood ADD VALUE 'calm'"))
+    window.reload_action.trigger()
+    qtbot.waitUntil(lambda: "definition of public.ledger changed" in window.message.text(), timeout=WAIT_MS)
+    assert "column m is gone" in window.message.text() and "column added is new" in window.message.text()
+    assert "added" in window.model.names and "m" not in window.model.names
+    qtbot.waitUntil(lambda: not window.model.loading and window.model.rowCount() == 2, timeout=WAIT_MS)
+    box = wait_attr(qtbot, window, "restore_box")
+    assert "note → kept" in box.text()
+    click_box(qtbot, box, QMessageBox.StandardButton.Yes)
+    qtbot.waitUntil(lambda: len(window.pending) == 1, timeout=WAIT_MS)
+    _commit_through_review(qtbot, window)
+    with pg_engine.connect() as conn:
+        assert conn.execute(text("SELECT note FROM ledger WHERE id = 2")).scalar() == "kept"

@@ -93,6 +93,42 @@ def open_table(
     return OpenedTable(schema, codecs, zone, facts, tutorial)
 
 
+def open_again(engine: Engine, settings: ConnectionSettings, opened: OpenedTable) -> OpenedTable:
+    """``opened``'s relation read from the catalog again, its rows identified by the
+    same columns when it has no key of its own (raises as :func:`open_table`)."""
+    schema = opened.schema
+    spec = TableSpec(table=schema.name, schema=schema.schema)
+    return open_table(engine, settings, schema.qualified_name, None if schema.unique_key else schema.key, spec)
+
+
+def definition_changes(before: OpenedTable, now: OpenedTable) -> list[str]:
+    """What differs between two readings of one relation's definition that the
+    editor shows or edits by: columns gone, new or of another type, a column's other
+    properties (NULLs, privileges, default, an enum's labels), the key, the kind, its
+    triggers and row security, in words; ``[]`` when nothing does (its estimated row
+    count is not part of it)."""
+    old, new = before.schema, now.schema
+    old_names = [c.name for c in old.columns]
+    new_names = [c.name for c in new.columns]
+    said = [f"column {name} is gone" for name in old_names if name not in new_names]
+    said += [f"column {name} is new" for name in new_names if name not in old_names]
+    for name in (n for n in old_names if n in new_names):
+        was, is_ = old.column(name), new.column(name)
+        if was.type_name != is_.type_name:
+            said.append(f"{name} is now {is_.type_name} (was {was.type_name})")
+        elif was != is_ or before.codecs.get(name) != now.codecs.get(name):
+            said.append(f"column {name} is defined otherwise")
+    if not said and [n for n in old_names if n in new_names] != [n for n in new_names if n in old_names]:
+        said.append("its columns are in another order")
+    if old.key != new.key:
+        said.append(f"its rows are now identified by ({', '.join(new.key)})" if new.key else "no columns identify its rows now")
+    if (old.kind, old.updatable, old.has_update_triggers, old.row_security) != (
+        new.kind, new.updatable, new.has_update_triggers, new.row_security
+    ):
+        said.append("its kind, triggers or row security changed")
+    return said
+
+
 def _is_tutorial_table(schema: TableSchema, spec: TableSpec) -> bool:
     return schema.name == spec.table and {c.name for c in schema.columns} >= {spec.key, spec.value}
 

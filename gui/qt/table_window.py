@@ -17,6 +17,7 @@ the rows before load as the user scrolls up (:mod:`gui.qt.keep_place`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QSize, Qt, Signal
@@ -45,7 +46,7 @@ from ..data.errors import InvalidValue, ReadOnly, UserError
 from ..data.journal import JournalWriter, TableJournal
 from ..data.prepared import Changed
 from ..data.config import DEFAULT_SPEC
-from ..data.opening import OpenedTable, tutorial_key_noted
+from ..data.opening import OpenedTable, definition_changes, open_again, tutorial_key_noted
 from ..data.threads import gui_thread_first, sharing_the_gil
 from ..data.paging import Condition, SortKey
 from ..data.result import TableResult
@@ -225,7 +226,7 @@ class TableWindow(EditorWindow):
 
         view_menu = menus.addMenu("&View")
         self.view_menu = view_menu
-        self.reload_action = self._action(view_menu, "&Reload", lambda: self.reload(), "F5", name="Reload")
+        self.reload_action = self._action(view_menu, "&Reload", self.reload_from_server, "F5", name="Reload")
         self.load_all_action = self._action(view_menu, "Load &everything", self._on_load_all, "Ctrl+Shift+End", name="Load everything")
         self._action(view_menu, "Focus &filter", self.filter_bar.setFocus, "Ctrl+F", name="Focus filter")
         self._action(view_menu, "&Go to", lambda: (self.goto_edit.setFocus(), self.goto_edit.selectAll()), "Ctrl+G", name="Go to")
@@ -419,6 +420,53 @@ class TableWindow(EditorWindow):
         self._count_null_keys(conditions)
         self._update_state()
 
+    def reload_from_server(self) -> None:
+        """F5: the rows loaded again and, at the same time, the relation's definition
+        read again from the catalog; when another session changed it (a column
+        dropped, renamed, added or retyped, an enum's labels, the key), the table is
+        opened again as it is now (:meth:`open_again`)."""
+        self.reload()
+        if self.engine is None or self.opened is None:
+            return
+        engine, settings, opened = self.engine, self.settings, self.opened
+
+        def read(_token):
+            now = open_again(engine, settings, opened)
+            return now, definition_changes(opened, now)
+
+        def done(found) -> None:
+            now, changes = found
+            if changes and self.opened is opened and self.engine is engine:
+                self.open_again(now, changes)
+
+        # a definition that cannot be read (a dropped table) is said by the reload
+        self.runner.submit(read, lane="definition", on_done=done, on_error=lambda _e: None)
+
+    def open_again(self, now: OpenedTable, changes: Sequence[str]) -> None:
+        """Show ``now``, the relation read again after another session changed its
+        definition (``changes``, in words): the filter's conditions on columns it
+        still has kept, its pending changes kept in its journal and offered back, to
+        be checked against the definition as it is now."""
+        if self.session is not None and not self.session.idle:
+            return  # a commit's flow runs: the commit's review checks the definition itself
+        try:
+            conditions = [c for c in self.filter_bar.conditions() if c.column in now.codecs]
+        except InvalidValue:
+            conditions = []
+        pending = len(self.edits) if self.edits is not None else 0
+        name = now.schema.qualified_name
+        self.open_table(self.settings, self.engine, now, conditions)
+        kept = (
+            f" Your {plural(pending, 'pending change')} {verb(pending, 'is', 'are')} kept and offered back, "
+            "read as the definition is now."
+            if pending
+            else ""
+        )
+        self.show_message(
+            f"The definition of {name} changed since it was opened ({'; '.join(changes)}): "
+            f"it is shown again as it is now.{kept}"
+        )
+
     def _count_null_keys(self, conditions) -> None:
         """How many of the result's rows have a NULL in a key column: they are shown,
         but no UPDATE can single them out, so the status bar says how many."""
@@ -591,7 +639,11 @@ class TableWindow(EditorWindow):
                 left.changes = self.edits.from_json(left.changes)
             except InvalidValue as error:
                 journal.let_go([left])
-                self.show_message(f"The saved pending changes of this table could not be read back ({error.message}).")
+                # after what is shown already (why the table was opened again, say)
+                said = self.message_text().strip()
+                self.show_message(
+                    (f"{said} " if said else "") + f"The saved pending changes of this table could not be read back ({error.message})."
+                )
                 continue
             readable.append(left)
         if not readable:
@@ -652,8 +704,16 @@ class TableWindow(EditorWindow):
         self.show_status("Counting the rows each change will update …")
         holder: dict[str, Task] = {}
         dialect, schema, codecs = self.engine.dialect, self.schema, self.opened.codecs
+        engine, settings, opened = self.engine, self.settings, self.opened
 
         def work(token):
+            # the changes were made against the definition read when the table was
+            # opened: another session may have changed it since (a column dropped or
+            # retyped, an enum's labels), and they are checked against it as it is now
+            now = open_again(engine, settings, opened)
+            changes = definition_changes(opened, now)
+            if changes:
+                return None, None, None, (now, changes)
             # everything that walks the changes, here on the lane: with 100,000 of
             # them, the staleness check and the SQL preview held the GUI thread 7 s.
             # Seconds of Python: the GUI thread gets the GIL back within 1 ms, not 5
@@ -670,6 +730,10 @@ class TableWindow(EditorWindow):
             items, stale, sql, summary = reviewed
             self._untrack(holder["task"])
             self.clear_status()
+            if items is None:
+                session.review_failed()
+                self.open_again(*summary)  # nothing was written: the changes are offered back
+                return
             if stale:
                 session.review_found_conflicts(stale)
                 self._show_conflicts(
