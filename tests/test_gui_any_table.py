@@ -823,3 +823,36 @@ def test_a_definition_another_session_changed_is_read_again_on_reload_and_before
     _commit_through_review(qtbot, window)
     with pg_engine.connect() as conn:
         assert conn.execute(text("SELECT note FROM ledger WHERE id = 2")).scalar() == "kept"
+
+
+def test_a_time_of_24_00_exports_and_imports_back_as_no_change(qtbot, make_editor, pg_db, pg_engine, tmp_path):
+    """time holds 24:00:00 (datetime.time does not): an exported file imports back
+    with it as no change, and a file cannot set another cell to it."""
+    from gui.data.paging import SortKey
+    from gui.data.table_csv import export_result
+
+    editor = _open_with(
+        qtbot, make_editor, pg_db, pg_engine, "shifts",
+        "CREATE TABLE shifts (id int PRIMARY KEY, ends time, note text)",
+        "INSERT INTO shifts VALUES (1, '24:00', 'a'), (2, '12:00', 'b')",
+    )  # fmt: skip
+    window, tools = editor.window, editor.table_tools
+    assert window.model.index(_row_with(window, "id", "1"), _column(window, "ends")).data() == "24:00:00"
+    exported = tmp_path / "shifts.csv"
+    export_result(window.engine, window.schema, tools._codecs, exported, sort=[SortKey("id")])  # noqa: SLF001 - the window's codecs
+    assert exported.read_text(encoding="utf-8").splitlines()[1] == "1,24:00:00,a"
+    exported.write_text(exported.read_text(encoding="utf-8").replace("2,12:00:00,b", "2,12:00:00,c"), encoding="utf-8")
+    tools.import_file(str(exported))
+    qtbot.waitUntil(lambda: tools.import_preview is not None and tools.import_preview.isVisible(), timeout=WAIT_MS)
+    assert "1 change to make pending" in tools.import_preview.summary.text(), tools.import_preview.summary.text()
+    qtbot.mouseClick(tools.import_preview.apply_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tools.import_preview is None, timeout=WAIT_MS)
+    assert [(c.key, c.column, c.new) for c in window.edits] == [((2,), "note", "c")]
+    window.edits.clear()
+
+    to_end = tmp_path / "to-end.csv"
+    to_end.write_text("id,ends\n2,24:00\n", encoding="utf-8")
+    tools.import_file(str(to_end))
+    qtbot.waitUntil(lambda: window.message.text().startswith("Import refused"), timeout=WAIT_MS)
+    assert "the editor sets no cell to 24:00:00" in window.message.text()
+    assert not window.edits

@@ -68,7 +68,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import Engine
 
-from .codecs import Codec, TextCodec
+from .codecs import Codec, TextCodec, TimeCodec
 from .columns import DATETIME_KINDS, FIRST_DAY, FIRST_US, INFINITE_WORDS, LAST_DAY, LAST_US, ColumnData, LoadedColumns, PagedColumns
 from .connection import CancelToken
 from .csvio import (  # its sniffing, reused: a file of changes is found the same way
@@ -520,6 +520,21 @@ def _datetime_beyond(raw: str) -> str | None:
     return f"{match.group(1)} BC" if match.group(1) else text
 
 
+# the end of a day, which PostgreSQL's time holds and datetime.time does not
+_END_OF_DAY = re.compile(r"\s*24:00(?::00(?:\.0*)?)?\s*")
+
+
+def _held_as_text(raw: str, codec: Codec, kind: str) -> str | None:
+    """``raw`` as PostgreSQL prints a value the column holds that its codec cannot
+    parse (an export writes it so): a date or timestamp :func:`_datetime_beyond`
+    reads, or a time of ``24:00:00``; ``None`` for anything else."""
+    if kind in DATETIME_KINDS:
+        return _datetime_beyond(raw)
+    if isinstance(codec, TimeCodec) and _END_OF_DAY.fullmatch(raw):
+        return "24:00:00"
+    return None
+
+
 @dataclass(frozen=True)
 class ImportedCell:
     line: int
@@ -693,7 +708,7 @@ def _read_line(
             try:
                 new = codec.parse(raw)
             except InvalidValue as error:
-                text = _datetime_beyond(raw) if column_kind(schema.column(name).base_type).kind in DATETIME_KINDS else None
+                text = _held_as_text(raw, codec, column_kind(schema.column(name).base_type).kind)
                 if text is None:
                     result.refused.append(RefusedLine(line, raw, f"{name}: {error.message}"))
                     return
