@@ -574,7 +574,7 @@ def _message(error: BaseException) -> str:
 # -- commit --------------------------------------------------------------------------
 
 
-def _key_words(schema: TableSchema, codecs: Mapping[str, Codec], key: Key) -> str:
+def key_words(schema: TableSchema, codecs: Mapping[str, Codec], key: Key) -> str:
     """A row's key for a list in a sentence: ``id = 2``, ``region = 'eu', id = 7``; a
     text-like value quoted as in SQL (``'O''Brien'``, ``''``), so that no value can
     pass for the list's separators."""
@@ -641,7 +641,7 @@ def _commit_postgresql(engine: Engine, schema: TableSchema, codecs: Mapping[str,
                     # named: the keys of which no row was written (with a key that is not
                     # unique, a key of which only some rows were is not told apart here);
                     # leaving the block rolls back what was written so far
-                    raise Raced([_key_words(schema, codecs, g.key) for o, g in enumerate(chunk, start=1) if o not in written])
+                    raise Raced([key_words(schema, codecs, g.key) for o, g in enumerate(chunk, start=1) if o not in written])
                 if differing:
                     found: dict[CellId, tuple[object, ...]] = {}
                     _collect(chunk, columns, now, found)

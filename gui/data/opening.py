@@ -22,7 +22,7 @@ from sqlalchemy import Engine, column, exists, select, table
 from .catalog import ConnectionFacts, Writability, no_update_reason, not_a_table_reason, server_writability
 from .codecs import Codec
 from .config import TableSpec
-from .connection import ConnectionSettings, live_identity
+from .connection import CancelToken, ConnectionSettings, attached, live_identity
 from .edits import column_codecs
 from .errors import InvalidValue, QueryFailed, user_errors
 from .paging import TEXT_ORDERED, Condition, offered_operators
@@ -61,12 +61,18 @@ class OpenedTable:
 
 
 def open_table(
-    engine: Engine, settings: ConnectionSettings, name: str, key: Sequence[str] | None, spec: TableSpec
+    engine: Engine,
+    settings: ConnectionSettings,
+    name: str,
+    key: Sequence[str] | None,
+    spec: TableSpec,
+    cancel: CancelToken | None = None,
 ) -> OpenedTable:
     """Open relation ``name`` (SQL syntax) with the chosen ``key`` columns when it has
     none of its own; raises :class:`~gui.data.errors.UserError` (no such relation, a
-    key column it does not have, the connection failing)."""
-    with user_errors(), engine.connect() as conn:
+    key column it does not have, the connection failing; ``Cancelled`` when
+    ``cancel`` stops it)."""
+    with user_errors(), engine.connect() as conn, attached(cancel, conn):
         schema = read_schema(conn, name)
         if key and not schema.unique_key:
             schema = schema.with_key(tuple(key))
@@ -93,12 +99,14 @@ def open_table(
     return OpenedTable(schema, codecs, zone, facts, tutorial)
 
 
-def open_again(engine: Engine, settings: ConnectionSettings, opened: OpenedTable) -> OpenedTable:
+def open_again(
+    engine: Engine, settings: ConnectionSettings, opened: OpenedTable, cancel: CancelToken | None = None
+) -> OpenedTable:
     """``opened``'s relation read from the catalog again, its rows identified by the
     same columns when it has no key of its own (raises as :func:`open_table`)."""
     schema = opened.schema
     spec = TableSpec(table=schema.name, schema=schema.schema)
-    return open_table(engine, settings, schema.qualified_name, None if schema.unique_key else schema.key, spec)
+    return open_table(engine, settings, schema.qualified_name, None if schema.unique_key else schema.key, spec, cancel)
 
 
 def definition_changes(before: OpenedTable, now: OpenedTable) -> list[str]:

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout
 
 from ..data.audit import SHOWN_VALUES
+from ..data.cell_commit import key_words
 from ..data.codecs import Codec
 from ..data.schema import TableSchema
 from ..data.wording import plural, verb
@@ -35,7 +36,9 @@ def values_text(codec: Codec, values: Sequence[object]) -> str:
 
 
 def key_text(schema: TableSchema, codecs: Mapping[str, Codec], key: Sequence[object]) -> str:
-    return ", ".join(f"{name} = {shown(codecs[name], value)}" for name, value in zip(schema.key, key))
+    """A row's key as the review, conflicts and messages name it (text quoted as in
+    SQL, so an empty or blank key is seen): :func:`~gui.data.cell_commit.key_words`."""
+    return key_words(schema, codecs, tuple(key))
 
 
 def review_summary(schema: TableSchema, items) -> str:

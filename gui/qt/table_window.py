@@ -430,8 +430,8 @@ class TableWindow(EditorWindow):
             return
         engine, settings, opened = self.engine, self.settings, self.opened
 
-        def read(_token):
-            now = open_again(engine, settings, opened)
+        def read(token):
+            now = open_again(engine, settings, opened, token)
             return now, definition_changes(opened, now)
 
         def done(found) -> None:
@@ -710,7 +710,7 @@ class TableWindow(EditorWindow):
             # the changes were made against the definition read when the table was
             # opened: another session may have changed it since (a column dropped or
             # retyped, an enum's labels), and they are checked against it as it is now
-            now = open_again(engine, settings, opened)
+            now = open_again(engine, settings, opened, token)
             changes = definition_changes(opened, now)
             if changes:
                 return None, None, None, (now, changes)
